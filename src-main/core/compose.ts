@@ -1,0 +1,88 @@
+import { ContractError } from '@shared/contract'
+import { createDispatcher, toContractError, type Core } from './core'
+import { EventBus } from './event-bus'
+import type { Handlers, Shell } from './handlers'
+
+export interface CoreOptions {
+  dataDir: string
+  shell: Shell
+  /** Force a backend (setting or --backend); null = the best available. */
+  backend?: string | null
+  electronVersion?: string | null
+}
+
+/** Placeholder for a domain whose service is not wired yet: a clear, typed error instead of a crash. */
+export function unavailable(what: string): () => never {
+  return () => {
+    throw new ContractError('unavailable', `${what} is not available in this build`)
+  }
+}
+
+/**
+ * The composition root: opens the store, builds each domain's service and maps every contract method
+ * to its handler. Every shell (Electron, browser mode, CLI, tests) goes through here.
+ */
+export async function createCore(options: CoreOptions): Promise<Core> {
+  const events = new EventBus()
+  const closers: Array<() => Promise<void> | void> = []
+
+  const handlers: Handlers = {
+    'system.doctor': unavailable('system.doctor'),
+    'system.getSettings': unavailable('system.getSettings'),
+    'system.updateSettings': unavailable('system.updateSettings'),
+    'datasets.list': unavailable('datasets.list'),
+    'datasets.get': unavailable('datasets.get'),
+    'datasets.import': unavailable('datasets.import'),
+    'datasets.download': unavailable('datasets.download'),
+    'datasets.cancel': unavailable('datasets.cancel'),
+    'datasets.findKerasCache': unavailable('datasets.findKerasCache'),
+    'datasets.delete': unavailable('datasets.delete'),
+    'datasets.preview': unavailable('datasets.preview'),
+    'datasets.images': unavailable('datasets.images'),
+    'models.list': unavailable('models.list'),
+    'models.get': unavailable('models.get'),
+    'models.import': unavailable('models.import'),
+    'models.download': unavailable('models.download'),
+    'models.delete': unavailable('models.delete'),
+    'runs.list': unavailable('runs.list'),
+    'runs.get': unavailable('runs.get'),
+    'runs.compare': unavailable('runs.compare'),
+    'runs.groups': unavailable('runs.groups'),
+    'runs.tag': unavailable('runs.tag'),
+    'runs.note': unavailable('runs.note'),
+    'runs.rename': unavailable('runs.rename'),
+    'runs.delete': unavailable('runs.delete'),
+    'runs.export': unavailable('runs.export'),
+    'runs.import': unavailable('runs.import'),
+    'training.start': unavailable('training.start'),
+    'training.cancel': unavailable('training.cancel'),
+    'training.resume': unavailable('training.resume'),
+    'training.queue': unavailable('training.queue'),
+    'training.presets': unavailable('training.presets'),
+    'training.savePreset': unavailable('training.savePreset'),
+    'training.deletePreset': unavailable('training.deletePreset'),
+    'training.inputSizes': unavailable('training.inputSizes'),
+  }
+
+  const invoke = createDispatcher(handlers, { shell: options.shell })
+  return {
+    dataDir: options.dataDir,
+    shell: options.shell,
+    events,
+    invoke,
+    async call(method, input) {
+      const result = await invoke(method, input)
+      if (!result.ok) throw ContractError.from(result.error)
+      return result.value as never
+    },
+    async close() {
+      for (const close of closers.reverse()) {
+        try {
+          await close()
+        } catch (error) {
+          console.error('while closing the core:', toContractError(error).message)
+        }
+      }
+    },
+  }
+}

@@ -1,0 +1,43 @@
+import { z } from 'zod'
+import { BackendName } from './config'
+
+export const BackendProbe = z.object({
+  name: BackendName,
+  available: z.boolean(),
+  /** Why it was skipped (one line), or null when it is usable. */
+  reason: z.string().nullable(),
+})
+export type BackendProbe = z.infer<typeof BackendProbe>
+
+export const DoctorReport = z.object({
+  appVersion: z.string(),
+  /** The backend the engine will use. */
+  backend: BackendName,
+  /** Was it forced by a setting or --backend? */
+  forced: z.boolean(),
+  backends: z.array(BackendProbe),
+  threads: z.number().int().min(1),
+  simd: z.boolean(),
+  tfjsVersion: z.string(),
+  cpuModel: z.string(),
+  cpuCount: z.number().int(),
+  gpuName: z.string().nullable(),
+  platform: z.string(),
+  nodeVersion: z.string(),
+  electronVersion: z.string().nullable(),
+  sqliteVersion: z.string().nullable(),
+  dataDir: z.string(),
+  shell: z.enum(['electron', 'browser', 'cli']),
+})
+export type DoctorReport = z.infer<typeof DoctorReport>
+
+export const Locale = z.enum(['en', 'es'])
+export type Locale = z.infer<typeof Locale>
+
+export const Settings = z.object({
+  backend: BackendName.nullable().default(null),
+  threads: z.number().int().min(1).max(64).nullable().default(null),
+  locale: Locale.nullable().default(null),
+  theme: z.enum(['system', 'light', 'dark']).default('system'),
+})
+export type Settings = z.infer<typeof Settings>

@@ -1,0 +1,6 @@
+export * from './contract'
+export * from './domain/config'
+export * from './domain/dataset'
+export * from './domain/model'
+export * from './domain/run'
+export * from './domain/system'
