@@ -1,0 +1,143 @@
+// Engine backend selection: tensorflow-gpu → tensorflow → wasm → cpu, or the one a setting forces.
+// Every choice is verified with tf.getBackend(), so a run record never names a backend it did not use.
+import { ContractError } from '@shared/contract'
+import type { BackendName } from '@shared/domain/config'
+import type { BackendProbe } from '@shared/domain/system'
+import * as tf from '../tf'
+import { cpuCount, cpuModel, gpuName } from './detect-hardware'
+import { BACKEND_ORDER, TFJS_BACKEND_NAME, loadNative, oneLine, probeBackends as probeInstalled } from './detect'
+
+export { cpuCount, cpuModel, gpuName, wasmSimdSupported, wasmThreadsPossible } from './detect-hardware'
+export { BACKEND_ORDER, NATIVE_PACKAGES } from './detect'
+
+export interface BackendStatus {
+  name: BackendName
+  /** Threads the backend computes with (wasm: its thread pool; native: TensorFlow's intra-op pool). */
+  threads: number
+  simd: boolean
+  /** GPU name for tensorflow-gpu, the CPU model otherwise. */
+  device: string | null
+  /** True when a setting or --backend chose it rather than the automatic order. */
+  forced: boolean
+}
+
+export interface InitOptions {
+  /** Wasm thread-pool size; null = as many as the machine allows. */
+  threads?: number | null
+}
+
+/** Why a backend failed to initialise in this process (beyond what probing finds). */
+const initFailures = new Map<BackendName, string>()
+let current: { key: string; status: BackendStatus } | null = null
+let pending: { key: string; promise: Promise<BackendStatus> } | null = null
+
+/** The tfjs-core version every backend runs on. */
+export function tfjsVersion(): string {
+  return tf.version_core
+}
+
+/** The status chosen by the last successful initBackend, or null before the first. */
+export function currentBackend(): BackendStatus | null {
+  return current?.status ?? null
+}
+
+async function switchTo(name: BackendName): Promise<void> {
+  const expected = TFJS_BACKEND_NAME[name]
+  let ok: boolean
+  try {
+    ok = await tf.setBackend(expected)
+    await tf.ready()
+  } catch (error) {
+    throw new Error(`tfjs could not initialise "${expected}": ${oneLine(error)}`)
+  }
+  const actual = tf.getBackend()
+  if (!ok || actual !== expected) {
+    // The usual cause for "tensorflow": tfjs-node registered on a second, non-deduped tfjs-core copy.
+    throw new Error(`tfjs reports backend "${actual}" after selecting "${expected}"`)
+  }
+}
+
+async function activate(name: BackendName, options: InitOptions, forced: boolean): Promise<BackendStatus> {
+  switch (name) {
+    case 'tensorflow-gpu':
+    case 'tensorflow': {
+      const reason = await loadNative(name)
+      if (reason) throw new Error(reason)
+      await switchTo(name)
+      const device = name === 'tensorflow-gpu' ? await gpuName() : cpuModel()
+      // libtensorflow's prebuilt binaries use AVX; its intra-op pool defaults to one thread per core.
+      return { name, threads: cpuCount(), simd: true, device, forced }
+    }
+    case 'wasm': {
+      // Imported lazily: registering the wasm backend costs nothing until it is selected.
+      const { setupWasm } = await import('./wasm/setup')
+      const { registerWasmTrainingKernels } = await import('./wasm/kernels')
+      const setup = await setupWasm({ threads: options.threads ?? null })
+      registerWasmTrainingKernels()
+      await switchTo('wasm')
+      return { name, threads: Math.max(1, setup.threads), simd: setup.simd, device: cpuModel(), forced }
+    }
+    case 'cpu':
+      await switchTo('cpu')
+      return { name, threads: 1, simd: false, device: cpuModel(), forced }
+  }
+}
+
+async function initUncached(preferred: BackendName | null, options: InitOptions): Promise<BackendStatus> {
+  if (preferred) {
+    try {
+      const status = await activate(preferred, options, true)
+      initFailures.delete(preferred)
+      return status
+    } catch (error) {
+      initFailures.set(preferred, oneLine(error))
+      throw new ContractError('unavailable', `backend "${preferred}" was forced but cannot be used: ${oneLine(error)}`)
+    }
+  }
+  for (const name of BACKEND_ORDER) {
+    try {
+      const status = await activate(name, options, false)
+      initFailures.delete(name)
+      return status
+    } catch (error) {
+      initFailures.set(name, oneLine(error))
+    }
+  }
+  // Unreachable in practice: the cpu backend is always registered by ../tf.
+  throw new ContractError('unavailable', 'no TensorFlow.js backend could be initialised')
+}
+
+/**
+ * Chooses and activates the engine backend. `preferred` forces one (and fails clearly when it cannot
+ * be used); null tries the fastest first. Idempotent for the same arguments; concurrent callers share
+ * one initialisation.
+ */
+export async function initBackend(preferred: BackendName | null, opts: InitOptions = {}): Promise<BackendStatus> {
+  const key = `${preferred ?? 'auto'}|${opts.threads ?? 'auto'}`
+  if (current?.key === key && tf.getBackend() === TFJS_BACKEND_NAME[current.status.name]) return current.status
+  if (pending?.key === key) return pending.promise
+  const promise = initUncached(preferred, opts).then(
+    (status) => {
+      current = { key, status }
+      return status
+    },
+  )
+  pending = { key, promise }
+  try {
+    return await promise
+  } finally {
+    if (pending?.promise === promise) pending = null
+  }
+}
+
+/**
+ * Every backend with whether it can be used and, if not, why (one line). Includes failures seen while
+ * initialising (say wasm binaries missing), not just missing packages.
+ */
+export async function probeBackends(): Promise<BackendProbe[]> {
+  const probes = await probeInstalled()
+  return probes.map((probe) => {
+    const failure = initFailures.get(probe.name)
+    return failure && probe.available ? { name: probe.name, available: false, reason: failure } : probe
+  })
+}
