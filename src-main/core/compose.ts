@@ -2,6 +2,7 @@ import { ContractError } from '@shared/contract'
 import { createDispatcher, toContractError, type Core } from './core'
 import { EventBus } from './event-bus'
 import type { Handlers, Shell } from './handlers'
+import { SystemService } from '../system'
 
 export interface CoreOptions {
   dataDir: string
@@ -25,11 +26,15 @@ export function unavailable(what: string): () => never {
 export async function createCore(options: CoreOptions): Promise<Core> {
   const events = new EventBus()
   const closers: Array<() => Promise<void> | void> = []
+  const system = new SystemService({
+    dataDir: options.dataDir,
+    shell: options.shell,
+    backend: options.backend ?? null,
+    electronVersion: options.electronVersion ?? null,
+  })
 
   const handlers: Handlers = {
-    'system.doctor': unavailable('system.doctor'),
-    'system.getSettings': unavailable('system.getSettings'),
-    'system.updateSettings': unavailable('system.updateSettings'),
+    ...system.handlers(),
     'datasets.list': unavailable('datasets.list'),
     'datasets.get': unavailable('datasets.get'),
     'datasets.import': unavailable('datasets.import'),

@@ -1,4 +1,5 @@
 import type { CliCommand } from '../command'
+import { doctorCommand } from './doctor'
 
 /** Every CLI command; each domain adds its own module here. */
-export const commands: CliCommand[] = []
+export const commands: CliCommand[] = [doctorCommand]

@@ -1,0 +1,51 @@
+import { parseArgs } from 'node:util'
+import type { DoctorReport } from '@shared/domain/system'
+import { CliError, type CliCommand } from '../command'
+
+const USAGE = `usage: cifar-workbench [--data-dir DIR] [--backend NAME] doctor [--json]
+
+Reports the engine backend that runs would use (and why the faster ones were skipped), threads, SIMD,
+TensorFlow.js version, CPU and GPU, SQLite and the data directory.
+
+  --json   print one JSON object (field "backend" names the backend chosen)`
+
+function formatReport(r: DoctorReport): string {
+  const lines = [
+    `backend        ${r.backend}${r.forced ? ' (forced)' : ''}`,
+    `threads        ${r.threads}`,
+    `simd           ${r.simd ? 'yes' : 'no'}`,
+    `tfjs           ${r.tfjsVersion}`,
+    `cpu            ${r.cpuModel} × ${r.cpuCount}`,
+    `gpu            ${r.gpuName ?? 'none'}`,
+    `platform       ${r.platform}, node ${r.nodeVersion}${r.electronVersion ? `, electron ${r.electronVersion}` : ''}`,
+    `sqlite         ${r.sqliteVersion ?? 'not loadable'}`,
+    `data dir       ${r.dataDir}`,
+    `app            cifar-workbench ${r.appVersion}`,
+    '',
+    'backends (in the order tried):',
+  ]
+  for (const b of r.backends) {
+    const mark = b.name === r.backend ? '→' : b.available ? '✓' : '✗'
+    lines.push(`  ${mark} ${b.name.padEnd(15)}${b.reason ? `skipped: ${b.reason}` : b.name === r.backend ? 'chosen' : 'available'}`)
+  }
+  return lines.join('\n')
+}
+
+export const doctorCommand: CliCommand = {
+  name: 'doctor',
+  summary: 'show the engine backend, threads, SIMD, versions, CPU/GPU and data directory',
+  usage: USAGE,
+  async run(args, ctx) {
+    let json = ctx.json
+    try {
+      const { values } = parseArgs({ args, options: { json: { type: 'boolean', default: false } }, strict: true, allowPositionals: false })
+      json ||= values.json === true
+    } catch (error) {
+      throw new CliError(`doctor: ${error instanceof Error ? error.message : String(error)}`, 2)
+    }
+    const core = await ctx.core()
+    const report = await core.call('system.doctor', {})
+    ctx.io.out(json ? JSON.stringify(report) : formatReport(report))
+    return 0
+  },
+}
