@@ -1,0 +1,23 @@
+import type { ModelConfig } from '@shared/index'
+import { buildScratch } from './scratch'
+import { buildTransfer } from './transfer'
+import type { BuildOptions, BuiltModel } from './types'
+
+export type { BuildOptions, BuiltModel, LoadedBase, TrainingPhase } from './types'
+export { summarizeModel, formatSummary } from './summary'
+export { buildScratchModel, SEED_CNN } from './scratch'
+export { FAMILY_DEFAULTS } from './base-defaults'
+export { inspectTfjsFolder, loadTfjsFolder } from './tfjs-folder'
+export { deriveSeed } from './seeds'
+
+/** Build the network an experiment describes: a CNN from scratch, or a frozen base with a new head. */
+export function buildModel(config: ModelConfig, opts: BuildOptions): BuiltModel {
+  if (config.kind === 'scratch') {
+    return buildScratch(config, { numClasses: opts.numClasses, imageSize: opts.imageSize, seed: opts.seed })
+  }
+  if (!opts.base) throw new Error(`a transfer model needs its base "${config.baseId}" loaded`)
+  if (opts.base.info.id !== config.baseId) {
+    throw new Error(`the loaded base is "${opts.base.info.id}" but the model config asks for "${config.baseId}"`)
+  }
+  return buildTransfer(config, opts.base, { numClasses: opts.numClasses, seed: opts.seed })
+}
