@@ -1,0 +1,100 @@
+import type { Messages } from './en'
+
+/** Texto de la interfaz en español (mismas claves que en.ts). */
+export const es: Messages = {
+  app: { title: 'CIFAR Workbench', connecting: 'Conectando con el banco de trabajo…', connectionFailed: 'No se pudo conectar con el banco de trabajo', connectionHint: 'Abre la URL exacta que muestra “npm run serve” (lleva el token de acceso) o reinicia la aplicación.', retry: 'Reintentar', skip: 'Saltar al contenido' },
+  nav: { experiments: 'Experimentos', live: 'En vivo', history: 'Historial', compare: 'Comparar', data: 'Datos', models: 'Modelos', settings: 'Ajustes', main: 'Navegación principal' },
+  common: {
+    loading: 'Cargando…', none: 'ninguno', auto: 'automático', all: 'todos', yes: 'sí', no: 'no', cancel: 'Cancelar', save: 'Guardar', delete: 'Eliminar', close: 'Cerrar', apply: 'Aplicar',
+    refresh: 'Actualizar', open: 'Abrir', error: 'Algo salió mal', unavailable: 'Aún no disponible en esta versión', previous: 'Anterior', next: 'Siguiente',
+    exportPng: 'PNG (2x)', exportSvg: 'SVG', exportCsv: 'CSV', exportHtml: 'Informe HTML', exportFigure: 'Figura', export: 'Exportar', seconds: '{n} s', page: 'Página {page} de {pages}',
+    confirmDelete: '¿Eliminar {n} ejecución(es) y sus artefactos? No se puede deshacer.',
+  },
+  empty: {
+    experimentsNoDataset: 'Aún no hay conjunto de datos. Importa CIFAR-10 en Datos y vuelve para configurar un experimento.',
+    live: 'No hay nada entrenando. Inicia un experimento en Experimentos y sus curvas aparecerán aquí mientras se ejecuta.',
+    history: 'Aún no hay ejecuciones. Inicia una desde Experimentos; cada ejecución se guarda aquí con sus métricas.',
+    historyFiltered: 'Ninguna ejecución coincide con estos filtros.',
+    compare: 'Elige de 2 a 10 ejecuciones en Historial (márcalas y pulsa «Comparar») para superponer sus curvas y métricas.',
+    data: 'Aún no hay conjunto de datos. Importa el archivo de CIFAR-10 (o una carpeta de imágenes por clase) aquí abajo.',
+    models: 'No hay ninguna base preentrenada registrada. Importa una carpeta de modelo TensorFlow.js o un archivo Keras .h5 aquí abajo.',
+    evaluation: 'Esta ejecución aún no tiene evaluación (se hace tras la última época).',
+    curves: 'Aún no hay épocas registradas.',
+  },
+  settings: {
+    title: 'Ajustes', doctor: 'Informe del sistema', backend: 'Backend en uso', forced: 'forzado', backends: 'Backends probados', available: 'disponible', skipped: 'descartado',
+    threads: 'Hilos', simd: 'SIMD', tfjs: 'TensorFlow.js', cpu: 'CPU', gpu: 'GPU', platform: 'Plataforma', node: 'Node', electron: 'Electron', sqlite: 'SQLite',
+    dataDir: 'Directorio de datos', shell: 'Entorno', appVersion: 'Versión', preferences: 'Preferencias', language: 'Idioma', languageSystem: 'Según el sistema',
+    theme: 'Tema', themeSystem: 'Según el sistema', themeLight: 'Claro', themeDark: 'Oscuro', preferredBackend: 'Backend preferido', threadsAuto: 'automático',
+    saved: 'Guardado. Un backend o número de hilos nuevo se aplica a la siguiente ejecución.',
+  },
+  experiments: {
+    title: 'Experimentos', presets: 'Plantillas', presetHint: 'Parte de una plantilla y ajusta cualquier campo.', savePreset: 'Guardar como plantilla', presetName: 'Nombre de la plantilla', deletePreset: 'Eliminar plantilla',
+    start: 'Iniciar ejecución', startN: 'Iniciar {n} ejecuciones', seeds: 'Repetir con semillas', seedsHint: 'Una ejecución por semilla (de entrenamiento y de aumento), para medir la dispersión.',
+    started: '{n} ejecución(es) en cola.', invalid: 'Corrige primero los campos marcados; no se inició nada.', queue: 'Cola', queueEmpty: 'La cola está vacía.', running: 'En curso', waiting: 'En espera',
+    wizard: 'Desde cero vs transferencia', wizardHint: 'Crea ejecuciones emparejadas: mismos datos, partición, épocas, aumento y semillas, una con la CNN semilla y otra con una base preentrenada.',
+    wizardBase: 'Base preentrenada', wizardStart: 'Crear ejecuciones emparejadas', wizardNoBase: 'Registra una base preentrenada en Modelos para usar el asistente.',
+    form: 'Configuración', sections: { general: 'General', data: 'Datos', model: 'Modelo', training: 'Entrenamiento', augmentation: 'Aumento de datos' }, cancelRun: 'Cancelar',
+  },
+  live: {
+    title: 'En vivo', run: 'Ejecución', status: 'Estado', phase: 'Fase', epoch: 'Época', imagesPerSecond: 'Imágenes/s', eta: 'Tiempo restante', backend: 'Backend', memory: 'Memoria de tensores', tensors: 'tensores',
+    cancel: 'Cancelar ejecución', smoothing: 'Suavizado', smoothingHint: 'Media móvil exponencial de los valores por lote; los puntos sin suavizar siguen visibles debajo.',
+    loss: 'Pérdida', accuracy: 'Precisión', openDetail: 'Abrir detalle', pickRun: 'Mostrar ejecución', finished: 'Terminada: {status}',
+  },
+  history: {
+    title: 'Historial', filters: 'Filtros', search: 'Buscar en nombre y notas', status: 'Estado', model: 'Modelo', tag: 'Etiqueta', anyStatus: 'cualquier estado', anyModel: 'cualquier modelo',
+    compare: 'Comparar ({n})', selected: '{n} seleccionadas', exportBundle: 'Exportar paquete', importBundle: 'Importar paquete', imported: 'Importadas {imported}, omitidas {skipped} ya presentes.',
+    addTag: 'Añadir etiqueta', removeTag: 'Quitar etiqueta {tag}', notes: 'Notas', selectAll: 'Seleccionar todas en esta página', select: 'Seleccionar {name}', total: '{n} ejecuciones',
+    compareLimit: 'Comparar admite de 2 a 10 ejecuciones.',
+    cols: { name: 'Nombre', status: 'Estado', model: 'Modelo', created: 'Creada', test: 'Prec. test', bestVal: 'Mejor prec. val.', finalVal: 'Prec. val. final', params: 'Parámetros', wall: 'Tiempo', ips: 'Imágenes/s', tags: 'Etiquetas', epochs: 'Épocas' },
+  },
+  detail: {
+    title: 'Ejecución', config: 'Configuración', summary: 'Resumen del modelo', layer: 'Capa (tipo)', outputShape: 'Forma de salida', params: 'Parámetros', trainable: 'Entrenable',
+    totalParams: 'Parámetros totales', trainableParams: 'Parámetros entrenables', nonTrainableParams: 'Parámetros no entrenables', flops: 'FLOPs por imagen', size: 'Tamaño',
+    curves: 'Curvas', evaluation: 'Evaluación', perClass: 'Por clase', className: 'Clase', precision: 'Precisión', recall: 'Exhaustividad (precisión de la clase)', f1: 'F1', support: 'Soporte',
+    macro: 'Media macro', weighted: 'Media ponderada', testAccuracy: 'Precisión en test', testLoss: 'Pérdida en test', inference: 'Inferencia', msPerImage: '{ms} ms/imagen',
+    confusion: 'Matriz de confusión', normalised: 'Normalizada por fila (clase real)', counts: 'Recuentos', mistakes: 'Errores más confiados', trueClass: 'real: {name}', predicted: 'predicha: {name}', confidence: '{p} de confianza',
+    artifacts: 'Artefactos', noArtifacts: 'Sin artefactos.', failure: 'Fallo', notes: 'Notas', saveNotes: 'Guardar notas', overfitting: 'Brecha de sobreajuste', bestEpoch: 'Mejor época', resume: 'Reanudar',
+    notFound: 'Esta ejecución no existe (puede que se haya eliminado).', wall: 'Tiempo total', backend: 'Backend', device: 'Dispositivo', seed: 'Semilla', dataset: 'Conjunto de datos', phaseTimes: 'Tiempo por fase',
+  },
+  compare: {
+    title: 'Comparar', groupSeeds: 'Agrupar ejecuciones con la misma configuración (media ± desviación sobre semillas)', metrics: 'Métricas', metric: 'Métrica', curvesAcc: 'Precisión de validación', curvesLoss: 'Pérdida de validación',
+    perClass: 'Precisión por clase', confusionDiff: 'Diferencia de matrices de confusión ({a} − {b})', scatterParams: 'Precisión vs parámetros', scatterTime: 'Precisión vs tiempo de entrenamiento',
+    exportFigure: 'Exportar figura', report: 'Informe HTML', csv: 'CSV de métricas', tooFew: 'Elige al menos 2 ejecuciones para comparar.', best: 'mejor',
+    rows: { testAccuracy: 'Precisión en test', bestValAccuracy: 'Mejor precisión val.', gap: 'Brecha de sobreajuste', totalParams: 'Parámetros (total)', trainableParams: 'Parámetros (entrenables)', wallTime: 'Tiempo total', imagesPerSecond: 'Imágenes/s' },
+  },
+  data: {
+    title: 'Datos', datasets: 'Conjuntos de datos', import: 'Importar', importPath: 'Archivo o carpeta en la máquina del banco de trabajo', importName: 'Nombre (opcional)', importStart: 'Importar', download: 'Descargar CIFAR-10',
+    keras: 'Usar la caché de Keras', classes: 'Clases', train: 'Entrenamiento', test: 'Test', size: 'Tamaño', source: 'Origen', imageSize: 'Tamaño de imagen', classCounts: 'Imágenes por clase', samples: 'Muestras por clase',
+    augmentation: 'Vista previa del aumento', augment: 'Vista previa', cancelJob: 'Cancelar', deleteDataset: 'Eliminar conjunto', imported: '{name} importado.',
+  },
+  models: { title: 'Modelos', bases: 'Bases preentrenadas', import: 'Importar una base', importPath: 'Carpeta con model.json o archivo .h5', importName: 'Nombre (opcional)', family: 'Familia', preprocessing: 'Preprocesado', cutLayer: 'Capa de corte por defecto', minInput: 'Entrada mínima', source: 'Origen', summary: 'Resumen', download: 'Descargar', deleteModel: 'Quitar base' },
+  charts: {
+    step: 'Lote (paso global)', epoch: 'Época', loss: 'Pérdida (entropía cruzada)', accuracy: 'Precisión (%)', trainBatch: 'entrenamiento (lote)', trainSmoothed: 'entrenamiento (suavizado)', trainEpoch: 'entrenamiento (época)', valEpoch: 'validación (época)',
+    params: 'Parámetros (total, escala log)', wallTime: 'Tiempo total (min)', classAccuracy: 'Precisión de la clase (%)', countDiff: 'Diferencia de recuentos', lr: 'LR {lr}', finetune: 'ajuste fino',
+  },
+  status: { queued: 'en cola', running: 'en curso', completed: 'completada', failed: 'fallida', cancelled: 'cancelada', interrupted: 'interrumpida' },
+  kind: { scratch: 'desde cero', transfer: 'transferencia' },
+  phase: { train: 'entrenamiento', finetune: 'ajuste fino' },
+  errors: {
+    tooSmall: 'Debe ser al menos {min}', tooSmallExclusive: 'Debe ser mayor que {min}', tooBig: 'Debe ser como máximo {max}', tooBigExclusive: 'Debe ser menor que {max}',
+    tooShort: 'No puede estar vacío', tooLong: 'Demasiado largo (máximo {max})', arrayTooShort: 'Indica al menos {min} valor(es)', notInteger: 'Debe ser un número entero', notNumber: 'Introduce un número',
+    required: 'Obligatorio', invalidOption: 'Elige una de las opciones', giveName: 'Ponle un nombre al experimento', chooseDataset: 'Elige un conjunto de datos', chooseBase: 'Elige un modelo base',
+    filtersPerBlock: 'Indica un número de filtros por bloque convolucional', fineTuneLayers: 'El ajuste fino necesita capas entrenables o una capa inicial', invalidList: 'Indica números enteros separados por comas',
+  },
+  fields: {
+    name: 'Nombre del experimento', backend: 'Backend',
+    data: { _title: 'Datos', datasetId: 'Conjunto de datos', validationSplit: 'Fracción de validación', trainSubset: 'Subconjunto de entrenamiento (imágenes, vacío = todas)', testSubset: 'Subconjunto de test (imágenes, vacío = todas)', splitSeed: 'Semilla de partición' },
+    model: {
+      _title: 'Modelo', kind: 'Tipo de modelo', convBlocks: 'Bloques convolucionales', filters: 'Filtros por bloque', kernelSize: 'Tamaño del kernel', convsPerBlock: 'Convoluciones por bloque', batchNorm: 'Normalización por lotes', dropout: 'Dropout',
+      denseUnits: 'Unidades densas', pooling: 'Agregación', baseId: 'Base preentrenada', cutLayer: 'Capa de corte (vacío = por defecto)', inputSize: 'Tamaño de entrada (px)', headPooling: 'Agregación de la cabeza', headUnits: 'Unidades de la cabeza', headDropout: 'Dropout de la cabeza',
+      fineTune: { _title: 'Ajuste fino', enabled: 'Ajuste fino tras entrenar la cabeza', epochs: 'Épocas de ajuste fino', learningRate: 'Tasa de aprendizaje del ajuste fino', trainableLayers: 'Descongelar las últimas N capas', fromLayer: 'O desde la capa' },
+    },
+    training: {
+      _title: 'Entrenamiento', epochs: 'Épocas', batchSize: 'Tamaño de lote', optimizer: 'Optimizador', learningRate: 'Tasa de aprendizaje', seed: 'Semilla',
+      earlyStopping: { _title: 'Parada temprana', enabled: 'Activada', monitor: 'Métrica vigilada', patience: 'Paciencia (épocas)', minDelta: 'Mejora mínima', restoreBestWeights: 'Restaurar los mejores pesos' },
+      reduceLrOnPlateau: { _title: 'Reducir LR en meseta', enabled: 'Activado', monitor: 'Métrica vigilada', factor: 'Factor', patience: 'Paciencia (épocas)', minLr: 'Tasa mínima' },
+    },
+    augmentation: { _title: 'Aumento de datos', enabled: 'Activado', rotationRange: 'Rotación (grados)', widthShiftRange: 'Desplazamiento horizontal (fracción)', heightShiftRange: 'Desplazamiento vertical (fracción)', horizontalFlip: 'Volteo horizontal', zoomRange: 'Rango de zoom', fillMode: 'Modo de relleno', cval: 'Valor de relleno', seed: 'Semilla' },
+  },
+}
