@@ -1,8 +1,11 @@
+import { join } from 'node:path'
 import { ContractError } from '@shared/contract'
 import { createDispatcher, toContractError, type Core } from './core'
 import { EventBus } from './event-bus'
 import type { Handlers, Shell } from './handlers'
 import { SystemService } from '../system'
+import { openRunStore } from '../store/run-store'
+import { runHandlers } from '../store/handlers'
 
 export interface CoreOptions {
   dataDir: string
@@ -26,6 +29,11 @@ export function unavailable(what: string): () => never {
 export async function createCore(options: CoreOptions): Promise<Core> {
   const events = new EventBus()
   const closers: Array<() => Promise<void> | void> = []
+  // The run history first: every service records into it. Runs left `running` by a process that died
+  // are marked interrupted before anything reads them. Pushed first, so it closes last.
+  const store = openRunStore(join(options.dataDir, 'workbench.sqlite'), { dataDir: options.dataDir })
+  closers.push(() => store.close())
+  store.markInterruptedRuns()
   const system = new SystemService({
     dataDir: options.dataDir,
     shell: options.shell,
@@ -49,16 +57,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     'models.import': unavailable('models.import'),
     'models.download': unavailable('models.download'),
     'models.delete': unavailable('models.delete'),
-    'runs.list': unavailable('runs.list'),
-    'runs.get': unavailable('runs.get'),
-    'runs.compare': unavailable('runs.compare'),
-    'runs.groups': unavailable('runs.groups'),
-    'runs.tag': unavailable('runs.tag'),
-    'runs.note': unavailable('runs.note'),
-    'runs.rename': unavailable('runs.rename'),
-    'runs.delete': unavailable('runs.delete'),
-    'runs.export': unavailable('runs.export'),
-    'runs.import': unavailable('runs.import'),
+    ...runHandlers(store),
     'training.start': unavailable('training.start'),
     'training.cancel': unavailable('training.cancel'),
     'training.resume': unavailable('training.resume'),

@@ -40,9 +40,9 @@ function timestamp(): string {
  */
 export function openDatabase(file: string): OpenedDatabase {
   const existed = existsSync(file) && statSync(file).size > 0
-  const nativeBinding = sqliteNativeBinding()
   let db: Db
   try {
+    const nativeBinding = sqliteNativeBinding()
     db = new Database(file, nativeBinding ? { nativeBinding } : {})
   } catch (error) {
     throw new StoreOpenError(`cannot open the run database ${file}: ${errorText(error)}`, file)
