@@ -1,2 +1,34 @@
-/** Registers the gradient kernels tfjs' wasm backend lacks for training (filled in by the kernel work). */
-export function registerWasmTrainingKernels(): void {}
+// Training kernels for tfjs' wasm backend: tfjs-backend-wasm 4.22 has no weight gradients for
+// convolutions and no input gradient for depthwise convolutions, so model.fit() fails on wasm. Each
+// one here is composed from XNNPACK-backed wasm kernels (see ./kernels/*).
+import * as tf from '../../tf'
+import { conv2dBackpropFilterConfig } from './kernels/conv2d-backprop-filter'
+import { depthwiseConv2dNativeBackpropFilterConfig } from './kernels/depthwise-backprop-filter'
+import { depthwiseConv2dNativeBackpropInputConfig } from './kernels/depthwise-backprop-input'
+
+/** Kernels wasm lacks entirely; training any conv net needs them. */
+export const MISSING_KERNELS: readonly tf.KernelConfig[] = [
+  conv2dBackpropFilterConfig,
+  depthwiseConv2dNativeBackpropInputConfig,
+  depthwiseConv2dNativeBackpropFilterConfig,
+]
+
+/** Stock wasm kernels replaced because the composed version measures faster (see BENCHMARKS.md). */
+export const REPLACED_KERNELS: readonly tf.KernelConfig[] = []
+
+/**
+ * Registers the training kernels on the 'wasm' backend. Idempotent: a kernel already registered with
+ * our implementation is left alone; a stock one we replace is unregistered first.
+ * Returns the names it (re)registered in this call.
+ */
+export function registerWasmTrainingKernels(): string[] {
+  const registered: string[] = []
+  for (const config of [...MISSING_KERNELS, ...REPLACED_KERNELS]) {
+    const current = tf.getKernel(config.kernelName, 'wasm')
+    if (current?.kernelFunc === config.kernelFunc) continue
+    if (current !== undefined) tf.unregisterKernel(config.kernelName, 'wasm')
+    tf.registerKernel(config)
+    registered.push(config.kernelName)
+  }
+  return registered
+}

@@ -1,0 +1,59 @@
+// Helpers for kernels composed from other wasm kernels: tfjs ops called inside a kernelFunc run on
+// the active (wasm) backend, are not recorded on the gradient tape (the engine is inside a kernel),
+// and a returned Tensor is handed to the caller as the kernel's output without an extra reference.
+import * as tf from '../../../tf'
+
+export type Pair = [number, number]
+
+/** Pads as [top, bottom, left, right], the layout tfjs' conv info uses. */
+export interface Pads {
+  top: number
+  bottom: number
+  left: number
+  right: number
+}
+
+/**
+ * A kernel input as a Tensor. Ops pass Tensors; a bare TensorInfo gets a new reference through the
+ * Identity kernel, so disposing the wrapper (by the enclosing tidy) leaves the caller's data alone.
+ */
+export function asTensor<R extends tf.Rank>(info: tf.TensorInfo): tf.Tensor<R> {
+  if (info instanceof tf.Tensor) return info as unknown as tf.Tensor<R>
+  return tf.engine().runKernel(tf.Identity, { x: info } as unknown as tf.NamedTensorMap) as unknown as tf.Tensor<R>
+}
+
+export function pair(value: number | [number, number]): Pair {
+  return typeof value === 'number' ? [value, value] : [value[0], value[1]]
+}
+
+/** Reads a required input by name, with the kernel's name in the error. */
+export function input(inputs: tf.NamedTensorInfoMap, name: string, kernel: string): tf.TensorInfo {
+  const value = inputs[name]
+  if (value === undefined) throw new Error(`${kernel} on wasm: missing input '${name}'`)
+  return value
+}
+
+export function requireNhwc(dataFormat: string | undefined, kernel: string): void {
+  if (dataFormat !== undefined && dataFormat !== 'NHWC' && dataFormat !== 'channelsLast') {
+    throw new Error(`${kernel} on wasm supports only NHWC data, got dataFormat '${dataFormat}'`)
+  }
+}
+
+/**
+ * Pads (positive amounts) and crops (negative amounts) the two spatial axes of an NHWC tensor in
+ * one go, so callers can state the window they need without caring which way it goes.
+ */
+export function padOrCrop(x: tf.Tensor4D, pads: Pads): tf.Tensor4D {
+  const pos = (v: number): number => Math.max(0, v)
+  let out = x
+  if (pads.top > 0 || pads.bottom > 0 || pads.left > 0 || pads.right > 0) {
+    out = tf.pad(x, [[0, 0], [pos(pads.top), pos(pads.bottom)], [pos(pads.left), pos(pads.right)], [0, 0]])
+  }
+  if (pads.top < 0 || pads.bottom < 0 || pads.left < 0 || pads.right < 0) {
+    const [n, h, w, c] = out.shape
+    const top = pos(-pads.top)
+    const left = pos(-pads.left)
+    out = tf.slice(out, [0, top, left, 0], [n, h - top - pos(-pads.bottom), w - left - pos(-pads.right), c])
+  }
+  return out
+}

@@ -1,0 +1,66 @@
+// DepthwiseConv2dNativeBackpropInput (the input gradient of a depthwise convolution), missing from
+// tfjs-backend-wasm. The transpose of a depthwise convolution is a depthwise convolution of dy,
+// spread out by the stride (zeros in between), padded by (k-1)*d - pad, with the filter flipped in
+// both spatial axes; it runs on the wasm (XNNPACK) DepthwiseConv2dNative kernel.
+import * as tf from '../../../tf'
+import { asTensor, input, padOrCrop, pair } from './compose'
+
+const NAME = tf.DepthwiseConv2dNativeBackpropInput
+
+/** Inserts stride-1 zeros after every row/column: [N,Ho,Wo,C] -> [N,Ho*sh,Wo*sw,C]. */
+function spread(dy: tf.Tensor4D, sh: number, sw: number): tf.Tensor4D {
+  if (sh === 1 && sw === 1) return dy
+  const [n, ho, wo, c] = dy.shape
+  const grid = tf.reshape(dy, [n, ho, 1, wo, 1, c])
+  const padded = tf.pad(grid, [[0, 0], [0, 0], [0, sh - 1], [0, 0], [0, sw - 1], [0, 0]])
+  return tf.reshape(padded, [n, ho * sh, wo * sw, c])
+}
+
+export function depthwiseConv2dNativeBackpropInput(args: {
+  inputs: tf.NamedTensorInfoMap
+  attrs?: tf.NamedAttrMap
+}): tf.TensorInfo {
+  const attrs = args.attrs as unknown as tf.DepthwiseConv2dNativeBackpropInputAttrs
+  const dyInfo = input(args.inputs, 'dy', NAME)
+  const filterInfo = input(args.inputs, 'filter', NAME)
+  const inputShape = attrs.inputShape
+  const filterShape = filterInfo.shape as [number, number, number, number]
+  const info = tf.backend_util.computeConv2DInfo(
+    inputShape, filterShape, attrs.strides, attrs.dilations, attrs.pad, attrs.dimRoundingMode, true,
+  )
+  const [kh, kw, c, m] = filterShape
+  const [sh, sw] = pair(attrs.strides)
+  const [dh, dw] = pair(attrs.dilations)
+  const [n, h, w] = inputShape
+  return tf.tidy(() => {
+    const dy = asTensor<tf.Rank.R4>(dyInfo)
+    const filter = asTensor<tf.Rank.R4>(filterInfo)
+    const [, ho, wo] = dy.shape
+    const top = (kh - 1) * dh - info.padInfo.top
+    const left = (kw - 1) * dw - info.padInfo.left
+    const spreadDy = spread(dy, sh, sw)
+    // The valid convolution of a (rows + top + bottom)-row input gives rows - (kh-1)*dh + top + bottom.
+    const bottom = h - ho * sh + info.padInfo.top
+    const right = w - wo * sw + info.padInfo.left
+    const flipped = tf.reverse(filter, [0, 1])
+    const conv = (g: tf.Tensor4D, f: tf.Tensor4D): tf.Tensor4D =>
+      tf.depthwiseConv2d(padOrCrop(g, { top, bottom, left, right }), f, 1, 'valid', 'NHWC', [dh, dw])
+    if (m === 1) return conv(spreadDy, flipped)
+    // Channel multiplier m: dy channel c*m+q came from input channel c through filter[..., c, q].
+    const [, rows, cols] = spreadDy.shape
+    const grouped = tf.reshape(spreadDy, [n, rows, cols, c, m])
+    let sum: tf.Tensor4D | null = null
+    for (let q = 0; q < m; q++) {
+      const g = tf.reshape(tf.slice(grouped, [0, 0, 0, 0, q], [-1, -1, -1, -1, 1]), [n, rows, cols, c]) as tf.Tensor4D
+      const part = conv(g, tf.slice(flipped, [0, 0, 0, q], [kh, kw, c, 1]))
+      sum = sum === null ? part : tf.add<tf.Tensor4D>(sum, part)
+    }
+    return sum as tf.Tensor4D
+  })
+}
+
+export const depthwiseConv2dNativeBackpropInputConfig: tf.KernelConfig = {
+  kernelName: NAME,
+  backendName: 'wasm',
+  kernelFunc: depthwiseConv2dNativeBackpropInput as unknown as tf.KernelFunc,
+}
