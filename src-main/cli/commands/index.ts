@@ -1,5 +1,6 @@
 import type { CliCommand } from '../command'
 import { doctorCommand } from './doctor'
+import { runsCommand } from './runs'
 
 /** Every CLI command; each domain adds its own module here. */
-export const commands: CliCommand[] = [doctorCommand]
+export const commands: CliCommand[] = [doctorCommand, runsCommand]
