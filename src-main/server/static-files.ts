@@ -49,8 +49,12 @@ export function resolveStatic(rendererDir: string, pathname: string): string | n
   return null
 }
 
+export function mimeType(file: string): string {
+  return MIME[extname(file).toLowerCase()] ?? 'application/octet-stream'
+}
+
 export function sendFile(res: ServerResponse, file: string, headers: Record<string, string>, headOnly: boolean): void {
-  const type = MIME[extname(file).toLowerCase()] ?? 'application/octet-stream'
+  const type = mimeType(file)
   const isIndex = file.endsWith(`${sep}index.html`)
   res.writeHead(200, {
     ...headers,

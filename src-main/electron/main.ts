@@ -1,0 +1,86 @@
+// The desktop shell: the only code that imports Electron. It owns the window and hands the renderer
+// the core (the same one the CLI and browser mode use) over a sender-checked IPC bridge.
+import { dirname, join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { app, BrowserWindow, session } from 'electron'
+import { createCore } from '../core/compose'
+import type { Core } from '../core/core'
+import { resolveDataDir } from '../core/data-dir'
+import { contentSecurityPolicy } from './csp'
+import { connectCoreToIpc } from './ipc'
+import { APP_ENTRY, createOriginCheck } from './origin'
+import { registerAppScheme, serveRenderer } from './protocol'
+import { hardenApp } from './security'
+import { createMainWindow, preloadPath } from './window'
+
+const mainDir = dirname(fileURLToPath(import.meta.url))
+const rendererDir = join(mainDir, '..', 'renderer')
+const devServerUrl = process.env.ELECTRON_RENDERER_URL ?? null
+const devServer = devServerUrl && !app.isPackaged ? new URL(devServerUrl) : null
+const isAppUrl = createOriginCheck(devServer)
+const csp = contentSecurityPolicy(devServer)
+
+let core: Core | null = null
+let disconnectIpc: (() => void) | null = null
+
+function createWindow(): void {
+  createMainWindow({
+    preload: preloadPath(mainDir),
+    entry: devServer ? devServer.href : APP_ENTRY,
+    icon: join(app.getAppPath(), 'resources', 'icon.png'),
+  })
+}
+
+async function start(): Promise<void> {
+  serveRenderer(rendererDir, csp)
+  hardenApp(session.defaultSession, { isAppUrl, csp, devServer })
+  const dataDir = resolveDataDir({
+    flag: app.commandLine.getSwitchValue('data-dir') || null,
+    shellDefault: app.getPath('userData'),
+  })
+  core = await createCore({
+    dataDir,
+    shell: 'electron',
+    backend: app.commandLine.getSwitchValue('backend') || null,
+    electronVersion: process.versions.electron ?? null,
+  })
+  disconnectIpc = connectCoreToIpc(core, isAppUrl)
+  createWindow()
+  app.on('activate', () => {
+    if (BrowserWindow.getAllWindows().length === 0) createWindow()
+  })
+}
+
+if (!app.requestSingleInstanceLock()) {
+  // A second instance would open the same SQLite history; focus the first one instead.
+  app.quit()
+} else {
+  app.enableSandbox()
+  registerAppScheme()
+  app.on('second-instance', () => {
+    const [window] = BrowserWindow.getAllWindows()
+    if (window) {
+      if (window.isMinimized()) window.restore()
+      window.focus()
+    }
+  })
+  app.on('window-all-closed', () => {
+    if (process.platform !== 'darwin') app.quit()
+  })
+  let closed = false
+  app.on('will-quit', (event) => {
+    if (closed || !core) return
+    // Finish the core (training worker, SQLite) before the process goes away.
+    event.preventDefault()
+    closed = true
+    disconnectIpc?.()
+    void core.close().finally(() => app.quit())
+  })
+  app
+    .whenReady()
+    .then(start)
+    .catch((error: unknown) => {
+      console.error('CIFAR Workbench failed to start:', error)
+      app.exit(1)
+    })
+}
