@@ -1,0 +1,124 @@
+import { createHash, randomBytes } from 'node:crypto'
+import { mkdir, rename, rm, writeFile } from 'node:fs/promises'
+import { basename, join } from 'node:path'
+import { ContractError } from '@shared/contract'
+import type { DatasetInfo } from '@shared/domain/dataset'
+import { cacheSize, datasetDir, datasetsRoot, MANIFEST_FORMAT, splitFileNames, type DatasetManifest } from './cache'
+import { importFailed, throwIfCancelled, type ProgressFn } from './errors'
+import { openSource } from './sources/archive'
+import { readCifarBinary } from './sources/cifar-binary'
+import { readCifarPython } from './sources/cifar-python'
+import type { DecodedDataset } from './sources/decoded'
+import { readImageFolder } from './sources/image-folder'
+
+/** Where datasets are registered: the run store (RunStore implements this). */
+export interface DatasetRegistry {
+  putDataset(info: DatasetInfo): void
+  listDatasets(): DatasetInfo[]
+  getDataset(id: string): DatasetInfo | null
+  deleteDataset(id: string): boolean | void
+}
+
+export interface ImportOptions {
+  name?: string
+  imageSize: number
+  testRatio: number
+  splitSeed: number
+  signal?: AbortSignal
+  onProgress?: ProgressFn
+}
+
+function slug(text: string): string {
+  return (
+    text
+      .toLowerCase()
+      .replace(/[^a-z0-9]+/g, '-')
+      .replace(/^-+|-+$/g, '')
+      .slice(0, 40) || 'dataset'
+  )
+}
+
+function defaultName(decoded: DecodedDataset, sourcePath: string): string {
+  if (decoded.kind !== 'image-folder') return 'CIFAR-10'
+  return basename(sourcePath).replace(/\.(tar\.gz|tgz|tar|zip)$/i, '') || 'images'
+}
+
+function countPerClass(labels: Uint8Array, numClasses: number): number[] {
+  const counts = new Array<number>(numClasses).fill(0)
+  for (const label of labels) counts[label]!++
+  return counts
+}
+
+/**
+ * Validates, decodes and caches a dataset, then registers it. Everything is written into a temporary
+ * folder that is renamed into place at the end, so a failed or cancelled import leaves nothing behind.
+ */
+export async function importDataset(dataDir: string, registry: DatasetRegistry, sourcePath: string, opts: ImportOptions): Promise<DatasetInfo> {
+  const progress: ProgressFn = opts.onProgress ?? (() => {})
+  const source = await openSource(sourcePath, { signal: opts.signal, onProgress: progress })
+  throwIfCancelled(opts.signal)
+  progress('decode', 0, null, 'checking the format')
+  const decoded =
+    readCifarBinary(source.entries, sourcePath) ??
+    readCifarPython(source.entries, sourcePath) ??
+    (await readImageFolder(source.entries, sourcePath, { ...opts, onProgress: progress }))
+  source.entries.length = 0 // the encoded bytes are no longer needed; let them go before writing
+  throwIfCancelled(opts.signal)
+  if (decoded.train.count === 0) throw importFailed(sourcePath, 'the training split is empty')
+  if (decoded.test.count === 0) throw importFailed(sourcePath, 'the test split is empty')
+
+  const sizeKey = decoded.kind === 'image-folder' ? `:${decoded.height}` : ''
+  const existing = registry
+    .listDatasets()
+    .find((d) => d.source.sha256 === source.sha256 && d.source.kind === decoded.kind && d.imageSize.height === decoded.height)
+  if (existing) throw new ContractError('conflict', `${sourcePath} is already imported as "${existing.name}" (${existing.id})`)
+
+  const name = opts.name ?? defaultName(decoded, sourcePath)
+  const id = `${slug(name)}-${createHash('sha256').update(source.sha256 + sizeKey).digest('hex').slice(0, 8)}`
+  const finalDir = datasetDir(dataDir, id)
+  if (registry.getDataset(id)) throw new ContractError('conflict', `a dataset with id ${id} already exists`)
+  const numClasses = decoded.classNames.length
+  const tmpDir = join(datasetsRoot(dataDir), `.tmp-${id}-${randomBytes(4).toString('hex')}`)
+  await mkdir(tmpDir, { recursive: true })
+  try {
+    progress('write', 0, 2, 'writing the cache')
+    for (const split of ['train', 'test'] as const) {
+      const names = splitFileNames(split)
+      await writeFile(join(tmpDir, names.images), decoded[split].images)
+      await writeFile(join(tmpDir, names.labels), decoded[split].labels)
+      throwIfCancelled(opts.signal)
+    }
+    const info: DatasetInfo = {
+      id,
+      name,
+      source: { kind: decoded.kind, path: sourcePath, sha256: source.sha256 },
+      classNames: decoded.classNames,
+      imageSize: { height: decoded.height, width: decoded.width, channels: 3 },
+      counts: { train: countPerClass(decoded.train.labels, numClasses), test: countPerClass(decoded.test.labels, numClasses) },
+      totals: { train: decoded.train.count, test: decoded.test.count },
+      sizeBytes: await cacheSize(tmpDir),
+      createdAt: new Date().toISOString(),
+    }
+    const manifest: DatasetManifest = {
+      format: MANIFEST_FORMAT,
+      version: 1,
+      info,
+      files: { train: splitFileNames('train'), test: splitFileNames('test') },
+    }
+    await writeFile(join(tmpDir, 'manifest.json'), `${JSON.stringify(manifest, null, 2)}\n`)
+    // A stale folder of the same id (a crash after rename, before registering) is replaced.
+    await rm(finalDir, { recursive: true, force: true })
+    await rename(tmpDir, finalDir)
+    try {
+      registry.putDataset(info)
+    } catch (error) {
+      await rm(finalDir, { recursive: true, force: true })
+      throw error
+    }
+    progress('write', 2, 2, 'done')
+    return info
+  } catch (error) {
+    await rm(tmpDir, { recursive: true, force: true })
+    throw error
+  }
+}
