@@ -6,6 +6,7 @@ import type { Handlers, Shell } from './handlers'
 import { SystemService } from '../system'
 import { openRunStore } from '../store/run-store'
 import { runHandlers } from '../store/handlers'
+import { ModelService, modelHandlers } from '../models'
 
 export interface CoreOptions {
   dataDir: string
@@ -41,6 +42,8 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     electronVersion: options.electronVersion ?? null,
   })
 
+  const models = new ModelService({ dataDir: options.dataDir, registry: store, events })
+
   const handlers: Handlers = {
     ...system.handlers(),
     'datasets.list': unavailable('datasets.list'),
@@ -52,11 +55,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     'datasets.delete': unavailable('datasets.delete'),
     'datasets.preview': unavailable('datasets.preview'),
     'datasets.images': unavailable('datasets.images'),
-    'models.list': unavailable('models.list'),
-    'models.get': unavailable('models.get'),
-    'models.import': unavailable('models.import'),
-    'models.download': unavailable('models.download'),
-    'models.delete': unavailable('models.delete'),
+    ...modelHandlers(models),
     ...runHandlers(store),
     'training.start': unavailable('training.start'),
     'training.cancel': unavailable('training.cancel'),

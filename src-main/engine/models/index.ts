@@ -9,6 +9,7 @@ export { buildScratchModel, SEED_CNN } from './scratch'
 export { FAMILY_DEFAULTS } from './base-defaults'
 export { inspectTfjsFolder, loadTfjsFolder } from './tfjs-folder'
 export { deriveSeed } from './seeds'
+export { cutBase } from './transfer'
 
 /** Build the network an experiment describes: a CNN from scratch, or a frozen base with a new head. */
 export function buildModel(config: ModelConfig, opts: BuildOptions): BuiltModel {

@@ -16,7 +16,7 @@ export interface TransferOptions {
  * copied in. A copy (rather than re-applying the base's layers) leaves the loaded base untouched and
  * gives every layer one node with one static output shape, which the head and the summary rely on.
  */
-function cutBase(base: tf.LayersModel, cutLayer: string, inputSize: number): tf.LayersModel {
+export function cutBase(base: tf.LayersModel, cutLayer: string, inputSize: number): tf.LayersModel {
   const config = base.getConfig() as unknown as ContainerConfig
   const byName = new Map(config.layers.map((l) => [l.name, l]))
   if (!byName.has(cutLayer)) {

@@ -1,0 +1,341 @@
+import { randomUUID } from 'node:crypto'
+import { copyFile, mkdir, rename, rm, stat } from 'node:fs/promises'
+import { existsSync } from 'node:fs'
+import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:path'
+import { ContractError } from '@shared/contract'
+import type { BaseFamily, BaseModelInfo, Preprocessing } from '@shared/index'
+import type { EventBus } from '../core/event-bus'
+import type { RunStore } from '../store/run-store'
+import type * as tf from '../engine/tf'
+import { cutBase, FAMILY_DEFAULTS, inspectTfjsFolder, loadTfjsFolder, summarizeModel, type LoadedBase } from '../engine/models'
+import { loadKerasBase, type KerasFamily } from '../engine/models/keras'
+import { downloadFile } from './download'
+import { hashFiles, slugify } from './files'
+import { KERAS_FILES, kerasModelsDir, type KerasDownloadName, type KerasFileSpec } from './keras-files'
+
+/** The part of the run store the model registry lives in. */
+export type BaseRegistry = Pick<RunStore, 'putBaseModel' | 'listBaseModels' | 'getBaseModel' | 'deleteBaseModel'>
+
+export interface ModelServiceOptions {
+  dataDir: string
+  registry: BaseRegistry
+  events?: EventBus | null
+  /** Override where/what `download` fetches (tests point it at a local server). */
+  kerasFiles?: Partial<Record<KerasDownloadName, Partial<KerasFileSpec>>>
+  /** Keras' cache folder to look in before downloading; null = never look. */
+  kerasCacheDir?: string | null
+  /** Where the shared tfjs bases live, for the instructions given when a base is missing. */
+  sharedModelsDir?: string | null
+}
+
+export interface ImportRequest {
+  path: string
+  name?: string | undefined
+  family?: BaseFamily | undefined
+  jobId?: string | undefined
+}
+
+/** Folder names of the shared tfjs bases, by family. */
+const SHARED_BASES: Partial<Record<BaseFamily, string>> = {
+  mobilenetv2: 'mobilenetv2-imagenet',
+  squeezenet: 'squeezenet1.1-imagenet',
+}
+
+/** Size at which a base's summary (output shapes, FLOPs) is computed: ImageNet's native 224. */
+const SUMMARY_INPUT_SIZE = 224
+
+/** Where a registered base's files are (registry paths are relative to the data directory). */
+export function resolveBasePath(dataDir: string, info: BaseModelInfo): string {
+  return isAbsolute(info.path) ? info.path : join(dataDir, info.path)
+}
+
+/** Load a registered base from its files; usable in a training worker without the store. */
+export async function loadBaseFromInfo(dataDir: string, info: BaseModelInfo): Promise<LoadedBase> {
+  const path = resolveBasePath(dataDir, info)
+  if (!existsSync(path)) {
+    throw new ContractError('not_found', `base ${info.id}: its files are missing at ${path}; delete it and import it again`)
+  }
+  try {
+    if (info.format === 'tfjs-layers') return { info, model: await loadTfjsFolder(path) }
+    if (info.family !== 'vgg16' && info.family !== 'mobilenetv2') {
+      throw new Error(`a Keras .h5 base must be vgg16 or mobilenetv2, the registry says ${info.family}`)
+    }
+    const { model } = await loadKerasBase(path, info.family)
+    return { info, model }
+  } catch (error) {
+    if (error instanceof ContractError) throw error
+    throw new ContractError('failed', `base ${info.id}: ${(error as Error).message}`)
+  }
+}
+
+function guessFamily(layerNames: string[]): BaseFamily {
+  const has = new Set(layerNames)
+  if (layerNames.some((n) => /^fire\d+_concat$/.test(n))) return 'squeezenet'
+  if (has.has('block_16_project') || has.has('block_16_depthwise')) return 'mobilenetv2'
+  if (has.has('block5_conv3')) return 'vgg16'
+  return 'custom'
+}
+
+/** Which cut layer and preprocessing a tfjs base of a family gets (Keras-named ones are Keras models). */
+function tfjsDefaults(family: BaseFamily, model: tf.LayersModel): { cut: string; preprocessing: Preprocessing; minInputSize: number } {
+  const names = new Set(model.layers.map((l) => l.name))
+  const last = model.outputLayers[0]?.name ?? model.layers[model.layers.length - 1]!.name
+  if (family === 'custom') return { cut: last, preprocessing: 'imagenet-mean-std', minInputSize: 32 }
+  const d = FAMILY_DEFAULTS[family]
+  if (family === 'mobilenetv2' && names.has('out_relu') && !names.has('head_relu')) {
+    return { cut: 'out_relu', preprocessing: d.preprocessing['keras-h5'], minInputSize: d.minInputSize }
+  }
+  const cut = names.has(d.cutLayer['tfjs-layers']) ? d.cutLayer['tfjs-layers'] : last
+  return { cut, preprocessing: d.preprocessing['tfjs-layers'], minInputSize: d.minInputSize }
+}
+
+function failed(error: unknown): ContractError {
+  return error instanceof ContractError ? error : new ContractError('failed', (error as Error).message ?? String(error))
+}
+
+/** The registry of pretrained bases: import (validated, copied, hashed, summarised), download, delete, load. */
+export class ModelService {
+  private readonly dataDir: string
+  private readonly registry: BaseRegistry
+  private readonly events: EventBus | null
+  private readonly kerasFiles: Record<KerasDownloadName, KerasFileSpec>
+  private readonly kerasCacheDir: string | null
+  private readonly sharedModelsDir: string | null
+
+  constructor(options: ModelServiceOptions) {
+    this.dataDir = options.dataDir
+    this.registry = options.registry
+    this.events = options.events ?? null
+    this.kerasFiles = {
+      vgg16: { ...KERAS_FILES.vgg16, ...options.kerasFiles?.vgg16 },
+      mobilenetv2: { ...KERAS_FILES.mobilenetv2, ...options.kerasFiles?.mobilenetv2 },
+    }
+    this.kerasCacheDir = options.kerasCacheDir === undefined ? kerasModelsDir() : options.kerasCacheDir
+    this.sharedModelsDir =
+      options.sharedModelsDir === undefined ? resolve(process.cwd(), '../shared/models') : options.sharedModelsDir
+  }
+
+  list(): BaseModelInfo[] {
+    return this.registry.listBaseModels()
+  }
+
+  get(id: string): BaseModelInfo {
+    const info = this.registry.getBaseModel(id)
+    if (info) return info
+    const family = (Object.keys(SHARED_BASES) as BaseFamily[]).find((f) => SHARED_BASES[f] === id)
+    throw new ContractError('not_found', `base model "${id}" is not registered; ${this.howToGet(family ?? null)}`)
+  }
+
+  /** The registered base of a family (the most recent one), or null. */
+  findForFamily(family: BaseFamily): BaseModelInfo | null {
+    const matches = this.list().filter((b) => b.family === family)
+    return matches.sort((a, b) => b.registeredAt.localeCompare(a.registeredAt))[0] ?? null
+  }
+
+  /** Exact instructions for getting a base of a family (or any base). */
+  howToGet(family: BaseFamily | null): string {
+    const ways: string[] = []
+    const shared = family ? SHARED_BASES[family] : undefined
+    if (shared) {
+      const folder = this.sharedModelsDir ? join(this.sharedModelsDir, shared) : null
+      ways.push(`cifar-workbench models import ${folder && existsSync(folder) ? folder : `PATH/TO/${shared}`}`)
+    }
+    if (family === 'mobilenetv2' || family === 'vgg16') ways.push(`cifar-workbench models download ${family}`)
+    if (ways.length === 0) ways.push('cifar-workbench models import PATH (a model.json folder or a Keras .h5 file)')
+    return `register one with: ${ways.join('  or: ')}`
+  }
+
+  /** Like `get` but for a family a preset needs: the error says exactly how to get one. */
+  requireFamily(family: BaseFamily): BaseModelInfo {
+    const found = this.findForFamily(family)
+    if (found) return found
+    throw new ContractError('not_found', `no ${family} base model is registered; ${this.howToGet(family)}`)
+  }
+
+  async loadBase(id: string): Promise<LoadedBase> {
+    return loadBaseFromInfo(this.dataDir, this.get(id))
+  }
+
+  async import(request: ImportRequest, source?: string): Promise<BaseModelInfo> {
+    const path = resolve(request.path)
+    const info = await stat(path).catch(() => null)
+    if (!info) throw new ContractError('not_found', `${path}: no such file or folder`)
+    const progress = this.progress(request.jobId, 'model-import')
+    try {
+      if (info.isDirectory()) return await this.importTfjs(path, request, progress, source)
+      if (basename(path) === 'model.json') return await this.importTfjs(dirname(path), request, progress, source)
+      if (/\.h5$/i.test(path)) return await this.importKeras(path, request, progress, source)
+      throw new Error(`${path}: expected a TensorFlow.js model folder (model.json + shards) or a Keras .h5 weights file`)
+    } catch (error) {
+      throw failed(error)
+    }
+  }
+
+  async download(request: { name: KerasDownloadName; jobId?: string | undefined }): Promise<BaseModelInfo> {
+    const id = `${request.name}-keras`
+    const existing = this.registry.getBaseModel(id)
+    if (existing) return existing
+    const spec = this.kerasFiles[request.name]
+    const progress = this.progress(request.jobId, 'model-download')
+    // Keras' own cache first: a Keras user already has the file.
+    if (this.kerasCacheDir) {
+      const cached = join(this.kerasCacheDir, spec.fileName)
+      if (existsSync(cached) && (spec.md5 === null || (await hashFiles([cached], 'md5')) === spec.md5)) {
+        return this.import({ path: cached, family: request.name, jobId: request.jobId }, `Keras cache ${cached}`)
+      }
+    }
+    const partDir = join(this.dataDir, 'models', '.downloads')
+    await mkdir(partDir, { recursive: true })
+    const part = join(partDir, `${spec.fileName}.${randomUUID().slice(0, 8)}.part`)
+    try {
+      const { md5 } = await downloadFile(spec.url, part, (done, total) => progress('download', done, total))
+      if (spec.md5 !== null && md5 !== spec.md5) {
+        throw new ContractError('failed', `${spec.url}: MD5 ${md5} does not match the expected ${spec.md5}; the file was discarded`)
+      }
+      const file = join(partDir, spec.fileName)
+      await rename(part, file)
+      try {
+        return await this.import({ path: file, family: request.name, jobId: request.jobId }, `downloaded from ${spec.url}`)
+      } finally {
+        await rm(file, { force: true })
+      }
+    } catch (error) {
+      if (error instanceof ContractError) throw error
+      throw new ContractError(
+        'unavailable',
+        `cannot download ${request.name} from ${spec.url} (${(error as Error).message}); offline, copy ${spec.fileName} ` +
+          `from a Keras cache (~/.keras/models) and run: cifar-workbench models import PATH`,
+      )
+    } finally {
+      await rm(part, { force: true })
+    }
+  }
+
+  async delete(id: string): Promise<{ ok: true }> {
+    const info = this.get(id)
+    this.registry.deleteBaseModel(id)
+    // Only files the workbench copied are removed; a base registered in place stays on disk.
+    if (!isAbsolute(info.path)) await rm(join(this.dataDir, 'models', id), { recursive: true, force: true })
+    return { ok: true }
+  }
+
+  // ------------------------------------------------------------------ internals
+
+  private progress(jobId: string | undefined, kind: 'model-import' | 'model-download') {
+    return (stage: string, done: number, total: number | null, message: string | null = null) => {
+      if (jobId && this.events) this.events.emit('job.progress', { jobId, kind, stage, done, total, message })
+    }
+  }
+
+  private claimId(requested: string): string {
+    if (this.registry.getBaseModel(requested)) {
+      throw new ContractError('conflict', `a base model with id "${requested}" is already registered; delete it first or give another --name`)
+    }
+    return requested
+  }
+
+  /** Copy files into <dataDir>/models/<id>/ through a temporary folder, so a failure leaves nothing behind. */
+  private async copyIn(id: string, files: Array<{ from: string; to: string }>): Promise<string> {
+    const models = join(this.dataDir, 'models')
+    const temp = join(models, `.import-${id}-${randomUUID().slice(0, 8)}`)
+    const final = join(models, id)
+    try {
+      for (const f of files) {
+        await mkdir(dirname(join(temp, f.to)), { recursive: true })
+        await copyFile(f.from, join(temp, f.to))
+      }
+      await rm(final, { recursive: true, force: true })
+      await rename(temp, final)
+    } catch (error) {
+      await rm(temp, { recursive: true, force: true })
+      throw error
+    }
+    return final
+  }
+
+  private summarize(model: tf.LayersModel, cut: string, minInputSize: number) {
+    const cutModel = cutBase(model, cut, Math.max(SUMMARY_INPUT_SIZE, minInputSize))
+    try {
+      return summarizeModel(cutModel)
+    } finally {
+      cutModel.dispose()
+    }
+  }
+
+  private async importTfjs(dir: string, request: ImportRequest, progress: ReturnType<ModelService['progress']>, source?: string) {
+    progress('validate', 0, 3)
+    const folder = await inspectTfjsFolder(dir)
+    const model = await loadTfjsFolder(dir)
+    try {
+      const family = request.family ?? guessFamily(folder.layerNames)
+      const defaults = tfjsDefaults(family, model)
+      const summary = this.summarize(model, defaults.cut, defaults.minInputSize)
+      const metadata = (folder.json.userDefinedMetadata ?? {}) as { name?: unknown; source?: unknown }
+      const id = this.claimId(slugify(request.name ?? basename(dir)))
+      progress('copy', 1, 3)
+      const files = [join(dir, 'model.json'), ...folder.shards]
+      const final = await this.copyIn(
+        id,
+        files.map((from) => ({ from, to: relative(dir, from) })),
+      )
+      progress('hash', 2, 3)
+      const sha256 = await hashFiles(files.map((f) => join(final, relative(dir, f))))
+      const info: BaseModelInfo = {
+        id,
+        name: request.name ?? (typeof metadata.name === 'string' ? metadata.name : basename(dir)),
+        family,
+        format: 'tfjs-layers',
+        path: relative(this.dataDir, final),
+        sha256,
+        preprocessing: defaults.preprocessing,
+        defaultCutLayer: defaults.cut,
+        minInputSize: defaults.minInputSize,
+        source: source ?? (typeof metadata.source === 'string' ? metadata.source : `imported from ${dir}`),
+        summary,
+        registeredAt: new Date().toISOString(),
+      }
+      this.registry.putBaseModel(info)
+      progress('done', 3, 3)
+      return info
+    } finally {
+      model.dispose()
+    }
+  }
+
+  private async importKeras(file: string, request: ImportRequest, progress: ReturnType<ModelService['progress']>, source?: string) {
+    if (request.family && request.family !== 'vgg16' && request.family !== 'mobilenetv2') {
+      throw new Error(`${file}: Keras .h5 files can be imported as vgg16 or mobilenetv2, not ${request.family}`)
+    }
+    progress('validate', 0, 3)
+    const loaded = await loadKerasBase(file, request.family as KerasFamily | undefined)
+    try {
+      const family = loaded.family
+      const d = FAMILY_DEFAULTS[family]
+      const summary = this.summarize(loaded.model, d.cutLayer['keras-h5'], d.minInputSize)
+      const id = this.claimId(request.name ? slugify(request.name) : `${family}-keras`)
+      progress('copy', 1, 3)
+      const final = await this.copyIn(id, [{ from: file, to: basename(file) }])
+      progress('hash', 2, 3)
+      const copied = join(final, basename(file))
+      const info: BaseModelInfo = {
+        id,
+        name: request.name ?? (family === 'vgg16' ? 'VGG16 (Keras, ImageNet)' : 'MobileNetV2 1.0 (Keras, ImageNet)'),
+        family,
+        format: 'keras-h5',
+        path: relative(this.dataDir, copied),
+        sha256: await hashFiles([copied]),
+        preprocessing: d.preprocessing['keras-h5'],
+        defaultCutLayer: d.cutLayer['keras-h5'],
+        minInputSize: d.minInputSize,
+        source: source ?? `imported from ${file} (${loaded.layout} layout)`,
+        summary,
+        registeredAt: new Date().toISOString(),
+      }
+      this.registry.putBaseModel(info)
+      progress('done', 3, 3)
+      return info
+    } finally {
+      loaded.model.dispose()
+    }
+  }
+}
