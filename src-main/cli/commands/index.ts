@@ -1,6 +1,7 @@
 import type { CliCommand } from '../command'
 import { doctorCommand } from './doctor'
 import { runsCommand } from './runs'
+import { modelsCommand } from './models'
 
 /** Every CLI command; each domain adds its own module here. */
-export const commands: CliCommand[] = [doctorCommand, runsCommand]
+export const commands: CliCommand[] = [doctorCommand, runsCommand, modelsCommand]

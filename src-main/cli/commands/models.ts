@@ -1,0 +1,111 @@
+import { parseArgs } from 'node:util'
+import { randomUUID } from 'node:crypto'
+import { BaseFamily, type BaseModelInfo } from '@shared/index'
+import { formatSummary } from '../../engine/models/summary'
+import { CliError, type CliCommand } from '../command'
+
+const USAGE = `usage: cifar-workbench [--data-dir DIR] models SUBCOMMAND [--json]
+
+Registers the pretrained bases that transfer-learning experiments start from.
+
+  models import PATH [--name NAME] [--family F]
+                     a TensorFlow.js LayersModel folder (model.json + shards), e.g.
+                     ../shared/models/mobilenetv2-imagenet, or a Keras Applications .h5 file
+                     (VGG16 or MobileNetV2 no-top, Keras 2 or Keras 3 layout); validated, copied
+                     into the data directory, hashed and summarised
+  models list        the registered bases
+  models show ID     one base with its layer-by-layer summary
+  models download NAME
+                     vgg16 | mobilenetv2: take the Keras file from ~/.keras/models or download the
+                     canonical one (hash checked) and register it
+  models delete ID   unregister a base and delete its copied files
+
+  --json             machine-readable output`
+
+const OPTIONS = { name: { type: 'string' }, family: { type: 'string' }, json: { type: 'boolean' } } as const
+
+/** Parse a subcommand's arguments; only `import` takes --name/--family. */
+function parse(args: string[], allowNamed = false) {
+  try {
+    const parsed = parseArgs({ args, options: OPTIONS, strict: true, allowPositionals: true })
+    if (!allowNamed && (parsed.values.name !== undefined || parsed.values.family !== undefined)) {
+      throw new Error('--name and --family belong to "models import"')
+    }
+    return parsed
+  } catch (error) {
+    throw new CliError(`models: ${(error as Error).message}`, 2)
+  }
+}
+
+function oneLine(b: BaseModelInfo): string {
+  const params = b.summary ? `${(b.summary.totalParams / 1e6).toFixed(2)}M params` : 'no summary'
+  return `${b.id.padEnd(26)} ${b.family.padEnd(12)} ${b.format.padEnd(12)} ${params.padEnd(16)} cut ${b.defaultCutLayer}  ${b.preprocessing}`
+}
+
+export const modelsCommand: CliCommand = {
+  name: 'models',
+  summary: 'import, list, show, download and delete pretrained base models',
+  usage: USAGE,
+  async run(args, ctx) {
+    const [sub, ...rest] = args
+    const out = (value: unknown, text: string) => ctx.io.out(ctx.json ? JSON.stringify(value) : text)
+    switch (sub) {
+      case 'import': {
+        const { values, positionals } = parse(rest, true)
+        const path = positionals[0]
+        if (!path || positionals.length > 1) throw new CliError('models import: give exactly one PATH (a model.json folder or an .h5 file)', 2)
+        const family = values.family === undefined ? undefined : BaseFamily.safeParse(values.family)
+        if (family && !family.success) throw new CliError(`models import: --family must be one of ${BaseFamily.options.join(', ')}`, 2)
+        const core = await ctx.core()
+        const info = await core.call('models.import', {
+          path,
+          ...(typeof values.name === 'string' ? { name: values.name } : {}),
+          ...(family?.success ? { family: family.data } : {}),
+          jobId: randomUUID(),
+        })
+        out(info, `registered ${oneLine(info)}\nsha256 ${info.sha256}`)
+        return 0
+      }
+      case 'list': {
+        parse(rest)
+        const list = await (await ctx.core()).call('models.list', {})
+        out(list, list.length === 0 ? 'no base models registered (see: cifar-workbench models import --help)' : list.map(oneLine).join('\n'))
+        return 0
+      }
+      case 'show': {
+        const { positionals } = parse(rest)
+        if (positionals.length !== 1) throw new CliError('models show: give one ID (see: cifar-workbench models list)', 2)
+        const info = await (await ctx.core()).call('models.get', { id: positionals[0]! })
+        const text = [
+          oneLine(info),
+          `name ${info.name}`,
+          `path ${info.path}`,
+          `sha256 ${info.sha256}`,
+          `source ${info.source}`,
+          info.summary ? formatSummary(info.summary, `${info.id} up to ${info.defaultCutLayer}, at 224x224`) : '',
+        ].join('\n')
+        out(info, text)
+        return 0
+      }
+      case 'download': {
+        const { positionals } = parse(rest)
+        const name = positionals[0]
+        if (positionals.length !== 1 || (name !== 'vgg16' && name !== 'mobilenetv2')) {
+          throw new CliError('models download: NAME must be vgg16 or mobilenetv2', 2)
+        }
+        const info = await (await ctx.core()).call('models.download', { name, jobId: randomUUID() })
+        out(info, `registered ${oneLine(info)}\nsource ${info.source}`)
+        return 0
+      }
+      case 'delete': {
+        const { positionals } = parse(rest)
+        if (positionals.length !== 1) throw new CliError('models delete: give one ID', 2)
+        const result = await (await ctx.core()).call('models.delete', { id: positionals[0]! })
+        out(result, `deleted ${positionals[0]}`)
+        return 0
+      }
+      default:
+        throw new CliError(`models: unknown subcommand "${sub ?? ''}" (import, list, show, download, delete)`, 2)
+    }
+  },
+}
