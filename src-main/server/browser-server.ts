@@ -38,6 +38,7 @@ const MAX_FRAME_BYTES = 64 * 1024 * 1024
 
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..')
 export const DEFAULT_RENDERER_DIR = join(REPO_ROOT, 'out', 'renderer')
+const APP_ICON = join(REPO_ROOT, 'resources', 'icon.png')
 
 function plain(res: ServerResponse, status: number, text: string, headers: Record<string, string>): void {
   res.writeHead(status, { ...headers, 'Content-Type': 'text/plain; charset=utf-8', 'Cache-Control': 'no-store' })
@@ -90,7 +91,9 @@ export async function startBrowserServer(options: BrowserServerOptions): Promise
       plain(res, 503, `the renderer is not built (${rendererDir} has no index.html): run \`npm run build\``, headers)
       return
     }
-    const file = resolveStatic(rendererDir, url.pathname)
+    let file = resolveStatic(rendererDir, url.pathname)
+    // Browsers ask for /favicon.ico on their own; answer with the app icon rather than a 404.
+    if (!file && url.pathname === '/favicon.ico' && existsSync(APP_ICON)) file = APP_ICON
     if (!file) {
       plain(res, 404, 'not found', headers)
       return

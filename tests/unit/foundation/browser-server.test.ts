@@ -105,6 +105,12 @@ describe('browser server', () => {
     expect(asset.headers['content-type']).toContain('text/javascript')
   })
 
+  it('answers /favicon.ico with the app icon', async () => {
+    const res = await get(`/favicon.ico?token=${server.token}`)
+    expect(res.status).toBe(200)
+    expect(res.headers['content-type']).toBe('image/png')
+  })
+
   it('refuses HTTP requests with a missing or wrong token', async () => {
     expect((await get('/')).status).toBe(401)
     expect((await get('/assets/app.js')).status).toBe(401)
