@@ -1,0 +1,1 @@
+export { PNG_SCALE, measureText, panelToPng, panelToSvgString, renderCompare, type CompareRender } from './node-render'

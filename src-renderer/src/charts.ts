@@ -1,0 +1,83 @@
+import { computed, type ComputedRef } from 'vue'
+import { useI18n } from 'vue-i18n'
+import type { ChartLabels } from '@shared/charts/labels'
+import { figureToCanvas, figureToSvg, panelToSvg, drawPanel, type FigureLayout, type Panel } from '@shared/charts/render'
+import type { ChartTheme } from '@shared/charts/palette'
+import type { MeasureText } from '@shared/charts/svg-context'
+
+/** Exported charts have a fixed CSS size (so files do not depend on the window), PNG at 2x. */
+export const EXPORT_WIDTH = 800
+export const EXPORT_HEIGHT = 450
+export const PNG_SCALE = 2
+
+export function useChartLabels(): ComputedRef<ChartLabels> {
+  const { t } = useI18n()
+  return computed(() => ({
+    step: t('charts.step'), epoch: t('charts.epoch'), loss: t('charts.loss'), accuracy: t('charts.accuracy'), trainBatch: t('charts.trainBatch'),
+    trainSmoothed: t('charts.trainSmoothed'), trainEpoch: t('charts.trainEpoch'), valEpoch: t('charts.valEpoch'), params: t('charts.params'), wallTime: t('charts.wallTime'),
+    classAccuracy: t('charts.classAccuracy'), countDiff: t('charts.countDiff'), finetune: t('charts.finetune'), lr: (lr: string) => t('charts.lr', { lr }),
+    valAccuracyTitle: t('compare.curvesAcc'), valLossTitle: t('compare.curvesLoss'), perClassTitle: t('compare.perClass'), scatterParamsTitle: t('compare.scatterParams'),
+    scatterTimeTitle: t('compare.scatterTime'), confusionTitle: t('detail.confusion'), confusionDiffTitle: (a: string, b: string) => t('compare.confusionDiff', { a, b }),
+  }))
+}
+
+let measureCtx: CanvasRenderingContext2D | null = null
+export const browserMeasure: MeasureText = (font, text) => {
+  measureCtx ??= document.createElement('canvas').getContext('2d')
+  if (!measureCtx) return text.length * 6
+  measureCtx.font = font
+  return measureCtx.measureText(text).width
+}
+
+function canvasOf(width: number, height: number): HTMLCanvasElement {
+  const c = document.createElement('canvas')
+  c.width = width
+  c.height = height
+  return c
+}
+
+/** A file name safe on every OS. */
+export function fileName(base: string, ext: string): string {
+  const clean = base.replace(/[^\p{L}\p{N}._-]+/gu, '-').replace(/-+/g, '-').replace(/^-|-$/g, '').slice(0, 80) || 'chart'
+  return `${clean}.${ext}`
+}
+
+/** Saves through a download (browser mode, and Electron, which shows its save dialog for downloads). */
+export function saveBlob(name: string, blob: Blob): void {
+  const url = URL.createObjectURL(blob)
+  const a = document.createElement('a')
+  a.href = url
+  a.download = name
+  a.rel = 'noopener'
+  document.body.appendChild(a)
+  a.click()
+  a.remove()
+  setTimeout(() => URL.revokeObjectURL(url), 10_000)
+}
+
+export function saveText(name: string, text: string, mime: string): void {
+  saveBlob(name, new Blob([text], { type: mime }))
+}
+
+function canvasBlob(canvas: HTMLCanvasElement): Promise<Blob> {
+  return new Promise((resolve, reject) => canvas.toBlob((b) => (b ? resolve(b) : reject(new Error('PNG encoding failed'))), 'image/png'))
+}
+
+export async function exportPanelPng(panel: Panel, name: string): Promise<void> {
+  const canvas = canvasOf(EXPORT_WIDTH, EXPORT_HEIGHT)
+  drawPanel(canvas, panel, EXPORT_WIDTH, EXPORT_HEIGHT, PNG_SCALE)
+  saveBlob(fileName(name, 'png'), await canvasBlob(canvas))
+}
+
+export function exportPanelSvg(panel: Panel, name: string): void {
+  saveText(fileName(name, 'svg'), panelToSvg(panel, EXPORT_WIDTH, EXPORT_HEIGHT, browserMeasure), 'image/svg+xml')
+}
+
+export async function exportFigurePng(panels: Panel[], layout: FigureLayout, theme: ChartTheme, name: string): Promise<void> {
+  const canvas = figureToCanvas(panels, layout, theme, PNG_SCALE, canvasOf)
+  saveBlob(fileName(name, 'png'), await canvasBlob(canvas))
+}
+
+export function figureSvg(panels: Panel[], layout: FigureLayout, theme: ChartTheme): string {
+  return figureToSvg(panels, layout, theme, browserMeasure)
+}

@@ -1,0 +1,11 @@
+/** Chart definitions shared by the renderer and the CLI: data in, chart.js config (or drawing) out. */
+export * from './base'
+export * from './compare'
+export * from './csv'
+export * from './curves'
+export * from './figure'
+export * from './heatmap'
+export * from './labels'
+export * from './palette'
+export * from './report'
+export * from './series'
