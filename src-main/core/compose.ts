@@ -7,6 +7,7 @@ import { SystemService } from '../system'
 import { openRunStore } from '../store/run-store'
 import { runHandlers } from '../store/handlers'
 import { ModelService, modelHandlers } from '../models'
+import { DatasetService, datasetHandlers } from '../data'
 
 export interface CoreOptions {
   dataDir: string
@@ -43,18 +44,12 @@ export async function createCore(options: CoreOptions): Promise<Core> {
   })
 
   const models = new ModelService({ dataDir: options.dataDir, registry: store, events })
+  const datasets = new DatasetService({ dataDir: options.dataDir, registry: store, events })
+  closers.push(() => datasets.close())
 
   const handlers: Handlers = {
     ...system.handlers(),
-    'datasets.list': unavailable('datasets.list'),
-    'datasets.get': unavailable('datasets.get'),
-    'datasets.import': unavailable('datasets.import'),
-    'datasets.download': unavailable('datasets.download'),
-    'datasets.cancel': unavailable('datasets.cancel'),
-    'datasets.findKerasCache': unavailable('datasets.findKerasCache'),
-    'datasets.delete': unavailable('datasets.delete'),
-    'datasets.preview': unavailable('datasets.preview'),
-    'datasets.images': unavailable('datasets.images'),
+    ...datasetHandlers(datasets),
     ...modelHandlers(models),
     ...runHandlers(store),
     'training.start': unavailable('training.start'),
