@@ -1,6 +1,6 @@
 import { createApiClient, type ApiClient } from '@shared/transport/api-client'
-import { TOKEN_PARAM, WS_PATH, type WorkbenchBridge } from '@shared/transport/bridge'
-import { createWebSocketBridge } from '@shared/transport/ws-client'
+import type { WorkbenchBridge } from '@shared/transport/bridge'
+import { browserSocketUrl, createWebSocketBridge } from '@shared/transport/ws-client'
 import type { Api, EventName, EventPayload } from '@shared/contract'
 
 declare global {
@@ -10,19 +10,42 @@ declare global {
   }
 }
 
-let client: ApiClient | null = null
 
-/** The socket URL of browser mode: same host, the token from the page's own `?token=`. */
-export function browserSocketUrl(loc: Location = window.location): string {
-  const token = new URLSearchParams(loc.search).get(TOKEN_PARAM) ?? ''
-  const scheme = loc.protocol === 'https:' ? 'wss' : 'ws'
-  return `${scheme}://${loc.host}${WS_PATH}?${TOKEN_PARAM}=${encodeURIComponent(token)}`
+/**
+ * One plain socket first: if the server closes it before it opens (wrong or missing token) the user
+ * gets a clear error at once, instead of the bridge retrying quietly forever.
+ */
+function probe(url: string, timeoutMs = 10_000): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(url)
+    const timer = setTimeout(() => {
+      ws.close()
+      reject(new Error('the workbench server did not answer'))
+    }, timeoutMs)
+    ws.onopen = () => {
+      clearTimeout(timer)
+      ws.close()
+      resolve()
+    }
+    ws.onclose = (event) => {
+      clearTimeout(timer)
+      reject(new Error(`the workbench server refused the connection (code ${event.code}${event.reason ? `: ${event.reason}` : ''}); is the access token in the URL right?`))
+    }
+  })
 }
+
+let client: ApiClient | null = null
 
 /** Connects once: the preload's bridge in Electron, the WebSocket bridge in a browser. */
 export async function connect(): Promise<ApiClient> {
   if (client) return client
-  const bridge: WorkbenchBridge = window.workbench ?? (await createWebSocketBridge(browserSocketUrl()))
+  let bridge: WorkbenchBridge
+  if (window.workbench) bridge = window.workbench
+  else {
+    const url = browserSocketUrl(window.location)
+    await probe(url)
+    bridge = createWebSocketBridge(url)
+  }
   client = createApiClient(bridge)
   return client
 }
