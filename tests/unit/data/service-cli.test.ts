@@ -1,0 +1,155 @@
+import { existsSync } from 'node:fs'
+import { join } from 'node:path'
+import { PNG } from 'pngjs'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { AugmentationConfig } from '@shared/domain/config'
+import type { DatasetInfo } from '@shared/domain/dataset'
+import { main } from '../../../src-main/cli/main'
+import { createCore } from '../../../src-main/core/compose'
+import type { Core } from '../../../src-main/core/core'
+import { EventBus } from '../../../src-main/core/event-bus'
+import { DatasetService } from '../../../src-main/data/dataset-service'
+import { openRunStore } from '../../../src-main/store/run-store'
+import { CLASS_NAMES, expectedNhwc, tempDir, writeCifarBinary, writeCifarPython } from './fixtures'
+
+const N = 6
+
+/** Runs the real CLI entry in this process, capturing its output. */
+async function cli(dataDir: string, ...args: string[]) {
+  let stdout = ''
+  let stderr = ''
+  const out = process.stdout.write.bind(process.stdout)
+  const err = process.stderr.write.bind(process.stderr)
+  process.stdout.write = ((chunk: string | Uint8Array) => ((stdout += String(chunk)), true)) as typeof process.stdout.write
+  process.stderr.write = ((chunk: string | Uint8Array) => ((stderr += String(chunk)), true)) as typeof process.stderr.write
+  try {
+    const code = await main(['--data-dir', dataDir, ...args])
+    return { code, stdout, stderr }
+  } finally {
+    process.stdout.write = out
+    process.stderr.write = err
+  }
+}
+
+function decodeDataUrl(url: string): Uint8Array {
+  expect(url.startsWith('data:image/png;base64,')).toBe(true)
+  const png = PNG.sync.read(Buffer.from(url.slice('data:image/png;base64,'.length), 'base64'))
+  const rgb = new Uint8Array(png.width * png.height * 3)
+  for (let i = 0, j = 0; j < rgb.length; i += 4, j += 3) rgb.set(png.data.subarray(i, i + 3), j)
+  return rgb
+}
+
+let work: string
+let home: string
+let info: DatasetInfo
+
+beforeAll(async () => {
+  work = tempDir()
+  home = join(work, 'home')
+  const dir = writeCifarBinary(work, N)
+  const r = await cli(home, 'dataset', 'import', dir, '--name', 'tiny', '--json')
+  expect(r.code).toBe(0)
+  info = JSON.parse(r.stdout) as DatasetInfo
+})
+
+describe('cifar-workbench dataset', () => {
+  it('lists datasets as JSON with class names and counts per split and class', async () => {
+    const r = await cli(home, 'dataset', 'list', '--json')
+    expect(r.code).toBe(0)
+    const list = JSON.parse(r.stdout) as DatasetInfo[]
+    expect(list).toHaveLength(1)
+    expect(list[0]).toMatchObject({ id: info.id, name: 'tiny', classNames: CLASS_NAMES, totals: { train: 5 * N, test: N } })
+    expect(list[0]!.counts.train.reduce((a, b) => a + b, 0)).toBe(5 * N)
+    expect(list[0]!.counts.test).toHaveLength(10)
+  })
+
+  it('shows one dataset as text and refuses bad input with a one-line error', async () => {
+    const show = await cli(home, 'dataset', 'show', info.id)
+    expect(show.code).toBe(0)
+    expect(show.stdout).toContain('automobile')
+    const missing = await cli(home, 'dataset', 'show', 'nope')
+    expect(missing.code).toBe(1)
+    expect(missing.stderr.trim()).toBe('error: dataset nope not found')
+    const bad = await cli(home, 'dataset', 'import', join(work, 'does-not-exist'))
+    expect(bad.code).toBe(1)
+    expect(bad.stderr.trim()).toMatch(/^error: .*does-not-exist: no such file or folder$/)
+    const size = await cli(home, 'dataset', 'import', join(work, 'x'), '--image-size', 'big')
+    expect(size.code).toBe(2)
+    expect(size.stderr.trim()).toBe('error: dataset import: --image-size must be a number (got "big")')
+  })
+
+  it('deletes a dataset with its cache', async () => {
+    const other = join(work, 'home2')
+    const imported = JSON.parse((await cli(other, 'dataset', 'import', join(work, 'cifar-10-batches-bin'), '--json')).stdout) as DatasetInfo
+    expect(existsSync(join(other, 'datasets', imported.id))).toBe(true)
+    const r = await cli(other, 'dataset', 'delete', imported.id)
+    expect(r.code).toBe(0)
+    expect(existsSync(join(other, 'datasets', imported.id))).toBe(false)
+    expect(JSON.parse((await cli(other, 'dataset', 'list', '--json')).stdout)).toEqual([])
+  })
+})
+
+describe('datasets.* through the core', () => {
+  let core: Core
+  beforeAll(async () => {
+    core = await createCore({ dataDir: home, shell: 'cli' })
+  })
+  afterAll(() => core.close())
+
+  it('previews samples per class and an augmentation grid as PNG data URLs', async () => {
+    const preview = await core.call('datasets.preview', {
+      id: info.id,
+      split: 'test',
+      perClass: 1,
+      augmentation: AugmentationConfig.parse({ enabled: true, horizontalFlip: true, rotationRange: 20 }),
+      augmentCount: 4,
+    })
+    const test = expectedNhwc(0, N)
+    // N test records with labels 0..5: one sample for each class present
+    expect(preview.samples.map((s) => s.label)).toEqual([0, 1, 2, 3, 4, 5])
+    for (const s of preview.samples) {
+      expect(s.className).toBe(CLASS_NAMES[s.label])
+      expect(Buffer.from(decodeDataUrl(s.dataUrl)).equals(Buffer.from(test.subarray(s.index * 3072, (s.index + 1) * 3072)))).toBe(true)
+    }
+    expect(preview.augmented?.variants).toHaveLength(4)
+    const original = decodeDataUrl(preview.augmented!.original.dataUrl)
+    const variants = preview.augmented!.variants.map(decodeDataUrl)
+    expect(variants.some((v) => !Buffer.from(v).equals(Buffer.from(original)))).toBe(true)
+  })
+
+  it('returns images by index and refuses an index out of range', async () => {
+    const images = await core.call('datasets.images', { id: info.id, split: 'train', indices: [7, 0] })
+    expect(images.map((i) => i.index)).toEqual([7, 0])
+    // train record 7 is batch 2, record 1
+    expect(Buffer.from(decodeDataUrl(images[0]!.dataUrl)).equals(Buffer.from(expectedNhwc(2, 2).subarray(3072)))).toBe(true)
+    await expect(core.call('datasets.images', { id: info.id, split: 'test', indices: [N] })).rejects.toMatchObject({ code: 'invalid_input' })
+  })
+
+  it('reports job.progress for an import and refuses to cancel an unknown job', async () => {
+    const seen: string[] = []
+    const off = core.events.subscribe((e) => {
+      if (e.event === 'job.progress' && e.payload.jobId === 'job-py') seen.push(e.payload.stage)
+    })
+    const dir = writeCifarPython(join(work, 'py'), N)
+    await core.call('datasets.import', { path: dir, jobId: 'job-py' })
+    off()
+    expect(seen).toContain('read')
+    expect(seen.at(-1)).toBe('write')
+    await expect(core.call('datasets.cancel', { jobId: 'nope' })).rejects.toMatchObject({ code: 'not_found' })
+  })
+})
+
+describe('datasets.findKerasCache', () => {
+  it('finds cifar-10-batches-py in the Keras datasets folder, or reports none', async () => {
+    const kerasDir = join(work, 'keras', 'datasets')
+    writeCifarPython(kerasDir, 2)
+    const store = openRunStore(join(work, 'k.sqlite'))
+    try {
+      const make = (dirs: string[]) => new DatasetService({ dataDir: join(work, 'k'), registry: store, events: new EventBus(), kerasDirs: dirs })
+      expect(await make([join(work, 'empty'), kerasDir]).findKerasCache()).toBe(join(kerasDir, 'cifar-10-batches-py'))
+      expect(await make([join(work, 'empty')]).findKerasCache()).toBeNull()
+    } finally {
+      store.close()
+    }
+  })
+})
