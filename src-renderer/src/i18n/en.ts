@@ -1,4 +1,4 @@
-/** English UI text. Spanish (es.ts) has the same keys; a test checks they match. */
+/** English UI text. Spanish (es.ts) is typed with these keys, so the type checker keeps them in step. */
 export const en = {
   app: { title: 'CIFAR Workbench', connecting: 'Connecting to the workbench…', connectionFailed: 'Could not connect to the workbench', connectionHint: 'Open the exact URL printed by “npm run serve” (it carries the access token), or restart the app.', retry: 'Retry', skip: 'Skip to content' },
   nav: { experiments: 'Experiments', live: 'Live', history: 'History', compare: 'Compare', data: 'Data', models: 'Models', settings: 'Settings', main: 'Main navigation' },
