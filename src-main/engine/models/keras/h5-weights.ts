@@ -1,3 +1,4 @@
+import { open } from 'node:fs/promises'
 import h5wasm from 'h5wasm/node'
 import * as tf from '../../tf'
 
@@ -88,8 +89,32 @@ function readKeras3(layersGroup: H5Group): Map<string, H5Weight[]> {
   return layers
 }
 
+const HDF5_SIGNATURE = Buffer.from([0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a])
+
+/** HDF5's superblock signature sits at 0, 512, 1024, 2048… (after an optional user block). */
+async function checkSignature(file: string): Promise<void> {
+  let handle: Awaited<ReturnType<typeof open>>
+  try {
+    handle = await open(file, 'r')
+  } catch (error) {
+    throw new Error(`${file}: cannot open (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`)
+  }
+  try {
+    const buffer = Buffer.alloc(8)
+    for (let offset = 0; offset <= 8192; offset = offset === 0 ? 512 : offset * 2) {
+      const { bytesRead } = await handle.read(buffer, 0, 8, offset)
+      if (bytesRead < 8) break
+      if (buffer.equals(HDF5_SIGNATURE)) return
+    }
+  } finally {
+    await handle.close()
+  }
+  throw new Error(`${file}: not a readable HDF5 file (no HDF5 signature)`)
+}
+
 /** Read every layer's weights from a Keras 2 or Keras 3 .h5 file. */
 export async function readKerasWeights(file: string): Promise<KerasWeightFile> {
+  await checkSignature(file)
   const lib = await h5()
   let h5file: InstanceType<typeof lib.File>
   try {
