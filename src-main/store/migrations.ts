@@ -147,9 +147,29 @@ CREATE TABLE presets (
 );
 `
 
+/**
+ * v3: the large JSON payloads (config, model summary, phase times) move out of `runs` into
+ * `run_payloads`, so `runs` stays narrow: listing, filtering and sorting thousands of runs then reads
+ * a few hundred bytes per run instead of several kilobytes.
+ */
+const V3 = `
+CREATE TABLE run_payloads (
+  run_id TEXT PRIMARY KEY REFERENCES runs(id) ON DELETE CASCADE,
+  config_json TEXT NOT NULL,
+  model_summary_json TEXT,
+  phase_times_json TEXT NOT NULL DEFAULT '{}'
+);
+INSERT INTO run_payloads (run_id, config_json, model_summary_json, phase_times_json)
+  SELECT id, config_json, model_summary_json, phase_times_json FROM runs;
+ALTER TABLE runs DROP COLUMN config_json;
+ALTER TABLE runs DROP COLUMN model_summary_json;
+ALTER TABLE runs DROP COLUMN phase_times_json;
+`
+
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, description: 'runs, epochs, batch points, evaluations, artifacts, registries', sql: V1 },
   { version: 2, description: 'tag table, run ownership, downsampling stride, presets, sort indexes', sql: V2 },
+  { version: 3, description: 'JSON payloads out of the runs table', sql: V3 },
 ]
 
 export const SCHEMA_VERSION = MIGRATIONS.length

@@ -22,7 +22,6 @@ export interface RunRow {
   model_kind: 'scratch' | 'transfer'
   base_id: string | null
   dataset_id: string
-  config_json: string
   config_hash: string
   seed: number
   notes: string
@@ -31,7 +30,6 @@ export interface RunRow {
   started_at: string | null
   finished_at: string | null
   wall_time_ms: number | null
-  phase_times_json: string
   backend: string | null
   device: string | null
   app_version: string
@@ -40,7 +38,6 @@ export interface RunRow {
   train_size: number | null
   validation_size: number | null
   test_size: number | null
-  model_summary_json: string | null
   total_params: number | null
   trainable_params: number | null
   non_trainable_params: number | null
@@ -58,6 +55,13 @@ export interface RunRow {
   last_started_at: string | null
   last_heartbeat_at: string | null
   batch_stride: number
+}
+
+/** A run row joined with its JSON payloads (run_payloads). */
+export interface DetailRow extends RunRow {
+  config_json: string
+  model_summary_json: string | null
+  phase_times_json: string
 }
 
 export interface EpochRow {
@@ -169,7 +173,7 @@ export function toArtifact(row: ArtifactRow): Artifact {
 }
 
 export function toDetail(
-  row: RunRow,
+  row: DetailRow,
   parts: { tags: string[]; epochs: EpochMetric[]; batchPoints: BatchPoint[]; evaluationJson: string | null; artifacts: Artifact[] },
 ): RunDetail {
   const sizes =

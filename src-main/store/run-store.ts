@@ -31,6 +31,7 @@ import {
   toSummary,
   type ArtifactRow,
   type BatchRow,
+  type DetailRow,
   type EpochRow,
   type RunRow,
 } from './rows'
@@ -138,6 +139,9 @@ const SORT_COLUMNS: Record<z.output<typeof RunListQuery>['sortBy'], string> = {
   imagesPerSecond: 'images_per_second',
 }
 
+/** Sort keys whose column is NOT NULL: no nulls-last term, so an index can serve the order. */
+const NOT_NULL_SORT_KEYS = new Set<string>(['createdAt', 'name', 'status', 'modelKind'])
+
 function validate<S extends z.ZodType>(schema: S, value: unknown, what: string): z.output<S> {
   const parsed = schema.safeParse(value)
   if (!parsed.success) throw new ContractError('invalid_input', `invalid ${what}`, issuesOf(parsed.error))
@@ -198,38 +202,42 @@ class SqliteRunStore implements RunStore {
     const name = (input.name ?? config.name).trim() || config.name
     const now = new Date()
     const id = newRunId(now)
-    this.db
-      .prepare(
-        `INSERT INTO runs (id, name, status, model_kind, base_id, dataset_id, config_json, config_hash, seed, created_at, app_version)
-         VALUES (?, ?, 'queued', ?, ?, ?, ?, ?, ?, ?, ?)`,
-      )
-      .run(
-        id,
-        name,
-        config.model.kind,
-        config.model.kind === 'transfer' ? config.model.baseId : null,
-        config.data.datasetId,
-        JSON.stringify(config),
-        configHash(config),
-        config.training.seed,
-        now.toISOString(),
-        this.appVersion,
-      )
+    this.db.transaction(() => {
+      this.db
+        .prepare(
+          `INSERT INTO runs (id, name, status, model_kind, base_id, dataset_id, config_hash, seed, created_at, app_version)
+           VALUES (?, ?, 'queued', ?, ?, ?, ?, ?, ?, ?)`,
+        )
+        .run(
+          id,
+          name,
+          config.model.kind,
+          config.model.kind === 'transfer' ? config.model.baseId : null,
+          config.data.datasetId,
+          configHash(config),
+          config.training.seed,
+          now.toISOString(),
+          this.appVersion,
+        )
+      this.db.prepare('INSERT INTO run_payloads (run_id, config_json) VALUES (?, ?)').run(id, JSON.stringify(config))
+    })()
     return this.getSummary(id)
   }
 
   startRun(id: string, info: RunStartInfo): RunSummary {
     const summary = validate(ModelSummary, info.modelSummary, `model summary of run ${id}`)
-    const row = this.row(id)
-    if (row.status !== 'queued') throw new ContractError('conflict', `run ${id} is ${row.status}; only a queued run can start`)
     const now = new Date().toISOString()
-    this.db
+    this.db.transaction(() => {
+      const row = this.row(id)
+      if (row.status !== 'queued') throw new ContractError('conflict', `run ${id} is ${row.status}; only a queued run can start`)
+      this.db.prepare('UPDATE run_payloads SET model_summary_json = ? WHERE run_id = ?').run(JSON.stringify(summary), id)
+      this.db
       .prepare(
         `UPDATE runs SET status = 'running', started_at = COALESCE(started_at, @now), last_started_at = @now,
            last_heartbeat_at = @now, owner_pid = @pid, failure_message = NULL, finished_at = NULL,
            backend = @backend, device = @device, tfjs_version = @tfjsVersion, app_version = @appVersion,
            dataset_hash = @datasetHash, train_size = @train, validation_size = @validation, test_size = @test,
-           model_summary_json = @summary, total_params = @total, trainable_params = @trainable,
+           total_params = @total, trainable_params = @trainable,
            non_trainable_params = @nonTrainable, model_size_bytes = @sizeBytes
          WHERE id = @id`,
       )
@@ -245,12 +253,12 @@ class SqliteRunStore implements RunStore {
         train: info.sizes.train,
         validation: info.sizes.validation,
         test: info.sizes.test,
-        summary: JSON.stringify(summary),
         total: summary.totalParams,
         trainable: summary.trainableParams,
         nonTrainable: summary.nonTrainableParams,
         sizeBytes: info.modelSizeBytes,
       })
+    })()
     return this.getSummary(id)
   }
 
@@ -316,12 +324,11 @@ class SqliteRunStore implements RunStore {
     if (!phase || !Number.isFinite(ms) || ms < 0) {
       throw new ContractError('invalid_input', `phase time of run ${id}: give a phase name and a duration ≥ 0 ms (got ${phase}=${ms})`)
     }
-    const row = this.row(id)
-    const times = JSON.parse(row.phase_times_json) as Record<string, number>
-    times[phase] = ms
-    this.db
-      .prepare('UPDATE runs SET phase_times_json = ?, last_heartbeat_at = ? WHERE id = ?')
-      .run(JSON.stringify(times), new Date().toISOString(), id)
+    this.row(id)
+    this.db.transaction(() => {
+      this.db.prepare("UPDATE run_payloads SET phase_times_json = json_set(phase_times_json, '$.' || json_quote(?), ?) WHERE run_id = ?").run(phase, ms, id)
+      this.db.prepare('UPDATE runs SET last_heartbeat_at = ? WHERE id = ?').run(new Date().toISOString(), id)
+    })()
   }
 
   saveEvaluation(id: string, evaluation: Evaluation): void {
@@ -433,14 +440,17 @@ class SqliteRunStore implements RunStore {
     const column = SORT_COLUMNS[q.sortBy]
     const dir = q.sortDir === 'asc' ? 'ASC' : 'DESC'
     const total = (this.db.prepare(`SELECT count(*) AS n FROM runs ${whereSql}`).get(...params) as { n: number }).n
-    // Missing values (a run without a test accuracy yet) sort last in both directions.
-    const rows = this.db
-      .prepare(
-        `SELECT * FROM runs ${whereSql}
-         ORDER BY (${column.split(' ')[0]} IS NULL), ${column} ${dir}, created_at ${dir}, id ${dir}
-         LIMIT ? OFFSET ?`,
-      )
-      .all(...params, q.limit, q.offset) as RunRow[]
+    // Missing values (a run without a test accuracy yet) sort last in both directions. The page is
+    // chosen on narrow columns first, then only its rows are read whole.
+    const nullsLast = NOT_NULL_SORT_KEYS.has(q.sortBy) ? '' : `(${column.split(' ')[0]} IS NULL), `
+    const pageIds = this.db
+      .prepare(`SELECT id FROM runs ${whereSql} ORDER BY ${nullsLast}${column} ${dir}, created_at ${dir}, id ${dir} LIMIT ? OFFSET ?`)
+      .pluck()
+      .all(...params, q.limit, q.offset) as string[]
+    const byId = new Map(
+      (this.db.prepare(`SELECT * FROM runs WHERE id IN (${placeholders(pageIds.length)})`).all(...pageIds) as RunRow[]).map((r) => [r.id, r]),
+    )
+    const rows = pageIds.map((id) => byId.get(id)!)
     const tags = this.tags(rows.map((r) => r.id))
     return { total, items: rows.map((r) => toSummary(r, tags.get(r.id) ?? [])) }
   }
@@ -450,10 +460,12 @@ class SqliteRunStore implements RunStore {
   }
 
   groupRuns(ids?: string[]): RunGroup[] {
+    type GroupRow = RunRow & { config_name: string | null }
+    const select = `SELECT r.*, json_extract(p.config_json, '$.name') AS config_name FROM runs r JOIN run_payloads p ON p.run_id = r.id`
     const rows =
       ids === undefined
-        ? (this.db.prepare('SELECT * FROM runs').all() as RunRow[])
-        : this.chunked(ids, (part) => this.db.prepare(`SELECT * FROM runs WHERE id IN (${placeholders(part.length)})`).all(...part) as RunRow[])
+        ? (this.db.prepare(select).all() as GroupRow[])
+        : this.chunked(ids, (part) => this.db.prepare(`${select} WHERE r.id IN (${placeholders(part.length)})`).all(...part) as GroupRow[])
     const completedIds = rows.filter((r) => r.status === 'completed').map((r) => r.id)
     const epochs = this.epochs(completedIds)
     const evals = new Map<string, { testLoss: number; macroF1: number }>()
@@ -467,12 +479,7 @@ class SqliteRunStore implements RunStore {
       evals.set(e.run_id, { testLoss: e.test_loss, macroF1: e.macro_f1 ?? Number.NaN })
     }
     const members: GroupMember[] = rows.map((r) => {
-      let configName = r.name
-      try {
-        configName = (JSON.parse(r.config_json) as { name?: string }).name ?? r.name
-      } catch {
-        // keep the run name
-      }
+      const configName = r.config_name ?? r.name
       const ev = evals.get(r.id)
       return {
         id: r.id,
@@ -730,9 +737,16 @@ class SqliteRunStore implements RunStore {
   /** Full records for `ids` in the order given; one query per table whatever the count. */
   private details(ids: readonly string[]): RunDetail[] {
     const rows = new Map(
-      this.chunked(ids, (part) => this.db.prepare(`SELECT * FROM runs WHERE id IN (${placeholders(part.length)})`).all(...part) as RunRow[]).map(
-        (r) => [r.id, r],
-      ),
+      this.chunked(
+        ids,
+        (part) =>
+          this.db
+            .prepare(
+              `SELECT r.*, p.config_json, p.model_summary_json, p.phase_times_json FROM runs r JOIN run_payloads p ON p.run_id = r.id
+               WHERE r.id IN (${placeholders(part.length)})`,
+            )
+            .all(...part) as DetailRow[],
+      ).map((r) => [r.id, r]),
     )
     const missing = ids.filter((id) => !rows.has(id))
     if (missing.length > 0) throw new ContractError('not_found', `run ${missing.join(', ')} not found`)
@@ -766,13 +780,13 @@ class SqliteRunStore implements RunStore {
     const status: RunStatus = run.status === 'running' ? 'interrupted' : run.status === 'queued' ? 'cancelled' : run.status
     this.db
       .prepare(
-        `INSERT INTO runs (id, name, status, model_kind, base_id, dataset_id, config_json, config_hash, seed, notes, failure_message,
-           created_at, started_at, finished_at, wall_time_ms, phase_times_json, backend, device, app_version, tfjs_version,
-           dataset_hash, train_size, validation_size, test_size, model_summary_json, total_params, trainable_params,
+        `INSERT INTO runs (id, name, status, model_kind, base_id, dataset_id, config_hash, seed, notes, failure_message,
+           created_at, started_at, finished_at, wall_time_ms, backend, device, app_version, tfjs_version,
+           dataset_hash, train_size, validation_size, test_size, total_params, trainable_params,
            non_trainable_params, model_size_bytes, test_accuracy)
-         VALUES (@id, @name, @status, @modelKind, @baseId, @datasetId, @configJson, @configHash, @seed, @notes, @failureMessage,
-           @createdAt, @startedAt, @finishedAt, @wallTimeMs, @phaseTimes, @backend, @device, @appVersion, @tfjsVersion,
-           @datasetHash, @train, @validation, @test, @summary, @totalParams, @trainableParams, @nonTrainableParams,
+         VALUES (@id, @name, @status, @modelKind, @baseId, @datasetId, @configHash, @seed, @notes, @failureMessage,
+           @createdAt, @startedAt, @finishedAt, @wallTimeMs, @backend, @device, @appVersion, @tfjsVersion,
+           @datasetHash, @train, @validation, @test, @totalParams, @trainableParams, @nonTrainableParams,
            @modelSizeBytes, @testAccuracy)`,
       )
       .run({
@@ -782,7 +796,6 @@ class SqliteRunStore implements RunStore {
         modelKind: run.config.model.kind,
         baseId: run.config.model.kind === 'transfer' ? run.config.model.baseId : null,
         datasetId: run.config.data.datasetId,
-        configJson: JSON.stringify(run.config),
         configHash: configHash(run.config),
         seed: run.seed,
         notes: run.notes,
@@ -791,7 +804,6 @@ class SqliteRunStore implements RunStore {
         startedAt: run.startedAt,
         finishedAt: run.finishedAt,
         wallTimeMs: run.wallTimeMs,
-        phaseTimes: JSON.stringify(run.phaseTimes),
         backend: run.backend,
         device: run.device,
         appVersion: run.appVersion,
@@ -800,13 +812,15 @@ class SqliteRunStore implements RunStore {
         train: run.sizes?.train ?? null,
         validation: run.sizes?.validation ?? null,
         test: run.sizes?.test ?? null,
-        summary: run.modelSummary ? JSON.stringify(run.modelSummary) : null,
         totalParams: run.modelSummary?.totalParams ?? run.totalParams,
         trainableParams: run.modelSummary?.trainableParams ?? run.trainableParams,
         nonTrainableParams: run.modelSummary?.nonTrainableParams ?? run.nonTrainableParams,
         modelSizeBytes: run.modelSizeBytes,
         testAccuracy: run.evaluation?.accuracy ?? run.testAccuracy,
       })
+    this.db
+      .prepare('INSERT INTO run_payloads (run_id, config_json, model_summary_json, phase_times_json) VALUES (?, ?, ?, ?)')
+      .run(run.id, JSON.stringify(run.config), run.modelSummary ? JSON.stringify(run.modelSummary) : null, JSON.stringify(run.phaseTimes))
     const tag = this.db.prepare('INSERT OR IGNORE INTO run_tags (run_id, tag) VALUES (?, ?)')
     for (const t of run.tags) tag.run(run.id, t)
     const epoch = this.db.prepare(
