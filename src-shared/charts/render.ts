@@ -3,7 +3,7 @@ import type { AnyChartConfig } from './base'
 import type { CanvasLike, Ctx2D } from './ctx2d'
 import { drawHeatmap, type HeatmapSpec } from './heatmap'
 import type { ChartTheme } from './palette'
-import { SvgContext, escapeXml, type MeasureText } from './svg-context'
+import { SvgContext, escapeXml, withRecordingPath2D, type MeasureText } from './svg-context'
 
 Chart.register(...registerables)
 
@@ -41,7 +41,7 @@ export function drawPanel(canvas: CanvasLike, panel: Panel, width: number, heigh
 /** The panel as SVG markup; `idPrefix` keeps clip-path ids unique when panels share a document. */
 export function panelToSvgContext(panel: Panel, width: number, height: number, measure: MeasureText, idPrefix = 'c'): SvgContext {
   const ctx = new SvgContext(width, height, measure, idPrefix)
-  drawPanel(ctx.canvas, panel, width, height, 1)
+  withRecordingPath2D(() => drawPanel(ctx.canvas, panel, width, height, 1))
   return ctx
 }
 

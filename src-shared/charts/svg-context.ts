@@ -55,6 +55,40 @@ const BASELINE: Record<string, string> = {
   bottom: 'text-after-edge',
 }
 
+type PathOp = [name: 'moveTo' | 'lineTo' | 'closePath' | 'bezierCurveTo' | 'quadraticCurveTo' | 'rect' | 'arc' | 'ellipse', args: number[]]
+
+/**
+ * Stand-in for Path2D while a chart is recorded as SVG: chart.js builds line paths as Path2D objects
+ * where the host has them (browsers), and a real Path2D cannot be read back. This one records its
+ * commands so the SVG context can replay them under the transform current at stroke/fill time.
+ */
+export class RecordingPath2D {
+  readonly ops: PathOp[] = []
+  moveTo(...a: number[]): void { this.ops.push(['moveTo', a]) }
+  lineTo(...a: number[]): void { this.ops.push(['lineTo', a]) }
+  closePath(): void { this.ops.push(['closePath', []]) }
+  bezierCurveTo(...a: number[]): void { this.ops.push(['bezierCurveTo', a]) }
+  quadraticCurveTo(...a: number[]): void { this.ops.push(['quadraticCurveTo', a]) }
+  rect(...a: number[]): void { this.ops.push(['rect', a]) }
+  arc(...a: number[]): void { this.ops.push(['arc', a]) }
+  ellipse(...a: number[]): void { this.ops.push(['ellipse', a]) }
+  addPath(other: RecordingPath2D): void { this.ops.push(...other.ops) }
+}
+
+/** Runs `draw` with globalThis.Path2D swapped for the recording one (restored afterwards). */
+export function withRecordingPath2D<T>(draw: () => T): T {
+  const g = globalThis as { Path2D?: unknown }
+  const had = Object.prototype.hasOwnProperty.call(g, 'Path2D')
+  const previous = g.Path2D
+  g.Path2D = RecordingPath2D
+  try {
+    return draw()
+  } finally {
+    if (had) g.Path2D = previous
+    else delete g.Path2D
+  }
+}
+
 export class SvgContext {
   /** chart.js reads the canvas through the context; this stand-in carries the size. */
   readonly canvas: { width: number; height: number; style: Record<string, string>; getContext: () => SvgContext }
@@ -240,18 +274,48 @@ export class SvgContext {
   private clipAttr(): string {
     return this.state.clipId ? ` clip-path="url(#${this.state.clipId})"` : ''
   }
+  private wrapClipped(element: string): void {
+    this.parts.push(this.state.clipId ? `<g${this.clipAttr()}>${element}</g>` : element)
+  }
   private strokeAttrs(): string {
     const k = this.scaleFactor()
     const s = this.state
     const dash = s.lineDash.length ? ` stroke-dasharray="${s.lineDash.map((d) => r(d * k)).join(' ')}" stroke-dashoffset="${r(s.lineDashOffset * k)}"` : ''
     return ` fill="none" stroke="${escapeXml(s.strokeStyle)}" stroke-width="${r(s.lineWidth * k)}" stroke-linecap="${s.lineCap}" stroke-linejoin="${s.lineJoin}"${dash}`
   }
-  fill(rule?: 'nonzero' | 'evenodd'): void {
+  /** Replays a recorded Path2D as the current path (canvas semantics: transformed at paint time). */
+  private usePath(path: unknown): void {
+    if (!(path instanceof RecordingPath2D)) return
+    this.beginPath()
+    for (const [name, args] of path.ops) (this[name] as (...a: number[]) => void).apply(this, args)
+  }
+  fill(pathOrRule?: unknown, maybeRule?: 'nonzero' | 'evenodd'): void {
+    const rule = typeof pathOrRule === 'string' ? (pathOrRule as 'nonzero' | 'evenodd') : maybeRule
+    if (pathOrRule instanceof RecordingPath2D) {
+      const saved = [this.path, this.current, this.subpathStart] as const
+      this.usePath(pathOrRule)
+      this.fillCurrent(rule)
+      ;[this.path, this.current, this.subpathStart] = saved as unknown as [string[], [number, number] | null, [number, number] | null]
+      return
+    }
+    this.fillCurrent(rule)
+  }
+  private fillCurrent(rule?: 'nonzero' | 'evenodd'): void {
     if (!this.path.length) return
     const fr = rule === 'evenodd' ? ' fill-rule="evenodd"' : ''
     this.parts.push(`<path d="${this.path.join('')}" fill="${escapeXml(this.state.fillStyle)}"${fr}${this.alphaAttr()}${this.clipAttr()}/>`)
   }
-  stroke(): void {
+  stroke(path?: unknown): void {
+    if (path instanceof RecordingPath2D) {
+      const saved = [this.path, this.current, this.subpathStart] as const
+      this.usePath(path)
+      this.strokeCurrent()
+      ;[this.path, this.current, this.subpathStart] = saved as unknown as [string[], [number, number] | null, [number, number] | null]
+      return
+    }
+    this.strokeCurrent()
+  }
+  private strokeCurrent(): void {
     if (!this.path.length) return
     this.parts.push(`<path d="${this.path.join('')}"${this.strokeAttrs()}${this.alphaAttr()}${this.clipAttr()}/>`)
   }
@@ -289,8 +353,9 @@ export class SvgContext {
     const anchor = s.textAlign === 'center' ? 'middle' : s.textAlign === 'right' || s.textAlign === 'end' ? 'end' : 'start'
     const m = s.transform
     const baseline = BASELINE[s.textBaseline] ?? 'alphabetic'
-    this.parts.push(
-      `<text x="${r(x)}" y="${r(y)}" transform="matrix(${m.map(r).join(' ')})" style="font: ${escapeXml(s.font)}; white-space: pre" text-anchor="${anchor}" dominant-baseline="${baseline}" ${paint}${this.alphaAttr()}${this.clipAttr()}>${escapeXml(text)}</text>`,
+    // clip-path on a transformed element would be read in its transformed space: clip a wrapper.
+    this.wrapClipped(
+      `<text x="${r(x)}" y="${r(y)}" transform="matrix(${m.map(r).join(' ')})" style="font: ${escapeXml(s.font)}; white-space: pre" text-anchor="${anchor}" dominant-baseline="${baseline}" ${paint}${this.alphaAttr()}>${escapeXml(text)}</text>`,
     )
   }
   fillText(text: string, x: number, y: number): void {
@@ -306,7 +371,7 @@ export class SvgContext {
     if (typeof source.toDataURL !== 'function') return
     const [x = 0, y = 0, w = source.width ?? 0, h = source.height ?? 0] = args.length >= 8 ? args.slice(4) : args
     const m = this.state.transform
-    this.parts.push(`<image x="${r(x)}" y="${r(y)}" width="${r(w)}" height="${r(h)}" transform="matrix(${m.map(r).join(' ')})" href="${source.toDataURL('image/png')}"${this.clipAttr()}/>`)
+    this.wrapClipped(`<image x="${r(x)}" y="${r(y)}" width="${r(w)}" height="${r(h)}" transform="matrix(${m.map(r).join(' ')})" href="${source.toDataURL('image/png')}"/>`)
   }
   createLinearGradient(): { addColorStop(): void } {
     return { addColorStop() {} }
