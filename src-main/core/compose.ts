@@ -8,6 +8,9 @@ import { openRunStore } from '../store/run-store'
 import { runHandlers } from '../store/handlers'
 import { ModelService, modelHandlers } from '../models'
 import { DatasetService, datasetHandlers } from '../data'
+import { TrainingService, trainingHandlers } from '../training'
+import { APP_VERSION } from '../system/app-version'
+import { BackendName } from '@shared/domain/config'
 
 export interface CoreOptions {
   dataDir: string
@@ -47,19 +50,23 @@ export async function createCore(options: CoreOptions): Promise<Core> {
   const datasets = new DatasetService({ dataDir: options.dataDir, registry: store, events })
   closers.push(() => datasets.close())
 
+  // Training runs in a worker owned by this (main) process; closed before the store it writes to.
+  const forcedBackend = BackendName.safeParse(options.backend)
+  const training = new TrainingService({
+    dataDir: options.dataDir,
+    store,
+    events,
+    appVersion: APP_VERSION,
+    backend: forcedBackend.success ? forcedBackend.data : null,
+  })
+  closers.push(() => training.close())
+
   const handlers: Handlers = {
     ...system.handlers(),
     ...datasetHandlers(datasets),
     ...modelHandlers(models),
     ...runHandlers(store),
-    'training.start': unavailable('training.start'),
-    'training.cancel': unavailable('training.cancel'),
-    'training.resume': unavailable('training.resume'),
-    'training.queue': unavailable('training.queue'),
-    'training.presets': unavailable('training.presets'),
-    'training.savePreset': unavailable('training.savePreset'),
-    'training.deletePreset': unavailable('training.deletePreset'),
-    'training.inputSizes': unavailable('training.inputSizes'),
+    ...trainingHandlers(training),
   }
 
   const invoke = createDispatcher(handlers, { shell: options.shell })

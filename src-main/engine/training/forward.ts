@@ -23,8 +23,9 @@ export function headChain(head: tf.LayersModel): tf.layers.Layer[] | null {
   const layers = head.layers.filter((l) => l.getClassName() !== 'InputLayer')
   for (let i = 0; i < layers.length; i++) {
     const nodes = (layers[i] as unknown as { inboundNodes: Array<{ inboundLayers: tf.layers.Layer[] }> }).inboundNodes
+    // nodes[0] is the layer's call inside the head (a layer shared with the full model has a second node there).
     const inbound = nodes[0]?.inboundLayers ?? []
-    if (nodes.length !== 1 || inbound.length !== 1) return null
+    if (inbound.length !== 1) return null
     const expected = i === 0 ? head.layers.find((l) => l.getClassName() === 'InputLayer') : layers[i - 1]
     if (inbound[0] !== expected) return null
   }

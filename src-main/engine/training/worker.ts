@@ -1,3 +1,35 @@
-// Entry of the training worker (bundled as out/main/training-worker.js). Placeholder until the
-// training engine lands here; it must exist so the main-process build has both entries.
-export {}
+// The training worker (worker_threads): bundled by electron-vite as out/main/training-worker.js; under
+// tsx/vitest it is started from this file with `--import tsx`. It trains one run and exits.
+import { parentPort, workerData } from 'node:worker_threads'
+import { z } from 'zod'
+import { RunJob, WorkerMessage } from './messages'
+import { runJob } from './run-job'
+
+const Data = z.object({ job: RunJob, cancelFlag: z.instanceof(SharedArrayBuffer) })
+
+async function main(): Promise<void> {
+  const port = parentPort
+  if (!port) throw new Error('worker.ts must run as a worker thread')
+  const parsed = Data.safeParse(workerData)
+  if (!parsed.success) {
+    const first = parsed.error.issues[0]
+    port.postMessage({ type: 'done', status: 'failed', message: `invalid training job: ${first ? `${first.path.join('.')}: ${first.message}` : 'bad data'}` })
+    return
+  }
+  // The main thread sets the flag; reading it needs no message round trip, so a cancel is seen
+  // between two batches even while the loop never yields.
+  const flag = new Int32Array(parsed.data.cancelFlag)
+  const isCancelled = () => Atomics.load(flag, 0) !== 0
+  await runJob(
+    parsed.data.job,
+    (message) => {
+      // Validate what leaves the worker: a malformed message is a bug here, not on the main thread.
+      port.postMessage(WorkerMessage.parse(message))
+    },
+    isCancelled,
+  )
+}
+
+main().catch((error: unknown) => {
+  parentPort?.postMessage({ type: 'done', status: 'failed', message: `training worker crashed: ${(error as Error).message ?? String(error)}` })
+})

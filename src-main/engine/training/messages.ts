@@ -1,0 +1,56 @@
+import { z } from 'zod'
+import { RunProgressEvent } from '@shared/contract/events'
+import { BackendName, ExperimentConfig } from '@shared/domain/config'
+import { DatasetInfo } from '@shared/domain/dataset'
+import { BaseModelInfo } from '@shared/domain/model'
+import { Artifact, BatchPoint, ModelSummary } from '@shared/domain/run'
+
+/** The typed protocol between the TrainingService (main thread) and the training worker. */
+
+/** What the worker is asked to do (its workerData). */
+export const RunJob = z.object({
+  runId: z.string().min(1),
+  dataDir: z.string().min(1),
+  config: ExperimentConfig,
+  configHash: z.string(),
+  dataset: DatasetInfo,
+  base: BaseModelInfo.nullable(),
+  /** Continue from the run's last checkpoint (when there is one). */
+  resume: z.boolean(),
+  backend: BackendName.nullable(),
+  threads: z.number().int().min(1).nullable(),
+  appVersion: z.string(),
+  /** Minimum ms between two batch progress messages. */
+  batchThrottleMs: z.number().min(0).default(100),
+})
+export type RunJob = z.infer<typeof RunJob>
+export type RunJobInput = z.input<typeof RunJob>
+
+export const StartInfo = z.object({
+  backend: BackendName,
+  device: z.string().nullable(),
+  tfjsVersion: z.string().nullable(),
+  appVersion: z.string(),
+  datasetHash: z.string().nullable(),
+  sizes: z.object({ train: z.number().int(), validation: z.number().int(), test: z.number().int() }),
+  modelSummary: ModelSummary,
+  modelSizeBytes: z.number().int().nullable(),
+})
+
+export const WorkerMessage = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('started'), info: StartInfo, resumedFromEpoch: z.number().int().min(0) }),
+  /** Every run.progress event (batch, phase, epoch, evaluation, status) as the UI sees it. */
+  z.object({ type: z.literal('progress'), event: RunProgressEvent }),
+  z.object({ type: z.literal('batchPoints'), points: z.array(BatchPoint) }),
+  z.object({ type: z.literal('phaseTime'), phase: z.string(), ms: z.number().min(0) }),
+  z.object({ type: z.literal('artifact'), artifact: Artifact }),
+  z.object({
+    type: z.literal('features'),
+    stage: z.enum(['hit', 'computing', 'stored']),
+    done: z.number().int(),
+    total: z.number().int(),
+    key: z.string(),
+  }),
+  z.object({ type: z.literal('done'), status: z.enum(['completed', 'failed', 'cancelled']), message: z.string().nullable() }),
+])
+export type WorkerMessage = z.infer<typeof WorkerMessage>

@@ -1,0 +1,362 @@
+import { randomUUID } from 'node:crypto'
+import type { Worker } from 'node:worker_threads'
+import { ContractError } from '@shared/contract'
+import type { QueueState } from '@shared/contract/events'
+import type { Preset } from '@shared/contract/methods'
+import type { BackendName, ExperimentConfig, InputSize } from '@shared/domain/config'
+import type { RunSummary } from '@shared/domain/run'
+import type { EventBus } from '../core/event-bus'
+import { WorkerMessage, type RunJobInput } from '../engine/training/messages'
+import type { RunStore } from '../store/run-store'
+import { EventLoopMonitor, type EventLoopLag } from './event-loop'
+import { BUILT_IN_PRESETS } from './presets'
+import { startTrainingWorker } from './worker-launcher'
+
+export interface TrainingServiceOptions {
+  dataDir: string
+  store: RunStore
+  events: EventBus
+  appVersion: string
+  /** Forced backend (setting or --backend); a run's own config.backend wins. */
+  backend?: BackendName | null
+  threads?: number | null
+  batchThrottleMs?: number
+  /** How long a cancelled worker may take to stop before it is terminated. */
+  cancelGraceMs?: number
+}
+
+interface Pending {
+  runId: string
+  resume: boolean
+}
+
+interface Current extends Pending {
+  worker: Worker
+  cancelFlag: Int32Array
+  finished: boolean
+  cancelTimer: NodeJS.Timeout | null
+  /** Phase times recorded before this session (a resumed run adds to them). */
+  priorPhaseTimes: Record<string, number>
+  artifactPaths: Set<string>
+}
+
+const FINAL = new Set(['completed', 'failed', 'cancelled', 'interrupted'])
+const INPUT_SIZES: InputSize[] = [32, 64, 96, 128, 160, 224]
+
+/**
+ * Owns training for the main process: a queue of runs executed one after another, each in its own
+ * worker thread (so the main event loop stays responsive), with everything the worker reports
+ * persisted to the RunStore as it arrives and re-emitted on the EventBus.
+ */
+export class TrainingService {
+  private readonly queue: Pending[] = []
+  private current: Current | null = null
+  private readonly waiters = new Map<string, Array<(summary: RunSummary) => void>>()
+  private readonly idleWaiters: Array<() => void> = []
+  private readonly lag = new EventLoopMonitor()
+  private closed = false
+
+  constructor(private readonly o: TrainingServiceOptions) {}
+
+  start(config: ExperimentConfig, seeds?: number[]): { runIds: string[] } {
+    this.assertOpen()
+    this.checkRefs(config)
+    const configs = seeds && seeds.length > 0
+      ? seeds.map((seed) => ({
+          ...config,
+          name: `${config.name} (seed ${seed})`,
+          training: { ...config.training, seed },
+          augmentation: { ...config.augmentation, seed },
+        }))
+      : [config]
+    const runIds = configs.map((c) => this.o.store.createRun({ config: c }).id)
+    for (const runId of runIds) this.queue.push({ runId, resume: false })
+    this.queueChanged()
+    this.pump()
+    return { runIds }
+  }
+
+  cancel(runId: string): { ok: true } {
+    const cur = this.current
+    if (cur && cur.runId === runId) {
+      Atomics.store(cur.cancelFlag, 0, 1)
+      // A worker stuck in one long operation is stopped for it; epochs already recorded stay.
+      cur.cancelTimer ??= setTimeout(() => {
+        if (!cur.finished) {
+          void cur.worker.terminate()
+          this.finish(cur, 'cancelled', 'cancelled (the worker was stopped)')
+        }
+      }, this.o.cancelGraceMs ?? 30_000)
+      return { ok: true }
+    }
+    const index = this.queue.findIndex((p) => p.runId === runId)
+    if (index >= 0) {
+      this.queue.splice(index, 1)
+      const summary = this.o.store.finishRun(runId, 'cancelled', 'cancelled before it started')
+      this.emitStatus(runId, 'cancelled', 'cancelled before it started')
+      this.notify(summary)
+      this.queueChanged()
+      return { ok: true }
+    }
+    const summary = this.o.store.getSummary(runId)
+    throw new ContractError('conflict', `run ${runId} is ${summary.status}, not queued or running`)
+  }
+
+  resume(runId: string): { runId: string } {
+    this.assertOpen()
+    const summary = this.o.store.getSummary(runId)
+    if (summary.status !== 'interrupted' && summary.status !== 'cancelled') {
+      throw new ContractError('conflict', `run ${runId} is ${summary.status}; only an interrupted or cancelled run can be resumed`)
+    }
+    this.o.store.requeueRun(runId)
+    this.queue.push({ runId, resume: true })
+    this.queueChanged()
+    this.pump()
+    return { runId }
+  }
+
+  queueState(): QueueState {
+    const get = (id: string) => {
+      try {
+        return this.o.store.getSummary(id)
+      } catch {
+        return null
+      }
+    }
+    return {
+      current: this.current ? get(this.current.runId) : null,
+      queued: this.queue.map((p) => get(p.runId)).filter((s): s is RunSummary => s !== null),
+    }
+  }
+
+  presets(): Preset[] {
+    return [...BUILT_IN_PRESETS, ...this.o.store.listPresets()]
+  }
+
+  savePreset(input: { name: string; description: string; config: ExperimentConfig }): Preset {
+    const preset: Preset = {
+      id: `preset-${randomUUID().slice(0, 8)}`,
+      name: input.name,
+      description: input.description,
+      builtIn: false,
+      config: { ...input.config },
+    }
+    this.o.store.putPreset(preset)
+    return preset
+  }
+
+  deletePreset(id: string): { ok: true } {
+    if (BUILT_IN_PRESETS.some((p) => p.id === id)) throw new ContractError('conflict', `preset ${id} is built in and cannot be deleted`)
+    if (!this.o.store.deletePreset(id)) throw new ContractError('not_found', `preset ${id} not found`)
+    return { ok: true }
+  }
+
+  inputSizes(): InputSize[] {
+    return INPUT_SIZES
+  }
+
+  /** Resolves when the run reaches a final status (immediately if it already has one). */
+  waitForRun(runId: string): Promise<RunSummary> {
+    const summary = this.o.store.getSummary(runId)
+    const active = this.current?.runId === runId || this.queue.some((p) => p.runId === runId)
+    if (!active && FINAL.has(summary.status)) return Promise.resolve(summary)
+    return new Promise((resolve) => {
+      const list = this.waiters.get(runId) ?? []
+      list.push(resolve)
+      this.waiters.set(runId, list)
+    })
+  }
+
+  whenIdle(): Promise<void> {
+    if (!this.current && this.queue.length === 0) return Promise.resolve()
+    return new Promise((resolve) => this.idleWaiters.push(resolve))
+  }
+
+  /** Main event-loop delay while the last (or current) training ran. */
+  eventLoopLag(): EventLoopLag | null {
+    return this.lag.read()
+  }
+
+  /** Cancels what runs, drops the queue (those runs stay queued for a later session) and stops the worker. */
+  async close(): Promise<void> {
+    this.closed = true
+    this.queue.length = 0
+    const cur = this.current
+    if (cur) {
+      Atomics.store(cur.cancelFlag, 0, 1)
+      const stopped = new Promise<void>((resolve) => this.idleWaiters.push(resolve))
+      const timeout = new Promise<void>((resolve) => setTimeout(resolve, this.o.cancelGraceMs ?? 10_000).unref())
+      await Promise.race([stopped, timeout])
+      if (!cur.finished) {
+        await cur.worker.terminate()
+        this.finish(cur, 'cancelled', 'cancelled when the app closed')
+      }
+    }
+    this.lag.stop()
+  }
+
+  // ------------------------------------------------------------------ internals
+
+  private assertOpen(): void {
+    if (this.closed) throw new ContractError('unavailable', 'the training service is closed')
+  }
+
+  /** Fails early, before a run is queued, when the dataset or base does not exist. */
+  private checkRefs(config: ExperimentConfig): void {
+    if (!this.o.store.getDataset(config.data.datasetId)) {
+      throw new ContractError('not_found', `dataset ${config.data.datasetId} not found; import one with \`cifar-workbench dataset import PATH\``)
+    }
+    if (config.model.kind === 'transfer' && !this.o.store.getBaseModel(config.model.baseId)) {
+      throw new ContractError('not_found', `base model ${config.model.baseId} not found; register it with \`cifar-workbench models import PATH\``)
+    }
+  }
+
+  private pump(): void {
+    if (this.current || this.closed) return
+    const next = this.queue.shift()
+    if (!next) {
+      this.lag.stop()
+      for (const resolve of this.idleWaiters.splice(0)) resolve()
+      return
+    }
+    try {
+      this.launch(next)
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error)
+      try {
+        const summary = this.o.store.finishRun(next.runId, 'failed', message)
+        this.emitStatus(next.runId, 'failed', message)
+        this.notify(summary)
+      } catch (inner) {
+        console.error(`training: cannot record the failure of run ${next.runId}:`, inner)
+      }
+      this.pump()
+    }
+  }
+
+  private launch(next: Pending): void {
+    const { store } = this.o
+    const run = store.getRun(next.runId)
+    const dataset = store.getDataset(run.config.data.datasetId)
+    if (!dataset) throw new Error(`dataset ${run.config.data.datasetId} is no longer registered`)
+    const base = run.config.model.kind === 'transfer' ? store.getBaseModel(run.config.model.baseId) : null
+    if (run.config.model.kind === 'transfer' && !base) throw new Error(`base model ${run.config.model.baseId} is no longer registered`)
+    const job: RunJobInput = {
+      runId: run.id,
+      dataDir: this.o.dataDir,
+      config: run.config,
+      configHash: run.configHash,
+      dataset,
+      base,
+      resume: next.resume,
+      backend: run.config.backend ?? this.o.backend ?? null,
+      threads: this.o.threads ?? null,
+      appVersion: this.o.appVersion,
+      batchThrottleMs: this.o.batchThrottleMs ?? 100,
+    }
+    const flagBuffer = new SharedArrayBuffer(4)
+    const worker = startTrainingWorker({ job, cancelFlag: flagBuffer })
+    const cur: Current = {
+      ...next,
+      worker,
+      cancelFlag: new Int32Array(flagBuffer),
+      finished: false,
+      cancelTimer: null,
+      priorPhaseTimes: next.resume ? { ...run.phaseTimes } : {},
+      artifactPaths: new Set(run.artifacts.map((a) => a.path)),
+    }
+    this.current = cur
+    this.lag.start()
+    worker.on('message', (raw: unknown) => this.onMessage(cur, raw))
+    worker.on('error', (error) => this.finish(cur, 'failed', `training worker failed: ${error.message}`))
+    worker.on('exit', (code) => {
+      if (!cur.finished) this.finish(cur, 'failed', `training worker exited unexpectedly (code ${code})`)
+    })
+    this.queueChanged()
+  }
+
+  private onMessage(cur: Current, raw: unknown): void {
+    if (cur.finished) return
+    const parsed = WorkerMessage.safeParse(raw)
+    if (!parsed.success) {
+      console.error(`training: malformed message from the worker of run ${cur.runId}: ${parsed.error.issues[0]?.message}`)
+      return
+    }
+    const msg = parsed.data
+    const { store, events } = this.o
+    const id = cur.runId
+    try {
+      switch (msg.type) {
+        case 'started':
+          store.startRun(id, msg.info)
+          this.queueChanged()
+          return
+        case 'progress': {
+          const event = msg.event
+          if (event.type === 'epoch') store.appendEpoch(id, event.metric)
+          if (event.type === 'evaluation') store.saveEvaluation(id, event.evaluation)
+          events.emit('run.progress', event)
+          return
+        }
+        case 'batchPoints':
+          store.appendBatchPoints(id, msg.points)
+          return
+        case 'phaseTime':
+          store.setPhaseTime(id, msg.phase, (cur.priorPhaseTimes[msg.phase] ?? 0) + msg.ms)
+          return
+        case 'artifact':
+          if (cur.artifactPaths.has(msg.artifact.path)) return
+          cur.artifactPaths.add(msg.artifact.path)
+          store.addArtifact(id, msg.artifact)
+          return
+        case 'features':
+          events.emit('job.progress', {
+            jobId: `features-${id}`,
+            kind: 'feature-cache',
+            stage: msg.stage,
+            done: msg.done,
+            total: msg.total,
+            message: msg.stage === 'hit' ? 'base features reused from the cache' : null,
+          })
+          return
+        case 'done':
+          this.finish(cur, msg.status, msg.message)
+          return
+      }
+    } catch (error) {
+      console.error(`training: cannot record ${msg.type} of run ${id}:`, error)
+    }
+  }
+
+  private finish(cur: Current, status: 'completed' | 'failed' | 'cancelled', message: string | null): void {
+    if (cur.finished) return
+    cur.finished = true
+    if (cur.cancelTimer) clearTimeout(cur.cancelTimer)
+    let summary: RunSummary | null = null
+    try {
+      summary = this.o.store.finishRun(cur.runId, status, status === 'completed' ? null : message)
+    } catch (error) {
+      console.error(`training: cannot finish run ${cur.runId}:`, error)
+    }
+    this.emitStatus(cur.runId, status, message)
+    if (this.current === cur) this.current = null
+    // The worker exits by itself after `done`; terminate in case it lingers.
+    void cur.worker.terminate().catch(() => undefined)
+    if (summary) this.notify(summary)
+    this.queueChanged()
+    this.pump()
+  }
+
+  private emitStatus(runId: string, status: RunSummary['status'], message: string | null): void {
+    this.o.events.emit('run.progress', { type: 'status', runId, status, message })
+  }
+
+  private notify(summary: RunSummary): void {
+    for (const resolve of this.waiters.get(summary.id) ?? []) resolve(summary)
+    this.waiters.delete(summary.id)
+  }
+
+  private queueChanged(): void {
+    this.o.events.emit('queue.changed', this.queueState())
+  }
+}
