@@ -83,7 +83,7 @@ describe.skipIf(missing !== null)('experiments end to end in browser mode', () =
     await startFromForm('scratch', 'e2e scratch')
     // Live: the curves grow while the run streams.
     await page.locator('[data-testid="live-status"]').waitFor()
-    await page.waitForFunction(() => document.querySelectorAll('canvas').length >= 2)
+    await page.waitForFunction("document.querySelectorAll('canvas').length >= 2")
     await screenshot(page, 'live')
     await startFromForm('transfer', 'e2e transfer')
 

@@ -22,7 +22,10 @@ export function pngInfo(path: string): { width: number; height: number; colours:
 export async function parseError(page: Page, text: string, type: 'image/svg+xml' | 'text/html'): Promise<string | null> {
   return page.evaluate(
     ([src, mime]) => {
-      const doc = new DOMParser().parseFromString(src, mime as DOMParserSupportedType)
+      // Runs in the page: the browser's own parser (typed loosely, the Node tsconfig has no DOM lib).
+      type Doc = { querySelector(q: string): { textContent: string | null } | null }
+      const Parser = (globalThis as unknown as { DOMParser: new () => { parseFromString(s: string, t: string): Doc } }).DOMParser
+      const doc = new Parser().parseFromString(src, mime)
       const err = doc.querySelector('parsererror')
       return err ? err.textContent : null
     },
