@@ -25,6 +25,9 @@ export const GROUP_METRICS = [
   'imagesPerSecond',
 ] as const
 
+/** Code-unit order: ISO timestamps and ids compare correctly without locale rules (and much faster). */
+const cmp = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0)
+
 /** Mean and sample standard deviation (n - 1); std is 0 for a single value. */
 export function meanStd(values: readonly number[]): { mean: number; std: number; n: number } | null {
   const n = values.length
@@ -41,7 +44,7 @@ export function meanStd(values: readonly number[]): { mean: number; std: number;
  */
 export function buildGroups(members: readonly GroupMember[]): RunGroup[] {
   const byHash = new Map<string, GroupMember[]>()
-  for (const m of [...members].sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id))) {
+  for (const m of [...members].sort((a, b) => cmp(a.createdAt, b.createdAt) || cmp(a.id, b.id))) {
     const list = byHash.get(m.configHash)
     if (list) list.push(m)
     else byHash.set(m.configHash, [m])
@@ -55,10 +58,12 @@ export function buildGroups(members: readonly GroupMember[]): RunGroup[] {
       const s = meanStd(values)
       if (s) stats[metric] = s
     }
-    const maxEpoch = Math.max(0, ...completed.flatMap((r) => r.epochs.map((e) => e.epoch)))
+    const byEpoch = completed.map((r) => new Map(r.epochs.map((e) => [e.epoch, e])))
+    let maxEpoch = 0
+    for (const r of completed) for (const e of r.epochs) maxEpoch = Math.max(maxEpoch, e.epoch)
     const epochBands: RunGroup['epochBands'] = []
     for (let epoch = 1; epoch <= maxEpoch; epoch++) {
-      const at = completed.map((r) => r.epochs.find((e) => e.epoch === epoch)).filter((e): e is EpochMetric => e !== undefined)
+      const at = byEpoch.map((m) => m.get(epoch)).filter((e): e is EpochMetric => e !== undefined)
       const acc = meanStd(at.map((e) => e.valAccuracy).filter((v): v is number => v !== null))
       const loss = meanStd(at.map((e) => e.valLoss).filter((v): v is number => v !== null))
       epochBands.push({
@@ -79,5 +84,5 @@ export function buildGroups(members: readonly GroupMember[]): RunGroup[] {
       latest: runs[runs.length - 1]!.createdAt,
     })
   }
-  return groups.sort((a, b) => b.latest.localeCompare(a.latest)).map(({ latest: _latest, ...g }) => g)
+  return groups.sort((a, b) => cmp(b.latest, a.latest)).map(({ latest: _latest, ...g }) => g)
 }

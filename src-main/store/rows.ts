@@ -6,7 +6,6 @@ import {
   ArtifactKind,
   Evaluation,
   ModelSummary,
-  Phase,
   type BatchPoint,
   type EpochMetric,
   type RunDetail,
@@ -146,7 +145,7 @@ export function toSummary(row: RunRow, tags: string[]): RunSummary {
 
 export function toEpoch(row: EpochRow): EpochMetric {
   return {
-    phase: Phase.parse(row.phase),
+    phase: row.phase === 'finetune' ? 'finetune' : 'train',
     epoch: row.epoch,
     loss: row.loss,
     accuracy: row.accuracy,
