@@ -2,7 +2,7 @@
 // the core (the same one the CLI and browser mode use) over a sender-checked IPC bridge.
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { app, BrowserWindow, session } from 'electron'
+import { app, BrowserWindow, dialog, session } from 'electron'
 import { createCore } from '../core/compose'
 import type { Core } from '../core/core'
 import { resolveDataDir } from '../core/data-dir'
@@ -80,7 +80,10 @@ if (!app.requestSingleInstanceLock()) {
     .whenReady()
     .then(start)
     .catch((error: unknown) => {
+      // Typically the run database cannot open (e.g. better-sqlite3 lacks its Electron build).
+      const message = error instanceof Error ? error.message : String(error)
       console.error('CIFAR Workbench failed to start:', error)
+      dialog.showErrorBox('CIFAR Workbench could not start', `${message}\n\nBrowser mode (npm run serve) runs the same workbench without Electron.`)
       app.exit(1)
     })
 }
