@@ -4,6 +4,7 @@ import { runsCommand } from './runs'
 import { modelsCommand } from './models'
 import { datasetCommand } from './dataset'
 import { compareCommand } from './compare'
+import { trainCommand } from './train'
 
 /** Every CLI command; each domain adds its own module here. */
-export const commands: CliCommand[] = [doctorCommand, runsCommand, modelsCommand, datasetCommand, compareCommand]
+export const commands: CliCommand[] = [doctorCommand, runsCommand, modelsCommand, datasetCommand, compareCommand, trainCommand]
