@@ -20,6 +20,8 @@ export const RunJob = z.object({
   backend: BackendName.nullable(),
   threads: z.number().int().min(1).nullable(),
   appVersion: z.string(),
+  /** Train the head of a frozen base on cached features when exact (no augmentation). */
+  featureCache: z.boolean().default(true),
   /** Minimum ms between two batch progress messages. */
   batchThrottleMs: z.number().min(0).default(100),
 })

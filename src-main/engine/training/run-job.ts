@@ -102,7 +102,7 @@ async function runInner(job: RunJob, emit: Emit, isCancelled: () => boolean): Pr
   let features: FeatureSet | null = null
   const headCut = built.head ? splitHead(built.head) : null
   const phase1Pending = !resume || (resume.state.phaseIndex === 0 && !resume.state.phaseDone)
-  if (config.model.kind === 'transfer' && !config.augmentation.enabled && built.featureExtractor && headCut && phase1Pending) {
+  if (job.featureCache && config.model.kind === 'transfer' && !config.augmentation.enabled && built.featureExtractor && headCut && phase1Pending) {
     const parts = {
       datasetHash: info.source.sha256,
       baseSha256: job.base?.sha256 ?? '',

@@ -1,0 +1,137 @@
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { ExperimentConfig, type ExperimentConfigInput } from '@shared/domain/config'
+import type { EpochMetric, Evaluation } from '@shared/domain/run'
+import { RunJob, type WorkerMessage } from '../../../src-main/engine/training/messages'
+import { runJob } from '../../../src-main/engine/training/run-job'
+import { hasShared, mobilenetDir, skipReason } from './fixtures'
+import { makeWorkspace, type Workspace } from './workspace'
+
+if (!hasShared) console.warn(`skipping run tests: ${skipReason}`)
+
+interface Outcome {
+  messages: WorkerMessage[]
+  epochs: EpochMetric[]
+  evaluation: Evaluation | null
+  done: Extract<WorkerMessage, { type: 'done' }>
+}
+
+/** float32 weights of a LayersModel folder by weight name (single- or multi-shard). */
+function readWeights(dir: string): Map<string, Float32Array> {
+  const json = JSON.parse(readFileSync(join(dir, 'model.json'), 'utf8')) as {
+    weightsManifest: Array<{ paths: string[]; weights: Array<{ name: string; shape: number[]; dtype: string }> }>
+  }
+  const out = new Map<string, Float32Array>()
+  for (const group of json.weightsManifest) {
+    const bytes = Buffer.concat(group.paths.map((p) => readFileSync(join(dir, p))))
+    let offset = 0
+    for (const w of group.weights) {
+      const n = w.shape.reduce((a, b) => a * b, 1)
+      out.set(w.name, new Float32Array(bytes.buffer.slice(bytes.byteOffset + offset, bytes.byteOffset + offset + n * 4)))
+      offset += n * 4
+    }
+  }
+  return out
+}
+
+describe.skipIf(!hasShared)('a whole run in-process (dataset cache, real models, evaluation, export)', () => {
+  let ws: Workspace
+  beforeAll(async () => {
+    ws = await makeWorkspace({ train: 20, test: 4 })
+  })
+  afterAll(async () => ws?.dispose())
+
+  let counter = 0
+  async function run(
+    model: ExperimentConfigInput['model'],
+    training: ExperimentConfigInput['training'],
+    extra: Partial<RunJob> = {},
+    splitSeed = 42,
+  ): Promise<Outcome> {
+    const config = ExperimentConfig.parse({ name: 'run test', data: { datasetId: ws.dataset.id, validationSplit: 0.2, splitSeed }, model, training })
+    const job = RunJob.parse({
+      runId: `job-${++counter}`,
+      dataDir: ws.dir,
+      config,
+      configHash: 'test',
+      dataset: ws.dataset,
+      base: model.kind === 'transfer' ? ws.mobilenet : null,
+      resume: false,
+      backend: null,
+      threads: null,
+      appVersion: 'test',
+      batchThrottleMs: 0,
+      ...extra,
+    })
+    const messages: WorkerMessage[] = []
+    await runJob(job, (m) => messages.push(m), () => false)
+    const done = messages.at(-1) as Outcome['done']
+    expect(done.type).toBe('done')
+    const epochs = messages.flatMap((m) => (m.type === 'progress' && m.event.type === 'epoch' ? [m.event.metric] : []))
+    const evaluation = messages.flatMap((m) => (m.type === 'progress' && m.event.type === 'evaluation' ? [m.event.evaluation] : []))[0] ?? null
+    return { messages, epochs, evaluation, done }
+  }
+
+  it('the Seed CNN trains from scratch: loss falls, evaluation and model export are complete', async () => {
+    const out = await run({ kind: 'scratch' }, { epochs: 3, batchSize: 16, seed: 1 })
+    expect(out.done).toMatchObject({ status: 'completed' })
+    expect(out.epochs.at(-1)!.loss).toBeLessThan(out.epochs[0]!.loss)
+    const ev = out.evaluation!
+    expect(ev.confusionMatrix.flat().reduce((a, b) => a + b, 0)).toBe(40)
+    expect(ev.perClass).toHaveLength(10)
+    expect(ev.overfitting?.lowestValLossEpoch).toBeGreaterThanOrEqual(1)
+    for (const m of ev.mistakes) expect(m.index).toBeLessThan(40)
+    const started = out.messages.find((m) => m.type === 'started')!
+    expect(started).toMatchObject({ info: { sizes: { train: 160, validation: 40, test: 40 } } })
+    const model = out.messages.find((m) => m.type === 'artifact' && m.artifact.kind === 'model')
+    expect(model).toBeTruthy()
+  })
+
+  it('MobileNetV2 transfer: phase 1 leaves the frozen base bit-identical, fine-tuning changes only its last layers', async () => {
+    const out = await run(
+      { kind: 'transfer', baseId: ws.mobilenet.id, inputSize: 32, headDropout: 0, fineTune: { enabled: true, epochs: 1, learningRate: 1e-3, trainableLayers: 4 } },
+      { epochs: 2, batchSize: 16, seed: 2 },
+    )
+    expect(out.done).toMatchObject({ status: 'completed' })
+    expect(out.epochs.map((e) => e.phase)).toEqual(['train', 'train', 'finetune'])
+    expect(out.epochs[1]!.loss).toBeLessThan(out.epochs[0]!.loss)
+    const base = readWeights(mobilenetDir)
+    const trained = readWeights(join(ws.dir, 'runs', 'job-2', 'model'))
+    // The last 4 weighted layers of the base up to head_relu: head_conv, block_16_project, _depthwise, _expand.
+    const fineTuned = ['head_conv', 'block_16_project', 'block_16_depthwise', 'block_16_expand']
+    let frozenCompared = 0
+    for (const [name, original] of base) {
+      const after = trained.get(name)
+      if (!after) continue
+      const same = Buffer.from(after.buffer).equals(Buffer.from(original.buffer))
+      if (fineTuned.some((l) => name.startsWith(`${l}/`))) expect(same, `${name} should have changed`).toBe(false)
+      else {
+        expect(same, `${name} should be bit-identical`).toBe(true)
+        frozenCompared++
+      }
+    }
+    expect(frozenCompared).toBeGreaterThan(50)
+  })
+
+  it('the feature cache: the second run hits it, and both match a run without it', async () => {
+    const model = { kind: 'transfer' as const, baseId: ws.mobilenet.id, inputSize: 32 as const, headDropout: 0 }
+    const training = { epochs: 2, batchSize: 16, seed: 3 }
+    // Its own split seed: the fine-tuning test above already cached features of the default splits.
+    const first = await run(model, training, {}, 7)
+    const second = await run(model, training, {}, 7)
+    const uncached = await run(model, training, { featureCache: false }, 7)
+    const stage = (o: Outcome) => o.messages.flatMap((m) => (m.type === 'features' && m.stage !== 'computing' ? [m.stage] : []))
+    expect(stage(first)).toEqual(['stored'])
+    expect(stage(second)).toEqual(['hit'])
+    expect(stage(uncached)).toEqual([])
+    for (const o of [first, second, uncached]) expect(o.done.status).toBe('completed')
+    second.epochs.forEach((e, i) => {
+      expect(e.loss).toBe(first.epochs[i]!.loss)
+      expect(e.loss).toBeCloseTo(uncached.epochs[i]!.loss, 4)
+      expect(e.valLoss!).toBeCloseTo(uncached.epochs[i]!.valLoss!, 4)
+    })
+    expect(second.evaluation!.accuracy).toBe(first.evaluation!.accuracy)
+    expect(second.evaluation!.testLoss).toBeCloseTo(uncached.evaluation!.testLoss, 4)
+  })
+})
