@@ -1,0 +1,119 @@
+import { spawnSync } from 'node:child_process'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { ExperimentConfig } from '@shared/domain/config'
+import type { RunProgressEvent } from '@shared/contract/events'
+import { EventLoopMonitor } from '../../../src-main/training/event-loop'
+import { hasShared, repoRoot, skipReason } from './fixtures'
+import { makeWorkspace, type Workspace } from './workspace'
+
+if (!hasShared) console.warn(`skipping training service tests: ${skipReason}`)
+
+describe.skipIf(!hasShared)('TrainingService through the core, training in its worker thread', () => {
+  let ws: Workspace
+  const events: RunProgressEvent[] = []
+  beforeAll(async () => {
+    ws = await makeWorkspace({ train: 12, test: 3 })
+    ws.core.events.subscribe((e) => {
+      if (e.event === 'run.progress') events.push(e.payload)
+    })
+  })
+  afterAll(async () => ws?.dispose())
+
+  const config = (name: string, epochs: number) =>
+    ExperimentConfig.parse({
+      name,
+      data: { datasetId: ws.dataset.id, validationSplit: 0.2 },
+      model: { kind: 'scratch', filters: [16, 32], denseUnits: 64 },
+      training: { epochs, batchSize: 16, seed: 5 },
+    })
+
+  async function waitFinal(id: string) {
+    for (;;) {
+      const run = await ws.core.call('runs.get', { id })
+      if (run.status !== 'queued' && run.status !== 'running') return run
+      await new Promise((r) => setTimeout(r, 100))
+    }
+  }
+
+  it('queues two runs, runs them one after another, and the main event loop stays responsive (p99 < 50 ms)', async () => {
+    const monitor = new EventLoopMonitor()
+    monitor.start()
+    const { runIds } = await ws.core.call('training.start', { config: config('queued pair', 2), seeds: [1, 2] })
+    expect(runIds).toHaveLength(2)
+    const queue = await ws.core.call('training.queue', {})
+    expect(queue.current?.id).toBe(runIds[0])
+    expect(queue.queued.map((r) => r.id)).toEqual([runIds[1]])
+    const [a, b] = [await waitFinal(runIds[0]!), await waitFinal(runIds[1]!)]
+    monitor.stop()
+    for (const run of [a, b]) {
+      expect(run.status).toBe('completed')
+      expect(run.epochs).toHaveLength(2)
+      expect(run.evaluation?.confusionMatrix).toHaveLength(10)
+      expect(run.backend).not.toBeNull()
+      expect(run.artifacts.map((x) => x.kind).sort()).toEqual(['checkpoint', 'model'])
+    }
+    expect(b.startedAt! >= a.finishedAt!).toBe(true)
+    expect(a.seed).toBe(1)
+    expect(b.seed).toBe(2)
+    const batches = events.filter((e) => e.type === 'batch' && e.runId === a.id)
+    expect(batches.length).toBeGreaterThan(0)
+    const lag = monitor.read()!
+    expect(lag.samples).toBeGreaterThan(10)
+    expect(lag.p99Ms).toBeLessThan(50)
+  })
+
+  it('cancel keeps finished epochs; resume continues from the checkpoint to the end', async () => {
+    const { runIds } = await ws.core.call('training.start', { config: config('cancel me', 4) })
+    const id = runIds[0]!
+    // Cancel as soon as the first epoch is recorded.
+    await new Promise<void>((resolve) => {
+      const timer = setInterval(() => {
+        if (events.some((e) => e.type === 'epoch' && e.runId === id)) {
+          clearInterval(timer)
+          resolve()
+        }
+      }, 20)
+    })
+    await ws.core.call('training.cancel', { runId: id })
+    const cancelled = await waitFinal(id)
+    expect(cancelled.status).toBe('cancelled')
+    expect(cancelled.epochs.length).toBeGreaterThanOrEqual(1)
+    expect(cancelled.epochs.length).toBeLessThan(4)
+    const kept = cancelled.epochs.length
+
+    await ws.core.call('training.resume', { runId: id })
+    const resumed = await waitFinal(id)
+    expect(resumed.status).toBe('completed')
+    expect(resumed.epochs.map((e) => e.epoch)).toEqual([1, 2, 3, 4])
+    expect(resumed.epochs.slice(0, kept)).toEqual(cancelled.epochs)
+    expect(resumed.evaluation).not.toBeNull()
+    await expect(ws.core.call('training.resume', { runId: id })).rejects.toThrow(/only an interrupted or cancelled run/)
+  })
+
+  it('lists the built-in presets and refuses a transfer run whose base is not registered', async () => {
+    const presets = await ws.core.call('training.presets', {})
+    expect(presets.filter((p) => p.builtIn).map((p) => p.id)).toEqual(['seed-cnn', 'mobilenetv2-transfer', 'squeezenet-transfer'])
+    const bad = { ...config('no base', 1), model: { kind: 'transfer', baseId: 'nope' } }
+    await expect(ws.core.call('training.start', { config: ExperimentConfig.parse(bad) })).rejects.toThrow(/base model nope not found/)
+  })
+
+  it('the train CLI records a run and ends its JSON lines with the finished run', () => {
+    const res = spawnSync(
+      process.execPath,
+      ['bin/cifar-workbench.mjs', '--data-dir', ws.dir, '--json', 'train', '--preset', 'seed-cnn', '--epochs', '1', '--train-size', '40', '--seed', '3'],
+      { cwd: repoRoot, encoding: 'utf8', timeout: 120_000 },
+    )
+    expect(res.status, res.stderr).toBe(0)
+    const lines = res.stdout.trim().split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, unknown>)
+    const progress = lines.filter((l) => l.type === 'progress')
+    expect(progress.length).toBeGreaterThan(0)
+    expect(typeof progress[0]!.imagesPerSecond).toBe('number')
+    const last = lines.at(-1) as { type: string; id: string; status: string; evaluation: { accuracy: number } }
+    expect(last.type).toBe('run')
+    expect(last.status).toBe('completed')
+    expect(last.evaluation.accuracy).toBeGreaterThanOrEqual(0)
+    const bad = spawnSync(process.execPath, ['bin/cifar-workbench.mjs', '--data-dir', ws.dir, 'train', '--preset', 'squeezenet-transfer'], { cwd: repoRoot, encoding: 'utf8' })
+    expect(bad.status).toBe(1)
+    expect(bad.stderr).toMatch(/error: no squeezenet base is registered; register one with `cifar-workbench models import/)
+  })
+})
