@@ -37,21 +37,3 @@ export function gpuName(): Promise<string | null> {
 export function wasmApi(): { validate(bytes: Uint8Array): boolean } | undefined {
   return (globalThis as { WebAssembly?: { validate(bytes: Uint8Array): boolean } }).WebAssembly
 }
-
-/** WebAssembly SIMD support, checked by validating a tiny module that uses a v128 instruction. */
-export function wasmSimdSupported(): boolean {
-  // (module (func (result v128) i32.const 0 i8x16.splat i8x16.popcnt))
-  const bytes = new Uint8Array([
-    0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 10, 1, 8, 0, 65, 0, 253, 15, 253, 98, 11,
-  ])
-  try {
-    return wasmApi()?.validate(bytes) ?? false
-  } catch {
-    return false
-  }
-}
-
-/** Threads for wasm need shared memory (SharedArrayBuffer) and more than one core to be worth it. */
-export function wasmThreadsPossible(): boolean {
-  return typeof SharedArrayBuffer === 'function' && cpuCount() > 1
-}

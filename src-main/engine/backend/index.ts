@@ -7,7 +7,7 @@ import * as tf from '../tf'
 import { cpuCount, cpuModel, gpuName } from './detect-hardware'
 import { BACKEND_ORDER, TFJS_BACKEND_NAME, loadNative, oneLine, probeBackends as probeInstalled } from './detect'
 
-export { cpuCount, cpuModel, gpuName, wasmSimdSupported, wasmThreadsPossible } from './detect-hardware'
+export { cpuCount, cpuModel, gpuName } from './detect-hardware'
 export { BACKEND_ORDER, NATIVE_PACKAGES } from './detect'
 
 export interface BackendStatus {

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process'
-import { existsSync, mkdtempSync, rmSync } from 'node:fs'
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
@@ -42,19 +42,23 @@ describe('cifar-workbench doctor (child process)', () => {
     expect(report.shell).toBe('cli')
   })
 
-  it('global options work after the command too, and CIFAR_WORKBENCH_HOME sets the data dir', async () => {
+  it('text report: global options after the command, CIFAR_WORKBENCH_HOME, and the GPU nvidia-smi names', async () => {
+    // A stand-in nvidia-smi on PATH: the real execFile path runs, without needing a GPU here.
+    const fakeBin = join(scratch, 'fake-bin')
+    mkdirSync(fakeBin, { recursive: true })
+    writeFileSync(join(fakeBin, 'nvidia-smi'), '#!/bin/sh\necho "NVIDIA Test GPU 80GB"\n')
+    chmodSync(join(fakeBin, 'nvidia-smi'), 0o755)
     const dataDir = join(scratch, 'env')
-    const { code, stdout } = await cli(['doctor', '--backend', 'cpu', '--json'], { CIFAR_WORKBENCH_HOME: dataDir })
+    const { code, stdout } = await cli(['doctor', '--backend', 'cpu'], {
+      CIFAR_WORKBENCH_HOME: dataDir,
+      PATH: `${fakeBin}:${process.env.PATH ?? ''}`,
+    })
     expect(code).toBe(0)
-    const report = DoctorReport.parse(JSON.parse(stdout))
-    expect(report).toMatchObject({ backend: 'cpu', forced: true, dataDir })
-  })
-
-  it('prints a human-readable report without --json', async () => {
-    const { code, stdout } = await cli(['--data-dir', join(scratch, 'text'), 'doctor'])
-    expect(code).toBe(0)
-    expect(stdout).toMatch(/^backend\s+wasm/m)
-    expect(stdout).toMatch(/tensorflow-gpu\s+skipped: /)
+    expect(stdout).toMatch(/^backend\s+cpu \(forced\)$/m)
+    expect(stdout).toMatch(/^gpu\s+NVIDIA Test GPU 80GB$/m)
+    expect(stdout).toContain(`data dir       ${dataDir}`)
+    // The GPU is there but the package is not: still skipped, for that reason.
+    expect(stdout).toMatch(/tensorflow-gpu\s+skipped: @tensorflow\/tfjs-node-gpu is not installed/)
   })
 
   it('fails with a one-line error and non-zero exit for an unknown backend or option', async () => {
