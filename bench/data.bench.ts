@@ -161,5 +161,5 @@ say(`| augmentation (rotation 15°, shifts 0.1, flip, zoom 0.1; bilinear, as Ker
 say(`| same, nearest sampling | ${Math.round(nearest)} images/s |`)
 say(`| shifts + flip only, bilinear | ${Math.round(flipShift)} images/s |`)
 say(`| Seed CNN training step (trainOnBatch, batch ${batch}; ${trainNote}) | ${trainRate ? `${Math.round(trainRate)} images/s` : '—'} |`)
-if (trainRate) say(`\nAugmentation keeps up: ${(bilinear / trainRate).toFixed(1)}× the training step's rate on one thread, so it costs about ${((100 * trainRate) / bilinear).toFixed(0)}% of a step's time when done in line.`)
+if (trainRate) say(`\nAugmentation keeps up: ${(bilinear / trainRate).toFixed(1)}× the training step's rate on one thread, so it costs about ${((100 * trainRate) / bilinear).toFixed(1)}% of a step's time when done in line.`)
 rmSync(dataDir, { recursive: true, force: true })
