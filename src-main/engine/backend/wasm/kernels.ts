@@ -2,7 +2,9 @@
 // convolutions and no input gradient for depthwise convolutions, so model.fit() fails on wasm. Each
 // one here is composed from XNNPACK-backed wasm kernels (see ./kernels/*).
 import * as tf from '../../tf'
+import { batchMatMulConfig } from './kernels/batch-mat-mul'
 import { conv2dBackpropFilterConfig } from './kernels/conv2d-backprop-filter'
+import { conv2dBackpropInputConfig } from './kernels/conv2d-backprop-input'
 import { depthwiseConv2dNativeBackpropFilterConfig } from './kernels/depthwise-backprop-filter'
 import { depthwiseConv2dNativeBackpropInputConfig } from './kernels/depthwise-backprop-input'
 
@@ -13,8 +15,13 @@ export const MISSING_KERNELS: readonly tf.KernelConfig[] = [
   depthwiseConv2dNativeBackpropFilterConfig,
 ]
 
-/** Stock wasm kernels replaced because the composed version measures faster (see BENCHMARKS.md). */
-export const REPLACED_KERNELS: readonly tf.KernelConfig[] = []
+/**
+ * Stock wasm kernels replaced because the composed version measures faster (see BENCHMARKS.md).
+ * A function: the BatchMatMul replacement wraps the stock kernel, captured on first use.
+ */
+export function replacedKernels(): tf.KernelConfig[] {
+  return [conv2dBackpropInputConfig, batchMatMulConfig()]
+}
 
 /**
  * Registers the training kernels on the 'wasm' backend. Idempotent: a kernel already registered with
@@ -23,7 +30,7 @@ export const REPLACED_KERNELS: readonly tf.KernelConfig[] = []
  */
 export function registerWasmTrainingKernels(): string[] {
   const registered: string[] = []
-  for (const config of [...MISSING_KERNELS, ...REPLACED_KERNELS]) {
+  for (const config of [...MISSING_KERNELS, ...replacedKernels()]) {
     const current = tf.getKernel(config.kernelName, 'wasm')
     if (current?.kernelFunc === config.kernelFunc) continue
     if (current !== undefined) tf.unregisterKernel(config.kernelName, 'wasm')

@@ -57,3 +57,19 @@ export function padOrCrop(x: tf.Tensor4D, pads: Pads): tf.Tensor4D {
   }
   return out
 }
+
+/** Inserts stride-1 zeros after every row/column: [N,Ho,Wo,C] -> [N,Ho*sh,Wo*sw,C]. */
+export function spread(dy: tf.Tensor4D, sh: number, sw: number): tf.Tensor4D {
+  if (sh === 1 && sw === 1) return dy
+  const [n, ho, wo, c] = dy.shape
+  const grid = tf.reshape(dy, [n, ho, 1, wo, 1, c])
+  const padded = tf.pad(grid, [[0, 0], [0, 0], [0, sh - 1], [0, 0], [0, sw - 1], [0, 0]])
+  return tf.reshape(padded, [n, ho * sh, wo * sw, c])
+}
+
+/** The kernel registered for `name` on wasm before this module replaced it (tfjs' stock one). */
+export function stockKernel(name: string): tf.KernelConfig {
+  const config = tf.getKernel(name, 'wasm')
+  if (config === undefined) throw new Error(`tfjs-backend-wasm has no '${name}' kernel to build on`)
+  return config
+}

@@ -3,18 +3,9 @@
 // spread out by the stride (zeros in between), padded by (k-1)*d - pad, with the filter flipped in
 // both spatial axes; it runs on the wasm (XNNPACK) DepthwiseConv2dNative kernel.
 import * as tf from '../../../tf'
-import { asTensor, input, padOrCrop, pair } from './compose'
+import { asTensor, input, padOrCrop, pair, spread } from './compose'
 
 const NAME = tf.DepthwiseConv2dNativeBackpropInput
-
-/** Inserts stride-1 zeros after every row/column: [N,Ho,Wo,C] -> [N,Ho*sh,Wo*sw,C]. */
-function spread(dy: tf.Tensor4D, sh: number, sw: number): tf.Tensor4D {
-  if (sh === 1 && sw === 1) return dy
-  const [n, ho, wo, c] = dy.shape
-  const grid = tf.reshape(dy, [n, ho, 1, wo, 1, c])
-  const padded = tf.pad(grid, [[0, 0], [0, 0], [0, sh - 1], [0, 0], [0, sw - 1], [0, 0]])
-  return tf.reshape(padded, [n, ho * sh, wo * sw, c])
-}
 
 export function depthwiseConv2dNativeBackpropInput(args: {
   inputs: tf.NamedTensorInfoMap

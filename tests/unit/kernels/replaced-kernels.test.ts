@@ -1,0 +1,65 @@
+// Stock wasm kernels we replace with faster compositions, against tfjs' reference cpu kernels.
+import { beforeAll, describe, expect, it } from 'vitest'
+import { initBackends, random, relativeError, runKernel, type HostTensor } from './reference'
+
+const TOLERANCE = 1e-4
+type Pad = 'same' | 'valid' | [[number, number], [number, number], [number, number], [number, number]]
+
+beforeAll(initBackends)
+
+async function compare(kernel: string, inputs: Record<string, HostTensor>, attrs: object, label: string): Promise<void> {
+  const expected = await runKernel('cpu', kernel, inputs, attrs)
+  const actual = await runKernel('wasm', kernel, inputs, attrs)
+  expect(actual.out.shape, label).toEqual(expected.out.shape)
+  expect(relativeError(actual.out, expected.out), label).toBeLessThan(TOLERANCE)
+  expect(actual.leaked, `${label}: tensors left behind`).toBe(0)
+}
+
+function outSize(size: number, k: number, stride: number, pad: Pad, axis: 1 | 2): number {
+  if (pad === 'same') return Math.ceil(size / stride)
+  if (pad === 'valid') return Math.ceil((size - k + 1) / stride)
+  const [before, after] = pad[axis]
+  return Math.floor((size + before + after - k) / stride) + 1
+}
+
+describe('Conv2DBackpropInput on wasm', () => {
+  it('matches cpu over shapes, kernels, strides and paddings', async () => {
+    let seed = 1000
+    let cases = 0
+    const explicit: Pad = [[0, 0], [2, 1], [1, 0], [0, 0]]
+    for (const x of [[2, 7, 7, 3], [3, 10, 9, 5]] as [number, number, number, number][]) {
+      for (const k of [[1, 1], [3, 3], [2, 3], [5, 5]] as [number, number][]) {
+        for (const stride of [1, 2, 3]) {
+          for (const pad of ['same', 'valid', explicit] as Pad[]) {
+            const ho = outSize(x[1], k[0], stride, pad, 1)
+            const wo = outSize(x[2], k[1], stride, pad, 2)
+            if (ho < 1 || wo < 1) continue
+            const co = 4
+            const label = `x ${x.join('x')} k ${k.join('x')} s${stride} ${typeof pad === 'string' ? pad : 'explicit'}`
+            await compare('Conv2DBackpropInput', { dy: random([x[0], ho, wo, co], seed++), filter: random([k[0], k[1], x[3], co], seed++) },
+              { strides: stride, pad, dataFormat: 'NHWC', inputShape: x }, label)
+            cases++
+          }
+        }
+      }
+    }
+    expect(cases).toBeGreaterThan(50)
+  })
+})
+
+describe('BatchMatMul on wasm', () => {
+  it('matches cpu for every transpose combination and batch shape', async () => {
+    let seed = 2000
+    const shapes: [number[], number[]][] = [[[1, 5, 7], [1, 7, 3]], [[4, 6, 8], [4, 8, 2]], [[3, 64, 33], [3, 33, 17]], [[2, 1, 9], [1, 9, 4]]]
+    for (const [a, b] of shapes) {
+      for (const transposeA of [false, true]) {
+        for (const transposeB of [false, true]) {
+          const sa = transposeA ? [a[0] ?? 1, a[2] ?? 1, a[1] ?? 1] : a
+          const sb = transposeB ? [b[0] ?? 1, b[2] ?? 1, b[1] ?? 1] : b
+          await compare('BatchMatMul', { a: random(sa, seed++), b: random(sb, seed++) }, { transposeA, transposeB },
+            `a ${sa.join('x')}${transposeA ? 'ᵀ' : ''} b ${sb.join('x')}${transposeB ? 'ᵀ' : ''}`)
+        }
+      }
+    }
+  })
+})
