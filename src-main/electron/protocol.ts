@@ -3,10 +3,10 @@ import { protocol } from 'electron'
 import { mimeType, resolveStatic } from '../server/static-files'
 import { APP_HOST, APP_SCHEME } from './origin'
 
-/** Must run before app is ready: app:// behaves like https (standard, secure, fetch-able). */
+/** Must run before app is ready: app:// behaves like https (standard, secure, fetch-able, module scripts load). */
 export function registerAppScheme(): void {
   protocol.registerSchemesAsPrivileged([
-    { scheme: APP_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true } },
+    { scheme: APP_SCHEME, privileges: { standard: true, secure: true, supportFetchAPI: true, corsEnabled: true } },
   ])
 }
 

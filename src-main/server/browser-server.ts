@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs'
+import { existsSync, mkdirSync } from 'node:fs'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { Duplex } from 'node:stream'
 import { dirname, join, resolve } from 'node:path'
@@ -71,6 +71,7 @@ export async function startBrowserServer(options: BrowserServerOptions): Promise
   if (host !== '127.0.0.1') throw new Error('browser mode binds to 127.0.0.1 only')
   const rendererDir = resolve(options.rendererDir ?? DEFAULT_RENDERER_DIR)
   const token = newToken()
+  mkdirSync(options.dataDir, { recursive: true })
   const core = await createCore({ dataDir: options.dataDir, shell: 'browser', backend: options.backend ?? null })
   let port = 0
 
