@@ -1,7 +1,9 @@
 // DepthwiseConv2dNativeBackpropFilter (the weight gradient of a depthwise convolution), missing from
 // tfjs-backend-wasm:  dW[a,b,c,q] = sum over n,i,j of xpad[n, i*sh + a*dh, j*sw + b*dw, c] * dy[n,i,j,c*m+q]
-// One strided window of x per filter tap, multiplied by dy and summed over batch and space: kh*kw
-// passes over memory, each a vectorised wasm kernel (the filter is tiny, the work is bandwidth).
+// Channel multiplier 1 (MobileNet): with the batch folded into the channels, x as [1, Hp, Wp, N*C]
+// and dy as an [Ho, Wo, N*C, 1] filter, this is one depthwise convolution (stride and dilation swap
+// roles) on XNNPACK, then a sum over the batch. Otherwise: one strided window of x per tap,
+// multiplied by dy and summed (wasm's Slice is slow, so this is the fallback).
 import * as tf from '../../../tf'
 import { asTensor, input, pair } from './compose'
 
@@ -31,6 +33,15 @@ export function depthwiseConv2dNativeBackpropFilter(args: {
     const bottom = Math.max(info.padInfo.bottom, (kh - 1) * dh + (ho - 1) * sh + 1 - h - top)
     const right = Math.max(info.padInfo.right, (kw - 1) * dw + (wo - 1) * sw + 1 - w - left)
     const xPad = tf.pad(x, [[0, 0], [top, Math.max(0, bottom)], [left, Math.max(0, right)], [0, 0]])
+    if (m === 1) {
+      const [, hp, wp] = xPad.shape
+      const folded = tf.reshape(tf.transpose(xPad, [1, 2, 0, 3]), [1, hp, wp, n * c]) as tf.Tensor4D
+      const taps = tf.reshape(tf.transpose(dy, [1, 2, 0, 3]), [ho, wo, n * c, 1]) as tf.Tensor4D
+      const out = tf.depthwiseConv2d(folded, taps, [dh, dw], 'valid', 'NHWC', [sh, sw])
+      const [, oh, ow] = out.shape
+      const cropped = oh === kh && ow === kw ? out : tf.slice(out, [0, 0, 0, 0], [1, kh, kw, n * c])
+      return tf.reshape(tf.sum(tf.reshape(cropped, [kh, kw, n, c]), 2), [kh, kw, c, 1])
+    }
     const dyGrouped = m === 1 ? dy : tf.reshape(dy, [n, ho, wo, c, m])
     const taps: tf.Tensor[] = []
     for (let a = 0; a < kh; a++) {
