@@ -59,6 +59,8 @@ export interface RunCurveInput {
   theme: ChartTheme
   labels: ChartLabels
   title?: string | null
+  /** Total steps of the run when known: the x axis is sized once, so it does not rescale while streaming. */
+  expectedSteps?: number | null
 }
 
 const scaleOf = (metric: CurveMetric) => (v: number) => (metric === 'accuracy' ? v * 100 : v)
@@ -100,7 +102,7 @@ export function runCurveConfig(input: RunCurveInput): AnyChartConfig {
     options: {
       ...options,
       scales: {
-        x: axis(theme, labels.step, { type: 'linear', min: 0, suggestedMax: Math.max(1, series.lastStep) }),
+        x: axis(theme, labels.step, { type: 'linear', min: 0, suggestedMax: Math.max(1, series.lastStep, input.expectedSteps ?? 0) }),
         y: axis(theme, metric === 'loss' ? labels.loss : labels.accuracy, yExtra),
       },
     } as unknown as AnyChartConfig['options'],

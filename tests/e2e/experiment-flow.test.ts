@@ -62,9 +62,11 @@ describe.skipIf(missing !== null)('experiments end to end in browser mode', () =
     const base = await server.core.call('models.import', { path: BASE, name: 'MobileNetV2' })
 
     async function startFromForm(kind: 'scratch' | 'transfer', name: string): Promise<void> {
+      // A full load, so the form lists the dataset and base registered a moment ago.
       await page.goto(`${server.url}#/experiments`)
+      await page.reload()
       const form = page.locator('[data-testid="experiment-form"]')
-      await form.waitFor()
+      await form.locator(`select[name="data.datasetId"] option[value="${dataset.id}"]`).waitFor({ state: 'attached' })
       await form.locator('select[name="data.datasetId"]').selectOption(dataset.id)
       await form.locator('select[name="model.kind"]').selectOption(kind)
       if (kind === 'transfer') {
@@ -83,7 +85,16 @@ describe.skipIf(missing !== null)('experiments end to end in browser mode', () =
     await startFromForm('scratch', 'e2e scratch')
     // Live: the curves grow while the run streams.
     await page.locator('[data-testid="live-status"]').waitFor()
-    await page.waitForFunction("document.querySelectorAll('canvas').length >= 2")
+    // The page's CSP forbids evaluated strings, so poll from here.
+    const points = async () => Number(await page.locator('[data-testid="live-charts"]').getAttribute('data-points'))
+    const until = async (ok: (n: number) => boolean) => {
+      const end = Date.now() + 120_000
+      while (Date.now() < end && !ok(await points())) await page.waitForTimeout(100)
+    }
+    await until((n) => n > 0)
+    const first = await points()
+    await until((n) => n > first)
+    expect(await points()).toBeGreaterThan(first)
     await screenshot(page, 'live')
     await startFromForm('transfer', 'e2e transfer')
 

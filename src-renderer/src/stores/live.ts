@@ -64,7 +64,8 @@ export const useLiveStore = defineStore('live', () => {
       case 'phase': {
         run.phase = event.phase
         run.backend = event.backend
-        if (run.learningRate !== event.learningRate || s.markers.length > 0) {
+        // The first phase is the start, not a change: mark only later ones.
+        if (s.lastStep > 0) {
           s.markers.push({ step: s.lastStep, kind: 'phase', phase: event.phase, learningRate: event.learningRate })
         }
         run.learningRate = event.learningRate
