@@ -243,3 +243,48 @@ export function writeFiles(root: string, files: Record<string, Buffer | null>): 
     writeFileSync(full, data)
   }
 }
+
+/** BINUNICODE (Python 3 str). */
+function unicode(text: string): Buffer {
+  const b = Buffer.from(text, 'utf8')
+  const head = Buffer.alloc(5)
+  head[0] = 0x58
+  head.writeUInt32LE(b.length, 1)
+  return Buffer.concat([head, b])
+}
+
+/**
+ * A batch as Python 3 + numpy 2 write it with protocol 2: str keys, numpy._core, NEWFALSE/NEWTRUE in
+ * the dtype call and bytes as _codecs.encode(text, 'latin1').
+ */
+export function pythonBatchPy3(base: number, n: number): Buffer {
+  const raw = Buffer.concat(Array.from({ length: n }, (_, i) => planarRow(base, i)))
+  const encode = (b: Buffer) => Buffer.concat([Buffer.from('c_codecs\nencode\n', 'latin1'), unicode(b.toString('latin1')), unicode('latin1'), Buffer.from([0x86, 0x52])])
+  return Buffer.concat([
+    Buffer.from([0x80, 0x02, 0x7d, 0x28]),
+    unicode('labels'),
+    list(Array.from({ length: n }, (_, i) => int(labelOf(base, i)))),
+    unicode('data'),
+    Buffer.from('cnumpy._core.multiarray\n_reconstruct\ncnumpy\nndarray\n', 'latin1'),
+    int(0),
+    Buffer.from([0x85]),
+    encode(Buffer.from('b')),
+    Buffer.from([0x87, 0x52, 0x28]),
+    int(1),
+    int(n),
+    int(PIXELS),
+    Buffer.from([0x86]),
+    Buffer.from('cnumpy\ndtype\n', 'latin1'),
+    unicode('u1'),
+    Buffer.from([0x89, 0x88, 0x87, 0x52, 0x28]),
+    int(3),
+    unicode('|'),
+    Buffer.from('NNN', 'latin1'),
+    int(-1),
+    int(-1),
+    int(0),
+    Buffer.from([0x74, 0x62, 0x89]),
+    encode(raw),
+    Buffer.from([0x74, 0x62, 0x75, 0x2e]),
+  ])
+}

@@ -13,6 +13,7 @@ import {
   labelOf,
   pngOf,
   pythonBatch,
+  pythonBatchPy3,
   tarOf,
   tempDir,
   writeCifarBinary,
@@ -150,6 +151,14 @@ describe('CIFAR-10 python', () => {
     } finally {
       store2.close()
     }
+  })
+
+  it('reads batches pickled by Python 3 / numpy 2 under protocol 2 too', async () => {
+    const dir = writeCifarPython(work, N, (name, b) => (name.startsWith('data_batch') || name === 'test_batch' ? pythonBatchPy3(Number(name.slice(-1)) || 0, N) : b))
+    const loaded = await loadDatasetFromCache(dataDir, await importDataset(dataDir, store, dir, defaults))
+    const train = Buffer.concat([1, 2, 3, 4, 5].map((b) => Buffer.from(expectedNhwc(b, N))))
+    expect(Buffer.from(loaded.train.images).equals(train)).toBe(true)
+    expect([...loaded.test.labels]).toEqual(expectedLabels([0], N))
   })
 
   it('refuses a label out of range, a wrong data size and a foreign pickle', async () => {

@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs'
+import { existsSync, readdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { PNG } from 'pngjs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -136,6 +136,28 @@ describe('datasets.* through the core', () => {
     expect(seen).toContain('read')
     expect(seen.at(-1)).toBe('write')
     await expect(core.call('datasets.cancel', { jobId: 'nope' })).rejects.toMatchObject({ code: 'not_found' })
+  })
+})
+
+describe('cancelling an import through the service', () => {
+  it('stops a running import at its next step and leaves nothing behind', async () => {
+    const dataDir = join(work, 'cancel')
+    const store = openRunStore(join(work, 'c.sqlite'), { dataDir })
+    const events = new EventBus()
+    const service = new DatasetService({ dataDir, registry: store, events })
+    events.subscribe((e) => {
+      if (e.event === 'job.progress' && e.payload.jobId === 'job-c' && e.payload.stage === 'read') service.cancel('job-c')
+    })
+    try {
+      const dir = writeCifarBinary(join(work, 'c'), N)
+      await expect(service.import({ path: dir, jobId: 'job-c', imageSize: 32, testRatio: 0.2, splitSeed: 42 })).rejects.toMatchObject({ code: 'cancelled' })
+      expect(store.listDatasets()).toEqual([])
+      expect(existsSync(join(dataDir, 'datasets')) ? readdirSync(join(dataDir, 'datasets')) : []).toEqual([])
+      // the cancelled job is finished: a later import runs normally
+      await expect(service.import({ path: dir, jobId: 'job-c2', imageSize: 32, testRatio: 0.2, splitSeed: 42 })).resolves.toMatchObject({ totals: { train: 5 * N } })
+    } finally {
+      store.close()
+    }
   })
 })
 
