@@ -25,6 +25,13 @@ type AugmentOptions = Omit<AugmentationConfig, 'enabled' | 'seed'>
  * scipy.ndimage.affine_transform does), sampled bilinearly (Keras' interpolation_order=1) or by
  * nearest neighbour, then the horizontal flip. NHWC uint8 in and out; results are rounded to uint8.
  * Seeded: the same seed gives the same stream of batches.
+ *
+ * The per-image transform matches scipy through Keras' apply_affine_transform to rounding (see
+ * tests/unit/data/keras-affine-reference.json). One deliberate difference: Keras 2.9+ swaps the
+ * axes for channels_last images, so its width_shift_range moves images vertically and
+ * height_shift_range horizontally (keras-team/tf-keras#310); here each moves along the axis its name
+ * says. With equal ranges (the usual setting) and square images the two draw the same transforms.
+ * The `enabled` flag is the caller's to check.
  */
 export class Augmenter {
   private readonly rng: Rng

@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs'
+import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { AugmentationConfig } from '@shared/domain/config'
 import { Augmenter, applyTransform, type ImageTransform } from '../../../src-main/data/augment'
@@ -131,4 +133,24 @@ describe('Augmenter', () => {
     const plain = new Augmenter(AugmentationConfig.parse({}), 1).augmentBatch(batch, 16, 8, 8)
     expect(Buffer.from(plain).equals(Buffer.from(batch))).toBe(true)
   })
+})
+
+describe('equivalence with Keras', () => {
+  interface Case { theta: number; tx: number; ty: number; zx: number; zy: number; mode: AugmentationConfig['fillMode']; order: 0 | 1; out: number[] }
+  const ref = JSON.parse(readFileSync(join(__dirname, 'keras-affine-reference.json'), 'utf8')) as { height: number; width: number; cases: Case[] }
+  const src = new Uint8Array(ref.height * ref.width * 3).map((_, i) => (i * 37) % 251)
+
+  it.each(ref.cases.map((c) => [`θ=${c.theta} t=(${c.tx},${c.ty}) z=(${c.zx},${c.zy}) ${c.mode} order ${c.order}`, c] as const))(
+    'matches scipy through Keras apply_affine_transform to rounding: %s',
+    (_, c) => {
+      // Keras (channels_last) swaps the matrix axes before scipy, so its tx/zx act on columns and its
+      // rotation turns the other way; here tx/zx are rows and ty/zy columns, as the names say.
+      const t: ImageTransform = { theta: -c.theta, tx: c.ty, ty: c.tx, zx: c.zy, zy: c.zx, flip: false }
+      const dst = new Uint8Array(src.length)
+      applyTransform(src, dst, ref.height, ref.width, t, { fillMode: c.mode, cval: 9 }, c.order === 1 ? 'bilinear' : 'nearest')
+      let worst = 0
+      dst.forEach((v, i) => (worst = Math.max(worst, Math.abs(v - c.out[i]!))))
+      expect(worst).toBeLessThanOrEqual(0.5 + 1e-6)
+    },
+  )
 })
