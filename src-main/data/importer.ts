@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto'
-import { mkdir, rename, rm, writeFile } from 'node:fs/promises'
+import { mkdir, readdir, rename, rm, stat, writeFile } from 'node:fs/promises'
 import { basename, join } from 'node:path'
 import { ContractError } from '@shared/contract'
 import type { DatasetInfo } from '@shared/domain/dataset'
@@ -49,6 +49,15 @@ function countPerClass(labels: Uint8Array, numClasses: number): number[] {
   return counts
 }
 
+/** Temp folders left by a process that died mid-import (a day old: no import runs that long). */
+async function removeStaleTemp(root: string): Promise<void> {
+  const names = await readdir(root).catch(() => [] as string[])
+  for (const name of names.filter((n) => n.startsWith('.tmp-'))) {
+    const info = await stat(join(root, name)).catch(() => null)
+    if (info && Date.now() - info.mtimeMs > 24 * 3600 * 1000) await rm(join(root, name), { recursive: true, force: true })
+  }
+}
+
 /**
  * Validates, decodes and caches a dataset, then registers it. Everything is written into a temporary
  * folder that is renamed into place at the end, so a failed or cancelled import leaves nothing behind.
@@ -78,6 +87,7 @@ export async function importDataset(dataDir: string, registry: DatasetRegistry, 
   const finalDir = datasetDir(dataDir, id)
   if (registry.getDataset(id)) throw new ContractError('conflict', `a dataset with id ${id} already exists`)
   const numClasses = decoded.classNames.length
+  await removeStaleTemp(datasetsRoot(dataDir))
   const tmpDir = join(datasetsRoot(dataDir), `.tmp-${id}-${randomBytes(4).toString('hex')}`)
   await mkdir(tmpDir, { recursive: true })
   try {

@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { existsSync, readdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { gzipSync } from 'node:zlib'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
@@ -266,5 +266,16 @@ describe('image folders', () => {
     const bytes = readFileSync(zip)
     writeFileSync(zip, bytes.subarray(0, bytes.length - 30))
     await expectRefused(zip, /x\.zip: corrupt zip archive/)
+  })
+})
+
+describe('leftovers', () => {
+  it('removes temp folders a crashed import left a day ago, and keeps recent ones', async () => {
+    const root = join(dataDir, 'datasets')
+    writeFiles(root, { '.tmp-old-1/train.images.bin': Buffer.alloc(10), '.tmp-new-1/train.images.bin': Buffer.alloc(10) })
+    const dayAgo = new Date(Date.now() - 25 * 3600 * 1000)
+    utimesSync(join(root, '.tmp-old-1'), dayAgo, dayAgo)
+    const info = await importDataset(dataDir, store, writeCifarBinary(work, 2), defaults)
+    expect(readdirSync(root).sort()).toEqual(['.tmp-new-1', info.id])
   })
 })
