@@ -63,3 +63,26 @@ describe('BatchMatMul on wasm', () => {
     }
   })
 })
+
+describe('MaxPoolGrad on wasm', () => {
+  it('matches cpu, including ties (ReLU zeros), for tiling and fallback window shapes', async () => {
+    let seed = 3000
+    // tied: pool size = stride, so our kernel runs; overlapping windows fall back to tfjs' stock wasm
+    // kernel, which may break ties differently from cpu (both are valid subgradients): no ties there.
+    const cases: { x: number[]; k: number; s: number; pad: 'same' | 'valid'; tied: boolean }[] = [
+      { x: [2, 8, 8, 3], k: 2, s: 2, pad: 'valid', tied: true }, { x: [2, 8, 6, 4], k: 2, s: 2, pad: 'same', tied: true },
+      { x: [1, 9, 7, 2], k: 2, s: 2, pad: 'valid', tied: true }, { x: [2, 9, 9, 3], k: 3, s: 3, pad: 'valid', tied: true },
+      { x: [2, 7, 7, 3], k: 2, s: 2, pad: 'same', tied: true }, { x: [1, 7, 8, 2], k: 3, s: 3, pad: 'same', tied: true }, { x: [2, 8, 8, 3], k: 3, s: 2, pad: 'same', tied: false },
+      { x: [2, 8, 8, 3], k: 3, s: 1, pad: 'valid', tied: false },
+    ]
+    for (const c of cases) {
+      const x = random(c.x, seed++)
+      // Quantise and clamp at zero so windows tie, as they do after ReLU.
+      if (c.tied) x.values = x.values.map((v) => Math.max(0, Math.round(v * 2) / 2))
+      const label = `x ${c.x.join('x')} pool ${c.k} stride ${c.s} ${c.pad}`
+      const pooled = await runKernel('cpu', 'MaxPool', { x }, { filterSize: c.k, strides: c.s, pad: c.pad })
+      const dy = random(pooled.out.shape, seed++)
+      await compare('MaxPoolGrad', { dy, input: x, output: pooled.out }, { filterSize: c.k, strides: c.s, pad: c.pad }, label)
+    }
+  })
+})
