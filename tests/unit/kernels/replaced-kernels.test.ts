@@ -1,5 +1,6 @@
 // Stock wasm kernels we replace with faster compositions, against tfjs' reference cpu kernels.
 import { beforeAll, describe, expect, it } from 'vitest'
+import * as tf from '../../../src-main/engine/tf'
 import { initBackends, random, relativeError, runKernel, type HostTensor } from './reference'
 
 const TOLERANCE = 1e-4
@@ -84,5 +85,20 @@ describe('MaxPoolGrad on wasm', () => {
       const dy = random(pooled.out.shape, seed++)
       await compare('MaxPoolGrad', { dy, input: x, output: pooled.out }, { filterSize: c.k, strides: c.s, pad: c.pad }, label)
     }
+  })
+})
+
+describe('Identity on wasm', () => {
+  it('shares the buffer: same values, independent lifetimes, nothing left after both are disposed', async () => {
+    await tf.setBackend('wasm')
+    const backend = tf.engine().backend
+    const before = backend.numDataIds()
+    const x = tf.tensor2d([[1, 2], [3, 4]])
+    const y = tf.engine().runKernel(tf.Identity, { x }) as tf.Tensor
+    expect(backend.numDataIds()).toBe(before + 1) // no copy
+    x.dispose()
+    expect(Array.from(await y.data())).toEqual([1, 2, 3, 4]) // outlives its source
+    y.dispose()
+    expect(backend.numDataIds()).toBe(before)
   })
 })

@@ -7,6 +7,7 @@ import { conv2dBackpropFilterConfig } from './kernels/conv2d-backprop-filter'
 import { conv2dBackpropInputConfig } from './kernels/conv2d-backprop-input'
 import { depthwiseConv2dNativeBackpropFilterConfig } from './kernels/depthwise-backprop-filter'
 import { depthwiseConv2dNativeBackpropInputConfig } from './kernels/depthwise-backprop-input'
+import { identityConfig } from './kernels/identity'
 import { maxPoolGradConfig } from './kernels/max-pool-grad'
 
 /** Kernels wasm lacks entirely; training any conv net needs them. */
@@ -21,7 +22,7 @@ export const MISSING_KERNELS: readonly tf.KernelConfig[] = [
  * A function: the BatchMatMul replacement wraps the stock kernel, captured on first use.
  */
 export function replacedKernels(): tf.KernelConfig[] {
-  return [conv2dBackpropInputConfig, batchMatMulConfig(), maxPoolGradConfig()]
+  return [conv2dBackpropInputConfig, batchMatMulConfig(), maxPoolGradConfig(), identityConfig()]
 }
 
 /**
