@@ -34,7 +34,7 @@ export function random(shape: number[], seed: number): HostTensor {
 
 export interface KernelRun {
   out: HostTensor
-  /** Tensors alive after the call minus before, not counting the output. */
+  /** Tensors or data buffers (engine and backend) alive after the call minus before, not counting the output. */
   leaked: number
 }
 
@@ -48,9 +48,12 @@ export async function runKernel(
   if (tf.getBackend() !== backend) throw new Error(`backend ${backend} not active`)
   const tensors: tf.NamedTensorMap = {}
   for (const [name, t] of Object.entries(inputs)) tensors[name] = tf.tensor(t.values, t.shape, 'float32')
-  const before = tf.memory().numTensors
+  const counts = (): number[] => [tf.memory().numTensors, tf.memory().numDataBuffers, tf.engine().backend.numDataIds()]
+  const before = counts()
   const result = tf.engine().runKernel(kernelName, tensors, attrs as tf.NamedAttrMap) as tf.Tensor
-  const leaked = tf.memory().numTensors - before - 1
+  const after = counts()
+  // The output adds one tensor; a kernel sharing an input's buffer (Identity, Reshape) adds no buffer.
+  const leaked = Math.max(...after.map((n, i) => n - (before[i] ?? 0) - 1))
   const out = { shape: result.shape.slice(), values: (await result.data()) as Float32Array }
   result.dispose()
   for (const t of Object.values(tensors)) t.dispose()

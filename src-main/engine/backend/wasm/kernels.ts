@@ -1,6 +1,9 @@
 // Training kernels for tfjs' wasm backend: tfjs-backend-wasm 4.22 has no weight gradients for
-// convolutions and no input gradient for depthwise convolutions, so model.fit() fails on wasm. Each
-// one here is composed from XNNPACK-backed wasm kernels (see ./kernels/*).
+// convolutions and no input gradient for depthwise convolutions, so model.fit() fails on wasm, and
+// some of its stock gradient kernels are scalar loops. Each one here is composed from XNNPACK-backed
+// wasm kernels (see ./kernels/*) and tested against tfjs' cpu reference (tests/unit/kernels).
+// Registers tfjs-backend-wasm and its stock kernels, which some of ours wrap.
+import '@tensorflow/tfjs-backend-wasm'
 import * as tf from '../../tf'
 import { batchMatMulConfig } from './kernels/batch-mat-mul'
 import { conv2dBackpropFilterConfig } from './kernels/conv2d-backprop-filter'

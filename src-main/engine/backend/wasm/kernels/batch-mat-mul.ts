@@ -1,7 +1,9 @@
 // BatchMatMul with transposed operands: tfjs-backend-wasm's kernel is fast on plain row-major
 // operands but several times slower when asked to transpose (gradients of Dense layers always do).
-// Transposing the operand explicitly (a wasm Transpose, one pass over memory) and then running the
-// stock kernel on plain operands is faster. Plain calls go straight to the stock kernel.
+// Operands are transposed explicitly (wasm Transpose) and the stock kernel runs on plain ones, using
+// whichever of op(A)·op(B) and (op(B)ᵀ·op(A)ᵀ)ᵀ moves fewer elements through Transpose (for
+// dx = dy·Wᵀ of a 4096x512 Dense layer the second avoids transposing W). Plain calls go straight to
+// the stock kernel.
 import * as tf from '../../../tf'
 import { asTensor, input, stockKernel } from './compose'
 
@@ -23,17 +25,35 @@ function batchMatMul(args: { inputs: tf.NamedTensorInfoMap; attrs?: tf.NamedAttr
   if (!attrs.transposeA && !attrs.transposeB) return stock.kernelFunc(args) as tf.TensorInfo
   const a = input(args.inputs, 'a', NAME)
   const b = input(args.inputs, 'b', NAME)
+  const size = (t: tf.TensorInfo): number => t.shape.reduce((x, y) => x * y, 1)
+  const rows = a.shape[a.shape.length - (attrs.transposeA ? 1 : 2)] ?? 1
+  const cols = b.shape[b.shape.length - (attrs.transposeB ? 2 : 1)] ?? 1
+  const batch = Math.max(size(a) / (a.shape.slice(-2).reduce((x, y) => x * y, 1) || 1), size(b) / (b.shape.slice(-2).reduce((x, y) => x * y, 1) || 1))
+  const direct = (attrs.transposeA ? size(a) : 0) + (attrs.transposeB ? size(b) : 0)
+  const swapped = (attrs.transposeA ? 0 : size(a)) + (attrs.transposeB ? 0 : size(b)) + batch * rows * cols
   const transposed = (info: tf.TensorInfo): tf.Tensor => tf.tidy(() => swapLastTwo(asTensor(info)))
-  const operands = { a: attrs.transposeA ? transposed(a) : null, b: attrs.transposeB ? transposed(b) : null }
+  if (direct <= swapped) {
+    const operands = { a: attrs.transposeA ? transposed(a) : null, b: attrs.transposeB ? transposed(b) : null }
+    try {
+      return stock.kernelFunc({ ...args, inputs: { a: operands.a ?? a, b: operands.b ?? b }, attrs: { transposeA: false, transposeB: false } }) as tf.TensorInfo
+    } finally {
+      operands.a?.dispose()
+      operands.b?.dispose()
+    }
+  }
+  // Cᵀ = op(B)ᵀ·op(A)ᵀ: op(B)ᵀ is B itself when B was to be transposed, likewise for A.
+  const left = attrs.transposeB ? null : transposed(b)
+  const right = attrs.transposeA ? null : transposed(a)
+  let product: tf.Tensor | null = null
   try {
-    return stock.kernelFunc({
-      ...args,
-      inputs: { a: operands.a ?? a, b: operands.b ?? b },
-      attrs: { transposeA: false, transposeB: false },
-    }) as tf.TensorInfo
+    const info = stock.kernelFunc({ ...args, inputs: { a: left ?? b, b: right ?? a }, attrs: { transposeA: false, transposeB: false } }) as tf.TensorInfo
+    // Tracked by the engine like any kernel output, so disposing it frees it everywhere.
+    product = tf.engine().makeTensorFromTensorInfo(info)
+    return swapLastTwo(product)
   } finally {
-    operands.a?.dispose()
-    operands.b?.dispose()
+    left?.dispose()
+    right?.dispose()
+    product?.dispose()
   }
 }
 
