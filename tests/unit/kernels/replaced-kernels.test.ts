@@ -102,3 +102,18 @@ describe('Identity on wasm', () => {
     expect(backend.numDataIds()).toBe(before)
   })
 })
+
+describe('Sum on wasm', () => {
+  it('matches cpu for leading-axis sums (bias gradients) and falls back for the rest', async () => {
+    let seed = 4000
+    const cases: { shape: number[]; axis: number | number[]; keepDims: boolean }[] = [
+      { shape: [8, 6, 6, 5], axis: [0, 1, 2], keepDims: false }, { shape: [8, 6, 6, 5], axis: [2, 0, 1], keepDims: true },
+      { shape: [64, 10], axis: 0, keepDims: false }, { shape: [3, 4, 5], axis: [0, 1], keepDims: false },
+      { shape: [3, 4, 5], axis: [1, 2], keepDims: false }, { shape: [3, 4, 5], axis: [0, 2], keepDims: true },
+      { shape: [3, 4, 5], axis: [0, 1, 2], keepDims: false }, { shape: [7], axis: 0, keepDims: false }, { shape: [3, 4, 5], axis: -1, keepDims: false },
+    ]
+    for (const c of cases) {
+      await compare('Sum', { x: random(c.shape, seed++) }, { axis: c.axis, keepDims: c.keepDims }, `sum ${c.shape.join('x')} over ${String(c.axis)}${c.keepDims ? ' keepDims' : ''}`)
+    }
+  })
+})

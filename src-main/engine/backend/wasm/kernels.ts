@@ -12,6 +12,7 @@ import { depthwiseConv2dNativeBackpropFilterConfig } from './kernels/depthwise-b
 import { depthwiseConv2dNativeBackpropInputConfig } from './kernels/depthwise-backprop-input'
 import { identityConfig } from './kernels/identity'
 import { maxPoolGradConfig } from './kernels/max-pool-grad'
+import { sumConfig } from './kernels/sum'
 
 /** Kernels wasm lacks entirely; training any conv net needs them. */
 export const MISSING_KERNELS: readonly tf.KernelConfig[] = [
@@ -25,7 +26,7 @@ export const MISSING_KERNELS: readonly tf.KernelConfig[] = [
  * A function: the BatchMatMul replacement wraps the stock kernel, captured on first use.
  */
 export function replacedKernels(): tf.KernelConfig[] {
-  return [conv2dBackpropInputConfig, batchMatMulConfig(), maxPoolGradConfig(), identityConfig()]
+  return [conv2dBackpropInputConfig, batchMatMulConfig(), maxPoolGradConfig(), identityConfig(), sumConfig()]
 }
 
 /**
