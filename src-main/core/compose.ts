@@ -10,7 +10,6 @@ import { ModelService, modelHandlers } from '../models'
 import { DatasetService, datasetHandlers } from '../data'
 import { TrainingService, trainingHandlers } from '../training'
 import { APP_VERSION } from '../system/app-version'
-import { BackendName } from '@shared/domain/config'
 
 export interface CoreOptions {
   dataDir: string
@@ -51,13 +50,13 @@ export async function createCore(options: CoreOptions): Promise<Core> {
   closers.push(() => datasets.close())
 
   // Training runs in a worker owned by this (main) process; closed before the store it writes to.
-  const forcedBackend = BackendName.safeParse(options.backend)
+  // Every run reads the backend and threads then (--backend, else the saved setting, else automatic).
   const training = new TrainingService({
     dataDir: options.dataDir,
     store,
     events,
     appVersion: APP_VERSION,
-    backend: forcedBackend.success ? forcedBackend.data : null,
+    preference: () => system.backendPreference(),
   })
   closers.push(() => training.close())
 

@@ -17,12 +17,31 @@ export interface TrainingServiceOptions {
   store: RunStore
   events: EventBus
   appVersion: string
-  /** Forced backend (setting or --backend); a run's own config.backend wins. */
-  backend?: BackendName | null
-  threads?: number | null
+  /**
+   * The backend and wasm threads every run initialises, read when each run starts so a changed
+   * setting applies to the next run (SystemService.backendPreference: --backend, else the setting,
+   * else automatic). A run's own config.backend wins over it.
+   */
+  preference?: () => BackendPreference
   batchThrottleMs?: number
   /** How long a cancelled worker may take to stop before it is terminated. */
   cancelGraceMs?: number
+}
+
+export interface BackendPreference {
+  backend: BackendName | null
+  threads: number | null
+  /** Who forced the backend; a forced setting that cannot be honoured falls back to automatic. */
+  forcedBy: 'flag' | 'setting' | null
+}
+
+/** The backend part of a run's job: the run's own choice, else the preference (see TrainingServiceOptions). */
+export function jobBackend(
+  config: Pick<ExperimentConfig, 'backend'>,
+  pref: BackendPreference,
+): { backend: BackendName | null; threads: number | null; backendFallback: boolean } {
+  if (config.backend) return { backend: config.backend, threads: pref.threads, backendFallback: false }
+  return { backend: pref.backend, threads: pref.threads, backendFallback: pref.forcedBy === 'setting' }
 }
 
 interface Pending {
@@ -249,8 +268,7 @@ export class TrainingService {
       dataset,
       base,
       resume: next.resume,
-      backend: run.config.backend ?? this.o.backend ?? null,
-      threads: this.o.threads ?? null,
+      ...jobBackend(run.config, this.o.preference?.() ?? { backend: null, threads: null, forcedBy: null }),
       appVersion: this.o.appVersion,
       batchThrottleMs: this.o.batchThrottleMs ?? 100,
     }

@@ -19,6 +19,11 @@ export const RunJob = z.object({
   resume: z.boolean(),
   backend: BackendName.nullable(),
   threads: z.number().int().min(1).nullable(),
+  /**
+   * The backend came from a saved setting: when it cannot start (say the native package was removed
+   * since), use the automatic choice instead of failing the run; the run records what actually ran.
+   */
+  backendFallback: z.boolean().default(false),
   appVersion: z.string(),
   /** Train the head of a frozen base on cached features when exact (no augmentation). */
   featureCache: z.boolean().default(true),

@@ -2,7 +2,7 @@ import { join } from 'node:path'
 import type { Artifact, EpochMetric } from '@shared/domain/run'
 import { Augmenter, loadDatasetFromCache, makeSplits } from '../../data'
 import { loadBaseFromInfo } from '../../models'
-import { initBackend, tfjsVersion } from '../backend'
+import { initBackend, tfjsVersion, type BackendStatus } from '../backend'
 import { evaluate, timeInference } from '../evaluation/evaluate'
 import { exportLayersModel } from '../evaluation/export-model'
 import { buildModel, summarizeModel } from '../models'
@@ -43,10 +43,21 @@ export async function runJob(job: RunJob, emit: Emit, isCancelled: () => boolean
   }
 }
 
+/** The backend this run computes on, as the job asks (see RunJob.backendFallback). */
+async function startBackend(job: RunJob): Promise<BackendStatus> {
+  const preferred = job.backend ?? job.config.backend
+  try {
+    return await initBackend(preferred, { threads: job.threads })
+  } catch (error) {
+    if (!preferred || !job.backendFallback) throw error
+    return initBackend(null, { threads: job.threads })
+  }
+}
+
 async function runInner(job: RunJob, emit: Emit, isCancelled: () => boolean): Promise<'completed' | 'cancelled'> {
   const { config, runId, dataDir } = job
   const t0 = performance.now()
-  const backend = await initBackend(job.backend ?? config.backend, { threads: job.threads })
+  const backend = await startBackend(job)
   const dataset = await loadDatasetFromCache(dataDir, job.dataset)
   const { info } = dataset
   const numClasses = info.classNames.length

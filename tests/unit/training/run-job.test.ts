@@ -134,4 +134,15 @@ describe.skipIf(!hasShared)('a whole run in-process (dataset cache, real models,
     expect(second.evaluation!.accuracy).toBe(first.evaluation!.accuracy)
     expect(second.evaluation!.testLoss).toBeCloseTo(uncached.evaluation!.testLoss, 4)
   })
+
+  it('a backend forced by a saved setting that cannot start falls back to the automatic one and records it; a forced flag fails', async () => {
+    const tiny = { kind: 'scratch' as const, convBlocks: 1, filters: [8], denseUnits: 16 }
+    const fallback = await run(tiny, { epochs: 1, batchSize: 32, seed: 1 }, { backend: 'tensorflow', backendFallback: true })
+    expect(fallback.done, fallback.done.message ?? '').toMatchObject({ status: 'completed' })
+    const started = fallback.messages.find((m) => m.type === 'started')
+    expect(started?.type === 'started' && started.info.backend).not.toBe('tensorflow')
+    const strict = await run(tiny, { epochs: 1, batchSize: 32, seed: 1 }, { backend: 'tensorflow' })
+    expect(strict.done.status).toBe('failed')
+    expect(strict.done.message).toMatch(/backend "tensorflow" was forced but cannot be used/)
+  })
 })

@@ -3,8 +3,19 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ExperimentConfig } from '@shared/domain/config'
 import type { RunProgressEvent } from '@shared/contract/events'
 import { EventLoopMonitor } from '../../../src-main/training/event-loop'
+import { jobBackend } from '../../../src-main/training/training-service'
 import { hasShared, repoRoot, skipReason } from './fixtures'
 import { makeWorkspace, type Workspace } from './workspace'
+
+describe('the backend and threads a run is started with', () => {
+  it("passes the preference's backend and threads; a run's own backend wins and is never swapped", () => {
+    const setting = { backend: 'cpu' as const, threads: 3, forcedBy: 'setting' as const }
+    expect(jobBackend({ backend: null }, setting)).toEqual({ backend: 'cpu', threads: 3, backendFallback: true })
+    expect(jobBackend({ backend: null }, { ...setting, forcedBy: 'flag' })).toEqual({ backend: 'cpu', threads: 3, backendFallback: false })
+    expect(jobBackend({ backend: 'wasm' }, setting)).toEqual({ backend: 'wasm', threads: 3, backendFallback: false })
+    expect(jobBackend({ backend: null }, { backend: null, threads: null, forcedBy: null })).toEqual({ backend: null, threads: null, backendFallback: false })
+  })
+})
 
 if (!hasShared) console.warn(`skipping training service tests: ${skipReason}`)
 
@@ -88,6 +99,26 @@ describe.skipIf(!hasShared)('TrainingService through the core, training in its w
     expect(resumed.epochs.slice(0, kept)).toEqual(cancelled.epochs)
     expect(resumed.evaluation).not.toBeNull()
     await expect(ws.core.call('training.resume', { runId: id })).rejects.toThrow(/only an interrupted or cancelled run/)
+  })
+
+  it('trains on the backend and threads saved in the settings, read when each run starts', async () => {
+    const tiny = (name: string) => ExperimentConfig.parse({ ...config(name, 1), model: { kind: 'scratch', convBlocks: 1, filters: [4], denseUnits: 8 } })
+    const auto = await ws.core.call('training.start', { config: tiny('automatic backend') })
+    const autoRun = await waitFinal(auto.runIds[0]!)
+    expect(autoRun.status).toBe('completed')
+    // The automatic choice on this machine is faster than the reference cpu backend, so forcing cpu shows.
+    expect(autoRun.backend).not.toBe('cpu')
+    await ws.core.call('system.updateSettings', { backend: 'cpu', threads: 1 })
+    try {
+      const { runIds } = await ws.core.call('training.start', { config: tiny('forced cpu') })
+      const run = await waitFinal(runIds[0]!)
+      expect(run.status, run.failureMessage ?? '').toBe('completed')
+      expect(run.backend).toBe('cpu')
+      const phases = events.filter((e) => e.type === 'phase' && e.runId === run.id)
+      expect(phases.map((e) => (e.type === 'phase' ? e.backend : null))).toEqual(['cpu'])
+    } finally {
+      await ws.core.call('system.updateSettings', { backend: null, threads: null })
+    }
   })
 
   it('lists the built-in presets and refuses a transfer run whose base is not registered', async () => {
