@@ -42,6 +42,21 @@ export function perClassConfig(input: { runs: readonly CompareRun[]; labels: Cha
   }
 }
 
+/**
+ * Log-axis labels only at 1, 2 and 5 × 10ⁿ, compact ("200k", "1M"): chart.js otherwise labels every
+ * 1..9 step plus the axis ends, and the long numbers collide.
+ */
+export function logTickLabel(value: number | string): string | null {
+  const v = Number(value)
+  if (!(v > 0)) return null
+  const exp = Math.floor(Math.log10(v) + 1e-9)
+  const mantissa = Math.round((v / 10 ** exp) * 1000) / 1000
+  if (mantissa !== 1 && mantissa !== 2 && mantissa !== 5) return null
+  // Built from the rounded mantissa so float noise never shows ("2.0000000000000004M").
+  const unit = exp >= 9 ? { e: 9, s: 'G' } : exp >= 6 ? { e: 6, s: 'M' } : exp >= 3 ? { e: 3, s: 'k' } : { e: 0, s: '' }
+  return `${mantissa * 10 ** (exp - unit.e)}${unit.s}`
+}
+
 /** Accuracy against parameters (log x) or wall time: the cost of each point of accuracy. */
 export function scatterConfig(input: {
   runs: readonly CompareRun[]
@@ -78,7 +93,11 @@ export function scatterConfig(input: {
           theme,
           input.x === 'params' ? labels.params : labels.wallTime,
           input.x === 'params'
-            ? { type: 'logarithmic', ...(xs.length ? { min: Math.min(...xs) / 2, max: Math.max(...xs) * 2 } : {}) }
+            ? {
+                type: 'logarithmic',
+                ...(xs.length ? { min: Math.min(...xs) / 2, max: Math.max(...xs) * 2 } : {}),
+                ticks: { color: theme.muted, font: { family: theme.fontFamily, size: 11 }, maxRotation: 0, autoSkip: false, callback: logTickLabel },
+              }
             : { type: 'linear', beginAtZero: true, ...(xs.length ? { suggestedMax: Math.max(...xs) * 1.15 } : {}) },
         ),
         y: axis(theme, labels.accuracy, { suggestedMin: 0, suggestedMax: 100 }),
