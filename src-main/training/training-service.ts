@@ -329,12 +329,16 @@ export class TrainingService {
           return
         case 'features':
           events.emit('job.progress', {
-            jobId: `features-${id}`,
+            jobId: `${msg.cache}-${id}`,
             kind: 'feature-cache',
             stage: msg.stage,
             done: msg.done,
             total: msg.total,
-            message: msg.stage === 'hit' ? 'base features reused from the cache' : null,
+            message: msg.stage !== 'hit'
+              ? null
+              : msg.cache === 'features'
+                ? 'base features reused from the cache'
+                : `fine-tuning starts from cached activations of ${msg.layer ?? 'the frozen layers'}`,
           })
           return
         case 'done':

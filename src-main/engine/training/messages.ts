@@ -53,10 +53,14 @@ export const WorkerMessage = z.discriminatedUnion('type', [
   z.object({ type: z.literal('artifact'), artifact: Artifact }),
   z.object({
     type: z.literal('features'),
+    /** features: the frozen base's output for the head (phase 1); activations: the frozen prefix's output for fine-tuning. */
+    cache: z.enum(['features', 'activations']).default('features'),
     stage: z.enum(['hit', 'computing', 'stored']),
     done: z.number().int(),
     total: z.number().int(),
     key: z.string(),
+    /** The layer whose output is cached (null while computing). */
+    layer: z.string().nullable().default(null),
   }),
   z.object({ type: z.literal('done'), status: z.enum(['completed', 'failed', 'cancelled']), message: z.string().nullable() }),
 ])

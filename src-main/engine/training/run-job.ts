@@ -12,6 +12,7 @@ import { FeatureCacheCancelled, loadOrComputeFeatures, type FeatureSet } from '.
 import { chainForward, frozenBaseForward, modelForward, splitHead } from './forward'
 import type { RunJob, WorkerMessage } from './messages'
 import { epochSeed } from './rng'
+import { fineTuneBoundary, type FineTuneBoundary } from './finetune-boundary'
 import { FeatureSplit, PixelSplit } from './sources'
 import { NonFiniteLossError, train, type PhasePlan, type PhaseSetup } from './trainer'
 import type { WeightSnapshot } from './weights'
@@ -109,6 +110,16 @@ async function runInner(job: RunJob, emit: Emit, isCancelled: () => boolean): Pr
   })
   emit({ type: 'progress', event: { type: 'status', runId, status: 'running', message: resume ? `resumed after epoch ${resume.state.epoch}` : null } })
 
+  const throttledFeatureProgress = (cache: 'features' | 'activations') => {
+    let lastEmit = 0
+    return (done: number, all: number) => {
+      const now = performance.now()
+      if (now - lastEmit < 250 && done < all) return
+      lastEmit = now
+      emit({ type: 'features', cache, stage: 'computing', done, total: all, key: '', layer: null })
+    }
+  }
+
   // The feature cache: phase 1 of a transfer run without augmentation trains the head on base features.
   let features: FeatureSet | null = null
   const headCut = built.head ? splitHead(built.head) : null
@@ -123,7 +134,6 @@ async function runInner(job: RunJob, emit: Emit, isCancelled: () => boolean): Pr
       splits: { train: splits.train, validation: splits.validation, test: splits.test },
     }
     const total = splits.train.length + splits.validation.length + splits.test.length
-    let lastEmit = 0
     features = await loadOrComputeFeatures({
       dataDir,
       parts,
@@ -131,14 +141,9 @@ async function runInner(job: RunJob, emit: Emit, isCancelled: () => boolean): Pr
       sources: pix,
       batchSize: Math.min(128, Math.max(32, config.training.batchSize)),
       isCancelled,
-      onProgress: (done, all) => {
-        const now = performance.now()
-        if (now - lastEmit < 250 && done < all) return
-        lastEmit = now
-        emit({ type: 'features', stage: 'computing', done, total: all, key: '' })
-      },
+      onProgress: throttledFeatureProgress('features'),
     })
-    emit({ type: 'features', stage: features.hit ? 'hit' : 'stored', done: total, total, key: features.key })
+    emit({ type: 'features', cache: 'features', stage: features.hit ? 'hit' : 'stored', done: total, total, key: features.key, layer: parts.cutLayer })
   }
   emit({ type: 'phaseTime', phase: 'load', ms: performance.now() - t0 })
 
@@ -150,7 +155,34 @@ async function runInner(job: RunJob, emit: Emit, isCancelled: () => boolean): Pr
       }
     : null
   let usedFeatures = false
-  const setupPhase = (plan: PhasePlan): PhaseSetup => {
+  // Fine-tuning from cached activations at the last exact point before the first trainable layer.
+  // (The cast keeps TypeScript from narrowing to null: setupPhase assigns it inside a callback.)
+  let activations = null as ActivationCache | null
+  const fineTuneActivations = async (): Promise<ActivationCache | null> => {
+    const boundary = fineTuneBoundary(built.model)
+    if (!boundary) return null
+    const parts = {
+      datasetHash: info.source.sha256,
+      baseSha256: job.base?.sha256 ?? '',
+      inputSize: built.inputSize,
+      cutLayer: boundary.layer,
+      pooled: false,
+      splits: { train: splits.train, validation: splits.validation, test: splits.test },
+    }
+    const set = await loadOrComputeFeatures({
+      dataDir,
+      parts,
+      featureExtractor: boundary.prefix,
+      sources: pix,
+      batchSize: Math.min(128, Math.max(32, config.training.batchSize)),
+      isCancelled,
+      onProgress: throttledFeatureProgress('activations'),
+    })
+    const total = splits.train.length + splits.validation.length + splits.test.length
+    emit({ type: 'features', cache: 'activations', stage: set.hit ? 'hit' : 'stored', done: total, total, key: set.key, layer: boundary.layer })
+    return { boundary, set }
+  }
+  const setupPhase = async (plan: PhasePlan): Promise<PhaseSetup> => {
     if (config.model.kind === 'scratch' || !built.featureExtractor || !built.head) {
       return { model: built.model, forward: modelForward(built.model), train: pix.train, validation: pix.validation, augmentFor }
     }
@@ -172,6 +204,17 @@ async function runInner(job: RunJob, emit: Emit, isCancelled: () => boolean): Pr
     }
     usedFeatures = false
     built.setPhase('finetune', plan.fineTune)
+    activations = job.featureCache && !aug.enabled ? await fineTuneActivations() : null
+    if (activations) {
+      const rows = activations.set.rows
+      return {
+        model: built.model,
+        forward: modelForward(activations.boundary.suffix),
+        train: new FeatureSplit(rows.train, activations.set.rowShape, pix.train.labels),
+        validation: new FeatureSplit(rows.validation, activations.set.rowShape, pix.validation.labels),
+        augmentFor: null,
+      }
+    }
     return { model: built.model, forward: modelForward(built.model), train: pix.train, validation: pix.validation, augmentFor }
   }
 
@@ -218,7 +261,17 @@ async function runInner(job: RunJob, emit: Emit, isCancelled: () => boolean): Pr
   const evalBatch = Math.min(256, Math.max(32, config.training.batchSize * 2))
   const fullForward = modelForward(built.model)
   const onFeatures = usedFeatures && features !== null && headCut !== null
-  const evaluation = onFeatures
+  const evaluation = activations
+    ? evaluate({
+        forward: modelForward(activations.boundary.suffix),
+        split: new FeatureSplit(activations.set.rows.test, activations.set.rowShape, pix.test.labels),
+        datasetIndices: splits.test,
+        classNames: info.classNames,
+        batchSize: evalBatch,
+        epochs: result.history,
+        inferenceMsPerImage: timeInference(fullForward, pix.test, evalBatch),
+      })
+    : onFeatures
     ? evaluate({
         forward: chainForward(headCut!.rest),
         split: new FeatureSplit(features!.rows.test, features!.rowShape, pix.test.labels),
@@ -235,6 +288,11 @@ async function runInner(job: RunJob, emit: Emit, isCancelled: () => boolean): Pr
   emit({ type: 'phaseTime', phase: 'evaluate', ms: performance.now() - te })
   built.model.dispose()
   return 'completed'
+}
+
+interface ActivationCache {
+  boundary: FineTuneBoundary
+  set: FeatureSet
 }
 
 function requireBase(job: RunJob) {

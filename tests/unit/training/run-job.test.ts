@@ -135,6 +135,38 @@ describe.skipIf(!hasShared)('a whole run in-process (dataset cache, real models,
     expect(second.evaluation!.testLoss).toBeCloseTo(uncached.evaluation!.testLoss, 4)
   })
 
+  it('fine-tuning from cached activations: the second run hits the cache, and losses match a run without it', async () => {
+    const model = {
+      kind: 'transfer' as const,
+      baseId: ws.mobilenet.id,
+      inputSize: 32 as const,
+      headDropout: 0,
+      fineTune: { enabled: true, epochs: 2, learningRate: 1e-3, trainableLayers: 4 },
+    }
+    const training = { epochs: 1, batchSize: 32, seed: 4 }
+    const first = await run(model, training, {}, 11)
+    const second = await run(model, training, {}, 11)
+    const uncached = await run(model, training, { featureCache: false }, 11)
+    for (const o of [first, second, uncached]) expect(o.done, o.done.message ?? '').toMatchObject({ status: 'completed' })
+    const stages = (o: Outcome) =>
+      o.messages.flatMap((m) => (m.type === 'features' && m.cache === 'activations' && m.stage !== 'computing' ? [`${m.stage}@${m.layer}`] : []))
+    expect(stages(first)).toEqual(['stored@block_15_add'])
+    expect(stages(second)).toEqual(['hit@block_15_add'])
+    expect(stages(uncached)).toEqual([])
+    expect(uncached.epochs.map((e) => e.phase)).toEqual(['train', 'finetune', 'finetune'])
+    for (const o of [first, second]) {
+      expect(o.epochs.map((e) => e.phase)).toEqual(uncached.epochs.map((e) => e.phase))
+      o.epochs.forEach((e, i) => {
+        const ref = uncached.epochs[i]!
+        expect(Math.abs(e.loss - ref.loss), `loss, epoch ${i + 1}`).toBeLessThan(1e-4)
+        expect(Math.abs(e.valLoss! - ref.valLoss!), `val loss, epoch ${i + 1}`).toBeLessThan(1e-4)
+      })
+      expect(Math.abs(o.evaluation!.testLoss - uncached.evaluation!.testLoss)).toBeLessThan(1e-4)
+    }
+    // Fine-tuning really changed the loss (the comparison is not between idle phases).
+    expect(uncached.epochs[2]!.loss).not.toBe(uncached.epochs[1]!.loss)
+  })
+
   it('a backend forced by a saved setting that cannot start falls back to the automatic one and records it; a forced flag fails', async () => {
     const tiny = { kind: 'scratch' as const, convBlocks: 1, filters: [8], denseUnits: 16 }
     const fallback = await run(tiny, { epochs: 1, batchSize: 32, seed: 1 }, { backend: 'tensorflow', backendFallback: true })
