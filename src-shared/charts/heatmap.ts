@@ -34,6 +34,20 @@ function textColorFor(fill: string, theme: ChartTheme): string {
   return lum < 140 ? '#ffffff' : theme.name === 'dark' && lum < 200 ? '#ffffff' : '#1b1d21'
 }
 
+/**
+ * Sets the largest title font (14 down to 10 px) at which `text` fits `maxWidth`, and returns the
+ * text, cut with an ellipsis if it still does not fit (long run names in a difference title).
+ */
+export function fitTitle(ctx: Ctx2D, text: string, maxWidth: number, font: (size: number) => string): string {
+  for (let size = 14; size >= 10; size--) {
+    ctx.font = font(size)
+    if (ctx.measureText(text).width <= maxWidth) return text
+  }
+  let cut = text
+  while (cut.length > 1 && ctx.measureText(`${cut}…`).width > maxWidth) cut = cut.slice(0, -1)
+  return `${cut.trimEnd()}…`
+}
+
 /** Draws a labelled confusion-matrix heatmap with a value in every cell, on any Ctx2D. */
 export function drawHeatmap(ctx: Ctx2D, width: number, height: number, spec: HeatmapSpec, theme: ChartTheme): void {
   const n = spec.classNames.length
@@ -42,20 +56,21 @@ export function drawHeatmap(ctx: Ctx2D, width: number, height: number, spec: Hea
   ctx.fillRect(0, 0, width, height)
   const font = (size: number, bold = false) => `${bold ? 'bold ' : ''}${size}px ${theme.fontFamily}`
   ctx.fillStyle = theme.text
-  ctx.font = font(14, true)
   ctx.textAlign = 'center'
   ctx.textBaseline = 'top'
-  ctx.fillText(spec.title, width / 2, 8)
+  ctx.fillText(fitTitle(ctx, spec.title, width - 16, (size) => font(size, true)), width / 2, 8)
   if (n === 0) {
     ctx.restore()
     return
   }
   ctx.font = font(11)
   const labelWidth = Math.max(...spec.classNames.map((c) => ctx.measureText(c).width)) + 10
-  const left = 24 + labelWidth
   const top = 34
   const bottom = 28 + labelWidth * 0.75
-  const size = Math.max(4, Math.min((width - left - 12) / n, (height - top - bottom) / n))
+  const size = Math.max(4, Math.min((width - 24 - labelWidth - 12) / n, (height - top - bottom) / n))
+  // Centre the block (axis title, row labels, grid) when the height limits the cell size.
+  const offset = Math.max(0, (width - (24 + labelWidth + n * size + 12)) / 2)
+  const left = offset + 24 + labelWidth
   const rowSums = spec.matrix.map((row) => row.reduce((a, b) => a + b, 0))
   const maxAbs = Math.max(1, ...spec.matrix.flat().map((v) => Math.abs(v)))
   const cellFont = font(Math.max(7, Math.min(12, size * 0.3)))
@@ -100,7 +115,7 @@ export function drawHeatmap(ctx: Ctx2D, width: number, height: number, spec: Hea
   ctx.textBaseline = 'bottom'
   ctx.fillText(spec.xLabel, left + (n * size) / 2, height - 4)
   ctx.save()
-  ctx.translate(12, top + (n * size) / 2)
+  ctx.translate(offset + 12, top + (n * size) / 2)
   ctx.rotate(-Math.PI / 2)
   ctx.textBaseline = 'middle'
   ctx.fillText(spec.yLabel, 0, 0)
