@@ -14,8 +14,8 @@ export const en = {
     history: 'No runs yet. Start one from Experiments; every run is kept here with its metrics.',
     historyFiltered: 'No run matches these filters.',
     compare: 'Pick 2 to 10 runs in History (tick them, then “Compare”) to overlay their curves and metrics.',
-    data: 'No dataset yet. Import the CIFAR-10 archive (or a folder of images per class) below.',
-    models: 'No pretrained base registered. Import a TensorFlow.js model folder or a Keras .h5 file below.',
+    data: 'No dataset yet. Import the CIFAR-10 archive (or a folder of images per class) with the form above.',
+    models: 'No pretrained base registered. Import a TensorFlow.js model folder or a Keras .h5 file with the form above.',
     evaluation: 'This run has no evaluation yet (it runs after the last epoch).',
     curves: 'No epochs recorded yet.',
   },
@@ -51,7 +51,7 @@ export const en = {
     totalParams: 'Total params', trainableParams: 'Trainable params', nonTrainableParams: 'Non-trainable params', flops: 'FLOPs per image', size: 'Size',
     curves: 'Curves', evaluation: 'Evaluation', perClass: 'Per class', className: 'Class', precision: 'Precision', recall: 'Recall (class accuracy)', f1: 'F1', support: 'Support',
     macro: 'Macro average', weighted: 'Weighted average', testAccuracy: 'Test accuracy', testLoss: 'Test loss', inference: 'Inference', msPerImage: '{ms} ms/image',
-    confusion: 'Confusion matrix', normalised: 'Normalised by row (true class)', counts: 'Counts', mistakes: 'Most confident mistakes', trueClass: 'true: {name}', predicted: 'predicted: {name}', confidence: '{p} confident',
+    confusion: 'Confusion matrix', confusionNormalised: 'Confusion matrix (% of each true class)', trueAxis: 'True class', predictedAxis: 'Predicted class', normalised: 'Normalised by row (true class)', counts: 'Counts', mistakes: 'Most confident mistakes', trueClass: 'true: {name}', predicted: 'predicted: {name}', confidence: '{p} confident',
     artifacts: 'Artifacts', noArtifacts: 'No artifacts.', failure: 'Failure', notes: 'Notes', saveNotes: 'Save notes', overfitting: 'Overfitting gap', bestEpoch: 'Best epoch', resume: 'Resume',
     notFound: 'This run does not exist (it may have been deleted).', wall: 'Wall time', backend: 'Backend', device: 'Device', seed: 'Seed', dataset: 'Dataset', phaseTimes: 'Time per phase',
   },
@@ -64,7 +64,7 @@ export const en = {
   data: {
     title: 'Data', datasets: 'Datasets', import: 'Import', importPath: 'Archive or folder on the workbench machine', importName: 'Name (optional)', importStart: 'Import', download: 'Download CIFAR-10',
     keras: 'Use the Keras cache', classes: 'Classes', train: 'Train', test: 'Test', size: 'Size', source: 'Source', imageSize: 'Image size', classCounts: 'Images per class', samples: 'Samples per class',
-    augmentation: 'Augmentation preview', augment: 'Preview', cancelJob: 'Cancel', deleteDataset: 'Delete dataset', imported: 'Imported {name}.',
+    augmentation: 'Augmentation preview', augment: 'Preview augmentation', cancelJob: 'Cancel', deleteDataset: 'Delete dataset', imported: 'Imported {name}.',
   },
   models: { title: 'Models', bases: 'Pretrained bases', import: 'Import a base', importPath: 'model.json folder or .h5 file', importName: 'Name (optional)', family: 'Family', preprocessing: 'Preprocessing', cutLayer: 'Default cut layer', minInput: 'Min. input', source: 'Source', summary: 'Summary', download: 'Download', deleteModel: 'Remove base' },
   charts: {

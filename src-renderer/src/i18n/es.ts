@@ -16,8 +16,8 @@ export const es: Messages = {
     history: 'Aún no hay ejecuciones. Inicia una desde Experimentos; cada ejecución se guarda aquí con sus métricas.',
     historyFiltered: 'Ninguna ejecución coincide con estos filtros.',
     compare: 'Elige de 2 a 10 ejecuciones en Historial (márcalas y pulsa «Comparar») para superponer sus curvas y métricas.',
-    data: 'Aún no hay conjunto de datos. Importa el archivo de CIFAR-10 (o una carpeta de imágenes por clase) aquí abajo.',
-    models: 'No hay ninguna base preentrenada registrada. Importa una carpeta de modelo TensorFlow.js o un archivo Keras .h5 aquí abajo.',
+    data: 'Aún no hay conjunto de datos. Importa el archivo de CIFAR-10 (o una carpeta de imágenes por clase) con el formulario de arriba.',
+    models: 'No hay ninguna base preentrenada registrada. Importa una carpeta de modelo TensorFlow.js o un archivo Keras .h5 con el formulario de arriba.',
     evaluation: 'Esta ejecución aún no tiene evaluación (se hace tras la última época).',
     curves: 'Aún no hay épocas registradas.',
   },
@@ -53,7 +53,7 @@ export const es: Messages = {
     totalParams: 'Parámetros totales', trainableParams: 'Parámetros entrenables', nonTrainableParams: 'Parámetros no entrenables', flops: 'FLOPs por imagen', size: 'Tamaño',
     curves: 'Curvas', evaluation: 'Evaluación', perClass: 'Por clase', className: 'Clase', precision: 'Precisión', recall: 'Exhaustividad (precisión de la clase)', f1: 'F1', support: 'Soporte',
     macro: 'Media macro', weighted: 'Media ponderada', testAccuracy: 'Precisión en test', testLoss: 'Pérdida en test', inference: 'Inferencia', msPerImage: '{ms} ms/imagen',
-    confusion: 'Matriz de confusión', normalised: 'Normalizada por fila (clase real)', counts: 'Recuentos', mistakes: 'Errores más confiados', trueClass: 'real: {name}', predicted: 'predicha: {name}', confidence: '{p} de confianza',
+    confusion: 'Matriz de confusión', confusionNormalised: 'Matriz de confusión (% de cada clase real)', trueAxis: 'Clase real', predictedAxis: 'Clase predicha', normalised: 'Normalizada por fila (clase real)', counts: 'Recuentos', mistakes: 'Errores más confiados', trueClass: 'real: {name}', predicted: 'predicha: {name}', confidence: '{p} de confianza',
     artifacts: 'Artefactos', noArtifacts: 'Sin artefactos.', failure: 'Fallo', notes: 'Notas', saveNotes: 'Guardar notas', overfitting: 'Brecha de sobreajuste', bestEpoch: 'Mejor época', resume: 'Reanudar',
     notFound: 'Esta ejecución no existe (puede que se haya eliminado).', wall: 'Tiempo total', backend: 'Backend', device: 'Dispositivo', seed: 'Semilla', dataset: 'Conjunto de datos', phaseTimes: 'Tiempo por fase',
   },
@@ -66,7 +66,7 @@ export const es: Messages = {
   data: {
     title: 'Datos', datasets: 'Conjuntos de datos', import: 'Importar', importPath: 'Archivo o carpeta en la máquina del banco de trabajo', importName: 'Nombre (opcional)', importStart: 'Importar', download: 'Descargar CIFAR-10',
     keras: 'Usar la caché de Keras', classes: 'Clases', train: 'Entrenamiento', test: 'Test', size: 'Tamaño', source: 'Origen', imageSize: 'Tamaño de imagen', classCounts: 'Imágenes por clase', samples: 'Muestras por clase',
-    augmentation: 'Vista previa del aumento', augment: 'Vista previa', cancelJob: 'Cancelar', deleteDataset: 'Eliminar conjunto', imported: '{name} importado.',
+    augmentation: 'Vista previa del aumento', augment: 'Previsualizar aumento', cancelJob: 'Cancelar', deleteDataset: 'Eliminar conjunto', imported: '{name} importado.',
   },
   models: { title: 'Modelos', bases: 'Bases preentrenadas', import: 'Importar una base', importPath: 'Carpeta con model.json o archivo .h5', importName: 'Nombre (opcional)', family: 'Familia', preprocessing: 'Preprocesado', cutLayer: 'Capa de corte por defecto', minInput: 'Entrada mínima', source: 'Origen', summary: 'Resumen', download: 'Descargar', deleteModel: 'Quitar base' },
   charts: {
