@@ -89,9 +89,22 @@ export async function startWorkbench(options: { locale?: string; dataDir?: strin
   }
 }
 
-export async function screenshot(page: Page, name: string): Promise<string> {
+/**
+ * Saves a screenshot under test-output/screenshots. The app scrolls inside <main>, not the page, so a
+ * `height` taller than the window resizes the viewport for the shot (and back) to show a whole view.
+ */
+export async function screenshot(page: Page, name: string, options: { height?: number } = {}): Promise<string> {
   mkdirSync(SCREENSHOT_DIR, { recursive: true })
   const file = join(SCREENSHOT_DIR, `${name}.png`)
-  await page.screenshot({ path: file, fullPage: false })
+  const before = page.viewportSize()
+  if (options.height && before) {
+    await page.setViewportSize({ width: before.width, height: options.height })
+    await page.waitForTimeout(250)
+  }
+  try {
+    await page.screenshot({ path: file, fullPage: false })
+  } finally {
+    if (options.height && before) await page.setViewportSize(before)
+  }
   return file
 }
