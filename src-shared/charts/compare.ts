@@ -43,18 +43,23 @@ export function perClassConfig(input: { runs: readonly CompareRun[]; labels: Cha
 }
 
 /**
- * Log-axis labels only at 1, 2 and 5 × 10ⁿ, compact ("200k", "1M"): chart.js otherwise labels every
- * 1..9 step plus the axis ends, and the long numbers collide.
+ * Log-axis labels, compact ("200k", "1M"): at 1, 2 and 5 × 10ⁿ when the axis spans more than about a
+ * decade and a half (chart.js otherwise labels every 1..9 step plus the axis ends, and the long numbers
+ * collide), at every whole mantissa on a shorter axis so it still gets several labels.
  */
-export function logTickLabel(value: number | string): string | null {
+export function logTickLabel(value: number | string, _index?: number, ticks?: readonly { value: number }[]): string | null {
   const v = Number(value)
   if (!(v > 0)) return null
   const exp = Math.floor(Math.log10(v) + 1e-9)
   const mantissa = Math.round((v / 10 ** exp) * 1000) / 1000
-  if (mantissa !== 1 && mantissa !== 2 && mantissa !== 5) return null
+  const first = ticks?.[0]?.value
+  const last = ticks?.[ticks.length - 1]?.value
+  const short = first !== undefined && last !== undefined && first > 0 && last / first < 30
+  const nice = short ? Number.isInteger(mantissa) : mantissa === 1 || mantissa === 2 || mantissa === 5
+  if (!nice) return null
   // Built from the rounded mantissa so float noise never shows ("2.0000000000000004M").
   const unit = exp >= 9 ? { e: 9, s: 'G' } : exp >= 6 ? { e: 6, s: 'M' } : exp >= 3 ? { e: 3, s: 'k' } : { e: 0, s: '' }
-  return `${mantissa * 10 ** (exp - unit.e)}${unit.s}`
+  return `${Math.round(mantissa * 10 ** (exp - unit.e) * 1000) / 1000}${unit.s}`
 }
 
 /** Accuracy against parameters (log x) or wall time: the cost of each point of accuracy. */
