@@ -96,6 +96,10 @@ describe.skipIf(missing !== null)('experiments end to end in browser mode', () =
     await until((n) => n > first)
     expect(await points()).toBeGreaterThan(first)
     await screenshot(page, 'live')
+    await page.emulateMedia({ colorScheme: 'dark' })
+    await page.waitForTimeout(200)
+    await screenshot(page, 'live-dark')
+    await page.emulateMedia({ colorScheme: 'light' })
     await startFromForm('transfer', 'e2e transfer')
 
     const deadline = Date.now() + 240_000
@@ -122,6 +126,10 @@ describe.skipIf(missing !== null)('experiments end to end in browser mode', () =
     await page.locator('[data-testid="compare-metrics"]').waitFor()
     await page.waitForTimeout(300)
     await screenshot(page, 'compare-trained')
+    await page.emulateMedia({ colorScheme: 'dark' })
+    await page.waitForTimeout(300)
+    await screenshot(page, 'compare-trained-dark', { height: 1700 })
+    await page.emulateMedia({ colorScheme: 'light' })
 
     const png = pngInfo((await download(page, '[data-export="figure-png"]', wb.downloadsDir)).path)
     expect(png.colours).toBeGreaterThan(200)
