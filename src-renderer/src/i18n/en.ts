@@ -51,7 +51,7 @@ export const en = {
     totalParams: 'Total params', trainableParams: 'Trainable params', nonTrainableParams: 'Non-trainable params', flops: 'FLOPs per image', size: 'Size',
     curves: 'Curves', evaluation: 'Evaluation', perClass: 'Per class', className: 'Class', precision: 'Precision', recall: 'Recall (class accuracy)', f1: 'F1', support: 'Support',
     macro: 'Macro average', weighted: 'Weighted average', testAccuracy: 'Test accuracy', testLoss: 'Test loss', inference: 'Inference', msPerImage: '{ms} ms/image',
-    confusion: 'Confusion matrix', confusionNormalised: 'Confusion matrix (% of each true class)', trueAxis: 'True class', predictedAxis: 'Predicted class', normalised: 'Normalised by row (true class)', counts: 'Counts', mistakes: 'Most confident mistakes', trueClass: 'true: {name}', predicted: 'predicted: {name}', confidence: '{p} confident',
+    confusion: 'Confusion matrix', normalisedShort: 'Row %', noSummary: 'No model summary was recorded for this run.', confusionNormalised: 'Confusion matrix (% of each true class)', trueAxis: 'True class', predictedAxis: 'Predicted class', normalised: 'Normalised by row (true class)', counts: 'Counts', mistakes: 'Most confident mistakes', trueClass: 'true: {name}', predicted: 'predicted: {name}', confidence: '{p} confident',
     artifacts: 'Artifacts', noArtifacts: 'No artifacts.', failure: 'Failure', notes: 'Notes', saveNotes: 'Save notes', overfitting: 'Overfitting gap', bestEpoch: 'Best epoch', resume: 'Resume',
     notFound: 'This run does not exist (it may have been deleted).', wall: 'Wall time', backend: 'Backend', device: 'Device', seed: 'Seed', dataset: 'Dataset', phaseTimes: 'Time per phase',
   },
