@@ -5,6 +5,9 @@ import { formatLr, type ChartLabels } from './labels'
 import { seriesColor, seriesDash, withAlpha, type ChartTheme } from './palette'
 import { smooth, type CurveMarker, type CurveSeries } from './series'
 
+/** Pixels markers may draw past the plot area, so the first and last epoch points show whole. */
+const EDGE_CLIP = 6
+
 export type CurveMetric = 'loss' | 'accuracy'
 
 const MAX_RAW_POINTS = 1500
@@ -95,8 +98,8 @@ export function runCurveConfig(input: RunCurveInput): AnyChartConfig {
       datasets: [
         { label: labels.trainBatch, data: downsample(raw, MAX_RAW_POINTS), borderColor: withAlpha(train, 0.25), backgroundColor: withAlpha(train, 0.25), borderWidth: 1, pointRadius: 0, tension: 0, order: 3 },
         { label: labels.trainSmoothed, data: downsample(smoothed, MAX_RAW_POINTS), borderColor: train, backgroundColor: train, borderWidth: 2, pointRadius: 0, tension: 0, order: 2 },
-        { label: labels.trainEpoch, data: trainEpoch, borderColor: train, backgroundColor: train, borderWidth: 1.5, borderDash: [5, 3], pointRadius: 4, pointStyle: 'circle', order: 1 },
-        { label: labels.valEpoch, data: valEpoch, borderColor: val, backgroundColor: val, borderWidth: 2, pointRadius: 5, pointStyle: 'rectRot', order: 0 },
+        { label: labels.trainEpoch, data: trainEpoch, borderColor: train, backgroundColor: train, borderWidth: 1.5, borderDash: [5, 3], pointRadius: 4, pointStyle: 'circle', order: 1, clip: EDGE_CLIP },
+        { label: labels.valEpoch, data: valEpoch, borderColor: val, backgroundColor: val, borderWidth: 2, pointRadius: 5, pointStyle: 'rectRot', order: 0, clip: EDGE_CLIP },
       ],
     },
     options: {
@@ -138,10 +141,10 @@ export function compareCurveConfig(input: {
       const upper = pts.map((b) => ({ x: b.epoch, y: f(b.mean! + (b.std ?? 0)) }))
       datasets.push({ label: `${run.label} −σ`, data: lower, borderColor: 'rgba(0,0,0,0)', backgroundColor: 'rgba(0,0,0,0)', pointRadius: 0, fill: false, order: 5 })
       datasets.push({ label: `${run.label} ±σ`, data: upper, borderColor: 'rgba(0,0,0,0)', backgroundColor: withAlpha(color, 0.2), pointRadius: 0, fill: '-1', order: 5 })
-      datasets.push({ label: run.label, data: pts.map((b) => ({ x: b.epoch, y: f(b.mean!) })), borderColor: color, backgroundColor: color, borderDash: dash, borderWidth: 2, pointRadius: 3, order: 1 })
+      datasets.push({ label: run.label, data: pts.map((b) => ({ x: b.epoch, y: f(b.mean!) })), borderColor: color, backgroundColor: color, borderDash: dash, borderWidth: 2, pointRadius: 3, order: 1, clip: EDGE_CLIP })
     } else {
       const data = run.epochs.filter((e) => e[metric] !== null).map((e) => ({ x: e.epoch, y: f(e[metric] as number) }))
-      datasets.push({ label: run.label, data, borderColor: color, backgroundColor: color, borderDash: dash, borderWidth: 2, pointRadius: 3, order: 1 })
+      datasets.push({ label: run.label, data, borderColor: color, backgroundColor: color, borderDash: dash, borderWidth: 2, pointRadius: 3, order: 1, clip: EDGE_CLIP })
     }
   }
   const options = commonOptions(theme, input.title ?? null) as { plugins: { legend: Record<string, unknown> } }
