@@ -62,7 +62,7 @@ export const en = {
     rows: { testAccuracy: 'Test accuracy', bestValAccuracy: 'Best val. accuracy', gap: 'Overfitting gap', totalParams: 'Params (total)', trainableParams: 'Params (trainable)', wallTime: 'Wall time', imagesPerSecond: 'Images/s' },
   },
   data: {
-    title: 'Data', datasets: 'Datasets', import: 'Import', importPath: 'Archive or folder on the workbench machine', importName: 'Name (optional)', importStart: 'Import', download: 'Download CIFAR-10',
+    title: 'Data', datasets: 'Datasets', import: 'Import', importHint: 'A .tar.gz, .tar or .zip archive, or a folder: CIFAR-10 binary or python batches, or images in one folder per class (optionally under train/ and test/).', importPath: 'Archive or folder on the workbench machine', importName: 'Name (optional)', importStart: 'Import', download: 'Download CIFAR-10',
     keras: 'Use the Keras cache', classes: 'Classes', train: 'Train', test: 'Test', size: 'Size', source: 'Source', imageSize: 'Image size', classCounts: 'Images per class', samples: 'Samples per class',
     augmentation: 'Augmentation preview', augment: 'Preview augmentation', cancelJob: 'Cancel', deleteDataset: 'Delete dataset', imported: 'Imported {name}.',
   },

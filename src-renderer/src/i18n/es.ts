@@ -64,7 +64,7 @@ export const es: Messages = {
     rows: { testAccuracy: 'Precisión en test', bestValAccuracy: 'Mejor precisión val.', gap: 'Brecha de sobreajuste', totalParams: 'Parámetros (total)', trainableParams: 'Parámetros (entrenables)', wallTime: 'Tiempo total', imagesPerSecond: 'Imágenes/s' },
   },
   data: {
-    title: 'Datos', datasets: 'Conjuntos de datos', import: 'Importar', importPath: 'Archivo o carpeta en la máquina del banco de trabajo', importName: 'Nombre (opcional)', importStart: 'Importar', download: 'Descargar CIFAR-10',
+    title: 'Datos', datasets: 'Conjuntos de datos', import: 'Importar', importHint: 'Un archivo .tar.gz, .tar o .zip, o una carpeta: lotes binarios o de Python de CIFAR-10, o imágenes en una carpeta por clase (opcionalmente bajo train/ y test/).', importPath: 'Archivo o carpeta en la máquina del banco de trabajo', importName: 'Nombre (opcional)', importStart: 'Importar', download: 'Descargar CIFAR-10',
     keras: 'Usar la caché de Keras', classes: 'Clases', train: 'Entrenamiento', test: 'Test', size: 'Tamaño', source: 'Origen', imageSize: 'Tamaño de imagen', classCounts: 'Imágenes por clase', samples: 'Muestras por clase',
     augmentation: 'Vista previa del aumento', augment: 'Previsualizar aumento', cancelJob: 'Cancelar', deleteDataset: 'Eliminar conjunto', imported: '{name} importado.',
   },
