@@ -20,6 +20,7 @@ import { configHash } from './config-hash'
 import { openDatabase, type Db } from './database'
 import { bucketOf, downsample, keepExtremes, strideFor } from './downsample'
 import { epochsFromCsv, epochsToCsv } from './epoch-csv'
+import { BatchPointReader } from './batch-point-reader'
 import { buildGroups, type GroupMember } from './groups'
 import { deleteRunFiles, artifactExists } from './run-files'
 import { Registries } from './registries'
@@ -94,7 +95,7 @@ export interface RunStore {
   getRun(id: string): RunDetail
   getSummary(id: string): RunSummary
   listRuns(query?: RunListQuery): RunListResult
-  /** Several runs in full, in the order asked (one query per table). */
+  /** Several runs in full, in the order asked, from one snapshot. */
   compareRuns(ids: string[]): RunDetail[]
   groupRuns(ids?: string[]): RunGroup[]
   tagRun(id: string, change: { add?: string[]; remove?: string[] }): RunSummary
@@ -182,6 +183,7 @@ class SqliteRunStore implements RunStore {
   readonly dataDir: string
   private readonly appVersion: string
   private readonly registries: Registries
+  private readonly pointReader: BatchPointReader
 
   constructor(
     readonly file: string,
@@ -193,6 +195,7 @@ class SqliteRunStore implements RunStore {
     this.dataDir = opts.dataDir ?? dirname(file)
     this.appVersion = opts.appVersion ?? packageJson.version
     this.registries = new Registries(db)
+    this.pointReader = new BatchPointReader(db)
   }
 
   // ------------------------------------------------------------------ lifecycle of a run
@@ -719,11 +722,7 @@ class SqliteRunStore implements RunStore {
   }
 
   private batchPoints(ids: readonly string[]): Map<string, BatchPoint[]> {
-    return this.grouped<BatchRow, BatchPoint>(
-      ids,
-      (ph) => `SELECT run_id, step, phase, epoch, loss, accuracy FROM batch_points WHERE run_id IN (${ph}) ORDER BY run_id, step`,
-      toBatchPoint,
-    )
+    return this.pointReader.read(ids)
   }
 
   private artifacts(ids: readonly string[]): Map<string, Artifact[]> {
@@ -734,8 +733,15 @@ class SqliteRunStore implements RunStore {
     )
   }
 
-  /** Full records for `ids` in the order given; one query per table whatever the count. */
+  /**
+   * Full records for `ids` in the order given, read in one transaction so every table comes from the
+   * same snapshot; one query per table whatever the count (batch points: a few per run, see BatchPointReader).
+   */
   private details(ids: readonly string[]): RunDetail[] {
+    return this.db.transaction(() => this.readDetails(ids))()
+  }
+
+  private readDetails(ids: readonly string[]): RunDetail[] {
     const rows = new Map(
       this.chunked(
         ids,
