@@ -68,6 +68,7 @@ describe.skipIf(missing !== null)('views with content, errors and themes in brow
     await alert.waitFor()
     const message = (await alert.textContent()) ?? ''
     expect(message).toContain('broken.tar.gz')
+    expect(message).toContain('not gzip data')
     expect(message.length).toBeLessThan(400)
     expect(await page.locator('[data-testid="datasets"]').count()).toBe(0)
     await screenshot(page, 'data-error')

@@ -64,7 +64,16 @@ export async function openSource(path: string, opts: { signal?: AbortSignal; onP
   if (looksLikeTar(bytes)) return { path, container: 'tar', entries: await parseTar(bytes, path), sha256 }
   if (bytes.length >= 4 && bytes.readUInt32LE(0) === 0x04034b50) return { path, container: 'zip', entries: await parseZip(bytes, path), sha256 }
   if (bytes.length >= 4 && bytes.readUInt32LE(0) === 0x06054b50) throw importFailed(path, 'the zip archive is empty')
-  throw importFailed(path, 'not a folder, .tar, .tar.gz or .zip archive')
+  throw importFailed(path, unrecognisedContent(name))
+}
+
+/** Says what the name promised and that the content is not it, so a damaged download is recognisable. */
+function unrecognisedContent(name: string): string {
+  const lower = name.toLowerCase()
+  if (lower.endsWith('.tar.gz') || lower.endsWith('.tgz') || lower.endsWith('.gz')) return 'not gzip data (the file is damaged or not really a .tar.gz archive)'
+  if (lower.endsWith('.zip')) return 'not a zip archive (the file is damaged or not really a .zip)'
+  if (lower.endsWith('.tar')) return 'not a tar archive (the file is damaged or not really a .tar)'
+  return 'not a folder, .tar, .tar.gz or .zip archive'
 }
 
 function looksLikeTar(bytes: Buffer): boolean {

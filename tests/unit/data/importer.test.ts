@@ -118,6 +118,11 @@ describe('CIFAR-10 binary', () => {
     await expectRefused(join(work, 'cut.tar.gz'), /cut\.tar\.gz: (corrupt|truncated) tar archive/)
     writeFileSync(join(work, 'odd.tar'), readFileSync(tar).subarray(0, 512 * 40 + 17))
     await expectRefused(join(work, 'odd.tar'), /odd\.tar: truncated tar archive/)
+    // A file whose name promises an archive but holds something else (a saved error page, say).
+    writeFileSync(join(work, 'page.tar.gz'), '<html>not found</html>\n'.repeat(40))
+    await expectRefused(join(work, 'page.tar.gz'), /page\.tar\.gz: not gzip data/)
+    writeFileSync(join(work, 'page.zip'), '<html>not found</html>\n'.repeat(40))
+    await expectRefused(join(work, 'page.zip'), /page\.zip: not a zip archive/)
   })
 
   it('cancels cleanly', async () => {
