@@ -4,32 +4,16 @@ import { PNG } from 'pngjs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { AugmentationConfig } from '@shared/domain/config'
 import type { DatasetInfo } from '@shared/domain/dataset'
-import { main } from '../../../src-main/cli/main'
 import { createCore } from '../../../src-main/core/compose'
 import type { Core } from '../../../src-main/core/core'
 import { EventBus } from '../../../src-main/core/event-bus'
 import { DatasetService } from '../../../src-main/data/dataset-service'
 import { openRunStore } from '../../../src-main/store/run-store'
 import { CLASS_NAMES, expectedNhwc, tempDir, writeCifarBinary, writeCifarPython } from './fixtures'
+import { runCli as cli } from '../support/cli'
 
 const N = 6
 
-/** Runs the real CLI entry in this process, capturing its output. */
-async function cli(dataDir: string, ...args: string[]) {
-  let stdout = ''
-  let stderr = ''
-  const out = process.stdout.write.bind(process.stdout)
-  const err = process.stderr.write.bind(process.stderr)
-  process.stdout.write = ((chunk: string | Uint8Array) => ((stdout += String(chunk)), true)) as typeof process.stdout.write
-  process.stderr.write = ((chunk: string | Uint8Array) => ((stderr += String(chunk)), true)) as typeof process.stderr.write
-  try {
-    const code = await main(['--data-dir', dataDir, ...args])
-    return { code, stdout, stderr }
-  } finally {
-    process.stdout.write = out
-    process.stderr.write = err
-  }
-}
 
 function decodeDataUrl(url: string): Uint8Array {
   expect(url.startsWith('data:image/png;base64,')).toBe(true)

@@ -2,9 +2,9 @@ import { spawnSync } from 'node:child_process'
 import { existsSync, readFileSync, rmSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { main } from '../../../src-main/cli/main'
 import { openRunStore } from '../../../src-main/store/run-store'
 import { epochMetric, evaluation, scratchConfig, startInfo, tempDir, transferConfig } from '../../fixtures/store/factories'
+import { runCli as cli } from '../support/cli'
 
 const repoRoot = resolve(__dirname, '../../..')
 let home: string
@@ -12,22 +12,6 @@ let other: string
 let scratchId: string
 let transferId: string
 
-/** Runs the real CLI entry in this process (importing it once keeps the suite fast). */
-async function cli(dataDir: string, ...args: string[]) {
-  let stdout = ''
-  let stderr = ''
-  const out = process.stdout.write.bind(process.stdout)
-  const err = process.stderr.write.bind(process.stderr)
-  process.stdout.write = ((chunk: string | Uint8Array) => ((stdout += String(chunk)), true)) as typeof process.stdout.write
-  process.stderr.write = ((chunk: string | Uint8Array) => ((stderr += String(chunk)), true)) as typeof process.stderr.write
-  try {
-    const code = await main(['--data-dir', dataDir, ...args])
-    return { code, stdout, stderr }
-  } finally {
-    process.stdout.write = out
-    process.stderr.write = err
-  }
-}
 
 async function json(dataDir: string, ...args: string[]): Promise<unknown> {
   const r = await cli(dataDir, ...args, '--json')
