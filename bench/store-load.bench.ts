@@ -14,6 +14,7 @@ import { parseArgs } from 'node:util'
 import type { BatchPoint } from '@shared/domain/run'
 import { openRunStore, type RunStore } from '../src-main/store/run-store'
 import { epochMetric, evaluation, scratchConfig, startInfo, tempDir } from '../tests/fixtures/store/factories'
+import { median, ms, percentile, timeIt } from './timing'
 
 const { values: args } = parseArgs({ options: { baseline: { type: 'string' }, rounds: { type: 'string', default: '20' } } })
 const rounds = Number(args.rounds)
@@ -25,20 +26,6 @@ const dir = tempDir('cifar-store-load-bench-')
 function point(step: number): BatchPoint {
   return { phase: 'train', epoch: 1 + Math.floor(step / 1000), step, loss: 1 + Math.sin(step / 300) * 0.2 + Math.random() * 0.05, accuracy: 0.5 + Math.random() * 0.1 }
 }
-function median(values: number[]): number {
-  const s = [...values].sort((a, b) => a - b)
-  return s[Math.floor(s.length / 2)]!
-}
-function percentile(values: number[], p: number): number {
-  const s = [...values].sort((a, b) => a - b)
-  return s[Math.min(s.length - 1, Math.floor(s.length * p))]!
-}
-function timeIt(fn: () => void): number {
-  const t = performance.now()
-  fn()
-  return performance.now() - t
-}
-const ms = (n: number) => `${n.toFixed(n < 10 ? 2 : 1)} ms`
 
 /** src-main/store at `rev` in a temp tree whose other folders link back to this checkout. */
 async function baselineStore(rev: string): Promise<typeof openRunStore> {

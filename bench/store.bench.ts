@@ -13,6 +13,7 @@ import { initBackend } from '../src-main/engine/backend'
 import * as tf from '../src-main/engine/tf'
 import { MAX_STORED_POINTS, openRunStore, type RunStore } from '../src-main/store/run-store'
 import { epochMetric, evaluation, scratchConfig, startInfo, tempDir, transferConfig } from '../tests/fixtures/store/factories'
+import { median, ms, percentile, timeIt } from './timing'
 
 const dir = tempDir('cifar-store-bench-')
 const lines: string[] = []
@@ -20,21 +21,7 @@ const say = (text: string) => {
   lines.push(text)
   console.log(text)
 }
-const ms = (n: number) => `${n.toFixed(n < 10 ? 2 : 1)} ms`
 
-function median(values: number[]): number {
-  const s = [...values].sort((a, b) => a - b)
-  return s[Math.floor(s.length / 2)]!
-}
-function percentile(values: number[], p: number): number {
-  const s = [...values].sort((a, b) => a - b)
-  return s[Math.min(s.length - 1, Math.floor(s.length * p))]!
-}
-function timeIt(fn: () => void): number {
-  const t = performance.now()
-  fn()
-  return performance.now() - t
-}
 function repeat(n: number, fn: () => void): number[] {
   fn() // warm-up (statement cache, page cache)
   return Array.from({ length: n }, () => timeIt(fn))
