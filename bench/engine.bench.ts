@@ -17,6 +17,7 @@ import { parseArgs } from 'node:util'
 import * as tf from '../src-main/engine/tf'
 import { setupWasm } from '../src-main/engine/backend/wasm/setup'
 import { registerWasmTrainingKernels } from '../src-main/engine/backend/wasm/kernels'
+import { createOptimizer } from '../src-main/engine/training/optimizer'
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..')
 const MOBILENET_DIR = join(repoRoot, '../shared/models/mobilenetv2-imagenet')
@@ -53,7 +54,7 @@ function seedCnn(): tf.LayersModel {
   m.add(tf.layers.flatten())
   m.add(tf.layers.dense({ units: 512, activation: 'relu' }))
   m.add(tf.layers.dense({ units: 10, activation: 'softmax' }))
-  m.compile({ optimizer: tf.train.adam(1e-3), loss: 'categoricalCrossentropy' })
+  m.compile({ optimizer: createOptimizer('adam', 1e-3), loss: 'categoricalCrossentropy' })
   return m
 }
 
@@ -102,7 +103,7 @@ function mobilenetFinetune(base: tf.LayersModel, size: number): tf.LayersModel {
     layer.trainable = trainable
   }
   const model = tf.model({ inputs: input, outputs: out })
-  model.compile({ optimizer: tf.train.adam(1e-4), loss: 'categoricalCrossentropy' })
+  model.compile({ optimizer: createOptimizer('adam', 1e-4), loss: 'categoricalCrossentropy' })
   return model
 }
 

@@ -1,12 +1,14 @@
 import type { TrainingConfig } from '@shared/domain/config'
 import * as tf from '../tf'
+import { FusedAdamOptimizer } from './fused-adam'
 
 /** The optimizer of a phase; the learning rate is then changed in place (ReduceLROnPlateau). */
 export function createOptimizer(kind: TrainingConfig['optimizer'], learningRate: number): tf.Optimizer {
   switch (kind) {
     case 'adam':
-      // Keras' defaults (tfjs' own epsilon default is the backend's, 1e-7 on cpu/wasm too).
-      return tf.train.adam(learningRate, 0.9, 0.999, 1e-7)
+      // Keras' defaults (tfjs' own epsilon default is the backend's, 1e-7 on cpu/wasm too). One fused
+      // kernel per variable on wasm, tfjs' AdamOptimizer elsewhere.
+      return new FusedAdamOptimizer(learningRate, 0.9, 0.999, 1e-7)
     case 'sgd':
       return tf.train.sgd(learningRate)
     case 'rmsprop':

@@ -66,25 +66,32 @@ describe('BatchMatMul on wasm', () => {
 })
 
 describe('MaxPoolGrad on wasm', () => {
-  it('matches cpu, including ties (ReLU zeros), for tiling and fallback window shapes', async () => {
+  it('matches cpu, ties (ReLU zeros) included, for tiling and overlapping windows and any channel count', async () => {
     let seed = 3000
-    // tied: pool size = stride, so our kernel runs; overlapping windows fall back to tfjs' stock wasm
-    // kernel, which may break ties differently from cpu (both are valid subgradients): no ties there.
-    const cases: { x: number[]; k: number; s: number; pad: 'same' | 'valid'; tied: boolean }[] = [
-      { x: [2, 8, 8, 3], k: 2, s: 2, pad: 'valid', tied: true }, { x: [2, 8, 6, 4], k: 2, s: 2, pad: 'same', tied: true },
-      { x: [1, 9, 7, 2], k: 2, s: 2, pad: 'valid', tied: true }, { x: [2, 9, 9, 3], k: 3, s: 3, pad: 'valid', tied: true },
-      { x: [2, 7, 7, 3], k: 2, s: 2, pad: 'same', tied: true }, { x: [1, 7, 8, 2], k: 3, s: 3, pad: 'same', tied: true }, { x: [2, 8, 8, 3], k: 3, s: 2, pad: 'same', tied: false },
-      { x: [2, 8, 8, 3], k: 3, s: 1, pad: 'valid', tied: false },
+    // Channel counts cover the 4-lane SIMD path (4, 8), its scalar tail (5, 6) and scalar only (2, 3).
+    const cases: { x: number[]; k: number; s: number; pad: 'same' | 'valid' }[] = [
+      { x: [2, 8, 8, 3], k: 2, s: 2, pad: 'valid' }, { x: [2, 8, 6, 4], k: 2, s: 2, pad: 'same' },
+      { x: [1, 9, 7, 2], k: 2, s: 2, pad: 'valid' }, { x: [2, 9, 9, 5], k: 3, s: 3, pad: 'valid' },
+      { x: [2, 7, 7, 8], k: 2, s: 2, pad: 'same' }, { x: [1, 7, 8, 6], k: 3, s: 3, pad: 'same' },
+      { x: [2, 8, 8, 4], k: 3, s: 2, pad: 'same' }, { x: [2, 8, 8, 5], k: 3, s: 1, pad: 'valid' },
+      { x: [1, 6, 6, 8], k: 3, s: 1, pad: 'same' }, { x: [2, 5, 7, 3], k: 1, s: 2, pad: 'valid' },
     ]
     for (const c of cases) {
       const x = random(c.x, seed++)
       // Quantise and clamp at zero so windows tie, as they do after ReLU.
-      if (c.tied) x.values = x.values.map((v) => Math.max(0, Math.round(v * 2) / 2))
+      x.values = x.values.map((v) => Math.max(0, Math.round(v * 2) / 2))
       const label = `x ${c.x.join('x')} pool ${c.k} stride ${c.s} ${c.pad}`
       const pooled = await runKernel('cpu', 'MaxPool', { x }, { filterSize: c.k, strides: c.s, pad: c.pad })
       const dy = random(pooled.out.shape, seed++)
       await compare('MaxPoolGrad', { dy, input: x, output: pooled.out }, { filterSize: c.k, strides: c.s, pad: c.pad }, label)
     }
+  })
+
+  it('never routes the gradient to NaN inputs, as cpu does', async () => {
+    const x = random([1, 4, 4, 4], 3100)
+    for (const i of [0, 5, 6, 17, 40, 63]) x.values[i] = Number.NaN
+    const pooled = await runKernel('cpu', 'MaxPool', { x }, { filterSize: 2, strides: 2, pad: 'valid' })
+    await compare('MaxPoolGrad', { dy: random(pooled.out.shape, 3101), input: x, output: pooled.out }, { filterSize: 2, strides: 2, pad: 'valid' }, 'NaN inputs')
   })
 })
 
@@ -111,6 +118,8 @@ describe('Sum on wasm', () => {
       { shape: [64, 10], axis: 0, keepDims: false }, { shape: [3, 4, 5], axis: [0, 1], keepDims: false },
       { shape: [3, 4, 5], axis: [1, 2], keepDims: false }, { shape: [3, 4, 5], axis: [0, 2], keepDims: true },
       { shape: [3, 4, 5], axis: [0, 1, 2], keepDims: false }, { shape: [7], axis: 0, keepDims: false }, { shape: [3, 4, 5], axis: -1, keepDims: false },
+      // More rows than one float32 block of the native kernel, and a column count with a scalar tail.
+      { shape: [300, 7], axis: 0, keepDims: false }, { shape: [5, 40, 13, 6], axis: [0, 1, 2], keepDims: false },
     ]
     for (const c of cases) {
       await compare('Sum', { x: random(c.shape, seed++) }, { axis: c.axis, keepDims: c.keepDims }, `sum ${c.shape.join('x')} over ${String(c.axis)}${c.keepDims ? ' keepDims' : ''}`)

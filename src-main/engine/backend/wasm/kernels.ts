@@ -5,6 +5,7 @@
 // Registers tfjs-backend-wasm and its stock kernels, which some of ours wrap.
 import '@tensorflow/tfjs-backend-wasm'
 import * as tf from '../../tf'
+import { fusedAdamConfig } from './kernels/adam'
 import { batchMatMulConfig } from './kernels/batch-mat-mul'
 import { conv2dBackpropFilterConfig } from './kernels/conv2d-backprop-filter'
 import { conv2dBackpropInputConfig } from './kernels/conv2d-backprop-input'
@@ -13,6 +14,7 @@ import { depthwiseConv2dNativeBackpropInputConfig } from './kernels/depthwise-ba
 import { identityConfig } from './kernels/identity'
 import { maxPoolGradConfig } from './kernels/max-pool-grad'
 import { sumConfig } from './kernels/sum'
+import { transposeConfig } from './kernels/transpose'
 
 /** Kernels wasm lacks entirely; training any conv net needs them. */
 export const MISSING_KERNELS: readonly tf.KernelConfig[] = [
@@ -21,12 +23,15 @@ export const MISSING_KERNELS: readonly tf.KernelConfig[] = [
   depthwiseConv2dNativeBackpropFilterConfig,
 ]
 
+/** Kernels of our own that tfjs has no name for: the fused Adam update (FusedAdamOptimizer). */
+export const ADDED_KERNELS: readonly tf.KernelConfig[] = [fusedAdamConfig]
+
 /**
  * Stock wasm kernels replaced because the composed version measures faster (see BENCHMARKS.md).
  * A function: the BatchMatMul replacement wraps the stock kernel, captured on first use.
  */
 export function replacedKernels(): tf.KernelConfig[] {
-  return [conv2dBackpropInputConfig, batchMatMulConfig(), maxPoolGradConfig(), identityConfig(), sumConfig()]
+  return [conv2dBackpropInputConfig, batchMatMulConfig(), maxPoolGradConfig, identityConfig(), sumConfig(), transposeConfig()]
 }
 
 /**
@@ -36,7 +41,7 @@ export function replacedKernels(): tf.KernelConfig[] {
  */
 export function registerWasmTrainingKernels(): string[] {
   const registered: string[] = []
-  for (const config of [...MISSING_KERNELS, ...replacedKernels()]) {
+  for (const config of [...MISSING_KERNELS, ...ADDED_KERNELS, ...replacedKernels()]) {
     const current = tf.getKernel(config.kernelName, 'wasm')
     if (current?.kernelFunc === config.kernelFunc) continue
     if (current !== undefined) tf.unregisterKernel(config.kernelName, 'wasm')

@@ -1,9 +1,12 @@
-// Sum over leading axes (bias gradients: [N,H,W,C] -> [C]). tfjs-backend-wasm reduces only the
-// innermost axis, so it transposes first; a ones-row matrix product over the flattened leading axes
-// does the same sum on the fast matmul path (13x faster on [64,32,32,32]). Other sums use the stock
-// kernel.
+// Sum over leading axes (bias gradients: [N,H,W,C] -> [C]) in one SIMD pass over the wasm heap
+// (native/kernels.c), float32 lanes per block of rows and float64 across blocks, close to tfjs' cpu
+// reference, which sums in JavaScript numbers.
+// tfjs-backend-wasm reduces only the innermost axis, so it transposes first; a ones-row matrix
+// product did the same sum on the matmul path but repacked x as XNNPACK weights on every call.
+// Other sums use the stock kernel.
 import * as tf from '../../../tf'
-import { asTensor, input, stockKernel } from './compose'
+import { input, stockKernel } from './compose'
+import { NativeBackend } from '../native/module'
 
 const NAME = tf.Sum
 
@@ -21,10 +24,14 @@ function sum(args: { inputs: tf.NamedTensorInfoMap; attrs?: tf.NamedAttrMap; bac
   const kept = xInfo.shape.slice(axes.length)
   const cols = kept.reduce((a, b) => a * b, 1)
   const outShape = attrs.keepDims ? [...axes.map(() => 1), ...kept] : kept
-  return tf.tidy(() => {
-    const x = tf.reshape(asTensor(xInfo), [rows, cols]) as tf.Tensor2D
-    return tf.reshape(tf.matMul(tf.ones([1, rows]) as tf.Tensor2D, x), outShape)
+  const native = new NativeBackend(args.backend, NAME)
+  const out = native.output(outShape)
+  // Scratch: cols float32 partial sums, then cols float64 accumulators (8-byte aligned).
+  const partialBytes = Math.ceil(cols / 4) * 16
+  native.withScratch(partialBytes + cols * 8, (scratch) => {
+    native.kernels.sum_rows(native.pointer(xInfo), native.pointer(out), rows, cols, scratch, scratch + partialBytes)
   })
+  return out
 }
 
 /** Captures tfjs' own Sum for wasm (the fallback); call before registering the replacement. */

@@ -1,0 +1,195 @@
+// Memory-bound training kernels for tfjs-backend-wasm, in WebAssembly SIMD. The module imports the
+// backend's own linear memory, so every pointer below is an offset of a tfjs tensor (or of scratch
+// the caller allocated there): nothing is copied in or out.
+//
+// Rules that keep this module from touching memory it does not own: no global or static data (no
+// data segments), no local arrays or address-taken locals (no shadow stack), no libc. The build
+// script checks the first two in the linked binary.
+//
+// Build: node scripts/build-wasm-kernels.mjs (needs clang and wasm-ld with the wasm32 target).
+#include <wasm_simd128.h>
+
+#define EXPORT(name) __attribute__((export_name(#name)))
+
+static inline int max_int(int a, int b) { return a > b ? a : b; }
+static inline int min_int(int a, int b) { return a < b ? a : b; }
+
+// MaxPoolGrad, NHWC. For every window, the first maximum in row-major window order wins (strictly
+// greater, so NaN never wins; padding is excluded), as in tfjs' cpu reference, and receives dy.
+// Windows that do not overlap (pool <= stride) write dx directly; overlapping ones accumulate.
+EXPORT(max_pool_grad)
+void max_pool_grad(const float* x, const float* dy, float* dx, int batch, int h, int w, int c, int ho,
+                   int wo, int kh, int kw, int sh, int sw, int top, int left) {
+  __builtin_memset(dx, 0, (unsigned long)batch * h * w * c * sizeof(float));
+  const int c4 = c & ~3;
+  const int overlap = kh > sh || kw > sw;
+  const v128_t lane = wasm_i32x4_make(0, 1, 2, 3);
+  const float* dyp = dy;
+  for (int b = 0; b < batch; b++) {
+    for (int oy = 0; oy < ho; oy++) {
+      const int r0 = oy * sh - top;
+      const int rmin = max_int(0, r0), rmax = min_int(h, r0 + kh);
+      for (int ox = 0; ox < wo; ox++, dyp += c) {
+        const int c0 = ox * sw - left;
+        const int cmin = max_int(0, c0), cmax = min_int(w, c0 + kw);
+        for (int d = 0; d < c4; d += 4) {
+          v128_t best = wasm_f32x4_splat(-__builtin_inff());
+          v128_t at = wasm_i32x4_splat(-1);
+          for (int r = rmin; r < rmax; r++) {
+            for (int col = cmin; col < cmax; col++) {
+              const int i = ((b * h + r) * w + col) * c + d;
+              const v128_t v = wasm_v128_load(x + i);
+              const v128_t gt = wasm_f32x4_gt(v, best);
+              best = wasm_v128_bitselect(v, best, gt);
+              at = wasm_v128_bitselect(wasm_i32x4_add(wasm_i32x4_splat(i), lane), at, gt);
+            }
+          }
+          const v128_t g = wasm_v128_load(dyp + d);
+          if (!overlap) {
+            // Every tap of this window belongs to no other window: store dy where it won, 0 elsewhere.
+            for (int r = rmin; r < rmax; r++) {
+              for (int col = cmin; col < cmax; col++) {
+                const int i = ((b * h + r) * w + col) * c + d;
+                const v128_t won = wasm_i32x4_eq(at, wasm_i32x4_add(wasm_i32x4_splat(i), lane));
+                wasm_v128_store(dx + i, wasm_v128_and(g, won));
+              }
+            }
+          } else {
+            int a0 = wasm_i32x4_extract_lane(at, 0), a1 = wasm_i32x4_extract_lane(at, 1);
+            int a2 = wasm_i32x4_extract_lane(at, 2), a3 = wasm_i32x4_extract_lane(at, 3);
+            if (a0 >= 0) dx[a0] += dyp[d];
+            if (a1 >= 0) dx[a1] += dyp[d + 1];
+            if (a2 >= 0) dx[a2] += dyp[d + 2];
+            if (a3 >= 0) dx[a3] += dyp[d + 3];
+          }
+        }
+        for (int d = c4; d < c; d++) {
+          float best = -__builtin_inff();
+          int at = -1;
+          for (int r = rmin; r < rmax; r++) {
+            for (int col = cmin; col < cmax; col++) {
+              const int i = ((b * h + r) * w + col) * c + d;
+              if (x[i] > best) {
+                best = x[i];
+                at = i;
+              }
+            }
+          }
+          if (at >= 0) dx[at] += dyp[d];
+        }
+      }
+    }
+  }
+}
+
+// Column sums of a [rows, cols] matrix (a sum over leading axes, e.g. bias gradients). Blocks of
+// rows are summed in float32 lanes into `partial`, each block then added to float64 `acc`, so long
+// columns keep float64 accuracy at float32 SIMD speed. Scratch: partial = cols floats (16-byte
+// aligned), acc = cols doubles (8-byte aligned).
+#define SUM_BLOCK 64
+EXPORT(sum_rows)
+void sum_rows(const float* x, float* out, int rows, int cols, float* partial, double* acc) {
+  const int c4 = cols & ~3;
+  for (int j = 0; j < cols; j++) acc[j] = 0;
+  for (int r0 = 0; r0 < rows; r0 += SUM_BLOCK) {
+    const int r1 = min_int(rows, r0 + SUM_BLOCK);
+    for (int j = 0; j < cols; j++) partial[j] = 0;
+    for (int r = r0; r < r1; r++) {
+      const float* row = x + (long)r * cols;
+      int j = 0;
+      for (; j < c4; j += 4) {
+        wasm_v128_store(partial + j, wasm_f32x4_add(wasm_v128_load(partial + j), wasm_v128_load(row + j)));
+      }
+      for (; j < cols; j++) partial[j] += row[j];
+    }
+    for (int j = 0; j < cols; j++) acc[j] += partial[j];
+  }
+  for (int j = 0; j < cols; j++) out[j] = (float)acc[j];
+}
+
+// One Adam step for one variable, with the same float32 operations in the same order as tfjs'
+// AdamOptimizer (which runs them as nine separate kernels):
+//   m' = m*b1 + g*(1-b1)            v' = v*b2 + g*g*(1-b2)
+//   value' = (m'/c1) / (sqrt(v'/c2) + eps) * (-lr) + value      with c = 1 - beta^t
+EXPORT(adam)
+void adam(const float* value, const float* m, const float* v, const float* g, float* value_out, float* m_out,
+          float* v_out, int n, float neg_lr, float b1, float one_minus_b1, float b2, float one_minus_b2,
+          float eps, float c1, float c2) {
+  const v128_t vb1 = wasm_f32x4_splat(b1), v1b1 = wasm_f32x4_splat(one_minus_b1);
+  const v128_t vb2 = wasm_f32x4_splat(b2), v1b2 = wasm_f32x4_splat(one_minus_b2);
+  const v128_t vc1 = wasm_f32x4_splat(c1), vc2 = wasm_f32x4_splat(c2);
+  const v128_t veps = wasm_f32x4_splat(eps), vlr = wasm_f32x4_splat(neg_lr);
+  const int n4 = n & ~3;
+  int i = 0;
+  for (; i < n4; i += 4) {
+    const v128_t gi = wasm_v128_load(g + i);
+    const v128_t mi = wasm_f32x4_add(wasm_f32x4_mul(wasm_v128_load(m + i), vb1), wasm_f32x4_mul(gi, v1b1));
+    const v128_t vi = wasm_f32x4_add(wasm_f32x4_mul(wasm_v128_load(v + i), vb2),
+                                     wasm_f32x4_mul(wasm_f32x4_mul(gi, gi), v1b2));
+    const v128_t step = wasm_f32x4_div(wasm_f32x4_div(mi, vc1), wasm_f32x4_add(wasm_f32x4_sqrt(wasm_f32x4_div(vi, vc2)), veps));
+    wasm_v128_store(m_out + i, mi);
+    wasm_v128_store(v_out + i, vi);
+    wasm_v128_store(value_out + i, wasm_f32x4_add(wasm_f32x4_mul(step, vlr), wasm_v128_load(value + i)));
+  }
+  for (; i < n; i++) {
+    const float gi = g[i];
+    const float mi = m[i] * b1 + gi * one_minus_b1;
+    const float vi = v[i] * b2 + (gi * gi) * one_minus_b2;
+    m_out[i] = mi;
+    v_out[i] = vi;
+    value_out[i] = (mi / c1) / (__builtin_sqrtf(vi / c2) + eps) * neg_lr + value[i];
+  }
+}
+
+// Transpose of 4-byte elements, as a loop nest of four axes prepared by the caller (native/module.ts
+// collapses the permutation): loop axis k has n_k steps, input stride xs_k and output stride ys_k.
+// The innermost loop axis is the output's contiguous one (ys3 == 1); when it is also the input's
+// (xs3 == 1) rows are copied whole, otherwise axis 2 is the input's contiguous axis (xs2 == 1) and
+// the two innermost axes go in 4x4 SIMD blocks (4 contiguous loads, a 4x4 shuffle, 4 contiguous
+// stores) within 32x32 tiles that stay in cache.
+#define TILE 32
+static inline void transpose_tile(const float* x, float* y, int n2, int n3, int xs3, int ys2) {
+  const int n2v = n2 & ~3, n3v = n3 & ~3;
+  for (int i3 = 0; i3 < n3v; i3 += 4) {
+    for (int i2 = 0; i2 < n2v; i2 += 4) {
+      const float* s = x + i3 * xs3 + i2;
+      const v128_t r0 = wasm_v128_load(s), r1 = wasm_v128_load(s + xs3);
+      const v128_t r2 = wasm_v128_load(s + 2 * xs3), r3 = wasm_v128_load(s + 3 * xs3);
+      const v128_t t0 = wasm_i32x4_shuffle(r0, r1, 0, 4, 1, 5), t1 = wasm_i32x4_shuffle(r0, r1, 2, 6, 3, 7);
+      const v128_t t2 = wasm_i32x4_shuffle(r2, r3, 0, 4, 1, 5), t3 = wasm_i32x4_shuffle(r2, r3, 2, 6, 3, 7);
+      float* d = y + i2 * ys2 + i3;
+      wasm_v128_store(d, wasm_i64x2_shuffle(t0, t2, 0, 2));
+      wasm_v128_store(d + ys2, wasm_i64x2_shuffle(t0, t2, 1, 3));
+      wasm_v128_store(d + 2 * ys2, wasm_i64x2_shuffle(t1, t3, 0, 2));
+      wasm_v128_store(d + 3 * ys2, wasm_i64x2_shuffle(t1, t3, 1, 3));
+    }
+    for (int i2 = n2v; i2 < n2; i2++) {
+      for (int k = 0; k < 4; k++) y[i2 * ys2 + i3 + k] = x[(i3 + k) * xs3 + i2];
+    }
+  }
+  for (int i3 = n3v; i3 < n3; i3++) {
+    for (int i2 = 0; i2 < n2; i2++) y[i2 * ys2 + i3] = x[i3 * xs3 + i2];
+  }
+}
+
+EXPORT(transpose)
+void transpose(const float* x, float* y, int n0, int n1, int n2, int n3, int xs0, int xs1, int xs2, int xs3,
+               int ys0, int ys1, int ys2) {
+  for (int i0 = 0; i0 < n0; i0++) {
+    for (int i1 = 0; i1 < n1; i1++) {
+      const float* xb = x + i0 * xs0 + i1 * xs1;
+      float* yb = y + i0 * ys0 + i1 * ys1;
+      if (xs3 == 1) {
+        for (int i2 = 0; i2 < n2; i2++) {
+          __builtin_memcpy(yb + i2 * ys2, xb + i2 * xs2, (unsigned long)n3 * sizeof(float));
+        }
+        continue;
+      }
+      for (int t2 = 0; t2 < n2; t2 += TILE) {
+        for (int t3 = 0; t3 < n3; t3 += TILE) {
+          transpose_tile(xb + t3 * xs3 + t2, yb + t2 * ys2 + t3, min_int(TILE, n2 - t2), min_int(TILE, n3 - t3), xs3, ys2);
+        }
+      }
+    }
+  }
+}
