@@ -53,13 +53,14 @@ const label = (c: Case): string =>
 
 describe('Conv2DBackpropFilter on wasm', () => {
   const cases = grid([1])
-  it(`matches cpu on ${cases.length} shape/stride/padding cases`, async () => {
+  // 5 output channels make dy the larger operand (x becomes the swapped convolution's filter at
+  // stride 1), 2 the smaller (dy stays the filter): both formulations run over the whole grid.
+  it(`matches cpu on ${cases.length * 2} shape/stride/padding/channel cases`, async () => {
     let seed = 1
-    for (const c of cases) {
-      const co = 5
+    for (const c of cases) for (const co of [5, 2]) {
       const dy = [c.x[0], outSize(c.x[1], c.k[0], c.stride, 1, c.pad, 1), outSize(c.x[2], c.k[1], c.stride, 1, c.pad, 2), co]
       const attrs = { strides: c.stride, pad: c.pad, dataFormat: 'NHWC', filterShape: [c.k[0], c.k[1], c.x[3], co] }
-      await compare('Conv2DBackpropFilter', { x: random(c.x, seed++), dy: random(dy, seed++) }, attrs, label(c))
+      await compare('Conv2DBackpropFilter', { x: random(c.x, seed++), dy: random(dy, seed++) }, attrs, `${label(c)} co ${co}`)
     }
   })
 })

@@ -1,15 +1,24 @@
-// BatchMatMul with transposed operands: tfjs-backend-wasm's kernel is fast on plain row-major
-// operands but several times slower when asked to transpose (gradients of Dense layers always do).
-// Operands are transposed explicitly (wasm Transpose) and the stock kernel runs on plain ones, using
-// whichever of op(A)·op(B) and (op(B)ᵀ·op(A)ᵀ)ᵀ moves fewer elements through Transpose (for
-// dx = dy·Wᵀ of a 4096x512 Dense layer the second avoids transposing W). Plain calls go straight to
-// the stock kernel.
+// BatchMatMul on tfjs-backend-wasm's fast path, chosen by cost. The stock kernel is fast only on
+// plain row-major operands with a batch of 1 (XNNPACK's fully-connected operator, with b as the
+// weights), and it repacks b into XNNPACK's layout whenever b is a tensor it has not seen: ~8 ns an
+// element, 15 ms for the 4096x512 kernel of a Dense layer, which training replaces every step.
+// So every call is run as whichever of
+//   direct:   op(A)·op(B)          (A and B transposed explicitly when asked; op(B) is packed)
+//   swapped:  (op(B)ᵀ·op(A)ᵀ)ᵀ     (op(A)ᵀ is packed; the small product is transposed back)
+// moves and packs fewer elements. Transposes run on the native kernel (~1.5 ns an element).
+// A b seen before (inference reuses the same weights) takes the direct path, where the stock kernel
+// packs it once and then finds it in its operator cache.
 import * as tf from '../../../tf'
 import { asTensor, input, stockKernel } from './compose'
 
 const NAME = tf.BatchMatMul
+/** Relative costs per element, measured on the wasm backend (see BENCHMARKS.md). */
+const TRANSPOSE_COST = 1.5
+const PACK_COST = 8
 
 let stock: tf.KernelConfig | null = null
+/** Buffers already seen as b: a second use is a sign of weights that will be reused again. */
+const seenAsWeights = new WeakSet<object>()
 
 function swapLastTwo(t: tf.Tensor): tf.Tensor {
   const perm = t.shape.map((_, i) => i)
@@ -22,17 +31,25 @@ function swapLastTwo(t: tf.Tensor): tf.Tensor {
 function batchMatMul(args: { inputs: tf.NamedTensorInfoMap; attrs?: tf.NamedAttrMap; backend: tf.KernelBackend }): tf.TensorInfo {
   if (stock === null) throw new Error('BatchMatMul on wasm: the stock kernel was not captured')
   const attrs = args.attrs as unknown as tf.BatchMatMulAttrs
-  if (!attrs.transposeA && !attrs.transposeB) return stock.kernelFunc(args) as tf.TensorInfo
   const a = input(args.inputs, 'a', NAME)
   const b = input(args.inputs, 'b', NAME)
-  const size = (t: tf.TensorInfo): number => t.shape.reduce((x, y) => x * y, 1)
+  const size = (t: tf.TensorInfo): number => tf.util.sizeFromShape(t.shape)
+  const matrices = (t: tf.TensorInfo): number => size(t) / (t.shape.slice(-2).reduce((x, y) => x * y, 1) || 1)
+  const batch = Math.max(matrices(a), matrices(b))
   const rows = a.shape[a.shape.length - (attrs.transposeA ? 1 : 2)] ?? 1
   const cols = b.shape[b.shape.length - (attrs.transposeB ? 2 : 1)] ?? 1
-  const batch = Math.max(size(a) / (a.shape.slice(-2).reduce((x, y) => x * y, 1) || 1), size(b) / (b.shape.slice(-2).reduce((x, y) => x * y, 1) || 1))
-  const direct = (attrs.transposeA ? size(a) : 0) + (attrs.transposeB ? size(b) : 0)
-  const swapped = (attrs.transposeA ? 0 : size(a)) + (attrs.transposeB ? 0 : size(b)) + batch * rows * cols
-  const transposed = (info: tf.TensorInfo): tf.Tensor => tf.tidy(() => swapLastTwo(asTensor(info)))
+  // The weights operand is packed only on the batch-1 fast path; batched products take the stock
+  // kernel's loop either way, so only the transposes count there.
+  const packs = batch === 1 ? PACK_COST : 0
+  const reused = seenAsWeights.has(b.dataId)
+  seenAsWeights.add(b.dataId)
+  const direct =
+    TRANSPOSE_COST * ((attrs.transposeA ? size(a) : 0) + (attrs.transposeB ? size(b) : 0)) + (reused ? 0 : packs * size(b))
+  const swapped =
+    TRANSPOSE_COST * ((attrs.transposeA ? 0 : size(a)) + (attrs.transposeB ? 0 : size(b)) + batch * rows * cols) + packs * size(a)
   if (direct <= swapped) {
+    if (!attrs.transposeA && !attrs.transposeB) return stock.kernelFunc(args) as tf.TensorInfo
+    const transposed = (info: tf.TensorInfo): tf.Tensor => tf.tidy(() => swapLastTwo(asTensor(info)))
     const operands = { a: attrs.transposeA ? transposed(a) : null, b: attrs.transposeB ? transposed(b) : null }
     try {
       return stock.kernelFunc({ ...args, inputs: { a: operands.a ?? a, b: operands.b ?? b }, attrs: { transposeA: false, transposeB: false } }) as tf.TensorInfo
@@ -42,6 +59,7 @@ function batchMatMul(args: { inputs: tf.NamedTensorInfoMap; attrs?: tf.NamedAttr
     }
   }
   // Cᵀ = op(B)ᵀ·op(A)ᵀ: op(B)ᵀ is B itself when B was to be transposed, likewise for A.
+  const transposed = (info: tf.TensorInfo): tf.Tensor => tf.tidy(() => swapLastTwo(asTensor(info)))
   const left = attrs.transposeB ? null : transposed(b)
   const right = attrs.transposeA ? null : transposed(a)
   let product: tf.Tensor | null = null
