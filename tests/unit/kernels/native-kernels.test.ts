@@ -2,7 +2,7 @@
 // tfjs' cpu reference, the transpose planner, and the fused Adam update against tfjs' AdamOptimizer.
 import { beforeAll, describe, expect, it } from 'vitest'
 import * as tf from '../../../src-main/engine/tf'
-import { planTranspose } from '../../../src-main/engine/backend/wasm/native/module'
+import { planReverse, planTranspose } from '../../../src-main/engine/backend/wasm/native/module'
 import { FusedAdamOptimizer } from '../../../src-main/engine/training/fused-adam'
 import { initBackends, random, relativeError, runKernel } from './reference'
 
@@ -48,14 +48,37 @@ describe('Transpose on wasm', () => {
   })
 })
 
+describe('Reverse on wasm', () => {
+  it('matches cpu for every set of reversed axes of ranks 1 to 4', async () => {
+    let seed = 5200
+    for (const shape of [[37], [5, 9], [3, 1, 6], [4, 3, 5, 6], [1, 7, 2, 33]]) {
+      for (let mask = 0; mask < 1 << shape.length; mask++) {
+        const dims = shape.map((_, axis) => axis).filter((axis) => (mask >> axis) & 1)
+        const x = random(shape, seed++)
+        const expected = await runKernel('cpu', 'Reverse', { x }, { dims })
+        const actual = await runKernel('wasm', 'Reverse', { x }, { dims })
+        const label = `${shape.join('x')} dims ${dims.join(',')}`
+        expect(actual.out.shape, label).toEqual(expected.out.shape)
+        expect(relativeError(actual.out, expected.out), label).toBe(0)
+        expect(actual.leaked, label).toBe(0)
+      }
+    }
+  })
+
+  it('plans a spatial flip of a filter as one reversed axis and one copied row', () => {
+    // [3,3,32,64] flipped in kh and kw: the 9 taps run backwards, rows of 32x64 are copied whole.
+    expect(planReverse([3, 3, 32, 64], [0, 1])).toEqual({ n: [1, 1, 9, 2048], xs: [0, 0, -2048, 1], ys: [0, 0, 2048, 1], start: 8 * 2048 })
+  })
+})
+
 describe('planTranspose', () => {
   it('merges axes that stay neighbours and drops axes of size 1', () => {
     // NHWC -> CHWN is [N, HW, C] -> [C, HW, N]; the input's contiguous axis (C) goes second-innermost.
-    expect(planTranspose([64, 32, 32, 3], [3, 1, 2, 0])).toEqual({ n: [1, 1024, 3, 64], xs: [0, 3, 1, 3072], ys: [0, 64, 65536, 1] })
+    expect(planTranspose([64, 32, 32, 3], [3, 1, 2, 0])).toEqual({ n: [1, 1024, 3, 64], xs: [0, 3, 1, 3072], ys: [0, 64, 65536, 1], start: 0 })
     // NHWC -> HWNC keeps C innermost: rows of C are copied whole.
-    expect(planTranspose([64, 16, 16, 32], [1, 2, 0, 3])).toEqual({ n: [1, 256, 64, 32], xs: [0, 32, 8192, 1], ys: [0, 2048, 32, 1] })
+    expect(planTranspose([64, 16, 16, 32], [1, 2, 0, 3])).toEqual({ n: [1, 256, 64, 32], xs: [0, 32, 8192, 1], ys: [0, 2048, 32, 1], start: 0 })
     // [1,5,1,7] -> [7,1,5,1] is a plain [5,7] -> [7,5] transpose.
-    expect(planTranspose([1, 5, 1, 7], [3, 2, 1, 0])).toEqual({ n: [1, 1, 7, 5], xs: [0, 0, 1, 7], ys: [0, 0, 5, 1] })
+    expect(planTranspose([1, 5, 1, 7], [3, 2, 1, 0])).toEqual({ n: [1, 1, 7, 5], xs: [0, 0, 1, 7], ys: [0, 0, 5, 1], start: 0 })
   })
 })
 
@@ -115,3 +138,30 @@ function permutations(n: number): number[][] {
   if (n === 1) return [[0]]
   return permutations(n - 1).flatMap((p) => Array.from({ length: n }, (_, i) => [...p.slice(0, i), n - 1, ...p.slice(i)]))
 }
+
+describe('ReLU and ReLU6 gradients on wasm', () => {
+  it('equal tfjs’ Step/LessEqual/Cast/Multiply formulas on cpu, boundaries, NaN and infinite dy included', async () => {
+    const x = random([3, 7, 5, 6], 7000)
+    x.values = x.values.map((v) => v * 8) // spans below 0, (0, 6] and above 6
+    x.values.set([0, 6, Number.NaN, -0, 6.000001, Number.POSITIVE_INFINITY], 0)
+    const dy = random([3, 7, 5, 6], 7001)
+    dy.values.set([Number.POSITIVE_INFINITY, Number.NaN, 1, 1, Number.NEGATIVE_INFINITY, 2], 6)
+    for (const op of [tf.relu, tf.relu6] as const) {
+      const grads: Float32Array[] = []
+      for (const backend of ['cpu', 'wasm'] as const) {
+        await tf.setBackend(backend)
+        const before = tf.memory().numTensors
+        const xt = tf.tensor(x.values, x.shape)
+        const dyt = tf.tensor(dy.values, dy.shape)
+        const g = tf.grad((t: tf.Tensor) => op(t))(xt, dyt)
+        grads.push((await g.data()) as Float32Array)
+        tf.dispose([xt, dyt, g])
+        expect(tf.memory().numTensors).toBe(before)
+      }
+      const [cpu, wasm] = grads as [Float32Array, Float32Array]
+      // Bit for bit: same NaNs, same signed zeros.
+      expect(Array.from(wasm).map(String)).toEqual(Array.from(cpu).map(String))
+      expect(Object.is(wasm[9], cpu[9])).toBe(true)
+    }
+  })
+})

@@ -13,6 +13,8 @@ import { depthwiseConv2dNativeBackpropFilterConfig } from './kernels/depthwise-b
 import { depthwiseConv2dNativeBackpropInputConfig } from './kernels/depthwise-backprop-input'
 import { identityConfig } from './kernels/identity'
 import { maxPoolGradConfig } from './kernels/max-pool-grad'
+import { reluGradConfig, reluGradients } from './kernels/relu-grad'
+import { reverseConfig } from './kernels/reverse'
 import { sumConfig } from './kernels/sum'
 import { transposeConfig } from './kernels/transpose'
 
@@ -23,15 +25,18 @@ export const MISSING_KERNELS: readonly tf.KernelConfig[] = [
   depthwiseConv2dNativeBackpropFilterConfig,
 ]
 
-/** Kernels of our own that tfjs has no name for: the fused Adam update (FusedAdamOptimizer). */
-export const ADDED_KERNELS: readonly tf.KernelConfig[] = [fusedAdamConfig]
+/**
+ * Kernels of our own that tfjs has no name for: the fused Adam update (FusedAdamOptimizer) and the
+ * fused ReLU/ReLU6 gradient (used by the gradients registered below).
+ */
+export const ADDED_KERNELS: readonly tf.KernelConfig[] = [fusedAdamConfig, reluGradConfig]
 
 /**
  * Stock wasm kernels replaced because the composed version measures faster (see BENCHMARKS.md).
  * A function: the BatchMatMul replacement wraps the stock kernel, captured on first use.
  */
 export function replacedKernels(): tf.KernelConfig[] {
-  return [conv2dBackpropInputConfig, batchMatMulConfig(), maxPoolGradConfig, identityConfig(), sumConfig(), transposeConfig()]
+  return [conv2dBackpropInputConfig, batchMatMulConfig(), maxPoolGradConfig, identityConfig(), sumConfig(), transposeConfig(), reverseConfig()]
 }
 
 /**
@@ -47,6 +52,10 @@ export function registerWasmTrainingKernels(): string[] {
     if (current !== undefined) tf.unregisterKernel(config.kernelName, 'wasm')
     tf.registerKernel(config)
     registered.push(config.kernelName)
+  }
+  // Gradients are global, not per backend: these fall back to tfjs' formulas off wasm.
+  for (const config of reluGradients) {
+    if (tf.getGradient(config.kernelName)?.gradFunc !== config.gradFunc) tf.registerGradient(config)
   }
   return registered
 }

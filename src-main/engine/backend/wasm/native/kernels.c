@@ -141,12 +141,13 @@ void adam(const float* value, const float* m, const float* v, const float* g, fl
   }
 }
 
-// Transpose of 4-byte elements, as a loop nest of four axes prepared by the caller (native/module.ts
-// collapses the permutation): loop axis k has n_k steps, input stride xs_k and output stride ys_k.
-// The innermost loop axis is the output's contiguous one (ys3 == 1); when it is also the input's
-// (xs3 == 1) rows are copied whole, otherwise axis 2 is the input's contiguous axis (xs2 == 1) and
-// the two innermost axes go in 4x4 SIMD blocks (4 contiguous loads, a 4x4 shuffle, 4 contiguous
-// stores) within 32x32 tiles that stay in cache.
+// A strided copy of 4-byte elements (transposes, and reversals with negative strides), as a loop
+// nest of four axes prepared by the caller (native/module.ts merges axes): loop axis k has n_k steps,
+// input stride xs_k and output stride ys_k; the innermost loop axis is the output's contiguous one
+// (ys3 == 1). When it is also the input's (xs3 == 1), rows are copied whole; when the input's
+// contiguous axis is loop axis 2 (xs2 == 1), the two innermost axes go in 4x4 SIMD blocks (4
+// contiguous loads, a 4x4 shuffle, 4 contiguous stores) within 32x32 tiles that stay in cache;
+// anything else (a reversed innermost axis) is copied element by element.
 #define TILE 32
 static inline void transpose_tile(const float* x, float* y, int n2, int n3, int xs3, int ys2) {
   const int n2v = n2 & ~3, n3v = n3 & ~3;
@@ -185,11 +186,41 @@ void transpose(const float* x, float* y, int n0, int n1, int n2, int n3, int xs0
         }
         continue;
       }
+      if (xs2 != 1) {
+        for (int i2 = 0; i2 < n2; i2++) {
+          for (int i3 = 0; i3 < n3; i3++) yb[i2 * ys2 + i3] = xb[i2 * xs2 + i3 * xs3];
+        }
+        continue;
+      }
       for (int t2 = 0; t2 < n2; t2 += TILE) {
         for (int t3 = 0; t3 < n3; t3 += TILE) {
           transpose_tile(xb + t3 * xs3 + t2, yb + t2 * ys2 + t3, min_int(TILE, n2 - t2), min_int(TILE, n3 - t3), xs3, ys2);
         }
       }
     }
+  }
+}
+
+// The gradient of ReLU (cap <= 0) or ReLU6 (cap = 6): dy * mask with mask 1 where 0 < x (<= cap),
+// 0 elsewhere and NaN where x is NaN, multiplied as tfjs' Step/LessEqual/Cast/Multiply chain does
+// (so a NaN or infinite dy still gives NaN where the mask is 0).
+EXPORT(relu_grad)
+void relu_grad(const float* dy, const float* x, float* out, int n, float cap) {
+  const v128_t zero = wasm_f32x4_splat(0.0f), one = wasm_f32x4_splat(1.0f), vcap = wasm_f32x4_splat(cap);
+  const int capped = cap > 0;
+  const int n4 = n & ~3;
+  int i = 0;
+  for (; i < n4; i += 4) {
+    const v128_t xv = wasm_v128_load(x + i);
+    v128_t keep = wasm_f32x4_gt(xv, zero);
+    if (capped) keep = wasm_v128_and(keep, wasm_f32x4_le(xv, vcap));
+    v128_t mask = wasm_v128_bitselect(one, zero, keep);
+    mask = wasm_v128_bitselect(xv, mask, wasm_f32x4_ne(xv, xv));
+    wasm_v128_store(out + i, wasm_f32x4_mul(wasm_v128_load(dy + i), mask));
+  }
+  for (; i < n; i++) {
+    const float xi = x[i];
+    const float mask = xi != xi ? xi : (xi > 0 && (!capped || xi <= cap)) ? 1.0f : 0.0f;
+    out[i] = dy[i] * mask;
   }
 }

@@ -25,6 +25,7 @@ export interface NativeKernels {
     x: number, y: number, n0: number, n1: number, n2: number, n3: number,
     xs0: number, xs1: number, xs2: number, xs3: number, ys0: number, ys1: number, ys2: number,
   ): void
+  relu_grad(dy: number, x: number, out: number, n: number, cap: number): void
   adam(
     value: number, m: number, v: number, g: number, valueOut: number, mOut: number, vOut: number, n: number,
     negLr: number, b1: number, oneMinusB1: number, b2: number, oneMinusB2: number, eps: number, c1: number, c2: number,
@@ -104,11 +105,25 @@ export class NativeBackend {
   }
 }
 
-/** A transpose as the native kernel's four-axis loop nest: steps, input strides, output strides. */
+/**
+ * A strided copy as the native kernel's four-axis loop nest: steps, input strides, output strides
+ * (in elements), and the input element the copy starts from.
+ */
 export interface TransposeLoops {
   n: [number, number, number, number]
   xs: [number, number, number, number]
   ys: [number, number, number, number]
+  start: number
+}
+
+function loops(axes: { n: number; xs: number; ys: number }[], start: number): TransposeLoops {
+  while (axes.length < 4) axes.unshift({ n: 1, xs: 0, ys: 0 })
+  return {
+    n: axes.map((a) => a.n) as TransposeLoops['n'],
+    xs: axes.map((a) => a.xs) as TransposeLoops['xs'],
+    ys: axes.map((a) => a.ys) as TransposeLoops['ys'],
+    start,
+  }
 }
 
 function rowMajorStrides(shape: number[]): number[] {
@@ -151,10 +166,30 @@ export function planTranspose(shape: readonly number[], perm: readonly number[])
     const [contiguous] = axes.splice(at, 1)
     axes.splice(axes.length - 1, 0, contiguous!)
   }
-  while (axes.length < 4) axes.unshift({ n: 1, xs: 0, ys: 0 })
-  return {
-    n: axes.map((a) => a.n) as TransposeLoops['n'],
-    xs: axes.map((a) => a.xs) as TransposeLoops['xs'],
-    ys: axes.map((a) => a.ys) as TransposeLoops['ys'],
-  }
+  return loops(axes, 0)
+}
+
+/**
+ * Plans `reverse(x, dims)` for the native kernel: a copy whose reversed axes run backwards from the
+ * last element. Neighbouring axes that are both reversed or both kept merge (reversing H and W is
+ * reversing HW), axes of size 1 drop. Null when more than four axes remain.
+ */
+export function planReverse(shape: readonly number[], dims: readonly number[]): TransposeLoops | null {
+  const runs: { n: number; reversed: boolean }[] = []
+  shape.forEach((n, axis) => {
+    if (n === 1) return
+    const reversed = dims.includes(axis)
+    const last = runs[runs.length - 1]
+    if (last !== undefined && last.reversed === reversed) last.n *= n
+    else runs.push({ n, reversed })
+  })
+  if (runs.length > 4) return null
+  const strides = rowMajorStrides(runs.map((r) => r.n))
+  let start = 0
+  const axes = runs.map((r, k) => {
+    const stride = strides[k]!
+    if (r.reversed) start += (r.n - 1) * stride
+    return { n: r.n, xs: r.reversed ? -stride : stride, ys: stride }
+  })
+  return loops(axes, start)
 }
