@@ -2,7 +2,7 @@
 // tfjs' cpu reference, the transpose planner, and the fused Adam update against tfjs' AdamOptimizer.
 import { beforeAll, describe, expect, it } from 'vitest'
 import * as tf from '../../../src-main/engine/tf'
-import { planReverse, planTranspose } from '../../../src-main/engine/backend/wasm/native/module'
+import { planPadCopy, planReverse, planTranspose } from '../../../src-main/engine/backend/wasm/native/module'
 import { FusedAdamOptimizer } from '../../../src-main/engine/training/fused-adam'
 import { initBackends, random, relativeError, runKernel } from './reference'
 
@@ -68,6 +68,37 @@ describe('Reverse on wasm', () => {
   it('plans a spatial flip of a filter as one reversed axis and one copied row', () => {
     // [3,3,32,64] flipped in kh and kw: the 9 taps run backwards, rows of 32x64 are copied whole.
     expect(planReverse([3, 3, 32, 64], [0, 1])).toEqual({ n: [1, 1, 9, 2048], xs: [0, 0, -2048, 1], ys: [0, 0, 2048, 1], start: 8 * 2048 })
+  })
+})
+
+describe('PadV2 on wasm', () => {
+  it('matches cpu for paddings on any axes, constant values and empty inputs', async () => {
+    let seed = 5400
+    const cases: { shape: number[]; paddings: [number, number][]; value: number }[] = [
+      { shape: [32, 9, 9, 3], paddings: [[0, 0], [0, 1], [0, 1], [0, 0]], value: 0 }, // ZeroPadding2D of a stride-2 block
+      { shape: [2, 5, 6, 4], paddings: [[0, 0], [2, 1], [1, 3], [0, 0]], value: 0 },
+      { shape: [2, 5, 6, 4], paddings: [[1, 0], [0, 0], [0, 0], [2, 2]], value: -Infinity },
+      { shape: [7], paddings: [[3, 4]], value: 1.5 }, { shape: [3, 4], paddings: [[0, 0], [0, 0]], value: 9 },
+      { shape: [2, 3, 2, 3, 2], paddings: [[1, 0], [0, 1], [1, 0], [0, 1], [1, 1]], value: 2 }, // five axes: stock kernel
+      { shape: [0, 3], paddings: [[1, 1], [0, 2]], value: 4 },
+    ]
+    for (const c of cases) {
+      const x = random(c.shape, seed++)
+      const attrs = { paddings: c.paddings, constantValue: c.value }
+      const expected = await runKernel('cpu', 'PadV2', { x }, attrs)
+      const actual = await runKernel('wasm', 'PadV2', { x }, attrs)
+      const label = `${c.shape.join('x')} pad ${JSON.stringify(c.paddings)}`
+      expect(actual.out.shape, label).toEqual(expected.out.shape)
+      expect(Array.from(actual.out.values), label).toEqual(Array.from(expected.out.values))
+      expect(actual.leaked, label).toBe(0)
+    }
+  })
+
+  it('plans the interior copy of a spatial pad as rows of whole pixels', () => {
+    // [2,5,6,4] padded by 2/1 rows and 1/3 columns: copy 5 rows of 6*4 contiguous floats per image.
+    expect(planPadCopy([2, 5, 6, 4], [[0, 0], [2, 1], [1, 3], [0, 0]])).toEqual({
+      n: [1, 2, 5, 24], xs: [0, 120, 24, 1], ys: [0, 320, 40, 1], start: 2 * 40 + 4,
+    })
   })
 })
 

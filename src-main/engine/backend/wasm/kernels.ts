@@ -13,6 +13,7 @@ import { depthwiseConv2dNativeBackpropFilterConfig } from './kernels/depthwise-b
 import { depthwiseConv2dNativeBackpropInputConfig } from './kernels/depthwise-backprop-input'
 import { identityConfig } from './kernels/identity'
 import { maxPoolGradConfig } from './kernels/max-pool-grad'
+import { padConfig } from './kernels/pad'
 import { reluGradConfig, reluGradients } from './kernels/relu-grad'
 import { reverseConfig } from './kernels/reverse'
 import { sumConfig } from './kernels/sum'
@@ -36,7 +37,7 @@ export const ADDED_KERNELS: readonly tf.KernelConfig[] = [fusedAdamConfig, reluG
  * A function: the BatchMatMul replacement wraps the stock kernel, captured on first use.
  */
 export function replacedKernels(): tf.KernelConfig[] {
-  return [conv2dBackpropInputConfig, batchMatMulConfig(), maxPoolGradConfig, identityConfig(), sumConfig(), transposeConfig(), reverseConfig()]
+  return [conv2dBackpropInputConfig, batchMatMulConfig(), maxPoolGradConfig, identityConfig(), sumConfig(), transposeConfig(), reverseConfig(), padConfig()]
 }
 
 /**

@@ -224,3 +224,13 @@ void relu_grad(const float* dy, const float* x, float* out, int n, float cap) {
     out[i] = dy[i] * mask;
   }
 }
+
+// Fills n 4-byte elements with one value (the border of a padded tensor).
+EXPORT(fill)
+void fill(float* y, int n, float value) {
+  const v128_t v = wasm_f32x4_splat(value);
+  const int n4 = n & ~3;
+  int i = 0;
+  for (; i < n4; i += 4) wasm_v128_store(y + i, v);
+  for (; i < n; i++) y[i] = value;
+}

@@ -25,6 +25,7 @@ export interface NativeKernels {
     x: number, y: number, n0: number, n1: number, n2: number, n3: number,
     xs0: number, xs1: number, xs2: number, xs3: number, ys0: number, ys1: number, ys2: number,
   ): void
+  fill(y: number, n: number, value: number): void
   relu_grad(dy: number, x: number, out: number, n: number, cap: number): void
   adam(
     value: number, m: number, v: number, g: number, valueOut: number, mOut: number, vOut: number, n: number,
@@ -191,5 +192,29 @@ export function planReverse(shape: readonly number[], dims: readonly number[]): 
     if (r.reversed) start += (r.n - 1) * stride
     return { n: r.n, xs: r.reversed ? -stride : stride, ys: stride }
   })
+  return loops(axes, start)
+}
+
+/**
+ * Plans the copy of x into the interior of `pad(x, paddings)`: x's axes with the output's strides,
+ * starting at the first unpadded element. Axes merge where the later one has no padding; axes of
+ * size 1 drop. Null when more than four axes remain.
+ */
+export function planPadCopy(shape: readonly number[], paddings: readonly (readonly [number, number])[]): TransposeLoops | null {
+  const outShape = shape.map((n, axis) => n + paddings[axis]![0] + paddings[axis]![1])
+  const xStrides = rowMajorStrides([...shape])
+  const yStrides = rowMajorStrides(outShape)
+  const start = paddings.reduce((sum, [before], axis) => sum + before * yStrides[axis]!, 0)
+  const axes: { n: number; xs: number; ys: number }[] = []
+  shape.forEach((n, axis) => {
+    if (n === 1) return
+    const xs = xStrides[axis]!
+    const ys = yStrides[axis]!
+    const outer = axes[axes.length - 1]
+    // The outer axis steps exactly over this one in both tensors (this axis has no padding): merge.
+    if (outer !== undefined && outer.xs === xs * n && outer.ys === ys * n) Object.assign(outer, { n: outer.n * n, xs, ys })
+    else axes.push({ n, xs, ys })
+  })
+  if (axes.length > 4) return null
   return loops(axes, start)
 }
