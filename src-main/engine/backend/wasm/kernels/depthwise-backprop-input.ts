@@ -1,8 +1,11 @@
 // DepthwiseConv2dNativeBackpropInput (the input gradient of a depthwise convolution), missing from
-// tfjs-backend-wasm. The transpose of a depthwise convolution is a depthwise convolution of dy,
-// spread out by the stride (zeros in between), padded by (k-1)*d - pad, with the filter flipped in
-// both spatial axes; it runs on the wasm (XNNPACK) DepthwiseConv2dNative kernel.
+// tfjs-backend-wasm. Channel multiplier 1 (MobileNet): dy scattered through the filter taps in one
+// SIMD pass on the native kernel (native/kernels.c). Otherwise: the transpose of a depthwise
+// convolution is a depthwise convolution of dy, spread out by the stride (zeros in between), padded
+// by (k-1)*d - pad, with the filter flipped in both spatial axes, on wasm's (XNNPACK)
+// DepthwiseConv2dNative kernel.
 import * as tf from '../../../tf'
+import { NativeBackend, depthwiseDims } from '../native/module'
 import { asTensor, input, padOrCrop, pair, spread } from './compose'
 
 const NAME = tf.DepthwiseConv2dNativeBackpropInput
@@ -10,6 +13,7 @@ const NAME = tf.DepthwiseConv2dNativeBackpropInput
 export function depthwiseConv2dNativeBackpropInput(args: {
   inputs: tf.NamedTensorInfoMap
   attrs?: tf.NamedAttrMap
+  backend: tf.KernelBackend
 }): tf.TensorInfo {
   const attrs = args.attrs as unknown as tf.DepthwiseConv2dNativeBackpropInputAttrs
   const dyInfo = input(args.inputs, 'dy', NAME)
@@ -23,6 +27,13 @@ export function depthwiseConv2dNativeBackpropInput(args: {
   const [sh, sw] = pair(attrs.strides)
   const [dh, dw] = pair(attrs.dilations)
   const [n, h, w] = inputShape
+  if (m === 1 && dyInfo.dtype === 'float32' && filterInfo.dtype === 'float32') {
+    // dy scattered through the filter taps in one pass on the native kernel (native/kernels.c).
+    const native = new NativeBackend(args.backend, NAME)
+    const dx = native.output([n, h, w, c])
+    native.kernels.depthwise_input_grad(native.pointer(dyInfo), native.pointer(filterInfo), native.pointer(dx), ...depthwiseDims(info))
+    return dx
+  }
   return tf.tidy(() => {
     const dy = asTensor<tf.Rank.R4>(dyInfo)
     const filter = asTensor<tf.Rank.R4>(filterInfo)

@@ -234,3 +234,61 @@ void fill(float* y, int n, float value) {
   for (; i < n4; i += 4) wasm_v128_store(y + i, v);
   for (; i < n; i++) y[i] = value;
 }
+
+// Depthwise convolution gradients for a channel multiplier of 1 (MobileNet's), NHWC. With
+//   u = i*sh + a*dh - top, v = j*sw + b*dw - left   (positions outside x contribute nothing):
+//   filter:  dw[a,b,c] = sum over n,i,j of x[n,u,v,c] * dy[n,i,j,c]
+//   input:   dx[n,u,v,c] = sum over i,j,a,b reaching (u,v) of dy[n,i,j,c] * w[a,b,c]
+// Both walk dy once and, per filter tap, one contiguous row of channels, in 4-lane SIMD.
+static inline void axpy_rows(float* acc, const float* a, const float* b, int c) {
+  const int c4 = c & ~3;
+  int k = 0;
+  for (; k < c4; k += 4) {
+    wasm_v128_store(acc + k, wasm_f32x4_add(wasm_v128_load(acc + k), wasm_f32x4_mul(wasm_v128_load(a + k), wasm_v128_load(b + k))));
+  }
+  for (; k < c; k++) acc[k] += a[k] * b[k];
+}
+
+EXPORT(depthwise_filter_grad)
+void depthwise_filter_grad(const float* x, const float* dy, float* dw, int batch, int h, int w, int c, int ho,
+                           int wo, int kh, int kw, int sh, int sw, int dh, int dwl, int top, int left) {
+  __builtin_memset(dw, 0, (unsigned long)kh * kw * c * sizeof(float));
+  for (int n = 0; n < batch; n++) {
+    for (int i = 0; i < ho; i++) {
+      for (int j = 0; j < wo; j++) {
+        const float* g = dy + ((n * ho + i) * wo + j) * c;
+        for (int a = 0; a < kh; a++) {
+          const int u = i * sh + a * dh - top;
+          if (u < 0 || u >= h) continue;
+          for (int b = 0; b < kw; b++) {
+            const int v = j * sw + b * dwl - left;
+            if (v < 0 || v >= w) continue;
+            axpy_rows(dw + (a * kw + b) * c, x + ((n * h + u) * w + v) * c, g, c);
+          }
+        }
+      }
+    }
+  }
+}
+
+EXPORT(depthwise_input_grad)
+void depthwise_input_grad(const float* dy, const float* filter, float* dx, int batch, int h, int w, int c, int ho,
+                          int wo, int kh, int kw, int sh, int sw, int dh, int dwl, int top, int left) {
+  __builtin_memset(dx, 0, (unsigned long)batch * h * w * c * sizeof(float));
+  for (int n = 0; n < batch; n++) {
+    for (int i = 0; i < ho; i++) {
+      for (int j = 0; j < wo; j++) {
+        const float* g = dy + ((n * ho + i) * wo + j) * c;
+        for (int a = 0; a < kh; a++) {
+          const int u = i * sh + a * dh - top;
+          if (u < 0 || u >= h) continue;
+          for (int b = 0; b < kw; b++) {
+            const int v = j * sw + b * dwl - left;
+            if (v < 0 || v >= w) continue;
+            axpy_rows(dx + ((n * h + u) * w + v) * c, filter + (a * kw + b) * c, g, c);
+          }
+        }
+      }
+    }
+  }
+}

@@ -26,12 +26,17 @@ export interface NativeKernels {
     xs0: number, xs1: number, xs2: number, xs3: number, ys0: number, ys1: number, ys2: number,
   ): void
   fill(y: number, n: number, value: number): void
+  depthwise_filter_grad(x: number, dy: number, dw: number, ...dims: DepthwiseDims): void
+  depthwise_input_grad(dy: number, filter: number, dx: number, ...dims: DepthwiseDims): void
   relu_grad(dy: number, x: number, out: number, n: number, cap: number): void
   adam(
     value: number, m: number, v: number, g: number, valueOut: number, mOut: number, vOut: number, n: number,
     negLr: number, b1: number, oneMinusB1: number, b2: number, oneMinusB2: number, eps: number, c1: number, c2: number,
   ): void
 }
+
+/** batch, h, w, c, ho, wo, kh, kw, sh, sw, dh, dw, top, left of a depthwise convolution. */
+export type DepthwiseDims = [number, number, number, number, number, number, number, number, number, number, number, number, number, number]
 
 /** The parts of tfjs-backend-wasm's BackendWasm and its Emscripten module the kernels use. */
 interface WasmBackendInternals {
@@ -217,4 +222,17 @@ export function planPadCopy(shape: readonly number[], paddings: readonly (readon
   })
   if (axes.length > 4) return null
   return loops(axes, start)
+}
+
+/** The native depthwise kernels' dimensions, from tfjs' convolution info. */
+export function depthwiseDims(info: {
+  batchSize: number; inHeight: number; inWidth: number; inChannels: number; outHeight: number; outWidth: number
+  filterHeight: number; filterWidth: number; strideHeight: number; strideWidth: number
+  dilationHeight: number; dilationWidth: number; padInfo: { top: number; left: number }
+}): DepthwiseDims {
+  return [
+    info.batchSize, info.inHeight, info.inWidth, info.inChannels, info.outHeight, info.outWidth,
+    info.filterHeight, info.filterWidth, info.strideHeight, info.strideWidth, info.dilationHeight, info.dilationWidth,
+    info.padInfo.top, info.padInfo.left,
+  ]
 }
