@@ -2,7 +2,7 @@
 // tfjs' cpu reference, the transpose planner, and the fused Adam update against tfjs' AdamOptimizer.
 import { beforeAll, describe, expect, it } from 'vitest'
 import * as tf from '../../../src-main/engine/tf'
-import { planPadCopy, planReverse, planTranspose } from '../../../src-main/engine/backend/wasm/native/module'
+import { planPad, planReverse, planTranspose } from '../../../src-main/engine/backend/wasm/native/module'
 import { FusedAdamOptimizer } from '../../../src-main/engine/training/fused-adam'
 import { initBackends, random, relativeError, runKernel } from './reference'
 
@@ -94,11 +94,11 @@ describe('PadV2 on wasm', () => {
     }
   })
 
-  it('plans the interior copy of a spatial pad as rows of whole pixels', () => {
-    // [2,5,6,4] padded by 2/1 rows and 1/3 columns: copy 5 rows of 6*4 contiguous floats per image.
-    expect(planPadCopy([2, 5, 6, 4], [[0, 0], [2, 1], [1, 3], [0, 0]])).toEqual({
-      n: [1, 2, 5, 24], xs: [0, 120, 24, 1], ys: [0, 320, 40, 1], start: 2 * 40 + 4,
-    })
+  it('plans a spatial pad as rows of whole pixels', () => {
+    // [2,5,6,4] padded by 2/1 rows and 1/3 columns: the channel axis joins the column axis.
+    expect(planPad([2, 5, 6, 4], [[0, 0], [2, 1], [1, 3], [0, 0]])).toEqual({ n: [1, 2, 5, 24], pads: [0, 0, 0, 0, 2, 1, 4, 12] })
+    // A batch pad with unpadded inner axes is one axis of whole images.
+    expect(planPad([2, 5, 6, 4], [[1, 0], [0, 0], [0, 0], [0, 0]])).toEqual({ n: [1, 1, 1, 240], pads: [0, 0, 0, 0, 0, 0, 120, 0] })
   })
 })
 

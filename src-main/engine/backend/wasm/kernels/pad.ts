@@ -1,9 +1,9 @@
-// PadV2 of float32 tensors on the native kernels: fill the output with the constant, then copy x
-// into its interior row by row. tfjs-backend-wasm's own PadV2 walks every element (6.8 ms for
-// MobileNetV2's [32,96,96,3] stem padding; the gradient kernels pad dy on every step too). Other
-// dtypes, and pads that leave more than four axes after merging, use the stock kernel.
+// PadV2 of float32 tensors on the native kernel: every output row is written once, either filled
+// with the constant or as its borders around x's row. tfjs-backend-wasm's own PadV2 walks every
+// element; ZeroPadding2D layers and the composed gradient kernels pad on every step. Other dtypes,
+// and pads that leave more than four axes after merging, use the stock kernel.
 import * as tf from '../../../tf'
-import { NativeBackend, planPadCopy } from '../native/module'
+import { NativeBackend, planPad } from '../native/module'
 import { input, stockKernel } from './compose'
 
 const NAME = tf.PadV2
@@ -14,16 +14,12 @@ function pad(args: { inputs: tf.NamedTensorInfoMap; attrs?: tf.NamedAttrMap; bac
   if (stock === null) throw new Error('PadV2 on wasm: the stock kernel was not captured')
   const { paddings, constantValue } = args.attrs as unknown as tf.PadV2Attrs
   const x = input(args.inputs, 'x', NAME)
-  const plan = x.dtype === 'float32' ? planPadCopy(x.shape, paddings) : null
+  const plan = x.dtype === 'float32' ? planPad(x.shape, paddings) : null
   if (plan === null) return stock.kernelFunc(args) as tf.TensorInfo
   const native = new NativeBackend(args.backend, NAME)
   const outShape = x.shape.map((n, axis) => n + paddings[axis]![0] + paddings[axis]![1])
   const y = native.output(outShape)
-  const { n, xs, ys, start } = plan
-  native.kernels.fill(native.pointer(y), tf.util.sizeFromShape(outShape), constantValue)
-  if (tf.util.sizeFromShape(x.shape) > 0) {
-    native.kernels.transpose(native.pointer(x), native.pointer(y) + start * 4, ...n, ...xs, ys[0], ys[1], ys[2])
-  }
+  native.kernels.pad(native.pointer(x), native.pointer(y), ...plan.n, ...plan.pads, constantValue)
   return y
 }
 

@@ -225,14 +225,37 @@ void relu_grad(const float* dy, const float* x, float* out, int n, float cap) {
   }
 }
 
-// Fills n 4-byte elements with one value (the border of a padded tensor).
-EXPORT(fill)
-void fill(float* y, int n, float value) {
+static inline void fill_row(float* y, int n, float value) {
   const v128_t v = wasm_f32x4_splat(value);
   const int n4 = n & ~3;
   int i = 0;
   for (; i < n4; i += 4) wasm_v128_store(y + i, v);
   for (; i < n; i++) y[i] = value;
+}
+
+// Constant padding of a tensor of up to four axes (the caller merges axes): x has dims n0..n3, the
+// output axis k has b_k elements before and a_k after. Every output element is written once: rows
+// of the output that lie in the padding are filled, the others get their two borders and x's row.
+EXPORT(pad)
+void pad(const float* x, float* y, int n0, int n1, int n2, int n3, int b0, int a0, int b1, int a1, int b2, int a2,
+         int b3, int a3, float value) {
+  const int o0 = n0 + b0 + a0, o1 = n1 + b1 + a1, o2 = n2 + b2 + a2, o3 = n3 + b3 + a3;
+  for (int i0 = 0; i0 < o0; i0++) {
+    const int in0 = i0 >= b0 && i0 < b0 + n0;
+    for (int i1 = 0; i1 < o1; i1++) {
+      const int in1 = in0 && i1 >= b1 && i1 < b1 + n1;
+      for (int i2 = 0; i2 < o2; i2++) {
+        float* row = y + ((i0 * o1 + i1) * o2 + i2) * o3;
+        if (!(in1 && i2 >= b2 && i2 < b2 + n2)) {
+          fill_row(row, o3, value);
+          continue;
+        }
+        fill_row(row, b3, value);
+        __builtin_memcpy(row + b3, x + (((i0 - b0) * n1 + (i1 - b1)) * n2 + (i2 - b2)) * n3, (unsigned long)n3 * sizeof(float));
+        fill_row(row + b3 + n3, a3, value);
+      }
+    }
+  }
 }
 
 // Depthwise convolution gradients for a channel multiplier of 1 (MobileNet's), NHWC. With

@@ -25,7 +25,7 @@ export interface NativeKernels {
     x: number, y: number, n0: number, n1: number, n2: number, n3: number,
     xs0: number, xs1: number, xs2: number, xs3: number, ys0: number, ys1: number, ys2: number,
   ): void
-  fill(y: number, n: number, value: number): void
+  pad(x: number, y: number, ...dimsPadsValue: [...PadPlan['n'], ...PadPlan['pads'], number]): void
   depthwise_filter_grad(x: number, dy: number, dw: number, ...dims: DepthwiseDims): void
   depthwise_input_grad(dy: number, filter: number, dx: number, ...dims: DepthwiseDims): void
   relu_grad(dy: number, x: number, out: number, n: number, cap: number): void
@@ -200,28 +200,36 @@ export function planReverse(shape: readonly number[], dims: readonly number[]): 
   return loops(axes, start)
 }
 
+/** A constant pad as the native kernel's four axes: x's dims and (before, after) per axis. */
+export interface PadPlan {
+  n: [number, number, number, number]
+  pads: [number, number, number, number, number, number, number, number]
+}
+
 /**
- * Plans the copy of x into the interior of `pad(x, paddings)`: x's axes with the output's strides,
- * starting at the first unpadded element. Axes merge where the later one has no padding; axes of
- * size 1 drop. Null when more than four axes remain.
+ * Plans `pad(x, paddings)` for the native kernel: axes of size 1 without padding drop, and an axis
+ * without padding merges into the axis outside it (whole rows of it are copied). Null when more
+ * than four axes remain.
  */
-export function planPadCopy(shape: readonly number[], paddings: readonly (readonly [number, number])[]): TransposeLoops | null {
-  const outShape = shape.map((n, axis) => n + paddings[axis]![0] + paddings[axis]![1])
-  const xStrides = rowMajorStrides([...shape])
-  const yStrides = rowMajorStrides(outShape)
-  const start = paddings.reduce((sum, [before], axis) => sum + before * yStrides[axis]!, 0)
-  const axes: { n: number; xs: number; ys: number }[] = []
+export function planPad(shape: readonly number[], paddings: readonly (readonly [number, number])[]): PadPlan | null {
+  const axes: { n: number; before: number; after: number }[] = []
   shape.forEach((n, axis) => {
-    if (n === 1) return
-    const xs = xStrides[axis]!
-    const ys = yStrides[axis]!
+    const [before, after] = paddings[axis]!
+    if (n === 1 && before === 0 && after === 0) return
     const outer = axes[axes.length - 1]
-    // The outer axis steps exactly over this one in both tensors (this axis has no padding): merge.
-    if (outer !== undefined && outer.xs === xs * n && outer.ys === ys * n) Object.assign(outer, { n: outer.n * n, xs, ys })
-    else axes.push({ n, xs, ys })
+    if (outer !== undefined && before === 0 && after === 0) {
+      // An unpadded axis is part of each row of the axis outside it, padding included.
+      outer.n *= n
+      outer.before *= n
+      outer.after *= n
+    } else axes.push({ n, before, after })
   })
   if (axes.length > 4) return null
-  return loops(axes, start)
+  while (axes.length < 4) axes.unshift({ n: 1, before: 0, after: 0 })
+  return {
+    n: axes.map((a) => a.n) as PadPlan['n'],
+    pads: axes.flatMap((a) => [a.before, a.after]) as PadPlan['pads'],
+  }
 }
 
 /** The native depthwise kernels' dimensions, from tfjs' convolution info. */
