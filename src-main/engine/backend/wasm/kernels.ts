@@ -15,9 +15,8 @@ import { identityConfig } from './kernels/identity'
 import { maxPoolGradConfig } from './kernels/max-pool-grad'
 import { padConfig } from './kernels/pad'
 import { reluGradConfig, reluGradients } from './kernels/relu-grad'
-import { reverseConfig } from './kernels/reverse'
 import { sumConfig } from './kernels/sum'
-import { transposeConfig } from './kernels/transpose'
+import { reverseConfig, transposeConfig } from './kernels/transpose'
 
 /** Kernels wasm lacks entirely; training any conv net needs them. */
 export const MISSING_KERNELS: readonly tf.KernelConfig[] = [

@@ -9,14 +9,13 @@
 // A b seen before (inference reuses the same weights) takes the direct path, where the stock kernel
 // packs it once and then finds it in its operator cache.
 import * as tf from '../../../tf'
-import { asTensor, input, stockKernel } from './compose'
+import { asTensor, input, replacingStock, type KernelArgs } from './compose'
 
 const NAME = tf.BatchMatMul
 /** Relative costs per element, measured on the wasm backend (see BENCHMARKS.md). */
 const TRANSPOSE_COST = 1.5
 const PACK_COST = 8
 
-let stock: tf.KernelConfig | null = null
 /** Buffers already seen as b: a second use is a sign of weights that will be reused again. */
 const seenAsWeights = new WeakSet<object>()
 
@@ -28,8 +27,7 @@ function swapLastTwo(t: tf.Tensor): tf.Tensor {
   return tf.transpose(t, perm)
 }
 
-function batchMatMul(args: { inputs: tf.NamedTensorInfoMap; attrs?: tf.NamedAttrMap; backend: tf.KernelBackend }): tf.TensorInfo {
-  if (stock === null) throw new Error('BatchMatMul on wasm: the stock kernel was not captured')
+function batchMatMul(args: KernelArgs, stock: tf.KernelConfig): tf.TensorInfo {
   const attrs = args.attrs as unknown as tf.BatchMatMulAttrs
   const a = input(args.inputs, 'a', NAME)
   const b = input(args.inputs, 'b', NAME)
@@ -76,9 +74,4 @@ function batchMatMul(args: { inputs: tf.NamedTensorInfoMap; attrs?: tf.NamedAttr
 }
 
 /** Captures tfjs' own BatchMatMul for wasm; call before registering the replacement. */
-export function batchMatMulConfig(): tf.KernelConfig {
-  if (stock === null) stock = stockKernel(NAME)
-  const config: tf.KernelConfig = { kernelName: NAME, backendName: 'wasm', kernelFunc: batchMatMul as unknown as tf.KernelFunc }
-  if (stock.setupFunc) config.setupFunc = stock.setupFunc
-  return config
-}
+export const batchMatMulConfig = replacingStock(NAME, batchMatMul)

@@ -73,3 +73,33 @@ export function stockKernel(name: string): tf.KernelConfig {
   if (config === undefined) throw new Error(`tfjs-backend-wasm has no '${name}' kernel to build on`)
   return config
 }
+
+/** What tfjs passes a kernel function. */
+export interface KernelArgs {
+  inputs: tf.NamedTensorInfoMap
+  attrs?: tf.NamedAttrMap
+  backend: tf.KernelBackend
+}
+
+/**
+ * A replacement for tfjs-backend-wasm's own kernel `name`, which it can fall back to (other dtypes,
+ * shapes it does not handle). The returned function captures the stock kernel on its first call, so
+ * call it after tfjs-backend-wasm registered its kernels and before registering the replacement; the
+ * kernel function is the same object every time (registration compares it).
+ */
+export function replacingStock(
+  name: string,
+  kernel: (args: KernelArgs, stock: tf.KernelConfig) => tf.TensorInfo,
+): () => tf.KernelConfig {
+  let stock: tf.KernelConfig | null = null
+  const kernelFunc = (args: KernelArgs): tf.TensorInfo => {
+    if (stock === null) throw new Error(`${name} on wasm: the stock kernel was not captured`)
+    return kernel(args, stock)
+  }
+  return () => {
+    if (stock === null) stock = stockKernel(name)
+    const config: tf.KernelConfig = { kernelName: name, backendName: 'wasm', kernelFunc: kernelFunc as unknown as tf.KernelFunc }
+    if (stock.setupFunc) config.setupFunc = stock.setupFunc
+    return config
+  }
+}

@@ -5,15 +5,13 @@
 // product did the same sum on the matmul path but repacked x as XNNPACK weights on every call.
 // Other sums use the stock kernel.
 import * as tf from '../../../tf'
-import { input, stockKernel } from './compose'
+import { input, replacingStock } from './compose'
 import { NativeBackend } from '../native/module'
 
 const NAME = tf.Sum
 
-let stock: tf.KernelConfig | null = null
-
-function sum(args: { inputs: tf.NamedTensorInfoMap; attrs?: tf.NamedAttrMap; backend: tf.KernelBackend }): tf.TensorInfo {
-  if (stock === null) throw new Error('Sum on wasm: the stock kernel was not captured')
+/** Captures tfjs' own Sum for wasm (the fallback); call before registering the replacement. */
+export const sumConfig = replacingStock(NAME, (args, stock) => {
   const attrs = args.attrs as unknown as tf.SumAttrs
   const xInfo = input(args.inputs, 'x', NAME)
   const rank = xInfo.shape.length
@@ -32,12 +30,4 @@ function sum(args: { inputs: tf.NamedTensorInfoMap; attrs?: tf.NamedAttrMap; bac
     native.kernels.sum_rows(native.pointer(xInfo), native.pointer(out), rows, cols, scratch, scratch + partialBytes)
   })
   return out
-}
-
-/** Captures tfjs' own Sum for wasm (the fallback); call before registering the replacement. */
-export function sumConfig(): tf.KernelConfig {
-  if (stock === null) stock = stockKernel(NAME)
-  const config: tf.KernelConfig = { kernelName: NAME, backendName: 'wasm', kernelFunc: sum as unknown as tf.KernelFunc }
-  if (stock.setupFunc) config.setupFunc = stock.setupFunc
-  return config
-}
+})

@@ -272,10 +272,11 @@ static inline void axpy_rows(float* acc, const float* a, const float* b, int c) 
   for (; k < c; k++) acc[k] += a[k] * b[k];
 }
 
-EXPORT(depthwise_filter_grad)
-void depthwise_filter_grad(const float* x, const float* dy, float* dw, int batch, int h, int w, int c, int ho,
-                           int wo, int kh, int kw, int sh, int sw, int dh, int dwl, int top, int left) {
-  __builtin_memset(dw, 0, (unsigned long)kh * kw * c * sizeof(float));
+// One walk for both: per dy pixel and filter tap, out_row += a_row * dy_row, where for the filter
+// gradient out is the tap's weights and a is x's pixel, and for the input gradient out is dx's pixel
+// and a is the tap's weights.
+static void depthwise_grad(const float* data, const float* dy, float* out, int batch, int h, int w, int c, int ho,
+                           int wo, int kh, int kw, int sh, int sw, int dh, int dwl, int top, int left, int input_grad) {
   for (int n = 0; n < batch; n++) {
     for (int i = 0; i < ho; i++) {
       for (int j = 0; j < wo; j++) {
@@ -286,7 +287,9 @@ void depthwise_filter_grad(const float* x, const float* dy, float* dw, int batch
           for (int b = 0; b < kw; b++) {
             const int v = j * sw + b * dwl - left;
             if (v < 0 || v >= w) continue;
-            axpy_rows(dw + (a * kw + b) * c, x + ((n * h + u) * w + v) * c, g, c);
+            const int tap = (a * kw + b) * c, pixel = ((n * h + u) * w + v) * c;
+            if (input_grad) axpy_rows(out + pixel, data + tap, g, c);
+            else axpy_rows(out + tap, data + pixel, g, c);
           }
         }
       }
@@ -294,24 +297,16 @@ void depthwise_filter_grad(const float* x, const float* dy, float* dw, int batch
   }
 }
 
+EXPORT(depthwise_filter_grad)
+void depthwise_filter_grad(const float* x, const float* dy, float* dw, int batch, int h, int w, int c, int ho,
+                           int wo, int kh, int kw, int sh, int sw, int dh, int dwl, int top, int left) {
+  __builtin_memset(dw, 0, (unsigned long)kh * kw * c * sizeof(float));
+  depthwise_grad(x, dy, dw, batch, h, w, c, ho, wo, kh, kw, sh, sw, dh, dwl, top, left, 0);
+}
+
 EXPORT(depthwise_input_grad)
 void depthwise_input_grad(const float* dy, const float* filter, float* dx, int batch, int h, int w, int c, int ho,
                           int wo, int kh, int kw, int sh, int sw, int dh, int dwl, int top, int left) {
   __builtin_memset(dx, 0, (unsigned long)batch * h * w * c * sizeof(float));
-  for (int n = 0; n < batch; n++) {
-    for (int i = 0; i < ho; i++) {
-      for (int j = 0; j < wo; j++) {
-        const float* g = dy + ((n * ho + i) * wo + j) * c;
-        for (int a = 0; a < kh; a++) {
-          const int u = i * sh + a * dh - top;
-          if (u < 0 || u >= h) continue;
-          for (int b = 0; b < kw; b++) {
-            const int v = j * sw + b * dwl - left;
-            if (v < 0 || v >= w) continue;
-            axpy_rows(dx + ((n * h + u) * w + v) * c, filter + (a * kw + b) * c, g, c);
-          }
-        }
-      }
-    }
-  }
+  depthwise_grad(filter, dy, dx, batch, h, w, c, ho, wo, kh, kw, sh, sw, dh, dwl, top, left, 1);
 }
