@@ -81,6 +81,7 @@ describe('PadV2 on wasm', () => {
       { shape: [7], paddings: [[3, 4]], value: 1.5 }, { shape: [3, 4], paddings: [[0, 0], [0, 0]], value: 9 },
       { shape: [2, 3, 2, 3, 2], paddings: [[1, 0], [0, 1], [1, 0], [0, 1], [1, 1]], value: 2 }, // five axes: stock kernel
       { shape: [0, 3], paddings: [[1, 1], [0, 2]], value: 4 },
+      { shape: [1, 3, 3, 20], paddings: [[0, 0], [1, 1], [1, 1], [0, 0]], value: 0 }, // 20 channels: stock kernel
     ]
     for (const c of cases) {
       const x = random(c.shape, seed++)
