@@ -75,6 +75,9 @@ async function activate(name: BackendName, options: InitOptions, forced: boolean
       const setup = await setupWasm({ threads: options.threads ?? null })
       registerWasmTrainingKernels()
       await switchTo('wasm')
+      // The SIMD training kernels must load into this backend's memory now, not at a run's first step.
+      const { NativeBackend } = await import('./wasm/native/module')
+      new NativeBackend(tf.backend(), 'wasm training kernels')
       return { name, threads: Math.max(1, setup.threads), simd: setup.simd, device: cpuModel(), forced }
     }
     case 'cpu':

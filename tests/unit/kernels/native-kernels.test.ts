@@ -2,7 +2,7 @@
 // tfjs' cpu reference, the transpose planner, and the fused Adam update against tfjs' AdamOptimizer.
 import { beforeAll, describe, expect, it } from 'vitest'
 import * as tf from '../../../src-main/engine/tf'
-import { planPad, planReverse, planTranspose } from '../../../src-main/engine/backend/wasm/native/module'
+import { NativeBackend, planPad, planReverse, planTranspose } from '../../../src-main/engine/backend/wasm/native/module'
 import { FusedAdamOptimizer } from '../../../src-main/engine/training/fused-adam'
 import { initBackends, random, relativeError, runKernel } from './reference'
 
@@ -100,6 +100,16 @@ describe('PadV2 on wasm', () => {
     expect(planPad([2, 5, 6, 4], [[0, 0], [2, 1], [1, 3], [0, 0]])).toEqual({ n: [1, 2, 5, 24], pads: [0, 0, 0, 0, 2, 1, 4, 12] })
     // A batch pad with unpadded inner axes is one axis of whole images.
     expect(planPad([2, 5, 6, 4], [[1, 0], [0, 0], [0, 0], [0, 0]])).toEqual({ n: [1, 1, 1, 240], pads: [0, 0, 0, 0, 0, 0, 120, 0] })
+  })
+})
+
+describe('NativeBackend', () => {
+  it('loads into the wasm backend once per memory and refuses other backends with the kernel named', async () => {
+    await tf.setBackend('wasm')
+    const a = new NativeBackend(tf.backend(), 'Test')
+    expect(new NativeBackend(tf.backend(), 'Test').kernels).toBe(a.kernels)
+    await tf.setBackend('cpu')
+    expect(() => new NativeBackend(tf.backend(), 'SomeKernel')).toThrow('SomeKernel: the active backend is not tfjs-backend-wasm')
   })
 })
 

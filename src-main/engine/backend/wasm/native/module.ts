@@ -81,8 +81,13 @@ export class NativeBackend {
     let kernels = instances.get(memory)
     if (!kernels) {
       const shared = memory.buffer instanceof SharedArrayBuffer
-      const instance = new WebAssembly.Instance(moduleFor(shared ? 'shared' : 'plain'), { env: { memory } })
-      kernels = instance.exports as unknown as NativeKernels
+      try {
+        const instance = new WebAssembly.Instance(moduleFor(shared ? 'shared' : 'plain'), { env: { memory } })
+        kernels = instance.exports as unknown as NativeKernels
+      } catch (error) {
+        const reason = error instanceof Error ? error.message : String(error)
+        throw new Error(`${kernel}: the SIMD kernels module could not load into tfjs-backend-wasm's ${shared ? 'shared ' : ''}memory: ${reason}`)
+      }
       instances.set(memory, kernels)
     }
     this.kernels = kernels
