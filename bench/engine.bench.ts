@@ -18,7 +18,7 @@ import * as tf from '../src-main/engine/tf'
 import { setupWasm } from '../src-main/engine/backend/wasm/setup'
 import { registerWasmTrainingKernels } from '../src-main/engine/backend/wasm/kernels'
 import { createOptimizer } from '../src-main/engine/training/optimizer'
-import { useRelu6Kernel } from '../src-main/engine/models/relu6'
+import { fuseRelu6Pairs, useRelu6Kernel } from '../src-main/engine/models/relu6'
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..')
 const MOBILENET_DIR = join(repoRoot, '../shared/models/mobilenetv2-imagenet')
@@ -104,6 +104,7 @@ function mobilenetFinetune(base: tf.LayersModel, size: number): tf.LayersModel {
     layer.trainable = trainable
     useRelu6Kernel(layer) // as the engine's transfer models do
   }
+  fuseRelu6Pairs(base.layers)
   const model = tf.model({ inputs: input, outputs: out })
   model.compile({ optimizer: createOptimizer('adam', 1e-4), loss: 'categoricalCrossentropy' })
   return model

@@ -1,6 +1,6 @@
 import * as tf from '../tf'
 import type { FineTuneConfig, TransferModelConfig } from '@shared/index'
-import { useRelu6Kernel } from './relu6'
+import { fuseRelu6Pairs, useRelu6Kernel } from './relu6'
 import { deriveSeed } from './seeds'
 import type { BuiltModel, LoadedBase } from './types'
 
@@ -81,6 +81,8 @@ export function buildTransfer(config: TransferModelConfig, base: LoadedBase, opt
     // MobileNetV2's ReLU(maxValue 6) on the single Relu6 kernel: bit-identical, ~14% faster fine-tuning on wasm.
     useRelu6Kernel(layer)
   }
+  // Outside training steps (caches, evaluation, predictions) the ReLU6 runs inside the convolution.
+  fuseRelu6Pairs(baseLayers)
 
   const featureShape = featureExtractor.outputs[0]!.shape.slice(1) as number[]
   if (featureShape.some((d) => d === null || d <= 0)) {
