@@ -4,7 +4,7 @@
 //   npm run bench:seed -- --full  all 45,000 training images left after the validation split
 // Writes its table into the "Reproduction (quick)" or "Reproduction (full)" section of BENCHMARKS.md.
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
-import { cpus, tmpdir } from 'node:os'
+import { cpus, loadavg, tmpdir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { ExperimentConfig } from '@shared/domain/config'
@@ -21,6 +21,8 @@ if (!existsSync(archive) || !existsSync(mobilenet)) {
   process.exit(0)
 }
 const full = process.argv.includes('--full')
+// Other work on the machine slows the runs down: the table says how loaded it was.
+const startLoad = loadavg()[0]!.toFixed(1)
 const dataDirArg = process.argv.find((a) => a.startsWith('--data-dir='))?.slice('--data-dir='.length)
 const dataDir = dataDirArg ? resolve(dataDirArg) : mkdtempSync(join(tmpdir(), 'bench-seed-'))
 
@@ -108,7 +110,7 @@ const gapPts = scratchAcc !== null && transferAcc !== null ? ((transferAcc - scr
 const section = [
   `## Reproduction (${full ? 'full' : 'quick'})`,
   '',
-  `\`npm run bench:seed${full ? ' -- --full' : ''}\` — ${full ? 'full' : 'quick'} mode, measured ${new Date().toISOString().slice(0, 10)} on ${cpus()[0]?.model ?? 'unknown CPU'} (${cpus().length} cores, shared with other work).`,
+  `\`npm run bench:seed${full ? ' -- --full' : ''}\` — ${full ? 'full' : 'quick'} mode, measured ${new Date().toISOString().slice(0, 10)} on ${cpus()[0]?.model ?? 'unknown CPU'} (${cpus().length} cores; load average ${startLoad} when it started, ${loadavg()[0]!.toFixed(1)} at the end).`,
   `Training images: ${results[0]?.run.sizes?.train ?? '–'}, validation ${results[0]?.run.sizes?.validation ?? '–'}, test ${results[0]?.run.sizes?.test ?? '–'}${full ? '' : ' (quick mode: stratified 5,000-image training subset)'}. Dataset import: ${(importMs / 1000).toFixed(0)} s.`,
   '',
   '| model | status | test accuracy | val acc after frozen phase | overfitting gap | parameters | trainable (phase 1) | wall time load / train / fine-tune / evaluate (min) | total (min) | backend |',
