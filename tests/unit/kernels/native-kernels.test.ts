@@ -2,7 +2,8 @@
 // tfjs' cpu reference, the transpose planner, and the fused Adam update against tfjs' AdamOptimizer.
 import { beforeAll, describe, expect, it } from 'vitest'
 import * as tf from '../../../src-main/engine/tf'
-import { NativeBackend, planPad, planReverse, planTranspose } from '../../../src-main/engine/backend/wasm/native/module'
+import { NativeBackend } from '../../../src-main/engine/backend/wasm/native/module'
+import { planPad, planReverse, planTranspose } from '../../../src-main/engine/backend/wasm/native/plans'
 import { FusedAdamOptimizer } from '../../../src-main/engine/training/fused-adam'
 import { initBackends, random, relativeError, runKernel } from './reference'
 

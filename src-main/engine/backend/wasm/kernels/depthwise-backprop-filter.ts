@@ -6,7 +6,8 @@
 // depthwise convolution (stride and dilation swap roles) on XNNPACK, then a sum over the batch;
 // beyond multiplier 1, one strided window of x per tap, multiplied by dy and summed.
 import * as tf from '../../../tf'
-import { NativeBackend, depthwiseDims } from '../native/module'
+import { NativeBackend } from '../native/module'
+import { depthwiseDims } from '../native/plans'
 import { asTensor, input, pair } from './compose'
 
 const NAME = tf.DepthwiseConv2dNativeBackpropFilter

@@ -5,7 +5,8 @@
 // by (k-1)*d - pad, with the filter flipped in both spatial axes, on wasm's (XNNPACK)
 // DepthwiseConv2dNative kernel.
 import * as tf from '../../../tf'
-import { NativeBackend, depthwiseDims } from '../native/module'
+import { NativeBackend } from '../native/module'
+import { depthwiseDims } from '../native/plans'
 import { asTensor, input, padOrCrop, pair, spread } from './compose'
 
 const NAME = tf.DepthwiseConv2dNativeBackpropInput

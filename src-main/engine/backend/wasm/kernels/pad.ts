@@ -5,7 +5,8 @@
 // so only innermost axes below 16 elements come here. Other dtypes, and pads that leave more than four
 // axes after merging, use the stock kernel.
 import * as tf from '../../../tf'
-import { NativeBackend, planPad } from '../native/module'
+import { NativeBackend } from '../native/module'
+import { planPad } from '../native/plans'
 import { input, replacingStock } from './compose'
 
 /** Innermost axes shorter than this are padded natively (see above). */

@@ -5,7 +5,8 @@
 // flip a [1280,1,1,320] MobileNetV2 weight gradient (whose flipped axes have size 1). Tensors left
 // with more than four axes after merging use the stock kernels.
 import * as tf from '../../../tf'
-import { NativeBackend, planReverse, planTranspose, type TransposeLoops } from '../native/module'
+import { NativeBackend } from '../native/module'
+import { planReverse, planTranspose, type TransposeLoops } from '../native/plans'
 import { input, replacingStock } from './compose'
 
 function stridedCopy(name: string, plan: (shape: number[], attrs: tf.NamedAttrMap) => { loops: TransposeLoops | null; outShape: number[] }) {
