@@ -66,6 +66,22 @@ describe('Conv2DBackpropFilter on wasm', () => {
   })
 })
 
+describe('Conv2DBackpropFilter on wasm, native kernel for few input channels', () => {
+  // More pixels than one 256-pixel chunk, and 21 output channels: 16-lane blocks, a 4-lane block and
+  // a scalar tail; input channels 1 to 4 (the native kernel's range) at strides 1 and 2.
+  it('matches cpu across pixel chunks and output-channel blocks', async () => {
+    let seed = 900
+    for (const ci of [1, 3, 4]) for (const stride of [1, 2]) for (const pad of ['same', 'valid', EXPLICIT] as Pad[]) {
+      const x: [number, number, number, number] = [3, 20, 19, ci]
+      const k: [number, number] = [3, 3]
+      const co = 21
+      const dy = [3, outSize(20, 3, stride, 1, pad, 1), outSize(19, 3, stride, 1, pad, 2), co]
+      const attrs = { strides: stride, pad, dataFormat: 'NHWC', filterShape: [k[0], k[1], ci, co] }
+      await compare('Conv2DBackpropFilter', { x: random(x, seed++), dy: random(dy, seed++) }, attrs, `ci ${ci} s${stride} ${typeof pad === 'string' ? pad : 'explicit'}`)
+    }
+  })
+})
+
 // tfjs' cpu depthwise gradients ignore dilations (tfjs' own gradient refuses dilation > 1), so for
 // d > 1 the reference runs at dilation 1 on the equivalent filter with d-1 zeros between its taps.
 function dilateFilter(f: HostTensor, d: number): HostTensor {

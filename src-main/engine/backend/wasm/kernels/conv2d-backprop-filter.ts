@@ -8,9 +8,11 @@
 //   filter dy as [Ho, Wo, N, Co], the forward stride as the dilation -> [Ci, kh, kw, Co].
 // - x as the filter (stride 1 only): input dy as [Co, Ho, Wo, N], padded so every tap offset is
 //   an output position, filter x as [H, W, N, Ci] -> [Co, kh, kw, Ci], flipped in space.
-// Whichever packs the smaller tensor runs: on the Seed CNN's first layer (Ci = 3, Co = 32) x is a
-// tenth of dy's size and the gradient takes 9 ms instead of 21.
+// Whichever packs the smaller tensor runs. Layers with at most 4 input channels (an RGB image's
+// first layer) use neither: with x as the filter XNNPACK's GEMM gets Ci output columns in tiles of
+// 8, so a direct SIMD kernel (native/kernels.c) is faster (Seed CNN layer 1: 17 -> 10 ms).
 import * as tf from '../../../tf'
+import { NativeBackend } from '../native/module'
 import { asTensor, input, padOrCrop, pair, requireNhwc } from './compose'
 
 const NAME = tf.Conv2DBackpropFilter
@@ -51,9 +53,27 @@ function viaXFilter(x: tf.Tensor4D, dy: tf.Tensor4D, info: Info): tf.Tensor4D {
   return tf.transpose(tf.reverse(flipped, [1, 2]), [1, 2, 3, 0])
 }
 
+/** Input channels up to which the native kernel beats XNNPACK's swapped convolution. */
+const FEW_CHANNELS = 4
+
+/** The native direct kernel (native/kernels.c), for layers with few input channels. */
+function native(backend: tf.KernelBackend, x: tf.TensorInfo, dy: tf.TensorInfo, info: Info): tf.TensorInfo {
+  const kernel = new NativeBackend(backend, NAME)
+  const dw = kernel.output([info.filterHeight, info.filterWidth, info.inChannels, info.outChannels])
+  kernel.withScratch(256 * 4, (offsets) => {
+    kernel.kernels.conv2d_filter_grad(
+      kernel.pointer(x), kernel.pointer(dy), kernel.pointer(dw), info.batchSize, info.inHeight, info.inWidth,
+      info.inChannels, info.outHeight, info.outWidth, info.outChannels, info.filterHeight, info.filterWidth,
+      info.strideHeight, info.strideWidth, info.padInfo.top, info.padInfo.left, offsets,
+    )
+  })
+  return dw
+}
+
 export function conv2dBackpropFilter(args: {
   inputs: tf.NamedTensorInfoMap
   attrs?: tf.NamedAttrMap
+  backend: tf.KernelBackend
 }): tf.TensorInfo {
   const attrs = args.attrs as unknown as tf.Conv2DBackpropFilterAttrs
   requireNhwc(attrs.dataFormat, NAME)
@@ -67,6 +87,9 @@ export function conv2dBackpropFilter(args: {
     attrs.pad,
     attrs.dimRoundingMode,
   )
+  if (info.inChannels <= FEW_CHANNELS && xInfo.dtype === 'float32' && dyInfo.dtype === 'float32') {
+    return native(args.backend, xInfo, dyInfo, info)
+  }
   const stride = pair(attrs.strides)
   const size = (t: tf.TensorInfo): number => tf.util.sizeFromShape(t.shape)
   const xFilter = stride[0] === 1 && stride[1] === 1 && size(xInfo) < size(dyInfo)

@@ -310,3 +310,80 @@ void depthwise_input_grad(const float* dy, const float* filter, float* dx, int b
   __builtin_memset(dx, 0, (unsigned long)batch * h * w * c * sizeof(float));
   depthwise_grad(filter, dy, dx, batch, h, w, c, ho, wo, kh, kw, sh, sw, dh, dwl, top, left, 1);
 }
+
+// The weight gradient of a convolution with few input channels (an image's RGB), NHWC, dilation 1:
+//   dw[a,b,ci,co] = sum over n,i,j of x[n, i*sh + a - top, j*sw + b - left, ci] * dy[n,i,j,co]
+// Each output row dw[a,b,ci,:] takes one x value times dy's row per pixel: rows accumulate in
+// registers (16 output channels at a time) over chunks of pixels whose dy rows stay in cache, with
+// the x offsets of a chunk for each tap computed once into `offsets` (PIXEL_CHUNK ints of scratch).
+// XNNPACK's route (x as the filter of a swapped convolution) gives its GEMM as many output columns
+// as input channels: 3 of 8 lanes for RGB.
+#define PIXEL_CHUNK 256
+static inline void accumulate_rows(const float* x, const float* dy, float* row, const int* offsets, int count,
+                                   int p0, int co, int c) {
+  const int co16 = co & ~15, co4 = co & ~3;
+  int k = 0;
+  for (; k < co16; k += 16) {
+    v128_t a0 = wasm_v128_load(row + k), a1 = wasm_v128_load(row + k + 4);
+    v128_t a2 = wasm_v128_load(row + k + 8), a3 = wasm_v128_load(row + k + 12);
+    for (int q = 0; q < count; q++) {
+      const int off = offsets[q];
+      if (off < 0) continue;
+      const v128_t xv = wasm_f32x4_splat(x[off + c]);
+      const float* g = dy + (p0 + q) * co + k;
+      a0 = wasm_f32x4_add(a0, wasm_f32x4_mul(xv, wasm_v128_load(g)));
+      a1 = wasm_f32x4_add(a1, wasm_f32x4_mul(xv, wasm_v128_load(g + 4)));
+      a2 = wasm_f32x4_add(a2, wasm_f32x4_mul(xv, wasm_v128_load(g + 8)));
+      a3 = wasm_f32x4_add(a3, wasm_f32x4_mul(xv, wasm_v128_load(g + 12)));
+    }
+    wasm_v128_store(row + k, a0);
+    wasm_v128_store(row + k + 4, a1);
+    wasm_v128_store(row + k + 8, a2);
+    wasm_v128_store(row + k + 12, a3);
+  }
+  for (; k < co4; k += 4) {
+    v128_t a0 = wasm_v128_load(row + k);
+    for (int q = 0; q < count; q++) {
+      if (offsets[q] < 0) continue;
+      a0 = wasm_f32x4_add(a0, wasm_f32x4_mul(wasm_f32x4_splat(x[offsets[q] + c]), wasm_v128_load(dy + (p0 + q) * co + k)));
+    }
+    wasm_v128_store(row + k, a0);
+  }
+  for (; k < co; k++) {
+    float a0 = row[k];
+    for (int q = 0; q < count; q++) {
+      if (offsets[q] >= 0) a0 += x[offsets[q] + c] * dy[(p0 + q) * co + k];
+    }
+    row[k] = a0;
+  }
+}
+
+EXPORT(conv2d_filter_grad)
+void conv2d_filter_grad(const float* x, const float* dy, float* dw, int batch, int h, int w, int ci, int ho, int wo,
+                        int co, int kh, int kw, int sh, int sw, int top, int left, int* offsets) {
+  __builtin_memset(dw, 0, (unsigned long)kh * kw * ci * co * sizeof(float));
+  const int pixels = batch * ho * wo;
+  for (int p0 = 0; p0 < pixels; p0 += PIXEL_CHUNK) {
+    const int count = min_int(PIXEL_CHUNK, pixels - p0);
+    for (int a = 0; a < kh; a++) {
+      for (int b = 0; b < kw; b++) {
+        // Where each pixel of the chunk reads x for this tap, or -1 in the padding.
+        int n = p0 / (ho * wo), i = (p0 / wo) % ho, j = p0 % wo;
+        for (int q = 0; q < count; q++) {
+          const int u = i * sh + a - top, v = j * sw + b - left;
+          offsets[q] = (u < 0 || u >= h || v < 0 || v >= w) ? -1 : ((n * h + u) * w + v) * ci;
+          if (++j == wo) {
+            j = 0;
+            if (++i == ho) {
+              i = 0;
+              n++;
+            }
+          }
+        }
+        for (int c = 0; c < ci; c++) {
+          accumulate_rows(x, dy, dw + ((a * kw + b) * ci + c) * co, offsets, count, p0, co, c);
+        }
+      }
+    }
+  }
+}

@@ -29,6 +29,10 @@ export interface NativeKernels {
   pad(x: number, y: number, ...dimsPadsValue: [...PadPlan['n'], ...PadPlan['pads'], number]): void
   depthwise_filter_grad(x: number, dy: number, dw: number, ...dims: DepthwiseDims): void
   depthwise_input_grad(dy: number, filter: number, dx: number, ...dims: DepthwiseDims): void
+  conv2d_filter_grad(
+    x: number, dy: number, dw: number, batch: number, h: number, w: number, ci: number, ho: number, wo: number,
+    co: number, kh: number, kw: number, sh: number, sw: number, top: number, left: number, offsets: number,
+  ): void
   relu_grad(dy: number, x: number, out: number, n: number, cap: number): void
   adam(
     value: number, m: number, v: number, g: number, valueOut: number, mOut: number, vOut: number, n: number,
