@@ -55,16 +55,18 @@ function viaXFilter(x: tf.Tensor4D, dy: tf.Tensor4D, info: Info): tf.Tensor4D {
 
 /** Input channels up to which the native kernel beats XNNPACK's swapped convolution. */
 const FEW_CHANNELS = 4
+/** Pixels whose dy rows the native kernel keeps in cache at a time (256 x 32 channels = 32 KB). */
+const PIXEL_CHUNK = 256
 
 /** The native direct kernel (native/kernels.c), for layers with few input channels. */
 function native(backend: tf.KernelBackend, x: tf.TensorInfo, dy: tf.TensorInfo, info: Info): tf.TensorInfo {
   const kernel = new NativeBackend(backend, NAME)
   const dw = kernel.output([info.filterHeight, info.filterWidth, info.inChannels, info.outChannels])
-  kernel.withScratch(256 * 4, (offsets) => {
+  kernel.withScratch(PIXEL_CHUNK * 4, (offsets) => {
     kernel.kernels.conv2d_filter_grad(
       kernel.pointer(x), kernel.pointer(dy), kernel.pointer(dw), info.batchSize, info.inHeight, info.inWidth,
       info.inChannels, info.outHeight, info.outWidth, info.outChannels, info.filterHeight, info.filterWidth,
-      info.strideHeight, info.strideWidth, info.padInfo.top, info.padInfo.left, offsets,
+      info.strideHeight, info.strideWidth, info.padInfo.top, info.padInfo.left, PIXEL_CHUNK, offsets,
     )
   })
   return dw

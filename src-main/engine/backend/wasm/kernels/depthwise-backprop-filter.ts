@@ -1,10 +1,9 @@
 // DepthwiseConv2dNativeBackpropFilter (the weight gradient of a depthwise convolution), missing from
 // tfjs-backend-wasm:  dW[a,b,c,q] = sum over n,i,j of xpad[n, i*sh + a*dh, j*sw + b*dw, c] * dy[n,i,j,c*m+q]
 // Channel multiplier 1 (MobileNet): one SIMD pass over dy on the native kernel (native/kernels.c),
-// 3.7 -> 0.3 ms on a [32,3,3,960] layer. Other multipliers, and other dtypes: with the batch folded
-// into the channels, x as [1, Hp, Wp, N*C] and dy as an [Ho, Wo, N*C, 1] filter, this is one
-// depthwise convolution (stride and dilation swap roles) on XNNPACK, then a sum over the batch;
-// beyond multiplier 1, one strided window of x per tap, multiplied by dy and summed.
+// 3.7 -> 0.3 ms on a [32,3,3,960] layer (a depthwise convolution with the batch folded into the
+// channels, the XNNPACK route, took 3.7). Other multipliers: one strided window of x per tap,
+// multiplied by dy and summed.
 import * as tf from '../../../tf'
 import { NativeBackend } from '../native/module'
 import { depthwiseDims } from '../native/plans'
@@ -29,8 +28,9 @@ export function depthwiseConv2dNativeBackpropFilter(args: {
   const [sh, sw] = pair(attrs.strides)
   const [dh, dw] = pair(attrs.dilations)
   const [n, h, w] = xInfo.shape as [number, number, number, number]
-  if (m === 1 && xInfo.dtype === 'float32' && dyInfo.dtype === 'float32') {
+  if (m === 1) {
     // One pass over dy on the native kernel (native/kernels.c).
+    if (xInfo.dtype !== 'float32' || dyInfo.dtype !== 'float32') throw new Error(`${NAME} on wasm supports float32, got ${xInfo.dtype}`)
     const native = new NativeBackend(args.backend, NAME)
     const dw = native.output([kh, kw, c, 1])
     native.kernels.depthwise_filter_grad(native.pointer(xInfo), native.pointer(dyInfo), native.pointer(dw), ...depthwiseDims(info))
@@ -44,23 +44,14 @@ export function depthwiseConv2dNativeBackpropFilter(args: {
     const bottom = Math.max(info.padInfo.bottom, (kh - 1) * dh + (ho - 1) * sh + 1 - h - top)
     const right = Math.max(info.padInfo.right, (kw - 1) * dw + (wo - 1) * sw + 1 - w - left)
     const xPad = tf.pad(x, [[0, 0], [top, Math.max(0, bottom)], [left, Math.max(0, right)], [0, 0]])
-    if (m === 1) {
-      const [, hp, wp] = xPad.shape
-      const folded = tf.reshape(tf.transpose(xPad, [1, 2, 0, 3]), [1, hp, wp, n * c]) as tf.Tensor4D
-      const taps = tf.reshape(tf.transpose(dy, [1, 2, 0, 3]), [ho, wo, n * c, 1]) as tf.Tensor4D
-      const out = tf.depthwiseConv2d(folded, taps, [dh, dw], 'valid', 'NHWC', [sh, sw])
-      const [, oh, ow] = out.shape
-      const cropped = oh === kh && ow === kw ? out : tf.slice(out, [0, 0, 0, 0], [1, kh, kw, n * c])
-      return tf.reshape(tf.sum(tf.reshape(cropped, [kh, kw, n, c]), 2), [kh, kw, c, 1])
-    }
-    const dyGrouped = m === 1 ? dy : tf.reshape(dy, [n, ho, wo, c, m])
+    const dyGrouped = tf.reshape(dy, [n, ho, wo, c, m])
     const taps: tf.Tensor[] = []
     for (let a = 0; a < kh; a++) {
       for (let b = 0; b < kw; b++) {
         const window = tf.stridedSlice(
           xPad, [0, a * dh, b * dw, 0], [n, a * dh + (ho - 1) * sh + 1, b * dw + (wo - 1) * sw + 1, c], [1, sh, sw, 1],
         ) as tf.Tensor4D
-        const product = m === 1 ? tf.mul(window, dyGrouped) : tf.mul(tf.expandDims(window, 4), dyGrouped)
+        const product = tf.mul(tf.expandDims(window, 4), dyGrouped)
         taps.push(tf.sum(product, [0, 1, 2]))
       }
     }

@@ -28,8 +28,9 @@ export function depthwiseConv2dNativeBackpropInput(args: {
   const [sh, sw] = pair(attrs.strides)
   const [dh, dw] = pair(attrs.dilations)
   const [n, h, w] = inputShape
-  if (m === 1 && dyInfo.dtype === 'float32' && filterInfo.dtype === 'float32') {
+  if (m === 1) {
     // dy scattered through the filter taps in one pass on the native kernel (native/kernels.c).
+    if (dyInfo.dtype !== 'float32' || filterInfo.dtype !== 'float32') throw new Error(`${NAME} on wasm supports float32, got ${dyInfo.dtype}`)
     const native = new NativeBackend(args.backend, NAME)
     const dx = native.output([n, h, w, c])
     native.kernels.depthwise_input_grad(native.pointer(dyInfo), native.pointer(filterInfo), native.pointer(dx), ...depthwiseDims(info))
@@ -48,7 +49,6 @@ export function depthwiseConv2dNativeBackpropInput(args: {
     const flipped = tf.reverse(filter, [0, 1])
     const conv = (g: tf.Tensor4D, f: tf.Tensor4D): tf.Tensor4D =>
       tf.depthwiseConv2d(padOrCrop(g, { top, bottom, left, right }), f, 1, 'valid', 'NHWC', [dh, dw])
-    if (m === 1) return conv(spreadDy, flipped)
     // Channel multiplier m: dy channel c*m+q came from input channel c through filter[..., c, q].
     const [, rows, cols] = spreadDy.shape
     const grouped = tf.reshape(spreadDy, [n, rows, cols, c, m])

@@ -314,11 +314,11 @@ void depthwise_input_grad(const float* dy, const float* filter, float* dx, int b
 // The weight gradient of a convolution with few input channels (an image's RGB), NHWC, dilation 1:
 //   dw[a,b,ci,co] = sum over n,i,j of x[n, i*sh + a - top, j*sw + b - left, ci] * dy[n,i,j,co]
 // Each output row dw[a,b,ci,:] takes one x value times dy's row per pixel: rows accumulate in
-// registers (16 output channels at a time) over chunks of pixels whose dy rows stay in cache, with
-// the x offsets of a chunk for each tap computed once into `offsets` (PIXEL_CHUNK ints of scratch).
+// registers (16 output channels at a time) over chunks of `chunk` pixels whose dy rows stay in
+// cache, with the x offsets of a chunk for each tap computed once into `offsets` (chunk ints of
+// scratch).
 // XNNPACK's route (x as the filter of a swapped convolution) gives its GEMM as many output columns
 // as input channels: 3 of 8 lanes for RGB.
-#define PIXEL_CHUNK 256
 static inline void accumulate_rows(const float* x, const float* dy, float* row, const int* offsets, int count,
                                    int p0, int co, int c) {
   const int co16 = co & ~15, co4 = co & ~3;
@@ -360,11 +360,11 @@ static inline void accumulate_rows(const float* x, const float* dy, float* row, 
 
 EXPORT(conv2d_filter_grad)
 void conv2d_filter_grad(const float* x, const float* dy, float* dw, int batch, int h, int w, int ci, int ho, int wo,
-                        int co, int kh, int kw, int sh, int sw, int top, int left, int* offsets) {
+                        int co, int kh, int kw, int sh, int sw, int top, int left, int chunk, int* offsets) {
   __builtin_memset(dw, 0, (unsigned long)kh * kw * ci * co * sizeof(float));
   const int pixels = batch * ho * wo;
-  for (int p0 = 0; p0 < pixels; p0 += PIXEL_CHUNK) {
-    const int count = min_int(PIXEL_CHUNK, pixels - p0);
+  for (int p0 = 0; p0 < pixels; p0 += chunk) {
+    const int count = min_int(chunk, pixels - p0);
     for (int a = 0; a < kh; a++) {
       for (int b = 0; b < kw; b++) {
         // Where each pixel of the chunk reads x for this tap, or -1 in the padding.

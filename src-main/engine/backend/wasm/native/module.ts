@@ -31,7 +31,7 @@ export interface NativeKernels {
   depthwise_input_grad(dy: number, filter: number, dx: number, ...dims: DepthwiseDims): void
   conv2d_filter_grad(
     x: number, dy: number, dw: number, batch: number, h: number, w: number, ci: number, ho: number, wo: number,
-    co: number, kh: number, kw: number, sh: number, sw: number, top: number, left: number, offsets: number,
+    co: number, kh: number, kw: number, sh: number, sw: number, top: number, left: number, chunk: number, offsets: number,
   ): void
   relu_grad(dy: number, x: number, out: number, n: number, cap: number): void
   adam(
