@@ -1,30 +1,11 @@
 // The gradient kernels registered on wasm against tfjs' reference cpu kernels, on random inputs over
 // a grid of shapes, strides, paddings and dilations.
 import { beforeAll, describe, expect, it } from 'vitest'
-import { initBackends, random, relativeError, runKernel, type HostTensor, type KernelRun } from './reference'
+import { TOLERANCE, expectWasmMatchesCpu as compare, initBackends, outSize, random, relativeError, runKernel, type HostTensor, type KernelRun, type Pad } from './reference'
 
-type Pad = 'same' | 'valid' | [[number, number], [number, number], [number, number], [number, number]]
 const EXPLICIT: Pad = [[0, 0], [1, 2], [0, 1], [0, 0]]
-const TOLERANCE = 1e-4
 
 beforeAll(initBackends)
-
-async function compare(kernel: string, inputs: Record<string, HostTensor>, attrs: object, label: string): Promise<void> {
-  const expected = await runKernel('cpu', kernel, inputs, attrs)
-  const actual = await runKernel('wasm', kernel, inputs, attrs)
-  expect(actual.out.shape, label).toEqual(expected.out.shape)
-  expect(relativeError(actual.out, expected.out), label).toBeLessThan(TOLERANCE)
-  expect(actual.leaked, `${label}: tensors left behind`).toBe(0)
-}
-
-/** Output size of a convolution, as tfjs computes it (floor rounding). */
-function outSize(size: number, k: number, stride: number, dilation: number, pad: Pad, axis: 1 | 2): number {
-  const eff = (k - 1) * dilation + 1
-  if (pad === 'same') return Math.ceil(size / stride)
-  if (pad === 'valid') return Math.ceil((size - eff + 1) / stride)
-  const [before, after] = pad[axis]
-  return Math.floor((size + before + after - eff) / stride) + 1
-}
 
 interface Case {
   x: [number, number, number, number]
@@ -42,7 +23,7 @@ function grid(dilations: number[]): Case[] {
   for (const x of shapes) for (const k of kernels) for (const stride of [1, 2, 3]) for (const dilation of dilations) {
     for (const pad of ['same', 'valid', EXPLICIT] as Pad[]) {
       if (stride > 1 && dilation > 1) continue // tfjs allows only one of them above 1
-      if (outSize(x[1], k[0], stride, dilation, pad, 1) < 1 || outSize(x[2], k[1], stride, dilation, pad, 2) < 1) continue
+      if (outSize(x[1], k[0], stride, pad, 1, dilation) < 1 || outSize(x[2], k[1], stride, pad, 2, dilation) < 1) continue
       cases.push({ x, k, stride, dilation, pad })
     }
   }
@@ -59,7 +40,7 @@ describe('Conv2DBackpropFilter on wasm', () => {
   it(`matches cpu on ${cases.length * 2} shape/stride/padding/channel cases`, async () => {
     let seed = 1
     for (const c of cases) for (const co of [5, 2]) {
-      const dy = [c.x[0], outSize(c.x[1], c.k[0], c.stride, 1, c.pad, 1), outSize(c.x[2], c.k[1], c.stride, 1, c.pad, 2), co]
+      const dy = [c.x[0], outSize(c.x[1], c.k[0], c.stride, c.pad, 1, 1), outSize(c.x[2], c.k[1], c.stride, c.pad, 2, 1), co]
       const attrs = { strides: c.stride, pad: c.pad, dataFormat: 'NHWC', filterShape: [c.k[0], c.k[1], c.x[3], co] }
       await compare('Conv2DBackpropFilter', { x: random(c.x, seed++), dy: random(dy, seed++) }, attrs, `${label(c)} co ${co}`)
     }
@@ -75,7 +56,7 @@ describe('Conv2DBackpropFilter on wasm, native kernel for few input channels', (
       const x: [number, number, number, number] = [3, 20, 19, ci]
       const k: [number, number] = [3, 3]
       const co = 21
-      const dy = [3, outSize(20, 3, stride, 1, pad, 1), outSize(19, 3, stride, 1, pad, 2), co]
+      const dy = [3, outSize(20, 3, stride, pad, 1, 1), outSize(19, 3, stride, pad, 2, 1), co]
       const attrs = { strides: stride, pad, dataFormat: 'NHWC', filterShape: [k[0], k[1], ci, co] }
       await compare('Conv2DBackpropFilter', { x: random(x, seed++), dy: random(dy, seed++) }, attrs, `ci ${ci} s${stride} ${typeof pad === 'string' ? pad : 'explicit'}`)
     }
@@ -118,7 +99,7 @@ describe('DepthwiseConv2dNative gradients on wasm', () => {
       let seed = 100
       for (const c of cases) {
         const filter = random([c.k[0], c.k[1], c.x[3], multiplier], seed++)
-        const dy = random([c.x[0], outSize(c.x[1], c.k[0], c.stride, c.dilation, c.pad, 1), outSize(c.x[2], c.k[1], c.stride, c.dilation, c.pad, 2), c.x[3] * multiplier], seed++)
+        const dy = random([c.x[0], outSize(c.x[1], c.k[0], c.stride, c.pad, 1, c.dilation), outSize(c.x[2], c.k[1], c.stride, c.pad, 2, c.dilation), c.x[3] * multiplier], seed++)
         const attrs = { strides: c.stride, dilations: c.dilation, pad: c.pad, inputShape: c.x }
         const actual = await runKernel('wasm', 'DepthwiseConv2dNativeBackpropInput', { dy, filter }, attrs)
         const expected = await runKernel('cpu', 'DepthwiseConv2dNativeBackpropInput', { dy, filter: dilateFilter(filter, c.dilation) }, { ...attrs, dilations: 1 })
@@ -130,7 +111,7 @@ describe('DepthwiseConv2dNative gradients on wasm', () => {
       for (const c of cases) {
         const filterShape = [c.k[0], c.k[1], c.x[3], multiplier]
         const x = random(c.x, seed++)
-        const dy = random([c.x[0], outSize(c.x[1], c.k[0], c.stride, c.dilation, c.pad, 1), outSize(c.x[2], c.k[1], c.stride, c.dilation, c.pad, 2), c.x[3] * multiplier], seed++)
+        const dy = random([c.x[0], outSize(c.x[1], c.k[0], c.stride, c.pad, 1, c.dilation), outSize(c.x[2], c.k[1], c.stride, c.pad, 2, c.dilation), c.x[3] * multiplier], seed++)
         const attrs = { strides: c.stride, dilations: c.dilation, pad: c.pad, filterShape }
         const actual = await runKernel('wasm', 'DepthwiseConv2dNativeBackpropFilter', { x, dy }, attrs)
         const dilatedShape = [(c.k[0] - 1) * c.dilation + 1, (c.k[1] - 1) * c.dilation + 1, c.x[3], multiplier]

@@ -1,5 +1,6 @@
 // Runs one kernel on a named backend from plain arrays, so wasm results can be compared with tfjs'
 // reference cpu kernels on identical inputs.
+import { expect } from 'vitest'
 import * as tf from '../../../src-main/engine/tf'
 import { setupWasm } from '../../../src-main/engine/backend/wasm/setup'
 import { registerWasmTrainingKernels } from '../../../src-main/engine/backend/wasm/kernels'
@@ -73,4 +74,27 @@ export function relativeError(actual: HostTensor, expected: HostTensor): number 
     scale = Math.max(scale, Math.abs(e))
   }
   return diff / Math.max(scale, 1e-30)
+}
+
+/** Largest relative difference a wasm kernel may show against tfjs' cpu reference. */
+export const TOLERANCE = 1e-4
+
+export type Pad = 'same' | 'valid' | [[number, number], [number, number], [number, number], [number, number]]
+
+/** Runs `kernel` on cpu and on wasm with the same inputs: same shape, close values, nothing leaked. */
+export async function expectWasmMatchesCpu(kernel: string, inputs: Record<string, HostTensor>, attrs: object, label: string): Promise<void> {
+  const expected = await runKernel('cpu', kernel, inputs, attrs)
+  const actual = await runKernel('wasm', kernel, inputs, attrs)
+  expect(actual.out.shape, label).toEqual(expected.out.shape)
+  expect(relativeError(actual.out, expected.out), label).toBeLessThan(TOLERANCE)
+  expect(actual.leaked, `${label}: tensors left behind`).toBe(0)
+}
+
+/** Output size of a convolution or pool along `axis`, as tfjs computes it (floor rounding). */
+export function outSize(size: number, k: number, stride: number, pad: Pad, axis: 1 | 2, dilation = 1): number {
+  const eff = (k - 1) * dilation + 1
+  if (pad === 'same') return Math.ceil(size / stride)
+  if (pad === 'valid') return Math.ceil((size - eff + 1) / stride)
+  const [before, after] = pad[axis]
+  return Math.floor((size + before + after - eff) / stride) + 1
 }

@@ -1,27 +1,9 @@
 // Stock wasm kernels we replace with faster compositions, against tfjs' reference cpu kernels.
 import { beforeAll, describe, expect, it } from 'vitest'
 import * as tf from '../../../src-main/engine/tf'
-import { initBackends, random, relativeError, runKernel, type HostTensor } from './reference'
-
-const TOLERANCE = 1e-4
-type Pad = 'same' | 'valid' | [[number, number], [number, number], [number, number], [number, number]]
+import { expectWasmMatchesCpu as compare, initBackends, outSize, random, runKernel, type Pad } from './reference'
 
 beforeAll(initBackends)
-
-async function compare(kernel: string, inputs: Record<string, HostTensor>, attrs: object, label: string): Promise<void> {
-  const expected = await runKernel('cpu', kernel, inputs, attrs)
-  const actual = await runKernel('wasm', kernel, inputs, attrs)
-  expect(actual.out.shape, label).toEqual(expected.out.shape)
-  expect(relativeError(actual.out, expected.out), label).toBeLessThan(TOLERANCE)
-  expect(actual.leaked, `${label}: tensors left behind`).toBe(0)
-}
-
-function outSize(size: number, k: number, stride: number, pad: Pad, axis: 1 | 2): number {
-  if (pad === 'same') return Math.ceil(size / stride)
-  if (pad === 'valid') return Math.ceil((size - k + 1) / stride)
-  const [before, after] = pad[axis]
-  return Math.floor((size + before + after - k) / stride) + 1
-}
 
 describe('Conv2DBackpropInput on wasm', () => {
   it('matches cpu over shapes, kernels, strides and paddings', async () => {
