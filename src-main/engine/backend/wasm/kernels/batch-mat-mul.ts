@@ -27,6 +27,11 @@ function swapLastTwo(t: tf.Tensor): tf.Tensor {
   return tf.transpose(t, perm)
 }
 
+/** A kernel input with its last two axes swapped, as a new tensor the caller disposes. */
+function transposed(info: tf.TensorInfo): tf.Tensor {
+  return tf.tidy(() => swapLastTwo(asTensor(info)))
+}
+
 function batchMatMul(args: KernelArgs, stock: tf.KernelConfig): tf.TensorInfo {
   const attrs = args.attrs as unknown as tf.BatchMatMulAttrs
   const a = input(args.inputs, 'a', NAME)
@@ -47,7 +52,6 @@ function batchMatMul(args: KernelArgs, stock: tf.KernelConfig): tf.TensorInfo {
     TRANSPOSE_COST * ((attrs.transposeA ? 0 : size(a)) + (attrs.transposeB ? 0 : size(b)) + batch * rows * cols) + packs * size(a)
   if (direct <= swapped) {
     if (!attrs.transposeA && !attrs.transposeB) return stock.kernelFunc(args) as tf.TensorInfo
-    const transposed = (info: tf.TensorInfo): tf.Tensor => tf.tidy(() => swapLastTwo(asTensor(info)))
     const operands = { a: attrs.transposeA ? transposed(a) : null, b: attrs.transposeB ? transposed(b) : null }
     try {
       return stock.kernelFunc({ ...args, inputs: { a: operands.a ?? a, b: operands.b ?? b }, attrs: { transposeA: false, transposeB: false } }) as tf.TensorInfo
@@ -57,7 +61,6 @@ function batchMatMul(args: KernelArgs, stock: tf.KernelConfig): tf.TensorInfo {
     }
   }
   // Cᵀ = op(B)ᵀ·op(A)ᵀ: op(B)ᵀ is B itself when B was to be transposed, likewise for A.
-  const transposed = (info: tf.TensorInfo): tf.Tensor => tf.tidy(() => swapLastTwo(asTensor(info)))
   const left = attrs.transposeB ? null : transposed(b)
   const right = attrs.transposeA ? null : transposed(a)
   let product: tf.Tensor | null = null
