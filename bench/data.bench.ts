@@ -141,7 +141,7 @@ let trainRate: number | null = null
 let trainNote = ''
 try {
   const { initBackend } = await import('../src-main/engine/backend')
-  const { buildModel, SEED_CNN } = await import('../src-main/engine/models')
+  const { buildModel, SEED_CNN } = await import('../src-main/engine/architectures')
   const tf = await import('../src-main/engine/tf')
   const status = await initBackend('wasm').catch(() => initBackend('cpu'))
   const built = buildModel(SEED_CNN, { numClasses: 10, imageSize: 32, seed: 1, base: null })

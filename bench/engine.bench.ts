@@ -18,7 +18,7 @@ import * as tf from '../src-main/engine/tf'
 import { setupWasm } from '../src-main/engine/backend/wasm/setup'
 import { registerWasmTrainingKernels } from '../src-main/engine/backend/wasm/kernels'
 import { createOptimizer } from '../src-main/engine/training/optimizer'
-import { fuseRelu6Pairs, useRelu6Kernel } from '../src-main/engine/models/relu6'
+import { fuseRelu6Pairs, useRelu6Kernel } from '../src-main/engine/architectures/relu6'
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..')
 const MOBILENET_DIR = join(repoRoot, '../shared/models/mobilenetv2-imagenet')

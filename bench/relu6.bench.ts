@@ -1,5 +1,5 @@
 // MobileNetV2's ReLU(maxValue 6) layers as tfjs runs them (Relu + ClipByValue, a five-kernel gradient)
-// against the same layers switched to the single Relu6 kernel (src-main/engine/models/relu6.ts), on
+// against the same layers switched to the single Relu6 kernel (src-main/engine/architectures/relu6.ts), on
 // the wasm backend: a fine-tuning step (block_13_expand on + head, 96 px, batch 32, Adam) and a
 // forward pass. The two variants alternate round by round in one process on one model, so load from
 // other processes hits both alike; each figure is the best round. Also checks outputs and gradients.
@@ -11,8 +11,8 @@ import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import { registerWasmTrainingKernels } from '../src-main/engine/backend/wasm/kernels'
 import { setupWasm } from '../src-main/engine/backend/wasm/setup'
-import { buildModel, loadTfjsFolder } from '../src-main/engine/models'
-import { useRelu6Kernel } from '../src-main/engine/models/relu6'
+import { buildModel, loadTfjsFolder } from '../src-main/engine/architectures'
+import { useRelu6Kernel } from '../src-main/engine/architectures/relu6'
 import * as tf from '../src-main/engine/tf'
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..')

@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url'
 import type { ExperimentConfig } from '@shared/domain/config'
 import type { RunDetail } from '@shared/domain/run'
 import { createCore } from '../src-main/core/compose'
-import { BUILT_IN_PRESETS, configFromPreset } from '../src-main/training/presets'
+import { BUILT_IN_PRESETS, configFromPreset } from '../src-main/experiments/presets'
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..')
 const shared = resolve(root, '../shared')

@@ -6,9 +6,9 @@ import type { Handlers, Shell } from './handlers'
 import { SystemService } from '../system'
 import { openRunStore } from '../store/run-store'
 import { runHandlers } from '../store/handlers'
-import { ModelService, modelHandlers } from '../models'
+import { ModelService, modelHandlers } from '../base-models'
 import { DatasetService, datasetHandlers } from '../data'
-import { TrainingService, trainingHandlers } from '../training'
+import { TrainingService, trainingHandlers } from '../experiments'
 import { APP_VERSION } from '../system/app-version'
 
 export interface CoreOptions {

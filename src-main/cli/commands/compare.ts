@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs'
 import { extname, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
-import { renderCompare } from '../../charts'
+import { renderCompare } from '../../chart-render'
 import { CliError, type CliCommand } from '../command'
 
 const USAGE = `usage: cifar-workbench compare ID ID… [--export fig.png|fig.svg] [--csv metrics.csv] [--report report.html] [--group-seeds] [--title TEXT] [--json]

@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util'
 import { randomUUID } from 'node:crypto'
 import { BaseFamily, type BaseModelInfo } from '@shared/index'
-import { formatSummary } from '../../engine/models/summary'
+import { formatSummary } from '../../engine/architectures/summary'
 import { CliError, type CliCommand } from '../command'
 
 const USAGE = `usage: cifar-workbench [--data-dir DIR] models SUBCOMMAND [--json]

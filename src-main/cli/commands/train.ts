@@ -6,7 +6,7 @@ import type { AnyEvent } from '@shared/contract'
 import { BackendName, ExperimentConfig, InputSize } from '@shared/domain/config'
 import type { RunDetail } from '@shared/domain/run'
 import type { Core } from '../../core/core'
-import { configFromPreset } from '../../training/presets'
+import { configFromPreset } from '../../experiments/presets'
 import { CliError, type CliCommand, type CliContext } from '../command'
 
 const USAGE = `usage: cifar-workbench [--data-dir DIR] [--backend NAME] train (--preset NAME | --config FILE) [options] [--json]

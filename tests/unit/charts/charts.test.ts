@@ -8,7 +8,7 @@ import { ENGLISH_LABELS } from '@shared/charts/labels'
 import { LIGHT, OKABE_ITO, seriesColor } from '@shared/charts/palette'
 import { seriesFromDetail, smooth } from '@shared/charts/series'
 import { downsample } from '@shared/charts/base'
-import { panelToPng, panelToSvgString, renderCompare } from '../../../src-main/charts'
+import { panelToPng, panelToSvgString, renderCompare } from '../../../src-main/chart-render'
 import { fakeRun } from './fixtures'
 
 function distinctColours(png: PNG): number {

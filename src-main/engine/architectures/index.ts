@@ -10,6 +10,7 @@ export { FAMILY_DEFAULTS } from './base-defaults'
 export { inspectTfjsFolder, loadTfjsFolder } from './tfjs-folder'
 export { deriveSeed } from './seeds'
 export { cutBase } from './transfer'
+export { loadBaseFromInfo, resolveBasePath } from './load-base'
 
 /** Build the network an experiment describes: a CNN from scratch, or a frozen base with a new head. */
 export function buildModel(config: ModelConfig, opts: BuildOptions): BuiltModel {

@@ -7,9 +7,9 @@ import { join, resolve } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ContractError } from '@shared/contract'
 import { openRunStore, type RunStore } from '../../../src-main/store/run-store'
-import { ModelService } from '../../../src-main/models'
-import { mobileNetV2NoTop } from '../../../src-main/engine/models/keras'
-import { randomLayers, writeKeras2 } from './h5-fixtures'
+import { ModelService } from '../../../src-main/base-models'
+import { mobileNetV2NoTop } from '../../../src-main/engine/architectures/keras'
+import { randomLayers, writeKeras2 } from '../architectures/h5-fixtures'
 
 const shared = resolve(__dirname, '../../..', '../shared/models')
 const haveShared = existsSync(resolve(shared, 'squeezenet1.1-imagenet/model.json'))

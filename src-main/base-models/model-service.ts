@@ -7,8 +7,8 @@ import type { BaseFamily, BaseModelInfo, Preprocessing } from '@shared/index'
 import type { EventBus } from '../core/event-bus'
 import type { RunStore } from '../store/run-store'
 import type * as tf from '../engine/tf'
-import { cutBase, FAMILY_DEFAULTS, inspectTfjsFolder, loadTfjsFolder, summarizeModel, type LoadedBase } from '../engine/models'
-import { loadKerasBase, type KerasFamily } from '../engine/models/keras'
+import { cutBase, FAMILY_DEFAULTS, inspectTfjsFolder, loadBaseFromInfo, loadTfjsFolder, summarizeModel, type LoadedBase } from '../engine/architectures'
+import { loadKerasBase, type KerasFamily } from '../engine/architectures/keras'
 import { downloadFile } from './download'
 import { hashFiles, slugify } from './files'
 import { KERAS_FILES, kerasModelsDir, type KerasDownloadName, type KerasFileSpec } from './keras-files'
@@ -43,30 +43,6 @@ const SHARED_BASES: Partial<Record<BaseFamily, string>> = {
 
 /** Size at which a base's summary (output shapes, FLOPs) is computed: ImageNet's native 224. */
 const SUMMARY_INPUT_SIZE = 224
-
-/** Where a registered base's files are (registry paths are relative to the data directory). */
-export function resolveBasePath(dataDir: string, info: BaseModelInfo): string {
-  return isAbsolute(info.path) ? info.path : join(dataDir, info.path)
-}
-
-/** Load a registered base from its files; usable in a training worker without the store. */
-export async function loadBaseFromInfo(dataDir: string, info: BaseModelInfo): Promise<LoadedBase> {
-  const path = resolveBasePath(dataDir, info)
-  if (!existsSync(path)) {
-    throw new ContractError('not_found', `base ${info.id}: its files are missing at ${path}; delete it and import it again`)
-  }
-  try {
-    if (info.format === 'tfjs-layers') return { info, model: await loadTfjsFolder(path) }
-    if (info.family !== 'vgg16' && info.family !== 'mobilenetv2') {
-      throw new Error(`a Keras .h5 base must be vgg16 or mobilenetv2, the registry says ${info.family}`)
-    }
-    const { model } = await loadKerasBase(path, info.family)
-    return { info, model }
-  } catch (error) {
-    if (error instanceof ContractError) throw error
-    throw new ContractError('failed', `base ${info.id}: ${(error as Error).message}`)
-  }
-}
 
 function guessFamily(layerNames: string[]): BaseFamily {
   const has = new Set(layerNames)

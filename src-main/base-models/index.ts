@@ -1,3 +1,3 @@
-export { ModelService, loadBaseFromInfo, resolveBasePath, type BaseRegistry, type ModelServiceOptions } from './model-service'
+export { ModelService, type BaseRegistry, type ModelServiceOptions } from './model-service'
 export { modelHandlers } from './handlers'
 export { KERAS_FILES, kerasModelsDir, type KerasDownloadName, type KerasFileSpec } from './keras-files'

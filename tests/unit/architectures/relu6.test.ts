@@ -2,8 +2,8 @@ import { existsSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import type { BaseModelInfo } from '@shared/index'
-import { buildModel, loadTfjsFolder } from '../../../src-main/engine/models'
-import { useRelu6Kernel } from '../../../src-main/engine/models/relu6'
+import { buildModel, loadTfjsFolder } from '../../../src-main/engine/architectures'
+import { useRelu6Kernel } from '../../../src-main/engine/architectures/relu6'
 import * as tf from '../../../src-main/engine/tf'
 
 const mobilenetDir = resolve(__dirname, '../../..', '../shared/models/mobilenetv2-imagenet')

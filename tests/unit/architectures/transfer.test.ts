@@ -2,8 +2,8 @@ import { existsSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import * as tf from '../../../src-main/engine/tf'
-import { buildModel, loadTfjsFolder, summarizeModel, type LoadedBase } from '../../../src-main/engine/models'
-import { mobileNetV2NoTop } from '../../../src-main/engine/models/keras'
+import { buildModel, loadTfjsFolder, summarizeModel, type LoadedBase } from '../../../src-main/engine/architectures'
+import { mobileNetV2NoTop } from '../../../src-main/engine/architectures/keras'
 import type { BaseModelInfo, FineTuneConfig, TransferModelConfig } from '@shared/index'
 
 const shared = resolve(__dirname, '../../..', '../shared/models')

@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import * as tf from '../../../src-main/engine/tf'
-import { loadKerasBase, mobileNetV2NoTop, vgg16NoTop } from '../../../src-main/engine/models/keras'
-import { summarizeModel } from '../../../src-main/engine/models'
+import { loadKerasBase, mobileNetV2NoTop, vgg16NoTop } from '../../../src-main/engine/architectures/keras'
+import { summarizeModel } from '../../../src-main/engine/architectures'
 import { randomLayers, writeKeras2, writeKeras3, type FixtureLayer } from './h5-fixtures'
 
 const dir = mkdtempSync(join(tmpdir(), 'keras-h5-'))

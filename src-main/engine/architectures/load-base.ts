@@ -1,0 +1,31 @@
+import { existsSync } from 'node:fs'
+import { isAbsolute, join } from 'node:path'
+import { ContractError } from '@shared/contract'
+import type { BaseModelInfo } from '@shared/index'
+import { loadKerasBase } from './keras'
+import { loadTfjsFolder } from './tfjs-folder'
+import type { LoadedBase } from './types'
+
+/** Where a registered base's files are (registry paths are relative to the data directory). */
+export function resolveBasePath(dataDir: string, info: BaseModelInfo): string {
+  return isAbsolute(info.path) ? info.path : join(dataDir, info.path)
+}
+
+/** Load a registered base from its files; usable in a training worker without the store. */
+export async function loadBaseFromInfo(dataDir: string, info: BaseModelInfo): Promise<LoadedBase> {
+  const path = resolveBasePath(dataDir, info)
+  if (!existsSync(path)) {
+    throw new ContractError('not_found', `base ${info.id}: its files are missing at ${path}; delete it and import it again`)
+  }
+  try {
+    if (info.format === 'tfjs-layers') return { info, model: await loadTfjsFolder(path) }
+    if (info.family !== 'vgg16' && info.family !== 'mobilenetv2') {
+      throw new Error(`a Keras .h5 base must be vgg16 or mobilenetv2, the registry says ${info.family}`)
+    }
+    const { model } = await loadKerasBase(path, info.family)
+    return { info, model }
+  } catch (error) {
+    if (error instanceof ContractError) throw error
+    throw new ContractError('failed', `base ${info.id}: ${(error as Error).message}`)
+  }
+}
