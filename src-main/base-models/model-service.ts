@@ -8,6 +8,7 @@ import type { EventBus } from '../core/event-bus'
 import type { RunStore } from '../store/run-store'
 import type * as tf from '../engine/tf'
 import { cutBase, FAMILY_DEFAULTS, inspectTfjsFolder, loadBaseFromInfo, loadTfjsFolder, summarizeModel, type LoadedBase } from '../engine/architectures'
+import { bundledBasesDir, isBundledPath } from '../engine/architectures/bundled-bases'
 import { loadKerasBase, type KerasFamily } from '../engine/architectures/keras'
 import { downloadFile } from './download'
 import { hashFiles, slugify } from './files'
@@ -24,8 +25,6 @@ export interface ModelServiceOptions {
   kerasFiles?: Partial<Record<KerasDownloadName, Partial<KerasFileSpec>>>
   /** Keras' cache folder to look in before downloading; null = never look. */
   kerasCacheDir?: string | null
-  /** Where the shared tfjs bases live, for the instructions given when a base is missing. */
-  sharedModelsDir?: string | null
 }
 
 export interface ImportRequest {
@@ -35,7 +34,7 @@ export interface ImportRequest {
   jobId?: string | undefined
 }
 
-/** Folder names of the shared tfjs bases, by family. */
+/** Folder names of the tfjs bases that ship with the app (resources/bases), by family. */
 const SHARED_BASES: Partial<Record<BaseFamily, string>> = {
   mobilenetv2: 'mobilenetv2-imagenet',
   squeezenet: 'squeezenet1.1-imagenet',
@@ -76,7 +75,6 @@ export class ModelService {
   private readonly events: EventBus | null
   private readonly kerasFiles: Record<KerasDownloadName, KerasFileSpec>
   private readonly kerasCacheDir: string | null
-  private readonly sharedModelsDir: string | null
 
   constructor(options: ModelServiceOptions) {
     this.dataDir = options.dataDir
@@ -87,8 +85,6 @@ export class ModelService {
       mobilenetv2: { ...KERAS_FILES.mobilenetv2, ...options.kerasFiles?.mobilenetv2 },
     }
     this.kerasCacheDir = options.kerasCacheDir === undefined ? kerasModelsDir() : options.kerasCacheDir
-    this.sharedModelsDir =
-      options.sharedModelsDir === undefined ? resolve(process.cwd(), '../shared/models') : options.sharedModelsDir
   }
 
   list(): BaseModelInfo[] {
@@ -113,8 +109,9 @@ export class ModelService {
     const ways: string[] = []
     const shared = family ? SHARED_BASES[family] : undefined
     if (shared) {
-      const folder = this.sharedModelsDir ? join(this.sharedModelsDir, shared) : null
-      ways.push(`cifar-workbench models import ${folder && existsSync(folder) ? folder : `PATH/TO/${shared}`}`)
+      const bundled = bundledBasesDir()
+      const folder = bundled && existsSync(join(bundled, shared)) ? join(bundled, shared) : `PATH/TO/${shared}`
+      ways.push(`cifar-workbench models import ${folder}`)
     }
     if (family === 'mobilenetv2' || family === 'vgg16') ways.push(`cifar-workbench models download ${family}`)
     if (ways.length === 0) ways.push('cifar-workbench models import PATH (a model.json folder or a Keras .h5 file)')
@@ -189,6 +186,9 @@ export class ModelService {
 
   async delete(id: string): Promise<{ ok: true }> {
     const info = this.get(id)
+    if (isBundledPath(info.path)) {
+      throw new ContractError('conflict', `base model "${id}" ships with the app and cannot be deleted`)
+    }
     this.registry.deleteBaseModel(id)
     // Only files the workbench copied are removed; a base registered in place stays on disk.
     if (!isAbsolute(info.path)) await rm(join(this.dataDir, 'models', id), { recursive: true, force: true })

@@ -1,3 +1,4 @@
+import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { ContractError } from '@shared/contract'
 import { createDispatcher, toContractError, type Core } from './core'
@@ -6,7 +7,7 @@ import type { Handlers, Shell } from './handlers'
 import { SystemService } from '../system'
 import { openRunStore } from '../store/run-store'
 import { runHandlers } from '../store/handlers'
-import { ModelService, modelHandlers } from '../base-models'
+import { ModelService, modelHandlers, registerBundledBases } from '../base-models'
 import { DatasetService, datasetHandlers } from '../data'
 import { TrainingService, trainingHandlers } from '../experiments'
 import { APP_VERSION } from '../system/app-version'
@@ -31,6 +32,7 @@ export function unavailable(what: string): () => never {
  * to its handler. Every shell (Electron, browser mode, CLI, tests) goes through here.
  */
 export async function createCore(options: CoreOptions): Promise<Core> {
+  mkdirSync(options.dataDir, { recursive: true })
   const events = new EventBus()
   const closers: Array<() => Promise<void> | void> = []
   // The run history first: every service records into it. Runs left `running` by a process that died
@@ -46,6 +48,8 @@ export async function createCore(options: CoreOptions): Promise<Core> {
   })
 
   const models = new ModelService({ dataDir: options.dataDir, registry: store, events })
+  // The ImageNet bases the app ships, so transfer learning works offline from the first start.
+  registerBundledBases(store)
   const datasets = new DatasetService({ dataDir: options.dataDir, registry: store, events })
   closers.push(() => datasets.close())
 

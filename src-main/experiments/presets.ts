@@ -60,8 +60,8 @@ const FAMILY_OF_PRESET: Record<string, BaseFamily> = { 'mobilenetv2-transfer': '
 
 const HOW_TO_GET: Record<string, string> = {
   mobilenetv2:
-    'register one with `cifar-workbench models import ../shared/models/mobilenetv2-imagenet` (a TensorFlow.js folder) or `cifar-workbench models download mobilenetv2` (the Keras no-top file)',
-  squeezenet: 'register one with `cifar-workbench models import ../shared/models/squeezenet1.1-imagenet` (a TensorFlow.js folder)',
+    'register one with `cifar-workbench models import resources/bases/mobilenetv2-imagenet` (a TensorFlow.js folder) or `cifar-workbench models download mobilenetv2` (the Keras no-top file)',
+  squeezenet: 'register one with `cifar-workbench models import resources/bases/squeezenet1.1-imagenet` (a TensorFlow.js folder)',
 }
 
 /** The registered base a preset should use: its own id if registered, else one of its family (tfjs first). */

@@ -10,7 +10,7 @@ Registers the pretrained bases that transfer-learning experiments start from.
 
   models import PATH [--name NAME] [--family F]
                      a TensorFlow.js LayersModel folder (model.json + shards), e.g.
-                     ../shared/models/mobilenetv2-imagenet, or a Keras Applications .h5 file
+                     resources/bases/mobilenetv2-imagenet, or a Keras Applications .h5 file
                      (VGG16 or MobileNetV2 no-top, Keras 2 or Keras 3 layout); validated, copied
                      into the data directory, hashed and summarised
   models list        the registered bases

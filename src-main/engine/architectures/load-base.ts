@@ -2,12 +2,14 @@ import { existsSync } from 'node:fs'
 import { isAbsolute, join } from 'node:path'
 import { ContractError } from '@shared/contract'
 import type { BaseModelInfo } from '@shared/index'
+import { bundledFolder, isBundledPath } from './bundled-bases'
 import { loadKerasBase } from './keras'
 import { loadTfjsFolder } from './tfjs-folder'
 import type { LoadedBase } from './types'
 
-/** Where a registered base's files are (registry paths are relative to the data directory). */
+/** Where a registered base's files are: in the install for bundled bases, else relative to the data directory or absolute. */
 export function resolveBasePath(dataDir: string, info: BaseModelInfo): string {
+  if (isBundledPath(info.path)) return bundledFolder(info.path)
   return isAbsolute(info.path) ? info.path : join(dataDir, info.path)
 }
 

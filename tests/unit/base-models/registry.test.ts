@@ -11,9 +11,8 @@ import { ModelService } from '../../../src-main/base-models'
 import { mobileNetV2NoTop } from '../../../src-main/engine/architectures/keras'
 import { randomLayers, writeKeras2 } from '../architectures/h5-fixtures'
 
-const shared = resolve(__dirname, '../../..', '../shared/models')
-const haveShared = existsSync(resolve(shared, 'squeezenet1.1-imagenet/model.json'))
-if (!haveShared) console.warn(`SKIP registry tests on the shared tfjs bases: ${shared} is absent`)
+// The tfjs bases that ship with the app, imported here as a user would import any tfjs folder.
+const shared = resolve(__dirname, '../../../resources/bases')
 
 const root = mkdtempSync(join(tmpdir(), 'model-registry-'))
 let store: RunStore
@@ -25,7 +24,7 @@ beforeAll(async () => {
   dataDir = join(root, 'data')
   mkdirSync(dataDir)
   store = openRunStore(join(dataDir, 'workbench.sqlite'), { dataDir })
-  service = new ModelService({ dataDir, registry: store, kerasCacheDir: null, sharedModelsDir: shared })
+  service = new ModelService({ dataDir, registry: store, kerasCacheDir: null })
   // A Keras 2 MobileNetV2 no-top file with random weights, named as Keras names its cache file.
   const model = mobileNetV2NoTop(null)
   kerasFile = join(root, 'mobilenet_v2_weights_tf_dim_ordering_tf_kernels_1.0_224_no_top.h5')
@@ -49,7 +48,7 @@ async function failure(promise: Promise<unknown>): Promise<ContractError> {
 
 const sha256 = (file: string) => createHash('sha256').update(readFileSync(file)).digest('hex')
 
-describe.skipIf(!haveShared)('registry of tfjs folders', () => {
+describe('registry of tfjs folders', () => {
   it('imports, lists, loads and deletes the shared SqueezeNet with its summary', async () => {
     const info = await service.import({ path: join(shared, 'squeezenet1.1-imagenet') })
     expect(info).toMatchObject({
