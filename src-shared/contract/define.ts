@@ -42,7 +42,8 @@ export class ContractError extends Error {
   readonly code: ErrorCode
   readonly issues: ContractErrorShape['issues']
   constructor(code: ErrorCode, message: string, issues?: ContractErrorShape['issues']) {
-    super(message)
+    // One line, whatever a library put in its message: CLIs print it as `error: …`, views in a banner.
+    super(message.replace(/\s*\n\s*/g, ' ').trim())
     this.name = 'ContractError'
     this.code = code
     this.issues = issues

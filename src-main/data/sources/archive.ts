@@ -9,6 +9,9 @@ import { importFailed, throwIfCancelled, type ProgressFn } from '../errors'
 
 const gunzipAsync = promisify(gunzip)
 
+/** Largest tar a .tar.gz may inflate to: CIFAR-10 in any form is under 200 MB, so more is a bomb or not ours. */
+export const MAX_INFLATED_BYTES = 1024 ** 3
+
 /** One file or folder of an import source, with its bytes already in memory. */
 export interface SourceEntry {
   /** POSIX path relative to the source root, without a trailing slash. */
@@ -53,8 +56,11 @@ export async function openSource(path: string, opts: { signal?: AbortSignal; onP
   if (bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b) {
     let tarBytes: Buffer
     try {
-      tarBytes = await gunzipAsync(bytes)
+      tarBytes = await gunzipAsync(bytes, { maxOutputLength: MAX_INFLATED_BYTES })
     } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') {
+        throw importFailed(path, `the gzip data inflates to more than ${MAX_INFLATED_BYTES / 1024 ** 3} GiB, far more than any CIFAR-10 archive; refused`)
+      }
       throw importFailed(path, `corrupt gzip data (${(error as Error).message})`)
     }
     throwIfCancelled(opts.signal)
