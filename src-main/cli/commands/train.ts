@@ -10,6 +10,7 @@ import { configFromPreset } from '../../experiments/presets'
 import { CliError, type CliCommand, type CliContext } from '../command'
 
 const USAGE = `usage: cifar-workbench [--data-dir DIR] [--backend NAME] train (--preset NAME | --config FILE) [options] [--json]
+       cifar-workbench [--data-dir DIR] train --resume RUN [--json]
 
   --preset NAME         seed-cnn | mobilenetv2-transfer | squeezenet-transfer, or a saved preset's id
   --config FILE         an experiment config (JSON, the ExperimentConfig schema); data.datasetId optional
@@ -23,6 +24,8 @@ const USAGE = `usage: cifar-workbench [--data-dir DIR] [--backend NAME] train (-
   --fine-tune-layers N  transfer: fine-tune the last N layers of the base after phase 1
   --seed N              seed for initialisation and shuffling
   --backend NAME        tensorflow-gpu | tensorflow | wasm | cpu
+  --resume RUN          continue an interrupted, failed or cancelled run from its last checkpoint
+                        (its own config, seed and backend; no other options apply)
 
 The run is recorded in the run history exactly as the app records it. On a terminal a progress bar is
 drawn; with --json every line is a JSON object: {"type":"progress",...,"imagesPerSecond"} per batch
@@ -152,6 +155,7 @@ export const trainCommand: CliCommand = {
           'fine-tune-layers': { type: 'string' },
           seed: { type: 'string' },
           backend: { type: 'string' },
+          resume: { type: 'string' },
           json: { type: 'boolean' },
         },
         strict: true,
@@ -160,9 +164,18 @@ export const trainCommand: CliCommand = {
     } catch (error) {
       throw new CliError(`train: ${(error as Error).message}`, 2)
     }
+    const json = ctx.json || values.json === true
+    const resumeId = values.resume as string | undefined
+    if (resumeId !== undefined) {
+      const extra = Object.keys(values).filter((k) => k !== 'resume' && k !== 'json' && values[k] !== undefined)
+      if (extra.length) throw new CliError(`train: --resume continues a run with its own config; drop --${extra.join(', --')}`, 2)
+      const core = await ctx.core()
+      const { runId } = await core.call('training.resume', { runId: resumeId })
+      return followRun(core, runId, ctx, json)
+    }
     const presetId = values.preset as string | undefined
     const configFile = values.config as string | undefined
-    if (!presetId === !configFile) throw new CliError('train: give exactly one of --preset NAME or --config FILE (see train --help)', 2)
+    if (!presetId === !configFile) throw new CliError('train: give exactly one of --preset NAME, --config FILE or --resume RUN (see train --help)', 2)
     const core = await ctx.core()
     const datasetId = () => pickDataset(core, values.dataset as string | undefined)
     let config: ExperimentConfig
@@ -178,59 +191,62 @@ export const trainCommand: CliCommand = {
     config = applyOverrides(config, values, (values.backend as string | undefined) ?? ctx.backend)
 
     const { runIds } = await core.call('training.start', { config })
-    const runId = runIds[0]!
-    const json = ctx.json || values.json === true
-    const tty = ctx.io.isTty && !json
-    let lastLine = ''
-    const finished = new Promise<void>((resolveDone) => {
-      const unsubscribe = core.events.subscribe((e: AnyEvent) => {
-        if (e.event !== 'run.progress' || e.payload.runId !== runId) return
-        const p = e.payload
-        if (p.type === 'batch') {
-          if (json) {
-            ctx.io.out(JSON.stringify({ type: 'progress', runId, phase: p.phase, epoch: p.epoch, batch: p.batch, batchesPerEpoch: p.batchesPerEpoch, loss: p.loss, accuracy: p.accuracy, learningRate: p.learningRate, imagesPerSecond: p.imagesPerSecond, etaSeconds: p.etaSeconds, backend: p.backend }))
-          } else if (tty) {
-            const eta = p.etaSeconds === null ? '' : ` eta ${Math.round(p.etaSeconds)}s`
-            lastLine = `${p.phase} epoch ${p.epoch} ${bar(p.batch / p.batchesPerEpoch)} ${p.batch}/${p.batchesPerEpoch} loss ${p.loss.toFixed(4)} acc ${pct(p.accuracy)} ${p.imagesPerSecond.toFixed(0)} img/s${eta}`
-            process.stdout.write(`\r${lastLine.padEnd(100)}`)
-          }
-        } else if (p.type === 'epoch') {
-          const m = p.metric
-          if (json) ctx.io.out(JSON.stringify({ type: 'epoch', runId, ...m, totalEpochs: p.totalEpochs }))
-          else {
-            if (tty) process.stdout.write('\r'.padEnd(101) + '\r')
-            ctx.io.out(`${m.phase} epoch ${m.epoch}/${p.totalEpochs}: loss ${m.loss.toFixed(4)} acc ${pct(m.accuracy)}  val_loss ${m.valLoss?.toFixed(4) ?? '-'} val_acc ${pct(m.valAccuracy)}  ${m.imagesPerSecond.toFixed(0)} img/s  ${(m.durationMs / 1000).toFixed(1)}s`)
-          }
-        } else if (p.type === 'status') {
-          if (p.status === 'completed' || p.status === 'failed' || p.status === 'cancelled') {
-            unsubscribe()
-            resolveDone()
-          } else if (!json && p.message) ctx.io.out(p.message)
-        } else if (p.type === 'phase' && !json) {
-          ctx.io.out(`run ${runId}: ${p.phase === 'train' ? 'training' : 'fine-tuning'} at lr ${p.learningRate} on ${p.backend}`)
-        }
-      })
-    })
-    const onSigint = () => {
-      void core.call('training.cancel', { runId }).catch(() => undefined)
-    }
-    process.once('SIGINT', onSigint)
-    try {
-      await finished
-    } finally {
-      process.off('SIGINT', onSigint)
-    }
-    const run = await core.call('runs.get', { id: runId })
-    if (json) ctx.io.out(JSON.stringify(runLine(run)))
-    else {
-      ctx.io.out(`run ${run.id} ${run.status}${run.failureMessage ? `: ${run.failureMessage}` : ''}`)
-      if (run.evaluation) {
-        const ev = run.evaluation
-        ctx.io.out(`test accuracy ${pct(ev.accuracy)}, test loss ${ev.testLoss.toFixed(4)}, macro F1 ${ev.macro.f1.toFixed(3)}, ${ev.inferenceMsPerImage.toFixed(2)} ms/image`)
-        if (ev.overfitting) ctx.io.out(`overfitting gap ${pct(ev.overfitting.gap)} at epoch ${ev.overfitting.bestEpoch}; lowest val loss at epoch ${ev.overfitting.lowestValLossEpoch}`)
-      }
-    }
-    if (run.status === 'failed') throw new CliError(`run ${run.id} failed: ${run.failureMessage ?? 'unknown error'}`)
-    return run.status === 'completed' ? 0 : 130
+    return followRun(core, runIds[0]!, ctx, json)
   },
+}
+
+/** Prints a queued run's progress until it ends; exits 0 when it completed, 130 when cancelled. */
+async function followRun(core: Core, runId: string, ctx: CliContext, json: boolean): Promise<number> {
+  const tty = ctx.io.isTty && !json
+  let lastLine = ''
+  const finished = new Promise<void>((resolveDone) => {
+    const unsubscribe = core.events.subscribe((e: AnyEvent) => {
+      if (e.event !== 'run.progress' || e.payload.runId !== runId) return
+      const p = e.payload
+      if (p.type === 'batch') {
+        if (json) {
+          ctx.io.out(JSON.stringify({ type: 'progress', runId, phase: p.phase, epoch: p.epoch, batch: p.batch, batchesPerEpoch: p.batchesPerEpoch, loss: p.loss, accuracy: p.accuracy, learningRate: p.learningRate, imagesPerSecond: p.imagesPerSecond, etaSeconds: p.etaSeconds, backend: p.backend }))
+        } else if (tty) {
+          const eta = p.etaSeconds === null ? '' : ` eta ${Math.round(p.etaSeconds)}s`
+          lastLine = `${p.phase} epoch ${p.epoch} ${bar(p.batch / p.batchesPerEpoch)} ${p.batch}/${p.batchesPerEpoch} loss ${p.loss.toFixed(4)} acc ${pct(p.accuracy)} ${p.imagesPerSecond.toFixed(0)} img/s${eta}`
+          process.stdout.write(`\r${lastLine.padEnd(100)}`)
+        }
+      } else if (p.type === 'epoch') {
+        const m = p.metric
+        if (json) ctx.io.out(JSON.stringify({ type: 'epoch', runId, ...m, totalEpochs: p.totalEpochs }))
+        else {
+          if (tty) process.stdout.write('\r'.padEnd(101) + '\r')
+          ctx.io.out(`${m.phase} epoch ${m.epoch}/${p.totalEpochs}: loss ${m.loss.toFixed(4)} acc ${pct(m.accuracy)}  val_loss ${m.valLoss?.toFixed(4) ?? '-'} val_acc ${pct(m.valAccuracy)}  ${m.imagesPerSecond.toFixed(0)} img/s  ${(m.durationMs / 1000).toFixed(1)}s`)
+        }
+      } else if (p.type === 'status') {
+        if (p.status === 'completed' || p.status === 'failed' || p.status === 'cancelled') {
+          unsubscribe()
+          resolveDone()
+        } else if (!json && p.message) ctx.io.out(p.message)
+      } else if (p.type === 'phase' && !json) {
+        ctx.io.out(`run ${runId}: ${p.phase === 'train' ? 'training' : 'fine-tuning'} at lr ${p.learningRate} on ${p.backend}`)
+      }
+    })
+  })
+  const onSigint = () => {
+    void core.call('training.cancel', { runId }).catch(() => undefined)
+  }
+  process.once('SIGINT', onSigint)
+  try {
+    await finished
+  } finally {
+    process.off('SIGINT', onSigint)
+  }
+  const run = await core.call('runs.get', { id: runId })
+  if (json) ctx.io.out(JSON.stringify(runLine(run)))
+  else {
+    ctx.io.out(`run ${run.id} ${run.status}${run.failureMessage ? `: ${run.failureMessage}` : ''}`)
+    if (run.evaluation) {
+      const ev = run.evaluation
+      ctx.io.out(`test accuracy ${pct(ev.accuracy)}, test loss ${ev.testLoss.toFixed(4)}, macro F1 ${ev.macro.f1.toFixed(3)}, ${ev.inferenceMsPerImage.toFixed(2)} ms/image`)
+      if (ev.overfitting) ctx.io.out(`overfitting gap ${pct(ev.overfitting.gap)} at epoch ${ev.overfitting.bestEpoch}; lowest val loss at epoch ${ev.overfitting.lowestValLossEpoch}`)
+    }
+  }
+  if (run.status === 'failed') throw new CliError(`run ${run.id} failed: ${run.failureMessage ?? 'unknown error'}`)
+  return run.status === 'completed' ? 0 : 130
 }

@@ -17,9 +17,10 @@ export function createOptimizer(kind: TrainingConfig['optimizer'], learningRate:
 }
 
 export function setLearningRate(optimizer: tf.Optimizer, learningRate: number): void {
-  if (optimizer instanceof tf.SGDOptimizer) {
+  // Not `instanceof tf.SGDOptimizer`: tfjs' optimizers duck-type instanceof, so every optimizer passes it.
+  if (optimizer.getClassName() === tf.SGDOptimizer.className) {
     // SGD caches -lr in a kept scalar; its setter swaps it.
-    optimizer.setLearningRate(learningRate)
+    ;(optimizer as tf.SGDOptimizer).setLearningRate(learningRate)
     return
   }
   ;(optimizer as unknown as { learningRate: number }).learningRate = learningRate
