@@ -67,6 +67,7 @@ export async function inspectTfjsFolder(dir: string): Promise<TfjsFolder> {
   const layers = topology.config?.layers
   if (!Array.isArray(layers) || layers.length === 0) throw new Error(`${file}: modelTopology.config.layers is missing or empty`)
   const layerNames = layers.map((l) => String(l.name))
+  checkLayerSizes(layers, file)
 
   const shards: string[] = []
   let weightBytes = 0
@@ -89,6 +90,41 @@ export async function inspectTfjsFolder(dir: string): Promise<TfjsFolder> {
   return { dir, json, shards, weightBytes, layerNames }
 }
 
+/** Config fields that size a layer's weights or outputs; the largest real value in any base is far below the bound. */
+const SIZE_FIELDS = new Set(['filters', 'units', 'kernel_size', 'pool_size', 'strides', 'dilation_rate', 'depth_multiplier', 'padding', 'size', 'cropping', 'target_shape', 'batch_input_shape', 'input_dim', 'output_dim'])
+const MAX_SIZE = 1 << 16
+
+/**
+ * Refuses absurd layer sizes before tfjs builds anything: a model.json declaring a Dense of 2^31 units
+ * would otherwise allocate and initialise gigabytes on the calling thread before the weights are read.
+ */
+function checkLayerSizes(layers: Array<{ name?: unknown; config?: unknown }>, file: string): void {
+  const bad = (value: unknown): boolean => {
+    if (value === null || typeof value === 'string') return false
+    if (typeof value === 'number') return !Number.isInteger(value) || value < 0 || value > MAX_SIZE
+    if (Array.isArray(value)) return value.some(bad)
+    return typeof value !== 'boolean'
+  }
+  for (const layer of layers) {
+    const config = layer.config
+    if (config === null || typeof config !== 'object') continue
+    for (const [field, value] of Object.entries(config)) {
+      if (SIZE_FIELDS.has(field) && bad(value)) {
+        throw new Error(`${file}: layer "${String(layer.name)}" has ${field} ${JSON.stringify(value).slice(0, 60)}, not a layer size (integers 0 to ${MAX_SIZE})`)
+      }
+    }
+  }
+}
+
+/** Every initializer replaced by zeros: the weights are read from the shards right after, so random draws are wasted work. */
+function withZeroInitializers(node: unknown): unknown {
+  if (Array.isArray(node)) return node.map(withZeroInitializers)
+  if (node === null || typeof node !== 'object') return node
+  return Object.fromEntries(
+    Object.entries(node).map(([k, v]) => [k, k.endsWith('_initializer') && v !== null ? { class_name: 'Zeros', config: {} } : withZeroInitializers(v)]),
+  )
+}
+
 /** Load a tfjs LayersModel folder with an in-memory IOHandler (no tfjs-node needed). */
 export async function loadTfjsFolder(dir: string): Promise<tf.LayersModel> {
   const folder = await inspectTfjsFolder(dir)
@@ -101,7 +137,7 @@ export async function loadTfjsFolder(dir: string): Promise<tf.LayersModel> {
   }
   const weightSpecs = folder.json.weightsManifest.flatMap((g) => g.weights) as tf.io.WeightsManifestEntry[]
   const handler = tf.io.fromMemory({
-    modelTopology: folder.json.modelTopology,
+    modelTopology: withZeroInitializers(folder.json.modelTopology) as object,
     weightSpecs,
     weightData: joined.buffer,
     format: 'layers-model',
