@@ -48,6 +48,7 @@ export const DatasetPreview = z.object({
   samples: z.array(ImageSample),
   augmented: z.object({ original: ImageSample, variants: z.array(z.string()) }).nullable(),
 })
+export type DatasetPreview = z.infer<typeof DatasetPreview>
 
 export const datasetMethods = {
   'datasets.list': method(Empty, z.array(DatasetInfo), 'Datasets in the cache.'),

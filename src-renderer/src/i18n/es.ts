@@ -45,7 +45,7 @@ export const es: Messages = {
     title: 'Historial', filters: 'Filtros', search: 'Buscar en nombre y notas', status: 'Estado', model: 'Modelo', tag: 'Etiqueta', anyStatus: 'cualquier estado', anyModel: 'cualquier modelo',
     compare: 'Comparar ({n})', selected: '{n} seleccionadas', exportBundle: 'Exportar paquete', importBundle: 'Importar paquete', imported: 'Importadas {imported}, omitidas {skipped} ya presentes.',
     addTag: 'Añadir etiqueta', removeTag: 'Quitar etiqueta {tag}', notes: 'Notas', selectAll: 'Seleccionar todas en esta página', select: 'Seleccionar {name}', total: '{n} ejecuciones',
-    compareLimit: 'Comparar admite de 2 a 10 ejecuciones.',
+    compareLimit: 'Comparar admite de 2 a {max} ejecuciones.',
     cols: { name: 'Nombre', status: 'Estado', model: 'Modelo', created: 'Creada', test: 'Prec. test', bestVal: 'Mejor prec. val.', finalVal: 'Prec. val. final', params: 'Parámetros', wall: 'Tiempo', ips: 'Imágenes/s', tags: 'Etiquetas', epochs: 'Épocas' },
   },
   detail: {
