@@ -4,7 +4,7 @@ export const en = {
   nav: { experiments: 'Experiments', live: 'Live', history: 'History', compare: 'Compare', data: 'Data', models: 'Models', settings: 'Settings', main: 'Main navigation' },
   common: {
     loading: 'Loading…', none: 'none', auto: 'auto', all: 'all', yes: 'yes', no: 'no', cancel: 'Cancel', save: 'Save', delete: 'Delete', close: 'Close', apply: 'Apply',
-    refresh: 'Refresh', open: 'Open', error: 'Something went wrong', unavailable: 'Not available yet in this build', previous: 'Previous', next: 'Next',
+    refresh: 'Refresh', open: 'Open', error: 'Something went wrong', previous: 'Previous', next: 'Next',
     exportPng: 'PNG (2x)', exportSvg: 'SVG', exportCsv: 'CSV', exportHtml: 'HTML report', exportFigure: 'Figure', export: 'Export', seconds: '{n} s', page: 'Page {page} of {pages}',
     confirmDelete: 'Delete {n} run(s) and their artifacts? This cannot be undone.',
   },

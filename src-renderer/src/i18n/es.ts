@@ -6,7 +6,7 @@ export const es: Messages = {
   nav: { experiments: 'Experimentos', live: 'En vivo', history: 'Historial', compare: 'Comparar', data: 'Datos', models: 'Modelos', settings: 'Ajustes', main: 'Navegación principal' },
   common: {
     loading: 'Cargando…', none: 'ninguno', auto: 'automático', all: 'todos', yes: 'sí', no: 'no', cancel: 'Cancelar', save: 'Guardar', delete: 'Eliminar', close: 'Cerrar', apply: 'Aplicar',
-    refresh: 'Actualizar', open: 'Abrir', error: 'Algo salió mal', unavailable: 'Aún no disponible en esta versión', previous: 'Anterior', next: 'Siguiente',
+    refresh: 'Actualizar', open: 'Abrir', error: 'Algo salió mal', previous: 'Anterior', next: 'Siguiente',
     exportPng: 'PNG (2x)', exportSvg: 'SVG', exportCsv: 'CSV', exportHtml: 'Informe HTML', exportFigure: 'Figura', export: 'Exportar', seconds: '{n} s', page: 'Página {page} de {pages}',
     confirmDelete: '¿Eliminar {n} ejecución(es) y sus artefactos? No se puede deshacer.',
   },

@@ -1,5 +1,5 @@
 import { defineStore } from 'pinia'
-import { ref } from 'vue'
+import { ref, toRaw } from 'vue'
 import type { Preset } from '@shared/contract/methods'
 import type { ExperimentConfig } from '@shared/domain/config'
 import { chooseBase, type BaseModelInfo } from '@shared/domain/model'
@@ -49,7 +49,8 @@ export const usePresetsStore = defineStore('presets', () => {
  * says which base is missing.
  */
 export function presetConfig(preset: Preset, bases: readonly BaseModelInfo[]): Preset['config'] {
-  const config = structuredClone(preset.config)
+  // structuredClone refuses reactive proxies: clone what the store holds underneath.
+  const config = structuredClone(toRaw(preset).config)
   if (config.model.kind === 'transfer') {
     const base = chooseBase(bases, { id: config.model.baseId })
     if (base) config.model.baseId = base.id
