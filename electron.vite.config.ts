@@ -36,7 +36,7 @@ export default defineConfig({
   },
   renderer: {
     root: path('./src-renderer'),
-    resolve: { alias: { ...alias, '@renderer': path('./src-renderer/src') } },
+    resolve: { alias },
     plugins: [vue()],
     build: {
       outDir: path('./out/renderer'),

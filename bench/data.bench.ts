@@ -10,7 +10,7 @@ import { join, resolve } from 'node:path'
 import { gunzipSync } from 'node:zlib'
 import { Parser, type ReadEntry } from 'tar'
 import jpeg from 'jpeg-js'
-import { AugmentationConfig } from '@shared/domain/config'
+import { AugmentationConfig, SEED_CNN } from '@shared/domain/config'
 import { Augmenter } from '../src-main/data/augment'
 import { loadDatasetFromCache } from '../src-main/data/cache'
 import { importDataset } from '../src-main/data/importer'
@@ -141,7 +141,7 @@ let trainRate: number | null = null
 let trainNote = ''
 try {
   const { initBackend } = await import('../src-main/engine/backend')
-  const { buildModel, SEED_CNN } = await import('../src-main/engine/architectures')
+  const { buildModel } = await import('../src-main/engine/architectures')
   const tf = await import('../src-main/engine/tf')
   const status = await initBackend('wasm').catch(() => initBackend('cpu'))
   const built = buildModel(SEED_CNN, { numClasses: 10, imageSize: 32, seed: 1, base: null })

@@ -3,11 +3,11 @@ import { copyFile, mkdir, rename, rm, stat } from 'node:fs/promises'
 import { existsSync } from 'node:fs'
 import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:path'
 import { ContractError } from '@shared/contract'
-import type { BaseFamily, BaseModelInfo, Preprocessing } from '@shared/index'
+import { chooseBase, familyOfBaseId, IMAGENET_BASE_IDS, type BaseFamily, type BaseModelInfo, type Preprocessing } from '@shared/domain/model'
 import type { EventBus } from '../core/event-bus'
 import type { RunStore } from '../store/run-store'
 import type * as tf from '../engine/tf'
-import { cutBase, FAMILY_DEFAULTS, inspectTfjsFolder, loadBaseFromInfo, loadTfjsFolder, summarizeModel, type LoadedBase } from '../engine/architectures'
+import { cutBase, FAMILY_DEFAULTS, inspectTfjsFolder, recogniseBaseFamily, loadBaseFromInfo, loadTfjsFolder, summarizeModel, type LoadedBase } from '../engine/architectures'
 import { bundledBasesDir, isBundledPath } from '../engine/architectures/bundled-bases'
 import { loadKerasBase, type KerasFamily } from '../engine/architectures/keras'
 import { downloadFile } from './download'
@@ -34,22 +34,11 @@ export interface ImportRequest {
   jobId?: string | undefined
 }
 
-/** Folder names of the tfjs bases that ship with the app (resources/bases), by family. */
-const SHARED_BASES: Partial<Record<BaseFamily, string>> = {
-  mobilenetv2: 'mobilenetv2-imagenet',
-  squeezenet: 'squeezenet1.1-imagenet',
-}
+/** Folder names of the tfjs bases that ship with the app (resources/bases, named as their registry ids), by family. */
+const SHARED_BASES: Partial<Record<BaseFamily, string>> = IMAGENET_BASE_IDS
 
 /** Size at which a base's summary (output shapes, FLOPs) is computed: ImageNet's native 224. */
 const SUMMARY_INPUT_SIZE = 224
-
-function guessFamily(layerNames: string[]): BaseFamily {
-  const has = new Set(layerNames)
-  if (layerNames.some((n) => /^fire\d+_concat$/.test(n))) return 'squeezenet'
-  if (has.has('block_16_project') || has.has('block_16_depthwise')) return 'mobilenetv2'
-  if (has.has('block5_conv3')) return 'vgg16'
-  return 'custom'
-}
 
 /** Which cut layer and preprocessing a tfjs base of a family gets (Keras-named ones are Keras models). */
 function tfjsDefaults(family: BaseFamily, model: tf.LayersModel): { cut: string; preprocessing: Preprocessing; minInputSize: number } {
@@ -94,14 +83,12 @@ export class ModelService {
   get(id: string): BaseModelInfo {
     const info = this.registry.getBaseModel(id)
     if (info) return info
-    const family = (Object.keys(SHARED_BASES) as BaseFamily[]).find((f) => SHARED_BASES[f] === id)
-    throw new ContractError('not_found', `base model "${id}" is not registered; ${this.howToGet(family ?? null)}`)
+    throw new ContractError('not_found', `base model "${id}" is not registered; ${this.howToGet(familyOfBaseId(id))}`)
   }
 
-  /** The registered base of a family (the most recent one), or null. */
+  /** The registered base of a family by the rule presets use too (`chooseBase`), or null. */
   findForFamily(family: BaseFamily): BaseModelInfo | null {
-    const matches = this.list().filter((b) => b.family === family)
-    return matches.sort((a, b) => b.registeredAt.localeCompare(a.registeredAt))[0] ?? null
+    return chooseBase(this.list(), { family })
   }
 
   /** Exact instructions for getting a base of a family (or any base). */
@@ -243,7 +230,7 @@ export class ModelService {
     const folder = await inspectTfjsFolder(dir)
     const model = await loadTfjsFolder(dir)
     try {
-      const family = request.family ?? guessFamily(folder.layerNames)
+      const family = request.family ?? recogniseBaseFamily(folder.layerNames)
       const defaults = tfjsDefaults(family, model)
       const summary = this.summarize(model, defaults.cut, defaults.minInputSize)
       const metadata = (folder.json.userDefinedMetadata ?? {}) as { name?: unknown; source?: unknown }

@@ -1,23 +1,23 @@
 import { ContractError } from '@shared/contract'
 import { Preset } from '@shared/contract/methods'
-import { ExperimentConfig } from '@shared/domain/config'
-import type { BaseFamily, BaseModelInfo } from '@shared/domain/model'
+import { ExperimentConfig, SEED_CNN, SEED_CNN_NAME } from '@shared/domain/config'
+import { chooseBase, familyOfBaseId, IMAGENET_BASE_IDS, type BaseModelInfo } from '@shared/domain/model'
 
 /**
  * Built-in presets: the assignment's Seed CNN, and MobileNetV2 / SqueezeNet transfer at 96 px. The
- * transfer presets name the shared base's registry id; `resolveBase` falls back to any registered base
- * of the same family.
+ * transfer presets name the known ImageNet base's registry id; `resolveBase` falls back to another
+ * registered base of the same family by the one rule in `chooseBase`.
  */
 export const BUILT_IN_PRESETS: Preset[] = [
   Preset.parse({
     id: 'seed-cnn',
-    name: 'Seed CNN',
+    name: SEED_CNN_NAME,
     description: 'Conv(32)-Pool-Conv(64)-Pool-Flatten-Dense(512)-Dense(10), Adam 1e-3, 10 epochs, from scratch.',
     builtIn: true,
     config: {
-      name: 'Seed CNN',
+      name: SEED_CNN_NAME,
       data: {},
-      model: { kind: 'scratch', convBlocks: 2, filters: [32, 64], kernelSize: 3, convsPerBlock: 1, denseUnits: 512, pooling: 'flatten' },
+      model: SEED_CNN,
       training: { epochs: 10, batchSize: 64, optimizer: 'adam', learningRate: 1e-3 },
     },
   }),
@@ -31,7 +31,7 @@ export const BUILT_IN_PRESETS: Preset[] = [
       data: {},
       model: {
         kind: 'transfer',
-        baseId: 'mobilenetv2-imagenet',
+        baseId: IMAGENET_BASE_IDS.mobilenetv2,
         inputSize: 96,
         headPooling: 'gap',
         headUnits: 256,
@@ -50,13 +50,11 @@ export const BUILT_IN_PRESETS: Preset[] = [
     config: {
       name: 'SqueezeNet transfer',
       data: {},
-      model: { kind: 'transfer', baseId: 'squeezenet1.1-imagenet', inputSize: 96, headPooling: 'gap', headUnits: 256, headDropout: 0.5 },
+      model: { kind: 'transfer', baseId: IMAGENET_BASE_IDS.squeezenet, inputSize: 96, headPooling: 'gap', headUnits: 256, headDropout: 0.5 },
       training: { epochs: 5, batchSize: 64, optimizer: 'adam', learningRate: 1e-3 },
     },
   }),
 ]
-
-const FAMILY_OF_PRESET: Record<string, BaseFamily> = { 'mobilenetv2-transfer': 'mobilenetv2', 'squeezenet-transfer': 'squeezenet' }
 
 const HOW_TO_GET: Record<string, string> = {
   mobilenetv2:
@@ -64,13 +62,11 @@ const HOW_TO_GET: Record<string, string> = {
   squeezenet: 'register one with `cifar-workbench models import resources/bases/squeezenet1.1-imagenet` (a TensorFlow.js folder)',
 }
 
-/** The registered base a preset should use: its own id if registered, else one of its family (tfjs first). */
-export function resolveBase(baseId: string, family: BaseFamily | null, bases: BaseModelInfo[]): BaseModelInfo {
-  const exact = bases.find((b) => b.id === baseId)
-  if (exact) return exact
-  const fam = family ?? bases.find((b) => b.id === baseId)?.family ?? null
-  const candidates = bases.filter((b) => b.family === fam).sort((a, b) => (a.format === b.format ? 0 : a.format === 'tfjs-layers' ? -1 : 1))
-  if (candidates[0]) return candidates[0]
+/** The registered base a preset should use (see `chooseBase`), or an error saying how to get one. */
+export function resolveBase(baseId: string, bases: BaseModelInfo[]): BaseModelInfo {
+  const chosen = chooseBase(bases, { id: baseId })
+  if (chosen) return chosen
+  const fam = familyOfBaseId(baseId)
   const how = fam ? HOW_TO_GET[fam] : null
   throw new ContractError('not_found', `no ${fam ?? baseId} base is registered; ${how ?? 'register one with `cifar-workbench models import PATH`'}`)
 }
@@ -79,7 +75,7 @@ export function resolveBase(baseId: string, family: BaseFamily | null, bases: Ba
 export function configFromPreset(preset: Preset, datasetId: string, bases: BaseModelInfo[]): ExperimentConfig {
   const raw = { ...preset.config, data: { ...preset.config.data, datasetId } }
   if (raw.model.kind === 'transfer') {
-    const base = resolveBase(raw.model.baseId, FAMILY_OF_PRESET[preset.id] ?? null, bases)
+    const base = resolveBase(raw.model.baseId, bases)
     raw.model = { ...raw.model, baseId: base.id }
   }
   return ExperimentConfig.parse(raw)

@@ -3,7 +3,8 @@ import type { Worker } from 'node:worker_threads'
 import { ContractError } from '@shared/contract'
 import type { QueueState } from '@shared/contract/events'
 import type { Preset } from '@shared/contract/methods'
-import type { BackendName, ExperimentConfig, InputSize } from '@shared/domain/config'
+import { INPUT_SIZES, type BackendName, type ExperimentConfig, type InputSize } from '@shared/domain/config'
+import { expandSeeds } from '@shared/domain/experiment-plan'
 import type { RunSummary } from '@shared/domain/run'
 import type { EventBus } from '../core/event-bus'
 import { WorkerMessage, type RunJobInput } from '../engine/training/messages'
@@ -60,7 +61,6 @@ interface Current extends Pending {
 }
 
 const FINAL = new Set(['completed', 'failed', 'cancelled', 'interrupted'])
-const INPUT_SIZES: InputSize[] = [32, 64, 96, 128, 160, 224]
 
 /**
  * Owns training for the main process: a queue of runs executed one after another, each in its own
@@ -80,14 +80,7 @@ export class TrainingService {
   start(config: ExperimentConfig, seeds?: number[]): { runIds: string[] } {
     this.assertOpen()
     this.checkRefs(config)
-    const configs = seeds && seeds.length > 0
-      ? seeds.map((seed) => ({
-          ...config,
-          name: `${config.name} (seed ${seed})`,
-          training: { ...config.training, seed },
-          augmentation: { ...config.augmentation, seed },
-        }))
-      : [config]
+    const configs = expandSeeds(config, seeds)
     const runIds = configs.map((c) => this.o.store.createRun({ config: c }).id)
     for (const runId of runIds) this.queue.push({ runId, resume: false })
     this.queueChanged()
@@ -171,7 +164,7 @@ export class TrainingService {
   }
 
   inputSizes(): InputSize[] {
-    return INPUT_SIZES
+    return [...INPUT_SIZES]
   }
 
   /** Resolves when the run reaches a final status (immediately if it already has one). */

@@ -1,5 +1,6 @@
 import { z } from 'zod'
 import { AugmentationConfig, ExperimentConfig, InputSize } from '../domain/config'
+import { MAX_SEEDS } from '../domain/experiment-plan'
 import { DatasetInfo, ImageSample, SplitName } from '../domain/dataset'
 import { BaseFamily, BaseModelInfo } from '../domain/model'
 import { RunDetail, RunGroup, RunStatus, RunSummary } from '../domain/run'
@@ -10,7 +11,7 @@ import { method } from './define'
 const Id = z.object({ id: z.string().min(1) })
 const Empty = z.object({}).strict()
 const Done = z.object({ ok: z.literal(true) })
-/** Client-chosen id so a long job can be followed (job.progress) and cancelled. */
+/** Client-chosen id that tags a long job's job.progress events, so a caller can follow its own job. */
 const JobId = z.string().min(1).max(100).optional()
 
 // ---------------------------------------------------------------- system
@@ -30,6 +31,7 @@ export const DatasetImportRequest = z.object({
   /** Image folders with one folder per class (no train/test): fraction kept for test. */
   testRatio: z.number().gt(0).lt(1).default(0.2),
   splitSeed: z.number().int().min(0).default(42),
+  /** Also the id datasets.cancel takes. */
   jobId: JobId,
 })
 
@@ -46,6 +48,7 @@ export const DatasetPreview = z.object({
   samples: z.array(ImageSample),
   augmented: z.object({ original: ImageSample, variants: z.array(z.string()) }).nullable(),
 })
+export type DatasetPreview = z.infer<typeof DatasetPreview>
 
 export const datasetMethods = {
   'datasets.list': method(Empty, z.array(DatasetInfo), 'Datasets in the cache.'),
@@ -128,10 +131,13 @@ export const RunBundle = z.object({
 })
 export type RunBundle = z.infer<typeof RunBundle>
 
+/** The most runs one comparison shows side by side. */
+export const COMPARE_LIMIT = 10
+
 export const runMethods = {
   'runs.list': method(RunListQuery, z.object({ total: z.number().int(), items: z.array(RunSummary) }), 'Filtered, sorted, paginated runs.'),
   'runs.get': method(Id, RunDetail, 'One run in full: config, epochs, batch points, evaluation, artifacts.'),
-  'runs.compare': method(z.object({ ids: z.array(z.string().min(1)).min(1).max(10) }), z.array(RunDetail), 'Several runs in one call, in the order asked.'),
+  'runs.compare': method(z.object({ ids: z.array(z.string().min(1)).min(1).max(COMPARE_LIMIT) }), z.array(RunDetail), 'Several runs in one call, in the order asked.'),
   'runs.groups': method(
     z.object({ ids: z.array(z.string().min(1)).max(200).optional() }),
     z.array(RunGroup),
@@ -168,7 +174,7 @@ export const trainingMethods = {
     z.object({
       config: ExperimentConfig,
       /** Repeat the same config over these seeds (training.seed and augmentation.seed); one run each. */
-      seeds: z.array(z.number().int().min(0)).max(20).optional(),
+      seeds: z.array(z.number().int().min(0)).max(MAX_SEEDS).optional(),
     }),
     z.object({ runIds: z.array(z.string()) }),
     'Queue one run (or one per seed); they run one after another in the training worker.',

@@ -51,6 +51,20 @@ export const ScratchModelConfig = z
   })
 export type ScratchModelConfig = z.infer<typeof ScratchModelConfig>
 
+/** The assignment's CNN: Conv(32)-Pool-Conv(64)-Pool-Flatten-Dense(512)-Dense(10). */
+export const SEED_CNN: ScratchModelConfig = {
+  kind: 'scratch',
+  convBlocks: 2,
+  filters: [32, 64],
+  kernelSize: 3,
+  convsPerBlock: 1,
+  batchNorm: false,
+  dropout: 0,
+  denseUnits: 512,
+  pooling: 'flatten',
+}
+export const SEED_CNN_NAME = 'Seed CNN'
+
 export const InputSize = z.union([
   z.literal(32),
   z.literal(64),
@@ -60,6 +74,8 @@ export const InputSize = z.union([
   z.literal(224),
 ])
 export type InputSize = z.infer<typeof InputSize>
+/** The sizes InputSize accepts, smallest first (for lists and messages). */
+export const INPUT_SIZES: readonly InputSize[] = InputSize.options.map((o) => o.value)
 
 export const FineTuneConfig = z
   .object({

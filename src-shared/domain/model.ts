@@ -31,3 +31,32 @@ export const BaseModelInfo = z.object({
   registeredAt: z.string(),
 })
 export type BaseModelInfo = z.infer<typeof BaseModelInfo>
+
+/** Registry ids of the ImageNet bases the workbench knows by name, by family. */
+export const IMAGENET_BASE_IDS = {
+  mobilenetv2: 'mobilenetv2-imagenet',
+  squeezenet: 'squeezenet1.1-imagenet',
+} as const satisfies Partial<Record<BaseFamily, string>>
+
+/** The family a known base id stands for ("mobilenetv2-imagenet" → mobilenetv2), else null. */
+export function familyOfBaseId(id: string): BaseFamily | null {
+  const entry = Object.entries(IMAGENET_BASE_IDS).find(([, known]) => known === id)
+  return entry ? (entry[0] as BaseFamily) : null
+}
+
+/**
+ * The one rule for picking a registered base: the id asked for when it is registered; else one of the
+ * family (given, or the one the id stands for), TensorFlow.js folders before Keras .h5 files (a folder
+ * loads as saved, an .h5 is rebuilt in code around its weights) and the most recently registered first.
+ */
+export function chooseBase(bases: readonly BaseModelInfo[], want: { id?: string | null; family?: BaseFamily | null }): BaseModelInfo | null {
+  const exact = want.id ? bases.find((b) => b.id === want.id) : undefined
+  if (exact) return exact
+  const family = want.family ?? (want.id ? familyOfBaseId(want.id) : null)
+  if (!family) return null
+  const formatRank = (b: BaseModelInfo) => (b.format === 'tfjs-layers' ? 0 : 1)
+  const candidates = bases
+    .filter((b) => b.family === family)
+    .sort((a, b) => formatRank(a) - formatRank(b) || b.registeredAt.localeCompare(a.registeredAt))
+  return candidates[0] ?? null
+}

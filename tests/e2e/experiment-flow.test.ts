@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { ContractError } from '@shared/contract/define'
 import { SHARED_DIR, missingPrerequisite, screenshot, startWorkbench, type Workbench } from './support/harness'
 import { download, parseError, pngInfo } from './support/files'
 
@@ -10,17 +9,7 @@ const ARCHIVE = join(SHARED_DIR, 'data', 'cifar10-jpg.tar.gz')
 const BASE = join(SHARED_DIR, 'models', 'mobilenetv2-imagenet')
 if (missing) console.warn(`skipping the experiment e2e tests: ${missing}`)
 
-async function trainingAvailable(wb: Workbench): Promise<boolean> {
-  try {
-    await wb.server.core.call('training.queue', {})
-    return true
-  } catch (error) {
-    if (error instanceof ContractError && error.code === 'unavailable') return false
-    throw error
-  }
-}
-
-/** Issue 5's evidence: the Experiments form, live curves, History, Run detail, Compare and exports. */
+/** The Experiments form validates, starts real runs that Live follows, and History, Run detail, Compare and every export show them. */
 describe.skipIf(missing !== null)('experiments end to end in browser mode', () => {
   let wb: Workbench
 
@@ -56,7 +45,6 @@ describe.skipIf(missing !== null)('experiments end to end in browser mode', () =
 
   it('creates a scratch and a transfer run from the form, watches them live, then compares and exports', async (ctx) => {
     if (!existsSync(ARCHIVE) || !existsSync(BASE)) return ctx.skip(`real data not found under ${SHARED_DIR}`)
-    if (!(await trainingAvailable(wb))) return ctx.skip('training.start is not wired into the core yet')
     const { page, server } = wb
     const dataset = await server.core.call('datasets.import', { path: ARCHIVE, name: 'CIFAR-10 (jpg)' })
     const base = await server.core.call('models.import', { path: BASE, name: 'MobileNetV2' })
@@ -95,6 +83,8 @@ describe.skipIf(missing !== null)('experiments end to end in browser mode', () =
     const first = await points()
     await until((n) => n > first)
     expect(await points()).toBeGreaterThan(first)
+    // Live names the run by its experiment, not by its id.
+    expect(await page.locator('[data-testid="live-run-name"]').textContent()).toBe('e2e scratch')
     await screenshot(page, 'live')
     await page.emulateMedia({ colorScheme: 'dark' })
     await page.waitForTimeout(200)

@@ -39,7 +39,7 @@ async function expectInside(inner: Locator, outer: Locator): Promise<void> {
   expect(a!.x + a!.width).toBeLessThanOrEqual(b!.x + b!.width + 1)
 }
 
-/** Issue 5's views with real content, their empty and error states, the dark theme and wide tables at 1400 px. */
+/** Every view with real content, their empty and error states, the dark theme and wide tables at 1400 px. */
 describe.skipIf(missing !== null)('views with content, errors and themes in browser mode', () => {
   let wb: Workbench
   let scratch: string
@@ -200,6 +200,30 @@ describe.skipIf(missing !== null)('views with content, errors and themes in brow
     } finally {
       await page.emulateMedia({ colorScheme: 'light' })
     }
+    expect(wb.errors).toEqual([])
+  })
+
+  it('Experiments: a transfer preset and the scratch-vs-transfer card take the registered base of the family', async (ctx) => {
+    if (noBase) return ctx.skip(noBase)
+    const { page, server } = wb
+    // Only a base under an id of the user's own: the preset's "mobilenetv2-imagenet" is not registered.
+    for (const m of await server.core.call('models.list', {})) await server.core.call('models.delete', { id: m.id })
+    const own = await server.core.call('models.import', { path: BASE, name: 'Own MobileNetV2' })
+    expect(own.id).not.toBe('mobilenetv2-imagenet')
+    await page.goto(`${server.url}#/experiments`)
+    await page.reload()
+    const form = page.locator('[data-testid="experiment-form"]')
+    await page.locator(`[data-testid="wizard-base"] option[value="${own.id}"]`).waitFor({ state: 'attached' })
+    await page.locator('[data-preset="mobilenetv2-transfer"]').click()
+    expect(await form.locator('select[name="model.kind"]').inputValue()).toBe('transfer')
+    expect(await form.locator('select[name="model.baseId"]').inputValue()).toBe(own.id)
+    expect(await form.locator('input[name="name"]').inputValue()).toBe('MobileNetV2 transfer')
+    expect(await page.locator('[data-testid="wizard-base"]').inputValue()).toBe(own.id)
+    await screenshot(page, 'experiments-transfer-preset')
+    // And back to the one Seed CNN.
+    await page.locator('[data-preset="seed-cnn"]').click()
+    expect(await form.locator('select[name="model.kind"]').inputValue()).toBe('scratch')
+    expect(await form.locator('input[name="model.filters"]').inputValue()).toBe('32, 64')
     expect(wb.errors).toEqual([])
   })
 })

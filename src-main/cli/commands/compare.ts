@@ -1,6 +1,7 @@
 import { writeFileSync } from 'node:fs'
 import { extname, resolve } from 'node:path'
 import { parseArgs } from 'node:util'
+import { COMPARE_LIMIT } from '@shared/contract/methods'
 import { renderCompare } from '../../chart-render'
 import { CliError, type CliCommand } from '../command'
 
@@ -40,7 +41,7 @@ export const compareCommand: CliCommand = {
       throw new CliError(`compare: ${error instanceof Error ? error.message : String(error)}`, 2)
     }
     const { values, positionals: ids } = parsed
-    if (ids.length < 1 || ids.length > 10) throw new CliError('compare: give 1 to 10 run ids', 2)
+    if (ids.length < 1 || ids.length > COMPARE_LIMIT) throw new CliError(`compare: give 1 to ${COMPARE_LIMIT} run ids`, 2)
     if (!values.export && !values.csv && !values.report) throw new CliError('compare: nothing to write (give --export, --csv and/or --report)', 2)
     const figureExt = values.export ? extname(values.export).toLowerCase() : null
     if (figureExt !== null && figureExt !== '.png' && figureExt !== '.svg') {

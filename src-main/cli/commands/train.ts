@@ -3,7 +3,7 @@ import { resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import { z } from 'zod'
 import type { AnyEvent } from '@shared/contract'
-import { BackendName, ExperimentConfig, InputSize } from '@shared/domain/config'
+import { BackendName, ExperimentConfig, INPUT_SIZES, InputSize } from '@shared/domain/config'
 import type { RunDetail } from '@shared/domain/run'
 import type { Core } from '../../core/core'
 import { configFromPreset } from '../../experiments/presets'
@@ -103,7 +103,7 @@ function applyOverrides(config: ExperimentConfig, v: Record<string, string | boo
     if (raw.model.kind !== 'transfer') throw new CliError('train: --input-size and --fine-tune-layers apply to transfer models only')
     if (inputSize !== undefined) {
       const size = InputSize.safeParse(inputSize)
-      if (!size.success) throw new CliError(`train: --input-size must be one of 32, 64, 96, 128, 160, 224 (got ${inputSize})`, 2)
+      if (!size.success) throw new CliError(`train: --input-size must be one of ${INPUT_SIZES.join(', ')} (got ${inputSize})`, 2)
       raw.model.inputSize = size.data
     }
     if (ftLayers !== undefined) raw.model.fineTune = { ...raw.model.fineTune, enabled: ftLayers > 0, trainableLayers: Math.max(1, ftLayers), fromLayer: null }

@@ -3,19 +3,6 @@ import type { ScratchModelConfig } from '@shared/index'
 import { deriveSeed } from './seeds'
 import type { BuiltModel } from './types'
 
-/** The "Seed CNN" of the assignment, as a ScratchModelConfig. */
-export const SEED_CNN: ScratchModelConfig = {
-  kind: 'scratch',
-  convBlocks: 2,
-  filters: [32, 64],
-  kernelSize: 3,
-  convsPerBlock: 1,
-  batchNorm: false,
-  dropout: 0,
-  denseUnits: 512,
-  pooling: 'flatten',
-}
-
 export interface ScratchOptions {
   numClasses: number
   imageSize: number

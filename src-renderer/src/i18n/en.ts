@@ -4,7 +4,7 @@ export const en = {
   nav: { experiments: 'Experiments', live: 'Live', history: 'History', compare: 'Compare', data: 'Data', models: 'Models', settings: 'Settings', main: 'Main navigation' },
   common: {
     loading: 'Loading…', none: 'none', auto: 'auto', all: 'all', yes: 'yes', no: 'no', cancel: 'Cancel', save: 'Save', delete: 'Delete', close: 'Close', apply: 'Apply',
-    refresh: 'Refresh', open: 'Open', error: 'Something went wrong', unavailable: 'Not available yet in this build', previous: 'Previous', next: 'Next',
+    refresh: 'Refresh', open: 'Open', error: 'Something went wrong', previous: 'Previous', next: 'Next',
     exportPng: 'PNG (2x)', exportSvg: 'SVG', exportCsv: 'CSV', exportHtml: 'HTML report', exportFigure: 'Figure', export: 'Export', seconds: '{n} s', page: 'Page {page} of {pages}',
     confirmDelete: 'Delete {n} run(s) and their artifacts? This cannot be undone.',
   },
@@ -43,7 +43,7 @@ export const en = {
     title: 'History', filters: 'Filters', search: 'Search name and notes', status: 'Status', model: 'Model', tag: 'Tag', anyStatus: 'any status', anyModel: 'any model',
     compare: 'Compare ({n})', selected: '{n} selected', exportBundle: 'Export bundle', importBundle: 'Import bundle', imported: 'Imported {imported}, skipped {skipped} already present.',
     addTag: 'Add tag', removeTag: 'Remove tag {tag}', notes: 'Notes', selectAll: 'Select all on this page', select: 'Select {name}', total: '{n} runs',
-    compareLimit: 'Compare takes 2 to 10 runs.',
+    compareLimit: 'Compare takes 2 to {max} runs.',
     cols: { name: 'Name', status: 'Status', model: 'Model', created: 'Created', test: 'Test acc.', bestVal: 'Best val. acc.', finalVal: 'Final val. acc.', params: 'Params', wall: 'Wall time', ips: 'Images/s', tags: 'Tags', epochs: 'Epochs' },
   },
   detail: {

@@ -6,7 +6,7 @@ export const es: Messages = {
   nav: { experiments: 'Experimentos', live: 'En vivo', history: 'Historial', compare: 'Comparar', data: 'Datos', models: 'Modelos', settings: 'Ajustes', main: 'Navegación principal' },
   common: {
     loading: 'Cargando…', none: 'ninguno', auto: 'automático', all: 'todos', yes: 'sí', no: 'no', cancel: 'Cancelar', save: 'Guardar', delete: 'Eliminar', close: 'Cerrar', apply: 'Aplicar',
-    refresh: 'Actualizar', open: 'Abrir', error: 'Algo salió mal', unavailable: 'Aún no disponible en esta versión', previous: 'Anterior', next: 'Siguiente',
+    refresh: 'Actualizar', open: 'Abrir', error: 'Algo salió mal', previous: 'Anterior', next: 'Siguiente',
     exportPng: 'PNG (2x)', exportSvg: 'SVG', exportCsv: 'CSV', exportHtml: 'Informe HTML', exportFigure: 'Figura', export: 'Exportar', seconds: '{n} s', page: 'Página {page} de {pages}',
     confirmDelete: '¿Eliminar {n} ejecución(es) y sus artefactos? No se puede deshacer.',
   },
@@ -45,7 +45,7 @@ export const es: Messages = {
     title: 'Historial', filters: 'Filtros', search: 'Buscar en nombre y notas', status: 'Estado', model: 'Modelo', tag: 'Etiqueta', anyStatus: 'cualquier estado', anyModel: 'cualquier modelo',
     compare: 'Comparar ({n})', selected: '{n} seleccionadas', exportBundle: 'Exportar paquete', importBundle: 'Importar paquete', imported: 'Importadas {imported}, omitidas {skipped} ya presentes.',
     addTag: 'Añadir etiqueta', removeTag: 'Quitar etiqueta {tag}', notes: 'Notas', selectAll: 'Seleccionar todas en esta página', select: 'Seleccionar {name}', total: '{n} ejecuciones',
-    compareLimit: 'Comparar admite de 2 a 10 ejecuciones.',
+    compareLimit: 'Comparar admite de 2 a {max} ejecuciones.',
     cols: { name: 'Nombre', status: 'Estado', model: 'Modelo', created: 'Creada', test: 'Prec. test', bestVal: 'Mejor prec. val.', finalVal: 'Prec. val. final', params: 'Parámetros', wall: 'Tiempo', ips: 'Imágenes/s', tags: 'Etiquetas', epochs: 'Épocas' },
   },
   detail: {

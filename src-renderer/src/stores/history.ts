@@ -1,6 +1,6 @@
 import { defineStore } from 'pinia'
 import { ref } from 'vue'
-import type { RunListQuery } from '@shared/contract/methods'
+import { RunBundle, type RunListQuery } from '@shared/contract/methods'
 import type { RunStatus, RunSummary } from '@shared/domain/run'
 import { api } from '../api'
 import { errorMessage } from '../format'
@@ -64,5 +64,47 @@ export const useHistoryStore = defineStore('history', () => {
     selected.value = selected.value.includes(id) ? selected.value.filter((s) => s !== id) : [...selected.value, id]
   }
 
-  return { items, total, loading, error, text, status, modelKind, tag, sortBy, sortDir, page, pageSize, selected, load, sort, toggle }
+  /** Tags every selected run, then reloads the page. */
+  async function tagSelected(tag: string): Promise<void> {
+    for (const id of selected.value) await api()['runs.tag']({ id, add: [tag] })
+    await load()
+  }
+
+  async function untag(id: string, tag: string): Promise<void> {
+    await api()['runs.tag']({ id, remove: [tag] })
+    await load()
+  }
+
+  async function deleteSelected(): Promise<void> {
+    await api()['runs.delete']({ ids: selected.value })
+    selected.value = []
+    await load()
+  }
+
+  function exportSelected(): Promise<RunBundle> {
+    return api()['runs.export']({ ids: selected.value })
+  }
+
+  /** Imports a bundle file; a file that is not JSON or not a bundle fails with its name and the first problem. */
+  async function importBundle(file: File): Promise<{ imported: string[]; skipped: string[] }> {
+    let json: unknown
+    try {
+      json = JSON.parse(await file.text())
+    } catch {
+      throw new Error(`${file.name}: not a JSON file`)
+    }
+    const parsed = RunBundle.safeParse(json)
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0]
+      throw new Error(`${file.name}: not a CIFAR Workbench bundle (${issue?.path.join('.')}: ${issue?.message})`)
+    }
+    const result = await api()['runs.import']({ bundle: parsed.data })
+    await load()
+    return result
+  }
+
+  return {
+    items, total, loading, error, text, status, modelKind, tag, sortBy, sortDir, page, pageSize, selected,
+    load, sort, toggle, tagSelected, untag, deleteSelected, exportSelected, importBundle,
+  }
 })

@@ -1,10 +1,11 @@
 import { defineStore } from 'pinia'
 import { markRaw, ref, shallowRef } from 'vue'
 import type { QueueState, RunProgressEvent } from '@shared/contract/events'
-import type { BackendName } from '@shared/domain/config'
+import type { BackendName, ExperimentConfig } from '@shared/domain/config'
 import type { Phase, RunDetail, RunStatus } from '@shared/domain/run'
 import { emptySeries, seriesFromDetail, type CurveSeries } from '@shared/charts/series'
 import { api, onEvent } from '../api'
+import { errorMessage } from '../format'
 
 /** Per-run live state: small reactive stats plus raw (non-reactive) buffers the charts read. */
 export interface LiveRun {
@@ -41,7 +42,20 @@ export const useLiveStore = defineStore('live', () => {
   const queue = shallowRef<QueueState>({ current: null, queued: [] })
   /** The run Live shows: the one running now, else the last one seen. */
   const focusId = ref<string | null>(null)
+  /** Experiment names by run id, from the queue and the store (progress events carry only the id). */
+  const names = ref<Record<string, string>>({})
+  /** Why the queue could not be read: Live says so instead of looking idle. */
+  const queueError = ref<string | null>(null)
   let started = false
+
+  function remember(state: QueueState): void {
+    for (const run of [state.current, ...state.queued]) if (run) names.value[run.id] = run.name
+  }
+
+  /** What Live calls a run: its experiment name once known, else its id. */
+  function nameOf(runId: string): string {
+    return names.value[runId] ?? runId
+  }
 
   function ensure(runId: string): LiveRun {
     let run = runs.value[runId]
@@ -102,6 +116,7 @@ export const useLiveStore = defineStore('live', () => {
   async function hydrate(runId: string): Promise<void> {
     const detail: RunDetail = await api()['runs.get']({ id: runId })
     const run = ensure(runId)
+    names.value[runId] = detail.name
     if (run.series.batches.length === 0) {
       run.series = markRaw(seriesFromDetail(detail))
       run.status = detail.status
@@ -115,13 +130,15 @@ export const useLiveStore = defineStore('live', () => {
   async function refreshQueue(): Promise<void> {
     try {
       queue.value = await api()['training.queue']({})
+      remember(queue.value)
+      queueError.value = null
       const current = queue.value.current
       if (current) {
         focusId.value = current.id
         await hydrate(current.id)
       }
-    } catch {
-      // training not available in this build: Live shows its empty state
+    } catch (error) {
+      queueError.value = errorMessage(error)
     }
   }
 
@@ -131,14 +148,32 @@ export const useLiveStore = defineStore('live', () => {
     onEvent('run.progress', apply)
     onEvent('queue.changed', (state) => {
       queue.value = state
+      remember(state)
       if (state.current) focusId.value = state.current.id
     })
     void refreshQueue()
   }
 
-  async function cancel(runId: string): Promise<void> {
-    await api()['training.cancel']({ runId })
+  /** Queues each config (once per seed when `seeds` is given); the number of runs queued. */
+  async function enqueue(configs: readonly ExperimentConfig[], seeds?: number[]): Promise<number> {
+    let queued = 0
+    for (const config of configs) {
+      const { runIds } = await api()['training.start']({ config, ...(seeds ? { seeds } : {}) })
+      queued += runIds.length
+    }
+    await refreshQueue()
+    return queued
   }
 
-  return { runs, queue, focusId, start, apply, hydrate, refreshQueue, cancel }
+  const cancelError = ref<string | null>(null)
+  async function cancel(runId: string): Promise<void> {
+    cancelError.value = null
+    try {
+      await api()['training.cancel']({ runId })
+    } catch (error) {
+      cancelError.value = errorMessage(error)
+    }
+  }
+
+  return { runs, queue, focusId, names, queueError, cancelError, nameOf, start, apply, hydrate, refreshQueue, enqueue, cancel }
 })

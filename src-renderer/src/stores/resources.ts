@@ -1,17 +1,50 @@
 import { defineStore } from 'pinia'
-import { ref } from 'vue'
+import { ref, shallowRef } from 'vue'
+import type { DatasetPreview } from '@shared/contract/methods'
+import type { JobProgressEvent } from '@shared/contract/events'
+import type { AugmentationConfig } from '@shared/domain/config'
 import type { DatasetInfo } from '@shared/domain/dataset'
 import type { BaseModelInfo } from '@shared/domain/model'
-import { api } from '../api'
+import { api, onEvent } from '../api'
 import { errorMessage } from '../format'
 
-/** Datasets and pretrained bases: shown in Data/Models and offered by the Experiments form. */
+export type DatasetSource = { kind: 'path'; path: string; name?: string } | { kind: 'keras' } | { kind: 'download' }
+
+/** The augmentation the Data view previews: a bit of every transform, so each one shows. */
+const PREVIEW_AUGMENTATION: AugmentationConfig = {
+  enabled: true, rotationRange: 15, widthShiftRange: 0.1, heightShiftRange: 0.1, horizontalFlip: true, zoomRange: 0.1,
+  fillMode: 'nearest', cval: 0, seed: 7,
+}
+
+/**
+ * Datasets and pretrained bases: listed, imported and deleted here, shown in Data and Models and
+ * offered by the Experiments form. Actions report failures in the error fields, never by throwing.
+ */
 export const useResourcesStore = defineStore('resources', () => {
   const datasets = ref<DatasetInfo[]>([])
   const models = ref<BaseModelInfo[]>([])
   const datasetsError = ref<string | null>(null)
   const modelsError = ref<string | null>(null)
   const loaded = ref(false)
+
+  /** The dataset import running now (at most one from this window) and its last progress event. */
+  const importJobId = ref<string | null>(null)
+  const importProgress = shallowRef<JobProgressEvent | null>(null)
+  const importError = ref<string | null>(null)
+  const modelImporting = ref(false)
+  const modelError = ref<string | null>(null)
+
+  const preview = shallowRef<DatasetPreview | null>(null)
+  const previewError = ref<string | null>(null)
+
+  let listening = false
+  function listen(): void {
+    if (listening) return
+    listening = true
+    onEvent('job.progress', (event) => {
+      if (event.jobId === importJobId.value) importProgress.value = event
+    })
+  }
 
   async function loadDatasets(): Promise<void> {
     try {
@@ -33,5 +66,98 @@ export const useResourcesStore = defineStore('resources', () => {
     await Promise.all([loadDatasets(), loadModels()])
     loaded.value = true
   }
-  return { datasets, models, datasetsError, modelsError, loaded, load, loadDatasets, loadModels }
+
+  /** Imports from a path, the Keras cache or the official download; the new dataset, or null on failure. */
+  async function importDataset(source: DatasetSource): Promise<DatasetInfo | null> {
+    listen()
+    importError.value = null
+    const jobId = `ui-${Date.now().toString(36)}`
+    importJobId.value = jobId
+    importProgress.value = null
+    try {
+      let info: DatasetInfo
+      if (source.kind === 'download') info = await api()['datasets.download']({ jobId })
+      else {
+        let path = source.kind === 'path' ? source.path : ''
+        if (source.kind === 'keras') {
+          const found = await api()['datasets.findKerasCache']({})
+          if (!found.path) throw new Error('~/.keras/datasets/cifar-10-batches-py not found')
+          path = found.path
+        }
+        const name = source.kind === 'path' ? source.name?.trim() : undefined
+        info = await api()['datasets.import']({ path, ...(name ? { name } : {}), jobId })
+      }
+      await loadDatasets()
+      return info
+    } catch (error) {
+      importError.value = errorMessage(error)
+      return null
+    } finally {
+      importJobId.value = null
+    }
+  }
+
+  async function cancelImport(): Promise<void> {
+    // A job that ended meanwhile has nothing left to cancel.
+    if (importJobId.value) await api()['datasets.cancel']({ jobId: importJobId.value }).catch(() => {})
+  }
+
+  async function deleteDataset(id: string): Promise<boolean> {
+    try {
+      await api()['datasets.delete']({ id })
+      await loadDatasets()
+      return true
+    } catch (error) {
+      importError.value = errorMessage(error)
+      return false
+    }
+  }
+
+  let previewSeq = 0
+  async function loadPreview(id: string, withAugmentation: boolean): Promise<void> {
+    const mine = ++previewSeq
+    previewError.value = null
+    try {
+      const result = await api()['datasets.preview']({
+        id,
+        perClass: 6,
+        ...(withAugmentation ? { augmentation: PREVIEW_AUGMENTATION, augmentCount: 8 } : {}),
+      })
+      if (mine === previewSeq) preview.value = result // else another dataset was chosen meanwhile
+    } catch (error) {
+      if (mine === previewSeq) previewError.value = errorMessage(error)
+    }
+  }
+
+  async function importModel(path: string, name?: string): Promise<BaseModelInfo | null> {
+    modelImporting.value = true
+    modelError.value = null
+    try {
+      const trimmed = name?.trim()
+      const info = await api()['models.import']({ path: path.trim(), ...(trimmed ? { name: trimmed } : {}) })
+      await loadModels()
+      return info
+    } catch (error) {
+      modelError.value = errorMessage(error)
+      return null
+    } finally {
+      modelImporting.value = false
+    }
+  }
+
+  async function deleteModel(id: string): Promise<void> {
+    try {
+      await api()['models.delete']({ id })
+      await loadModels()
+    } catch (error) {
+      modelError.value = errorMessage(error)
+    }
+  }
+
+  return {
+    datasets, models, datasetsError, modelsError, loaded, load, loadDatasets, loadModels,
+    importJobId, importProgress, importError, importDataset, cancelImport, deleteDataset,
+    preview, previewError, loadPreview,
+    modelImporting, modelError, importModel, deleteModel,
+  }
 })

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import * as tf from '../../../src-main/engine/tf'
-import { buildModel, SEED_CNN, summarizeModel } from '../../../src-main/engine/architectures'
+import { SEED_CNN } from '@shared/domain/config'
+import { buildModel, summarizeModel } from '../../../src-main/engine/architectures'
 import type { ScratchModelConfig } from '@shared/index'
 
 const opts = { numClasses: 10, imageSize: 32, seed: 42, base: null }

@@ -1,6 +1,7 @@
 import type * as tf from '../../tf'
-import { mobileNetV2NoTop, MOBILENETV2_SIGNATURE } from './mobilenetv2'
-import { vgg16NoTop, VGG16_SIGNATURE } from './vgg16'
+import { recogniseBaseFamily } from '../base-family'
+import { mobileNetV2NoTop } from './mobilenetv2'
+import { vgg16NoTop } from './vgg16'
 import { assignKerasWeights, readKerasWeights, type KerasLayout } from './h5-weights'
 
 export { vgg16NoTop } from './vgg16'
@@ -17,9 +18,8 @@ export const KERAS_ARCHITECTURES: Record<KerasFamily, (inputSize?: number | null
 
 /** Which Keras application a file's layer names belong to, or an error naming what was found. */
 export function recogniseKerasFamily(names: string[], file: string): KerasFamily {
-  const has = new Set(names)
-  if (MOBILENETV2_SIGNATURE.every((n) => has.has(n))) return 'mobilenetv2'
-  if (VGG16_SIGNATURE.every((n) => has.has(n))) return 'vgg16'
+  const family = recogniseBaseFamily(names)
+  if (family === 'mobilenetv2' || family === 'vgg16') return family
   const sample = names.slice(0, 5).join(', ') || 'none'
   throw new Error(
     `${file}: not a VGG16 or MobileNetV2 Keras weights file (layers found: ${sample}${names.length > 5 ? ', …' : ''}); ` +

@@ -107,5 +107,3 @@ export function mobileNetV2NoTop(inputSize: number | null = null): tf.LayersMode
   x = relu6('out_relu').apply(x) as tf.SymbolicTensor
   return tf.model({ inputs: input, outputs: x, name: 'mobilenetv2_1.00' })
 }
-
-export const MOBILENETV2_SIGNATURE = ['Conv1', 'bn_Conv1', 'block_16_project', 'Conv_1']

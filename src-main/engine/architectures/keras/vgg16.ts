@@ -21,5 +21,3 @@ export function vgg16NoTop(inputSize: number | null = null): tf.LayersModel {
   })
   return tf.model({ inputs: input, outputs: x, name: 'vgg16' })
 }
-
-export const VGG16_SIGNATURE = ['block1_conv1', 'block3_conv3', 'block5_conv3']

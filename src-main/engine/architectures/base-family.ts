@@ -1,0 +1,14 @@
+import type { BaseFamily } from '@shared/domain/model'
+
+/**
+ * The family a pretrained base belongs to, from its layer names. The names tested are common to
+ * Keras Applications' own models and to the shared TensorFlow.js folders, so one rule serves both a
+ * model.json folder and a Keras .h5 weights file.
+ */
+export function recogniseBaseFamily(layerNames: readonly string[]): BaseFamily {
+  const has = new Set(layerNames)
+  if (layerNames.some((n) => /^fire\d+_concat$/.test(n))) return 'squeezenet'
+  if (has.has('block_16_project') || has.has('block_16_depthwise')) return 'mobilenetv2'
+  if (has.has('block5_conv3')) return 'vgg16'
+  return 'custom'
+}
