@@ -77,7 +77,9 @@ function groupsOf(runs: RunDetail[]): { groups: StatsGroup[]; values: Map<string
   }
   const groups = [...members].map(([configHash, rs]): StatsGroup => {
     const s = summarize(values.get(configHash)!)
-    return { configHash, name: rs[0]!.config.name || rs[0]!.name, runIds: rs.map((r) => r.id), n: s.n, mean: s.mean, std: s.std, ci95: s.ci95 }
+    // Seeded runs are named "<config> (seed N)"; the group is the config.
+    const name = (rs[0]!.config.name || rs[0]!.name).replace(/ \(seed \d+\)$/, '')
+    return { configHash, name, runIds: rs.map((r) => r.id), n: s.n, mean: s.mean, std: s.std, ci95: s.ci95 }
   })
   return { groups, values }
 }

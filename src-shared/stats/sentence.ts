@@ -65,7 +65,9 @@ const NEED: Record<StatsLanguage, (n: string) => string> = {
 
 function formatter(lang: StatsLanguage) {
   const fixed = (digits: number) => new Intl.NumberFormat(lang, { minimumFractionDigits: digits, maximumFractionDigits: digits })
-  const one = fixed(1)
+  const oneDigit = fixed(1)
+  // Rounded first, so a value just below zero reads "0.0", never "-0.0".
+  const one = { format: (v: number) => oneDigit.format(Math.round(v * 10) / 10 || 0) }
   const count = new Intl.NumberFormat(lang, { maximumFractionDigits: 0, useGrouping: true })
   return {
     points: (fraction: number) => one.format(fraction * 100),

@@ -86,3 +86,10 @@ describe('edge cases of the statistics', () => {
     expect(seedsNeeded([0.7, 0.7], [0.7, 0.7])).toBeNull()
   })
 })
+
+describe('numbers in the sentence', () => {
+  it('an interval end just below zero reads 0.0, not -0.0', () => {
+    const s = stats(paired(0.13, 0.053, -0.0001, 0.25))
+    expect(describeStats(s, 'en')).toContain('(95% CI 0.0 to 25.0)')
+  })
+})
