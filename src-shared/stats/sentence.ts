@@ -11,6 +11,8 @@ interface Words {
   pairNotSignificant(p: string, n: string): string
   pairEqual(a: string, b: string, n: string): string
   unpaired(a: string, b: string, reason: string, accA: string, accB: string): string
+  /** No predictions: whether the test images were the same is not known. */
+  unknownImages(a: string, b: string, reason: string, accA: string, accB: string): string
   reasons: Record<UnpairedReason, (run: string) => string>
   seeds(n: number): string
   groupTail(p: string): string
@@ -27,6 +29,8 @@ const WORDS: Record<StatsLanguage, Words> = {
     pairEqual: (a, b, n) => `${a} and ${b} are equally accurate on ${n} paired test images.`,
     unpaired: (a, b, reason, accA, accB) =>
       `${a} and ${b} were not tested on the same images (${reason}), so no paired test applies; their test accuracies are ${accA} and ${accB}.`,
+    unknownImages: (a, b, reason, accA, accB) =>
+      `${a} and ${b} cannot be compared image by image (${reason}), so no paired test applies; their test accuracies are ${accA} and ${accB}.`,
     reasons: {
       'different-dataset': () => 'different datasets',
       'different-images': () => 'different test subsets',
@@ -45,6 +49,8 @@ const WORDS: Record<StatsLanguage, Words> = {
     pairEqual: (a, b, n) => `${a} y ${b} aciertan lo mismo en ${n} imágenes de test emparejadas.`,
     unpaired: (a, b, reason, accA, accB) =>
       `${a} y ${b} no se evaluaron con las mismas imágenes (${reason}), así que no cabe una prueba emparejada; sus exactitudes de test son ${accA} y ${accB}.`,
+    unknownImages: (a, b, reason, accA, accB) =>
+      `${a} y ${b} no se pueden comparar imagen por imagen (${reason}), así que no cabe una prueba emparejada; sus exactitudes de test son ${accA} y ${accB}.`,
     reasons: {
       'different-dataset': () => 'conjuntos de datos distintos',
       'different-images': () => 'subconjuntos de test distintos',
@@ -92,7 +98,8 @@ export function pairSentence(pair: PairedStats, label: (id: string) => string, l
   const f = formatter(lang)
   if (!pair.paired) {
     const reason = w.reasons[pair.reason](pair.reasonRun ? label(pair.reasonRun) : '')
-    return w.unpaired(label(pair.a), label(pair.b), reason, f.percent(pair.accuracyA), f.percent(pair.accuracyB))
+    const say = pair.reason === 'no-predictions' ? w.unknownImages : w.unpaired
+    return say(label(pair.a), label(pair.b), reason, f.percent(pair.accuracyA), f.percent(pair.accuracyB))
   }
   const n = f.count(pair.images)
   if (pair.difference === 0) return w.pairEqual(label(pair.a), label(pair.b), n)

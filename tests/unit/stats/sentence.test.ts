@@ -93,3 +93,13 @@ describe('numbers in the sentence', () => {
     expect(describeStats(s, 'en')).toContain('(95% CI 0.0 to 25.0)')
   })
 })
+
+describe('runs without per-image predictions', () => {
+  it('are said to be not comparable image by image, naming the run, not to have used other images', () => {
+    const s = stats({ paired: false, a: 'run-a', b: 'run-b', reason: 'no-predictions', reasonRun: 'run-b', accuracyA: 0.81, accuracyB: 0.712 })
+    expect(describeStats(s, 'en')).toBe(
+      'transfer and scratch cannot be compared image by image (no per-image predictions for scratch), so no paired test applies; their test accuracies are 81.0% and 71.2%.',
+    )
+    expect(describeStats(s, 'es')).toMatch(/^transfer y scratch no se pueden comparar imagen por imagen \(sin predicciones por imagen de scratch\)/)
+  })
+})
