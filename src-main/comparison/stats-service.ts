@@ -32,7 +32,7 @@ function sameDataset(a: RunDetail, b: RunDetail): boolean {
   return a.datasetHash === null || b.datasetHash === null || a.datasetHash === b.datasetHash
 }
 
-function pairStats(a: RunDetail, b: RunDetail, pa: PredictionsResult, pb: PredictionsResult, req: Request): PairedStats {
+function pairStats(a: RunDetail, b: RunDetail, pa: PredictionsResult | null, pb: PredictionsResult | null, req: Request): PairedStats {
   const unpaired = (reason: 'different-dataset' | 'different-images' | 'no-predictions', reasonRun: string | null): PairedStats => ({
     paired: false,
     a: a.id,
@@ -42,7 +42,8 @@ function pairStats(a: RunDetail, b: RunDetail, pa: PredictionsResult, pb: Predic
     accuracyA: a.testAccuracy,
     accuracyB: b.testAccuracy,
   })
-  if (!sameDataset(a, b)) return unpaired('different-dataset', null)
+  // Predictions are only read for runs of one dataset (null otherwise).
+  if (!pa || !pb || !sameDataset(a, b)) return unpaired('different-dataset', null)
   if (!pa.ok) return unpaired('no-predictions', a.id)
   if (!pb.ok) return unpaired('no-predictions', b.id)
   if (!sameImages(pa.predictions, pb.predictions)) return unpaired('different-images', null)
@@ -122,7 +123,7 @@ export async function compareStats(store: PredictionsSource, predictions: Predic
       missingReason: p === null ? (i < 2 ? 'not the same dataset' : 'only the first two runs are compared image by image') : p.ok ? null : p.reason,
     }
   })
-  const pair = pa && pb ? pairStats(a, b, pa, pb, req) : pairStats(a, b, { ok: false, reason: '' }, { ok: false, reason: '' }, req)
+  const pair = pairStats(a, b, pa, pb, req)
   const { groups, values } = groupsOf(runs)
   const partial = { runs: statsRuns, pair, groups, groupComparison: compareGroups(groups, values), sentence: '' }
   return { ...partial, sentence: describeStats(partial, 'en') }
