@@ -119,8 +119,8 @@ export async function compareStats(store: PredictionsSource, predictions: Predic
       configHash: r.configHash,
       testAccuracy: r.testAccuracy,
       testImages: r.sizes?.test ?? null,
-      predictions: p === null ? 'missing' : p.ok ? p.source : 'missing',
-      missingReason: p === null ? (i < 2 ? 'not the same dataset' : 'only the first two runs are compared image by image') : p.ok ? null : p.reason,
+      predictions: p === null ? (i < 2 ? 'missing' : 'unread') : p.ok ? p.source : 'missing',
+      missingReason: p === null ? (i < 2 ? 'the two runs use different datasets' : null) : p.ok ? null : p.reason,
     }
   })
   const pair = pairStats(a, b, pa, pb, req)

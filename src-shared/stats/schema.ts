@@ -10,8 +10,11 @@ export const StatsRun = z.object({
   configHash: z.string(),
   testAccuracy: z.number().nullable(),
   testImages: z.number().int().min(0).nullable(),
-  /** Where its per-image predictions came from: the run's file, a re-evaluation just now, or none. */
-  predictions: z.enum(['stored', 'reevaluated', 'missing']),
+  /**
+   * Where its per-image predictions came from: the run's file, a re-evaluation just now, none, or
+   * not read (only the first two runs asked for are compared image by image).
+   */
+  predictions: z.enum(['stored', 'reevaluated', 'missing', 'unread']),
   /** Why there are none (no saved model, dataset deleted…). */
   missingReason: z.string().nullable(),
 })

@@ -97,6 +97,8 @@ describe.skipIf(missing !== null)('the statistics in Compare (browser mode)', ()
     expect(await sentence.textContent()).toBe(describeStats(stats, 'en'))
     expect(stats.pair?.paired).toBe(true)
     expect(stats.groups.map((g) => g.n)).toEqual([2, 2])
+    // Only the first two runs are read image by image; the seeds feed the groups.
+    expect(stats.runs.map((r) => r.predictions)).toEqual(['stored', 'stored', 'unread', 'unread'])
     const paired = page.getByTestId('stats-paired')
     await expect.poll(() => paired.textContent()).toContain('Exact McNemar p')
     const groups = page.getByTestId('stats-groups')

@@ -22,7 +22,7 @@ export function formatCompareStats(stats: CompareStats): string {
   } else if (pair) {
     lines.push(`paired: none (${pair.reason}${pair.reasonRun ? `: ${pair.reasonRun}` : ''})`)
   }
-  for (const r of stats.runs) if (r.missingReason && r.predictions === 'missing' && stats.runs.indexOf(r) < 2) lines.push(`  ${r.id}: ${r.missingReason}`)
+  for (const r of stats.runs) if (r.missingReason && r.predictions === 'missing') lines.push(`  ${r.id}: ${r.missingReason}`)
   for (const r of stats.runs) if (r.predictions === 'reevaluated') lines.push(`  ${r.id}: predictions re-evaluated from the saved model`)
   if (stats.groups.length) {
     lines.push('', 'groups (test accuracy over seeds):')
