@@ -17,6 +17,7 @@ export default defineConfig({
         input: {
           index: path('./src-main/electron/main.ts'),
           'training-worker': path('./src-main/engine/training/worker.ts'),
+          'reevaluate-worker': path('./src-main/engine/evaluation/reevaluate-worker.ts'),
         },
         external: nativeDeps,
         output: { entryFileNames: '[name].js' },

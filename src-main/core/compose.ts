@@ -11,6 +11,7 @@ import { ModelService, modelHandlers, registerBundledBases } from '../base-model
 import { DatasetService, datasetHandlers } from '../data'
 import { TrainingService, trainingHandlers } from '../experiments'
 import { APP_VERSION } from '../system/app-version'
+import { PredictionsService, compareHandlers } from '../comparison'
 
 export interface CoreOptions {
   dataDir: string
@@ -64,12 +65,16 @@ export async function createCore(options: CoreOptions): Promise<Core> {
   })
   closers.push(() => training.close())
 
+  // Per-image predictions for statistics; old runs are re-evaluated in a worker of their own.
+  const predictions = new PredictionsService({ dataDir: options.dataDir, store, preference: () => system.backendPreference() })
+
   const handlers: Handlers = {
     ...system.handlers(),
     ...datasetHandlers(datasets),
     ...modelHandlers(models),
     ...runHandlers(store),
     ...trainingHandlers(training),
+    ...compareHandlers(store, predictions),
   }
 
   const invoke = createDispatcher(handlers, { shell: options.shell })

@@ -12,13 +12,18 @@ import { Worker } from 'node:worker_threads'
  * passing tsconfig.json keeps the `@shared/*` alias working whatever the cwd.
  */
 export function startTrainingWorker(workerData: unknown): Worker {
+  return startEngineWorker('training-worker.js', 'src-main/engine/training/worker.ts', workerData)
+}
+
+/** Any engine worker: `bundledName` beside the main bundle in a build, `sourcePath` (from the repo root) under tsx. */
+export function startEngineWorker(bundledName: string, sourcePath: string, workerData: unknown): Worker {
   const here = dirname(fileURLToPath(import.meta.url))
-  const bundled = join(here, 'training-worker.js')
+  const bundled = join(here, bundledName)
   if (!import.meta.url.endsWith('.ts') && existsSync(bundled)) {
     return new Worker(bundled, { workerData })
   }
   const root = join(here, '../..')
-  const source = pathToFileURL(join(root, 'src-main/engine/training/worker.ts')).href
+  const source = pathToFileURL(join(root, sourcePath)).href
   const tsxApi = pathToFileURL(createRequire(join(root, 'package.json')).resolve('tsx/esm/api').replace(/\.cjs$/, '.mjs')).href
   const tsconfig = join(root, 'tsconfig.json')
   const bootstrap =

@@ -1,9 +1,11 @@
 import type { z } from 'zod'
+import { compareMethods } from './compare-methods'
 import { datasetMethods, modelMethods, runMethods, systemMethods, trainingMethods } from './methods'
 
 export * from './define'
 export * from './events'
 export * from './methods'
+export * from './compare-methods'
 
 /** Every call between a shell (renderer, CLI) and the core. The single source of truth. */
 export const contract = {
@@ -12,6 +14,7 @@ export const contract = {
   ...modelMethods,
   ...runMethods,
   ...trainingMethods,
+  ...compareMethods,
 } as const
 
 export type Contract = typeof contract

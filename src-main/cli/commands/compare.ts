@@ -4,8 +4,9 @@ import { parseArgs } from 'node:util'
 import { COMPARE_LIMIT } from '@shared/contract/methods'
 import { renderCompare } from '../../chart-render'
 import { CliError, type CliCommand } from '../command'
+import { formatCompareStats } from './compare-stats-text'
 
-const USAGE = `usage: cifar-workbench compare ID ID… [--export fig.png|fig.svg] [--csv metrics.csv] [--report report.html] [--group-seeds] [--title TEXT] [--json]
+const USAGE = `usage: cifar-workbench compare ID ID… [--export fig.png|fig.svg] [--csv metrics.csv] [--report report.html] [--group-seeds] [--title TEXT] [--stats] [--json]
 
 Renders the Compare figure of 1 to 10 runs headless, from the same chart definitions as the app:
 overlaid validation curves (stable colour per run), per-class accuracy, accuracy vs parameters and
@@ -16,7 +17,10 @@ options:
   --csv FILE       epoch metrics, one row per epoch per run
   --report FILE    self-contained HTML report (figure, metrics table, configs)
   --group-seeds    draw runs of the same config as mean ± std bands
-  --title TEXT     figure title`
+  --title TEXT     figure title
+  --stats          is the difference real? exact McNemar and a paired bootstrap 95% interval on the
+                   first two runs' test images, mean, std and 95% interval per config over seeds,
+                   Welch's t-test and the seeds needed (old runs are re-evaluated from their model)`
 
 export const compareCommand: CliCommand = {
   name: 'compare',
@@ -34,6 +38,7 @@ export const compareCommand: CliCommand = {
           report: { type: 'string' },
           title: { type: 'string' },
           'group-seeds': { type: 'boolean', default: false },
+          stats: { type: 'boolean', default: false },
           json: { type: 'boolean', default: false },
         },
       })
@@ -42,13 +47,17 @@ export const compareCommand: CliCommand = {
     }
     const { values, positionals: ids } = parsed
     if (ids.length < 1 || ids.length > COMPARE_LIMIT) throw new CliError(`compare: give 1 to ${COMPARE_LIMIT} run ids`, 2)
-    if (!values.export && !values.csv && !values.report) throw new CliError('compare: nothing to write (give --export, --csv and/or --report)', 2)
+    if (!values.export && !values.csv && !values.report && !values.stats) {
+      throw new CliError('compare: nothing to do (give --stats, --export, --csv and/or --report)', 2)
+    }
+    if (values.stats && ids.length < 2) throw new CliError('compare: --stats needs at least two run ids', 2)
     const figureExt = values.export ? extname(values.export).toLowerCase() : null
     if (figureExt !== null && figureExt !== '.png' && figureExt !== '.svg') {
       throw new CliError(`compare: --export must end in .png or .svg (got "${values.export}")`, 2)
     }
     const core = await ctx.core()
     const runs = await core.call('runs.compare', { ids })
+    const stats = values.stats ? await core.call('compare.stats', { ids }) : null
     const groups = values['group-seeds'] ? await core.call('runs.groups', { ids }) : null
     const render = renderCompare(runs, { groups, ...(values.title ? { title: values.title } : {}) })
     const written: { kind: string; path: string; bytes: number }[] = []
@@ -60,8 +69,11 @@ export const compareCommand: CliCommand = {
     if (values.export) write('figure', values.export, figureExt === '.png' ? render.png() : render.svg())
     if (values.csv) write('csv', values.csv, render.csv())
     if (values.report) write('report', values.report, render.html())
-    if (ctx.json) ctx.io.out(JSON.stringify({ runs: runs.map((r) => r.id), written }))
-    else for (const w of written) ctx.io.out(`wrote ${w.kind}: ${w.path} (${w.bytes} bytes)`)
+    if (ctx.json) ctx.io.out(JSON.stringify({ runs: runs.map((r) => r.id), written, ...(stats ? { stats } : {}) }))
+    else {
+      if (stats) ctx.io.out(formatCompareStats(stats))
+      for (const w of written) ctx.io.out(`wrote ${w.kind}: ${w.path} (${w.bytes} bytes)`)
+    }
     return 0
   },
 }

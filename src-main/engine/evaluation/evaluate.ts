@@ -5,6 +5,7 @@ import type { Forward } from '../training/forward'
 import { crossentropySum } from '../training/loss'
 import type { SplitSource } from '../training/sources'
 import { buildEvaluation } from './metrics'
+import { topKPredictions, type RunPredictions } from './predictions'
 
 export interface EvaluateOptions {
   forward: Forward
@@ -24,6 +25,11 @@ export interface EvaluateOptions {
 
 /** Predicts the whole test split in inference mode and computes every metric of the contract. */
 export function evaluate(o: EvaluateOptions): Evaluation {
+  return evaluateWithPredictions(o).evaluation
+}
+
+/** The evaluation and the per-image top-k predictions it was computed from (for the predictions file). */
+export function evaluateWithPredictions(o: EvaluateOptions): { evaluation: Evaluation; predictions: RunPredictions } {
   const n = o.split.count
   const numClasses = o.classNames.length
   const probs = new Float32Array(n * numClasses)
@@ -43,7 +49,7 @@ export function evaluate(o: EvaluateOptions): Evaluation {
     tf.dispose([p, l])
   }
   const elapsed = performance.now() - t0
-  return buildEvaluation(
+  const evaluation = buildEvaluation(
     { probs, labels: o.split.labels, datasetIndices: o.datasetIndices, numClasses },
     {
       testLoss: n > 0 ? lossSum / n : 0,
@@ -52,6 +58,7 @@ export function evaluate(o: EvaluateOptions): Evaluation {
       epochs: o.epochs,
     },
   )
+  return { evaluation, predictions: topKPredictions(probs, o.split.labels, o.datasetIndices, numClasses) }
 }
 
 /** Milliseconds per image of `forward` on up to `limit` images of a split (batched, inference mode). */

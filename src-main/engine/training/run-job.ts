@@ -2,7 +2,8 @@ import { join } from 'node:path'
 import type { Artifact, EpochMetric } from '@shared/domain/run'
 import { Augmenter, loadDatasetFromCache, makeSplits } from '../../data'
 import { initBackend, tfjsVersion, type BackendStatus } from '../backend'
-import { evaluate, timeInference } from '../evaluation/evaluate'
+import { evaluateWithPredictions as evaluate, timeInference } from '../evaluation/evaluate'
+import { writePredictionsFile } from '../evaluation/predictions'
 import { exportLayersModel } from '../evaluation/export-model'
 import { buildModel, loadBaseFromInfo, summarizeModel } from '../architectures'
 import * as tf from '../tf'
@@ -260,7 +261,7 @@ async function runInner(job: RunJob, emit: Emit, isCancelled: () => boolean): Pr
   const evalBatch = Math.min(256, Math.max(32, config.training.batchSize * 2))
   const fullForward = modelForward(built.model)
   const onFeatures = usedFeatures && features !== null && headCut !== null
-  const evaluation = activations
+  const { evaluation, predictions } = activations
     ? evaluate({
         forward: modelForward(activations.boundary.suffix),
         split: new FeatureSplit(activations.set.rows.test, activations.set.rowShape, pix.test.labels),
@@ -282,6 +283,8 @@ async function runInner(job: RunJob, emit: Emit, isCancelled: () => boolean): Pr
       })
     : evaluate({ forward: fullForward, split: pix.test, datasetIndices: splits.test, classNames: info.classNames, batchSize: evalBatch, epochs: result.history, isCancelled })
   emit({ type: 'progress', event: { type: 'evaluation', runId, evaluation } })
+  // Per-image predictions beside the run, for paired statistics and image-by-image views later.
+  await writePredictionsFile(join(dataDir, 'runs', runId), predictions)
   const exported = await exportLayersModel(built.model, join(dataDir, 'runs', runId, 'model'))
   emit({ type: 'artifact', artifact: artifact('model', dataDir, exported.dir, exported.sizeBytes, exported.sha256) })
   emit({ type: 'phaseTime', phase: 'evaluate', ms: performance.now() - te })

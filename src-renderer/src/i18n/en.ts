@@ -61,6 +61,13 @@ export const en = {
     exportFigure: 'Export figure', report: 'HTML report', csv: 'Metrics CSV', tooFew: 'Pick at least 2 runs to compare.', best: 'best',
     rows: { testAccuracy: 'Test accuracy', bestValAccuracy: 'Best val. accuracy', gap: 'Overfitting gap', totalParams: 'Params (total)', trainableParams: 'Params (trainable)', wallTime: 'Wall time', imagesPerSecond: 'Images/s' },
   },
+  stats: {
+    title: 'Is the difference real?', computing: 'Computing the statistics… (runs from before predictions were kept are re-evaluated from their saved model)',
+    paired: 'The first two runs on the same {n} test images', accuracy: 'Accuracy of {name}', difference: 'Difference (points)', bootstrap: 'Paired bootstrap 95% CI ({n} resamples)',
+    onlyRight: 'Only {name} right', mcnemar: 'Exact McNemar p', groups: 'Test accuracy over seeds, per config', group: 'Config', mean: 'Mean', std: 'Std (points)', ci: '95% CI',
+    welch: 'Welch’s t-test between the first two configs: t = {t}, df = {df}, p = {p}', noWelch: 'Welch’s t-test needs two runs with some spread in each config',
+    seedsNeeded: 'about {n} seeds per config would resolve this difference (power 0.8, α 0.05)', reevaluated: '{name}: predictions re-evaluated now from its saved model.',
+  },
   data: {
     title: 'Data', datasets: 'Datasets', import: 'Import', importHint: 'A .tar.gz, .tar or .zip archive, or a folder: CIFAR-10 binary or python batches, or images in one folder per class (optionally under train/ and test/).', importPath: 'Archive or folder on the workbench machine', importName: 'Name (optional)', importStart: 'Import', download: 'Download CIFAR-10',
     keras: 'Use the Keras cache', classes: 'Classes', train: 'Train', test: 'Test', size: 'Size', source: 'Source', imageSize: 'Image size', classCounts: 'Images per class', samples: 'Samples per class',

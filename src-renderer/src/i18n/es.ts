@@ -63,6 +63,13 @@ export const es: Messages = {
     exportFigure: 'Exportar figura', report: 'Informe HTML', csv: 'CSV de métricas', tooFew: 'Elige al menos 2 ejecuciones para comparar.', best: 'mejor',
     rows: { testAccuracy: 'Precisión en test', bestValAccuracy: 'Mejor precisión val.', gap: 'Brecha de sobreajuste', totalParams: 'Parámetros (total)', trainableParams: 'Parámetros (entrenables)', wallTime: 'Tiempo total', imagesPerSecond: 'Imágenes/s' },
   },
+  stats: {
+    title: '¿Es real la diferencia?', computing: 'Calculando las estadísticas… (las ejecuciones anteriores a guardar predicciones se reevalúan con su modelo guardado)',
+    paired: 'Las dos primeras ejecuciones con las mismas {n} imágenes de test', accuracy: 'Exactitud de {name}', difference: 'Diferencia (puntos)', bootstrap: 'IC 95 % bootstrap emparejado ({n} remuestreos)',
+    onlyRight: 'Solo {name} acierta', mcnemar: 'p exacto de McNemar', groups: 'Exactitud de test sobre semillas, por configuración', group: 'Configuración', mean: 'Media', std: 'Desv. (puntos)', ci: 'IC 95 %',
+    welch: 'Prueba t de Welch entre las dos primeras configuraciones: t = {t}, gl = {df}, p = {p}', noWelch: 'La prueba t de Welch necesita dos ejecuciones con algo de dispersión en cada configuración',
+    seedsNeeded: 'harían falta unas {n} semillas por configuración para resolver esta diferencia (potencia 0,8, α 0,05)', reevaluated: '{name}: predicciones reevaluadas ahora con su modelo guardado.',
+  },
   data: {
     title: 'Datos', datasets: 'Conjuntos de datos', import: 'Importar', importHint: 'Un archivo .tar.gz, .tar o .zip, o una carpeta: lotes binarios o de Python de CIFAR-10, o imágenes en una carpeta por clase (opcionalmente bajo train/ y test/).', importPath: 'Archivo o carpeta en la máquina del banco de trabajo', importName: 'Nombre (opcional)', importStart: 'Importar', download: 'Descargar CIFAR-10',
     keras: 'Usar la caché de Keras', classes: 'Clases', train: 'Entrenamiento', test: 'Test', size: 'Tamaño', source: 'Origen', imageSize: 'Tamaño de imagen', classCounts: 'Imágenes por clase', samples: 'Muestras por clase',

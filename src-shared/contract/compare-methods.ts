@@ -1,0 +1,11 @@
+import { CompareStats, CompareStatsRequest } from '../stats/schema'
+import { method } from './define'
+
+// ---------------------------------------------------------------- compare
+export const compareMethods = {
+  'compare.stats': method(
+    CompareStatsRequest,
+    CompareStats,
+    'Whether the difference between runs is real: exact McNemar and a paired bootstrap on the first two runs’ test images, mean ± std and a t-interval per config over seeds, Welch’s t-test and the seeds needed; old runs are re-evaluated for their per-image predictions.',
+  ),
+}

@@ -1,0 +1,5 @@
+export * from './distributions'
+export * from './paired'
+export * from './groups'
+export * from './schema'
+export * from './sentence'

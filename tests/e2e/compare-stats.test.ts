@@ -1,0 +1,125 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { ExperimentConfig } from '@shared/domain/config'
+import type { RunDetail } from '@shared/domain/run'
+import { describeStats, type CompareStats } from '@shared/stats'
+import { createCore } from '../../src-main/core/compose'
+import { CLASS_NAMES } from '../unit/data/fixtures'
+import { extraBrowser, missingPrerequisite, screenshot, startWorkbench, type Workbench } from './support/harness'
+
+/**
+ * A CIFAR-10 binary folder whose classes can be learnt a little: class c has horizontal stripes of
+ * period c + 2 in channel c mod 3 under heavy seeded noise, so tiny CNNs land well above chance and
+ * apart from each other.
+ */
+function learnableCifar(root: string, perBatch: number): string {
+  const dir = join(root, 'cifar-10-batches-bin')
+  mkdirSync(dir, { recursive: true })
+  let state = 1
+  const noise = () => ((state = (state * 1103515245 + 12345) >>> 0) >>> 16) % 200
+  const batch = (offset: number) => {
+    const out = Buffer.alloc(perBatch * 3073)
+    for (let i = 0; i < perBatch; i++) {
+      const c = (i + offset) % 10
+      out[i * 3073] = c
+      for (let ch = 0; ch < 3; ch++)
+        for (let p = 0; p < 1024; p++) {
+          const stripe = ch === c % 3 && Math.floor(p / 32 / ((c + 2) / 2)) % 2 === 0 ? 55 : 0
+          out[i * 3073 + 1 + ch * 1024 + p] = Math.min(255, noise() + stripe)
+        }
+    }
+    return out
+  }
+  for (let b = 1; b <= 5; b++) writeFileSync(join(dir, `data_batch_${b}.bin`), batch(b))
+  writeFileSync(join(dir, 'test_batch.bin'), batch(0))
+  writeFileSync(join(dir, 'batches.meta.txt'), `${CLASS_NAMES.join('\n')}\n`)
+  return dir
+}
+
+const missing = missingPrerequisite()
+if (missing) console.warn(`skipping the compare statistics e2e test: ${missing}`)
+
+/**
+ * Compare's statistics panel on four real runs (two tiny CNN configs × two seeds, trained on a
+ * generated dataset): the sentence the page shows is the one the core's numbers give, in English
+ * and in Spanish, with the paired and per-group tables beside it.
+ */
+describe.skipIf(missing !== null)('the statistics in Compare (browser mode)', () => {
+  let work: string
+  let dataDir: string
+  let wb: Workbench
+  let ids: string[]
+  let stats: CompareStats
+
+  beforeAll(async () => {
+    work = mkdtempSync(join(tmpdir(), 'cw-e2e-stats-'))
+    dataDir = join(work, 'data')
+    mkdirSync(dataDir, { recursive: true })
+    const core = await createCore({ dataDir, shell: 'cli' })
+    try {
+      const dataset = await core.call('datasets.import', { path: learnableCifar(work, 100), name: 'generated' })
+      const config = (name: string, filters: number[]) =>
+        ExperimentConfig.parse({
+          name,
+          data: { datasetId: dataset.id, validationSplit: 0.2 },
+          model: { kind: 'scratch', filters, denseUnits: 16 },
+          training: { epochs: 3, batchSize: 25, seed: 1 },
+        })
+      const small = await core.call('training.start', { config: config('small cnn', [2, 2]), seeds: [1, 2] })
+      const wide = await core.call('training.start', { config: config('wide cnn', [16, 16]), seeds: [1, 2] })
+      const wait = async (id: string): Promise<RunDetail> => {
+        for (;;) {
+          const run = await core.call('runs.get', { id })
+          if (run.status !== 'queued' && run.status !== 'running') return run
+          await new Promise((r) => setTimeout(r, 100))
+        }
+      }
+      ids = [small.runIds[0]!, wide.runIds[0]!, small.runIds[1]!, wide.runIds[1]!]
+      for (const run of await Promise.all(ids.map(wait))) expect(run.status, run.failureMessage ?? '').toBe('completed')
+      stats = await core.call('compare.stats', { ids })
+    } finally {
+      await core.close()
+    }
+    wb = await startWorkbench({ dataDir })
+  }, 300_000)
+  afterAll(async () => {
+    await wb?.close()
+    if (work) rmSync(work, { recursive: true, force: true })
+  })
+
+  it('states the comparison in one sentence with its numbers, in English', async () => {
+    const { page } = wb
+    await page.goto(`${wb.server.url}#/compare?ids=${ids.join(',')}`)
+    const sentence = page.getByTestId('stats-sentence')
+    await sentence.waitFor({ timeout: 60_000 })
+    expect(await sentence.textContent()).toBe(describeStats(stats, 'en'))
+    expect(stats.pair?.paired).toBe(true)
+    expect(stats.groups.map((g) => g.n)).toEqual([2, 2])
+    // Only the first two runs are read image by image; the seeds feed the groups.
+    expect(stats.runs.map((r) => r.predictions)).toEqual(['stored', 'stored', 'unread', 'unread'])
+    const paired = page.getByTestId('stats-paired')
+    await expect.poll(() => paired.textContent()).toContain('Exact McNemar p')
+    const groups = page.getByTestId('stats-groups')
+    expect(await groups.locator('tbody tr').count()).toBe(2)
+    expect(await groups.textContent()).toContain('Welch')
+    await page.getByTestId('compare-stats').scrollIntoViewIfNeeded()
+    await screenshot(page, 'compare-stats', { height: 1100 })
+    expect(wb.errors).toEqual([])
+  })
+
+  it('and in Spanish', async () => {
+    const es = await extraBrowser('es-ES')
+    try {
+      await es.page.goto(`${wb.server.url}#/compare?ids=${ids.join(',')}`)
+      const sentence = es.page.getByTestId('stats-sentence')
+      await sentence.waitFor({ timeout: 60_000 })
+      expect(await sentence.textContent()).toBe(describeStats(stats, 'es'))
+      expect(await es.page.getByTestId('compare-stats').textContent()).toContain('¿Es real la diferencia?')
+      await screenshot(es.page, 'compare-stats-es', { height: 1100 })
+    } finally {
+      await es.close()
+    }
+  })
+})
