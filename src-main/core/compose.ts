@@ -1,3 +1,4 @@
+import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
 import { ContractError } from '@shared/contract'
 import { createDispatcher, toContractError, type Core } from './core'
@@ -31,6 +32,9 @@ export function unavailable(what: string): () => never {
  * to its handler. Every shell (Electron, browser mode, CLI, tests) goes through here.
  */
 export async function createCore(options: CoreOptions): Promise<Core> {
+  // A fresh data directory (a first start, --data-dir naming a new folder) is created here, so no
+  // shell has to remember to.
+  mkdirSync(options.dataDir, { recursive: true })
   const events = new EventBus()
   const closers: Array<() => Promise<void> | void> = []
   // The run history first: every service records into it. Runs left `running` by a process that died

@@ -17,9 +17,10 @@ export function createOptimizer(kind: TrainingConfig['optimizer'], learningRate:
 }
 
 export function setLearningRate(optimizer: tf.Optimizer, learningRate: number): void {
-  if (optimizer instanceof tf.SGDOptimizer) {
+  // By class name: tfjs' Optimizer[Symbol.hasInstance] says every optimizer is an SGDOptimizer.
+  if (optimizer.getClassName() === 'SGD') {
     // SGD caches -lr in a kept scalar; its setter swaps it.
-    optimizer.setLearningRate(learningRate)
+    ;(optimizer as tf.SGDOptimizer).setLearningRate(learningRate)
     return
   }
   ;(optimizer as unknown as { learningRate: number }).learningRate = learningRate

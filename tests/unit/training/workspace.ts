@@ -22,11 +22,7 @@ export interface Workspace {
 export async function makeWorkspace(perClass: { train: number; test: number }): Promise<Workspace> {
   const dir = mkdtempSync(join(tmpdir(), 'training-ws-'))
   const folder = await writeImageFolder(join(dir, 'source'), perClass)
-  const core = await createCore({ dataDir: join(dir, 'data'), shell: 'cli' }).catch(async () => {
-    const { mkdirSync } = await import('node:fs')
-    mkdirSync(join(dir, 'data'), { recursive: true })
-    return createCore({ dataDir: join(dir, 'data'), shell: 'cli' })
-  })
+  const core = await createCore({ dataDir: join(dir, 'data'), shell: 'cli' })
   const dataset = await core.call('datasets.import', { path: folder, name: 'cifar subset' })
   const mobilenet = await core.call('models.import', { path: mobilenetDir })
   return {
