@@ -25,7 +25,7 @@ const underCi = (): boolean => {
 export function missingShared(what: string, ...relative: string[]): string | null {
   const missing = relative.map(sharedPath).filter((path) => !existsSync(path))
   if (missing.length === 0) return null
-  const reason = `${what} need the shared folder's ${missing.join(', ')} (set WORKBENCH_SHARED_DIR to where it is)`
+  const reason = `${missing.join(' and ')} not found (set WORKBENCH_SHARED_DIR to the shared folder)`
   if (underCi()) throw new Error(`CI must run ${what}, but ${reason}`)
   console.warn(`skipping ${what}: ${reason}`)
   return reason

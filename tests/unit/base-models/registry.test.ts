@@ -3,17 +3,17 @@ import { createHash } from 'node:crypto'
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
-import { join, resolve } from 'node:path'
+import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ContractError } from '@shared/contract'
 import { openRunStore, type RunStore } from '../../../src-main/store/run-store'
 import { ModelService } from '../../../src-main/base-models'
 import { mobileNetV2NoTop } from '../../../src-main/engine/architectures/keras'
 import { randomLayers, writeKeras2 } from '../architectures/h5-fixtures'
+import { missingShared, sharedPath } from '../../support/shared-data'
 
-const shared = resolve(__dirname, '../../..', '../shared/models')
-const haveShared = existsSync(resolve(shared, 'squeezenet1.1-imagenet/model.json'))
-if (!haveShared) console.warn(`SKIP registry tests on the shared tfjs bases: ${shared} is absent`)
+const shared = sharedPath('models')
+const haveShared = missingShared('the registry tests on the shared tfjs bases', 'models/squeezenet1.1-imagenet/model.json') === null
 
 const root = mkdtempSync(join(tmpdir(), 'model-registry-'))
 let store: RunStore
