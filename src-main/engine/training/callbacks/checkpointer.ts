@@ -1,4 +1,3 @@
-import type { EpochMetric } from '@shared/domain/run'
 import { saveCheckpoint } from '../checkpoint'
 import type { Callback, PhaseContext } from './callback'
 import type { EarlyStopping } from './early-stopping'
@@ -22,7 +21,7 @@ export class Checkpointer implements Callback {
     },
   ) {}
 
-  async onEpochEnd(ctx: PhaseContext, _metric: EpochMetric): Promise<void> {
+  async onEpochEnd(ctx: PhaseContext): Promise<void> {
     const { config } = ctx
     // A finished phase resumes into the next one, which starts a fresh optimizer and a fresh best.
     const done = ctx.phaseDone
