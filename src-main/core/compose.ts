@@ -33,6 +33,8 @@ export function unavailable(what: string): () => never {
  * to its handler. Every shell (Electron, browser mode, CLI, tests) goes through here.
  */
 export async function createCore(options: CoreOptions): Promise<Core> {
+  // A fresh data directory (a first start, --data-dir naming a new folder) is created here, so no
+  // shell has to remember to.
   mkdirSync(options.dataDir, { recursive: true })
   const events = new EventBus()
   const closers: Array<() => Promise<void> | void> = []

@@ -109,7 +109,6 @@ export type TransferModelConfig = z.infer<typeof TransferModelConfig>
 
 export const ModelConfig = z.discriminatedUnion('kind', [ScratchModelConfig, TransferModelConfig])
 export type ModelConfig = z.infer<typeof ModelConfig>
-export type ModelKind = ModelConfig['kind']
 
 export const MonitoredMetric = z.enum(['val_loss', 'val_accuracy'])
 

@@ -1,12 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { existsSync, readFileSync } from 'node:fs'
+import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { SHARED_DIR, missingPrerequisite, screenshot, startWorkbench, type Workbench } from './support/harness'
+import { SHARED_DIR, missingPrerequisite, missingShared, screenshot, startWorkbench, type Workbench } from './support/harness'
 import { download, parseError, pngInfo } from './support/files'
 
 const missing = missingPrerequisite()
 const ARCHIVE = join(SHARED_DIR, 'data', 'cifar10-jpg.tar.gz')
 const BASE = join(SHARED_DIR, 'models', 'mobilenetv2-imagenet')
+const noData = missingShared('the experiment flow on real data', 'data/cifar10-jpg.tar.gz', 'models/mobilenetv2-imagenet')
 if (missing) console.warn(`skipping the experiment e2e tests: ${missing}`)
 
 /** The Experiments form validates, starts real runs that Live follows, and History, Run detail, Compare and every export show them. */
@@ -44,7 +45,7 @@ describe.skipIf(missing !== null)('experiments end to end in browser mode', () =
   })
 
   it('creates a scratch and a transfer run from the form, watches them live, then compares and exports', async (ctx) => {
-    if (!existsSync(ARCHIVE) || !existsSync(BASE)) return ctx.skip(`real data not found under ${SHARED_DIR}`)
+    if (noData) return ctx.skip(noData)
     const { page, server } = wb
     const dataset = await server.core.call('datasets.import', { path: ARCHIVE, name: 'CIFAR-10 (jpg)' })
     const base = await server.core.call('models.import', { path: BASE, name: 'MobileNetV2' })

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { Locator, Page } from 'playwright-core'
@@ -8,14 +8,14 @@ import type { RunBundle } from '@shared/contract/methods'
 import type { DatasetInfo } from '@shared/domain/dataset'
 import type { RunDetail } from '@shared/domain/run'
 import { fakeRun } from '../unit/charts/fixtures'
-import { SHARED_DIR, missingPrerequisite, screenshot, startWorkbench, type Workbench } from './support/harness'
+import { SHARED_DIR, missingPrerequisite, missingShared, screenshot, startWorkbench, type Workbench } from './support/harness'
 
 const missing = missingPrerequisite()
 const ARCHIVE = join(SHARED_DIR, 'data', 'cifar10-jpg.tar.gz')
 const BASE = join(SHARED_DIR, 'models', 'mobilenetv2-imagenet')
 if (missing) console.warn(`skipping the views e2e test: ${missing}`)
-const noData = existsSync(ARCHIVE) ? null : `real data not found at ${ARCHIVE}`
-const noBase = existsSync(BASE) ? null : `base model not found at ${BASE}`
+const noData = missingShared('the views with a real dataset', 'data/cifar10-jpg.tar.gz')
+const noBase = missingShared('the views with a real base model', 'models/mobilenetv2-imagenet')
 
 /** A 600-image CIFAR-10 folder (30 per class and split) from the real archive: imports in seconds. */
 async function cifarSubset(dir: string): Promise<string> {

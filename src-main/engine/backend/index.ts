@@ -36,11 +36,6 @@ export function tfjsVersion(): string {
   return tf.version_core
 }
 
-/** The status chosen by the last successful initBackend, or null before the first. */
-export function currentBackend(): BackendStatus | null {
-  return current?.status ?? null
-}
-
 async function switchTo(name: BackendName): Promise<void> {
   const expected = TFJS_BACKEND_NAME[name]
   let ok: boolean

@@ -28,7 +28,8 @@ export function gatherRows(rows: Float32Array, rowSize: number, order: ArrayLike
   return out
 }
 
-export function gatherLabels(labels: Uint8Array, order: ArrayLike<number>, start: number, end: number): Int32Array {
+/** The labels at `order[start..end)`, as the int32 the loss takes. */
+export function gatherLabels(labels: ArrayLike<number>, order: ArrayLike<number>, start: number, end: number): Int32Array {
   const out = new Int32Array(end - start)
   for (let i = start; i < end; i++) out[i - start] = labels[order[i]!]!
   return out

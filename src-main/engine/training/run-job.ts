@@ -1,38 +1,30 @@
 import { join } from 'node:path'
-import type { Artifact, EpochMetric } from '@shared/domain/run'
-import { Augmenter, loadDatasetFromCache, makeSplits } from '../../data'
+import type { Artifact, EpochMetric, ModelSummary } from '@shared/domain/run'
+import { loadDatasetFromCache, makeSplits } from '../../data'
 import { initBackend, tfjsVersion, type BackendStatus } from '../backend'
 import { evaluateWithPredictions as evaluate, timeInference } from '../evaluation/evaluate'
 import { writePredictionsFile } from '../evaluation/predictions'
 import { exportLayersModel } from '../evaluation/export-model'
-import { buildModel, loadBaseFromInfo, summarizeModel } from '../architectures'
+import { buildModel, loadBaseFromInfo, summarizeModel, type BuiltModel } from '../architectures'
 import * as tf from '../tf'
 import { checkpointRelDir, readCheckpointState, restoreModel, type CheckpointState } from './checkpoint'
-import { FeatureCacheCancelled, loadOrComputeFeatures, type FeatureSet } from './feature-cache'
-import { chainForward, frozenBaseForward, modelForward, splitHead } from './forward'
+import { FeatureCacheCancelled } from './feature-cache'
 import type { RunJob, WorkerMessage } from './messages'
-import { epochSeed } from './rng'
-import { fineTuneBoundary, type FineTuneBoundary } from './finetune-boundary'
-import { FeatureSplit, PixelSplit } from './sources'
-import { NonFiniteLossError, train, type PhasePlan, type PhaseSetup } from './trainer'
+import { modelForward } from './forward'
+import { RunInputs, type RunData } from './run-inputs'
+import { NonFiniteLossError, train, type TrainerResult } from './trainer'
 import type { WeightSnapshot } from './weights'
 
 export type Emit = (message: WorkerMessage) => void
 
-function artifact(kind: Artifact['kind'], dataDir: string, absPath: string, sizeBytes: number, sha256: string): Artifact {
-  const rel = absPath.startsWith(dataDir) ? absPath.slice(dataDir.length).replace(/^[/\\]+/, '') : absPath
-  return { kind, path: rel, sizeBytes, sha256, createdAt: new Date().toISOString() }
-}
-
 /**
- * One run from start to finish, in whatever thread calls it (the training worker in the app):
- * backend, dataset from the cache, splits, base, model, optional feature cache, the training loop
- * with checkpoints, evaluation on the test split and the exported model. Everything the main thread
- * must record goes out through `emit`; the last message is always `done`.
+ * One run from start to finish, in whatever thread calls it (the training worker in the app), as
+ * named steps: backend, data, build or resume, feature cache, train, evaluate and export. Everything
+ * the main thread must record goes out through `emit`; the last message is always `done`.
  */
 export async function runJob(job: RunJob, emit: Emit, isCancelled: () => boolean): Promise<void> {
   try {
-    const status = await runInner(job, emit, isCancelled)
+    const status = await runSteps(job, emit, isCancelled)
     emit({ type: 'done', status, message: status === 'cancelled' ? 'cancelled; finished epochs are kept' : null })
   } catch (error) {
     if (error instanceof FeatureCacheCancelled) {
@@ -42,6 +34,25 @@ export async function runJob(job: RunJob, emit: Emit, isCancelled: () => boolean
     const message = error instanceof NonFiniteLossError ? error.message : `${(error as Error).message ?? String(error)}`
     emit({ type: 'done', status: 'failed', message })
   }
+}
+
+async function runSteps(job: RunJob, emit: Emit, isCancelled: () => boolean): Promise<'completed' | 'cancelled'> {
+  const t0 = performance.now()
+  const backend = await startBackend(job)
+  const data = await loadData(job)
+  const { built, summary, resume } = await buildOrResume(job, data)
+  const inputs = new RunInputs(job, data, built, emit, isCancelled)
+  announceStart(job, backend, data, summary, resume, emit)
+  await inputs.prepareHeadFeatures(!resume || (resume.state.phaseIndex === 0 && !resume.state.phaseDone))
+  emit({ type: 'phaseTime', phase: 'load', ms: performance.now() - t0 })
+
+  const result = await trainPhases(job, backend, inputs, resume, emit, isCancelled)
+  for (const [phase, ms] of Object.entries(result.phaseTimes)) emit({ type: 'phaseTime', phase, ms })
+  if (result.status === 'cancelled') return 'cancelled'
+
+  await evaluateAndExport(job, data, built, inputs, result.history, emit, isCancelled)
+  built.model.dispose()
+  return 'completed'
 }
 
 /** The backend this run computes on, as the job asks (see RunJob.backendFallback). */
@@ -55,45 +66,42 @@ async function startBackend(job: RunJob): Promise<BackendStatus> {
   }
 }
 
-async function runInner(job: RunJob, emit: Emit, isCancelled: () => boolean): Promise<'completed' | 'cancelled'> {
-  const { config, runId, dataDir } = job
-  const t0 = performance.now()
-  const backend = await startBackend(job)
-  const dataset = await loadDatasetFromCache(dataDir, job.dataset)
+/** Data: the dataset from its cache, split into train, validation and test as the config says. */
+async function loadData(job: RunJob): Promise<RunData> {
+  const dataset = await loadDatasetFromCache(job.dataDir, job.dataset)
   const { info } = dataset
-  const numClasses = info.classNames.length
-  const splits = makeSplits(dataset.train.labels, dataset.test.labels, config.data, numClasses)
+  const splits = makeSplits(dataset.train.labels, dataset.test.labels, job.config.data, info.classNames.length)
   if (splits.train.length === 0) throw new Error(`dataset "${info.name}" leaves no training images after the validation split`)
+  return { dataset, splits }
+}
+
+type Resume = { state: CheckpointState; best: WeightSnapshot | null } | null
+
+/**
+ * Build or resume: the model (on its base for transfer), with a resumed run's checkpoint loaded into
+ * it. The summary is taken as built, before a resume unfreezes layers, so every attempt records the same.
+ */
+async function buildOrResume(job: RunJob, data: RunData): Promise<{ built: BuiltModel; summary: ModelSummary; resume: Resume }> {
+  const { config, runId, dataDir } = job
+  const { info } = data.dataset
   const base = config.model.kind === 'transfer' ? await loadBaseFromInfo(dataDir, requireBase(job)) : null
-  const built = buildModel(config.model, { numClasses, imageSize: info.imageSize.height, seed: config.training.seed, base })
+  const built = buildModel(config.model, { numClasses: info.classNames.length, imageSize: info.imageSize.height, seed: config.training.seed, base })
   // The loaded base was copied into the model (cut at its layer); its own weights are no longer needed.
   base?.model.dispose()
   const summary = summarizeModel(built.model)
-
+  if (!job.resume) return { built, summary, resume: null }
   const ckDir = join(dataDir, checkpointRelDir(runId))
-  let resume: { state: CheckpointState; best: WeightSnapshot | null } | null = null
-  if (job.resume) {
-    const state = await readCheckpointState(ckDir)
-    if (state) {
-      if (state.configHash !== job.configHash) throw new Error(`checkpoint of run ${runId} belongs to another config (hash ${state.configHash})`)
-      built.setPhase(state.phase, config.model.kind === 'transfer' ? config.model.fineTune : undefined)
-      resume = { state, best: await restoreModel(ckDir, state, built.model) }
-    }
-  }
+  const state = await readCheckpointState(ckDir)
+  if (!state) return { built, summary, resume: null }
+  if (state.configHash !== job.configHash) throw new Error(`checkpoint of run ${runId} belongs to another config (hash ${state.configHash})`)
+  built.setPhase(state.phase, config.model.kind === 'transfer' ? config.model.fineTune : undefined)
+  return { built, summary, resume: { state, best: await restoreModel(ckDir, state, built.model) } }
+}
 
-  const { height, width } = info.imageSize
-  const pixel = (split: 'train' | 'test', indices: Int32Array) =>
-    new PixelSplit({
-      images: dataset[split].images,
-      labels: dataset[split].labels,
-      height,
-      width,
-      indices,
-      preprocessing: built.preprocessing,
-      inputSize: built.inputSize,
-    })
-  const pix = { train: pixel('train', splits.train), validation: pixel('train', splits.validation), test: pixel('test', splits.test) }
-
+/** What the run record learns before the first epoch: backend, versions, split sizes, the model. */
+function announceStart(job: RunJob, backend: BackendStatus, data: RunData, summary: ModelSummary, resume: Resume, emit: Emit): void {
+  const { info } = data.dataset
+  const { splits } = data
   emit({
     type: 'started',
     info: {
@@ -108,144 +116,36 @@ async function runInner(job: RunJob, emit: Emit, isCancelled: () => boolean): Pr
     },
     resumedFromEpoch: resume?.state.epoch ?? 0,
   })
-  emit({ type: 'progress', event: { type: 'status', runId, status: 'running', message: resume ? `resumed after epoch ${resume.state.epoch}` : null } })
+  emit({ type: 'progress', event: { type: 'status', runId: job.runId, status: 'running', message: resume ? `resumed after epoch ${resume.state.epoch}` : null } })
+}
 
-  const throttledFeatureProgress = (cache: 'features' | 'activations') => {
-    let lastEmit = 0
-    return (done: number, all: number) => {
-      const now = performance.now()
-      if (now - lastEmit < 250 && done < all) return
-      lastEmit = now
-      emit({ type: 'features', cache, stage: 'computing', done, total: all, key: '', layer: null })
-    }
-  }
-
-  // The feature cache: phase 1 of a transfer run without augmentation trains the head on base features.
-  let features: FeatureSet | null = null
-  const headCut = built.head ? splitHead(built.head) : null
-  const phase1Pending = !resume || (resume.state.phaseIndex === 0 && !resume.state.phaseDone)
-  if (job.featureCache && config.model.kind === 'transfer' && !config.augmentation.enabled && built.featureExtractor && headCut && phase1Pending) {
-    const parts = {
-      datasetHash: info.source.sha256,
-      baseSha256: job.base?.sha256 ?? '',
-      inputSize: built.inputSize,
-      cutLayer: config.model.cutLayer ?? job.base?.defaultCutLayer ?? '',
-      pooled: headCut.pooled,
-      splits: { train: splits.train, validation: splits.validation, test: splits.test },
-    }
-    const total = splits.train.length + splits.validation.length + splits.test.length
-    features = await loadOrComputeFeatures({
-      dataDir,
-      parts,
-      featureExtractor: built.featureExtractor,
-      sources: pix,
-      batchSize: Math.min(128, Math.max(32, config.training.batchSize)),
-      isCancelled,
-      onProgress: throttledFeatureProgress('features'),
-    })
-    emit({ type: 'features', cache: 'features', stage: features.hit ? 'hit' : 'stored', done: total, total, key: features.key, layer: parts.cutLayer })
-  }
-  emit({ type: 'phaseTime', phase: 'load', ms: performance.now() - t0 })
-
-  const aug = config.augmentation
-  const augmentFor = aug.enabled
-    ? (epoch: number) => {
-        const augmenter = new Augmenter(aug, epochSeed(aug.seed, epoch, 0x5eed))
-        return (pixels: Uint8Array, n: number) => augmenter.augmentBatch(pixels, n, height, width)
-      }
-    : null
-  let usedFeatures = false
-  // Fine-tuning from cached activations at the last exact point before the first trainable layer.
-  // (The cast keeps TypeScript from narrowing to null: setupPhase assigns it inside a callback.)
-  let activations = null as ActivationCache | null
-  const fineTuneActivations = async (): Promise<ActivationCache | null> => {
-    const boundary = fineTuneBoundary(built.model)
-    if (!boundary) return null
-    const parts = {
-      datasetHash: info.source.sha256,
-      baseSha256: job.base?.sha256 ?? '',
-      inputSize: built.inputSize,
-      cutLayer: boundary.layer,
-      pooled: false,
-      splits: { train: splits.train, validation: splits.validation, test: splits.test },
-    }
-    const set = await loadOrComputeFeatures({
-      dataDir,
-      parts,
-      featureExtractor: boundary.prefix,
-      sources: pix,
-      batchSize: Math.min(128, Math.max(32, config.training.batchSize)),
-      isCancelled,
-      onProgress: throttledFeatureProgress('activations'),
-    })
-    const total = splits.train.length + splits.validation.length + splits.test.length
-    emit({ type: 'features', cache: 'activations', stage: set.hit ? 'hit' : 'stored', done: total, total, key: set.key, layer: boundary.layer })
-    return { boundary, set }
-  }
-  const setupPhase = async (plan: PhasePlan): Promise<PhaseSetup> => {
-    if (config.model.kind === 'scratch' || !built.featureExtractor || !built.head) {
-      return { model: built.model, forward: modelForward(built.model), train: pix.train, validation: pix.validation, augmentFor }
-    }
-    if (plan.phase === 'train') {
-      built.setPhase('train')
-      if (features && headCut) {
-        usedFeatures = true
-        const rows = features.rows
-        return {
-          model: built.model,
-          forward: chainForward(headCut.rest),
-          train: new FeatureSplit(rows.train, features.rowShape, pix.train.labels),
-          validation: new FeatureSplit(rows.validation, features.rowShape, pix.validation.labels),
-          augmentFor: null,
-        }
-      }
-      usedFeatures = false
-      return { model: built.model, forward: frozenBaseForward(built.featureExtractor, built.head), train: pix.train, validation: pix.validation, augmentFor }
-    }
-    usedFeatures = false
-    built.setPhase('finetune', plan.fineTune)
-    activations = job.featureCache && !aug.enabled ? await fineTuneActivations() : null
-    if (activations) {
-      const rows = activations.set.rows
-      return {
-        model: built.model,
-        forward: modelForward(activations.boundary.suffix),
-        train: new FeatureSplit(rows.train, activations.set.rowShape, pix.train.labels),
-        validation: new FeatureSplit(rows.validation, activations.set.rowShape, pix.validation.labels),
-        augmentFor: null,
-      }
-    }
-    return { model: built.model, forward: modelForward(built.model), train: pix.train, validation: pix.validation, augmentFor }
-  }
-
-  let trainedEpochs: EpochMetric[] = []
+/** Train: every phase through the trainer, its progress, batch points and first checkpoint sent out as messages. */
+async function trainPhases(job: RunJob, backend: BackendStatus, inputs: RunInputs, resume: Resume, emit: Emit, isCancelled: () => boolean): Promise<TrainerResult> {
+  const { runId, dataDir } = job
   let registeredCheckpoint = false
-  const result = await train({
-    config,
+  return train({
+    config: job.config,
     runId,
     configHash: job.configHash,
-    checkpointDir: ckDir,
+    checkpointDir: join(dataDir, checkpointRelDir(runId)),
     resume,
     batchThrottleMs: job.batchThrottleMs,
     hooks: {
-      setupPhase,
+      setupPhase: (plan) => inputs.setupPhase(plan),
       isCancelled,
       onPhase: (phase, learningRate) => emit({ type: 'progress', event: { type: 'phase', runId, phase, learningRate, backend: backend.name } }),
       onBatch: (b) => {
         const mem = tf.memory()
-        emit({
-          type: 'progress',
-          event: { type: 'batch', runId, ...b, tensors: mem.numTensors, memoryBytes: mem.numBytes, backend: backend.name },
-        })
+        emit({ type: 'progress', event: { type: 'batch', runId, ...b, tensors: mem.numTensors, memoryBytes: mem.numBytes, backend: backend.name } })
       },
       onBatchPoints: (points) => emit({ type: 'batchPoints', points }),
+      // The checkpoint folder is one artifact, rewritten in place every epoch: registered once.
       onCheckpoint: (dir, sizeBytes) => {
         if (registeredCheckpoint) return
         registeredCheckpoint = true
         emit({ type: 'artifact', artifact: artifact('checkpoint', dataDir, dir, sizeBytes, '') })
       },
       onEpoch: (p) => {
-        trainedEpochs = [...trainedEpochs, p.metric]
         const mem = tf.memory()
         emit({
           type: 'progress',
@@ -254,51 +154,46 @@ async function runInner(job: RunJob, emit: Emit, isCancelled: () => boolean): Pr
       },
     },
   })
-  for (const [phase, ms] of Object.entries(result.phaseTimes)) emit({ type: 'phaseTime', phase, ms })
-  if (result.status === 'cancelled') return 'cancelled'
+}
 
+/** Evaluate and export: every test metric, then the trained model as a tfjs LayersModel folder. */
+async function evaluateAndExport(
+  job: RunJob,
+  data: RunData,
+  built: BuiltModel,
+  inputs: RunInputs,
+  history: EpochMetric[],
+  emit: Emit,
+  isCancelled: () => boolean,
+): Promise<void> {
+  const { runId, dataDir } = job
   const te = performance.now()
-  const evalBatch = Math.min(256, Math.max(32, config.training.batchSize * 2))
-  const fullForward = modelForward(built.model)
-  const onFeatures = usedFeatures && features !== null && headCut !== null
-  const { evaluation, predictions } = activations
-    ? evaluate({
-        forward: modelForward(activations.boundary.suffix),
-        split: new FeatureSplit(activations.set.rows.test, activations.set.rowShape, pix.test.labels),
-        datasetIndices: splits.test,
-        classNames: info.classNames,
-        batchSize: evalBatch,
-        epochs: result.history,
-        inferenceMsPerImage: timeInference(fullForward, pix.test, evalBatch),
-      })
-    : onFeatures
-    ? evaluate({
-        forward: chainForward(headCut!.rest),
-        split: new FeatureSplit(features!.rows.test, features!.rowShape, pix.test.labels),
-        datasetIndices: splits.test,
-        classNames: info.classNames,
-        batchSize: evalBatch,
-        epochs: result.history,
-        inferenceMsPerImage: timeInference(fullForward, pix.test, evalBatch),
-      })
-    : evaluate({ forward: fullForward, split: pix.test, datasetIndices: splits.test, classNames: info.classNames, batchSize: evalBatch, epochs: result.history, isCancelled })
+  const evalBatch = Math.min(256, Math.max(32, job.config.training.batchSize * 2))
+  const test = inputs.testInput()
+  const { evaluation, predictions } = evaluate({
+    forward: test.forward,
+    split: test.split,
+    datasetIndices: data.splits.test,
+    classNames: data.dataset.info.classNames,
+    batchSize: evalBatch,
+    epochs: history,
+    // On cached rows the speed is the whole model's on pixels; on pixels evaluate measures it itself.
+    ...(test.cached ? { inferenceMsPerImage: timeInference(modelForward(built.model), inputs.pixels.test, evalBatch) } : { isCancelled }),
+  })
   emit({ type: 'progress', event: { type: 'evaluation', runId, evaluation } })
   // Per-image predictions beside the run, for paired statistics and image-by-image views later.
   await writePredictionsFile(join(dataDir, 'runs', runId), predictions)
   const exported = await exportLayersModel(built.model, join(dataDir, 'runs', runId, 'model'))
   emit({ type: 'artifact', artifact: artifact('model', dataDir, exported.dir, exported.sizeBytes, exported.sha256) })
   emit({ type: 'phaseTime', phase: 'evaluate', ms: performance.now() - te })
-  built.model.dispose()
-  return 'completed'
 }
 
-interface ActivationCache {
-  boundary: FineTuneBoundary
-  set: FeatureSet
+function artifact(kind: Artifact['kind'], dataDir: string, absPath: string, sizeBytes: number, sha256: string): Artifact {
+  const rel = absPath.startsWith(dataDir) ? absPath.slice(dataDir.length).replace(/^[/\\]+/, '') : absPath
+  return { kind, path: rel, sizeBytes, sha256, createdAt: new Date().toISOString() }
 }
 
 function requireBase(job: RunJob) {
   if (!job.base) throw new Error(`transfer run ${job.runId} has no base model info`)
   return job.base
 }
-

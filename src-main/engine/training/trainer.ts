@@ -1,15 +1,29 @@
-import type { ExperimentConfig, FineTuneConfig } from '@shared/domain/config'
-import type { EpochMetric, Phase } from '@shared/domain/run'
+import type { ExperimentConfig } from '@shared/domain/config'
+import { planPhases, type PhasePlan } from '@shared/domain/phases'
+import type { BatchPoint, EpochMetric, Phase } from '@shared/domain/run'
 import * as tf from '../tf'
-import { batchRanges } from './batches'
-import { restoreOptimizer, saveCheckpoint, type CheckpointState } from './checkpoint'
+import { batchRanges, gatherLabels } from './batches'
+import { restoreOptimizer, type CheckpointState } from './checkpoint'
+import {
+  BatchRecorder,
+  Checkpointer,
+  EarlyStopping,
+  ProgressReporter,
+  ReduceLrOnPlateau,
+  type BatchProgress,
+  type Callback,
+  type EpochProgress,
+  type PhaseContext,
+  type PhaseSetup,
+} from './callbacks'
 import type { Forward } from './forward'
 import { categoricalCrossentropy, correctCount, crossentropySum } from './loss'
 import { createOptimizer, setLearningRate } from './optimizer'
-import { monitoredValue, PlateauTracker } from './plateau'
-import { epochSeed, shuffledOrder } from './rng'
+import { shuffledOrder } from './rng'
 import type { SplitSource } from './sources'
-import { trainableVariables, WeightSnapshot } from './weights'
+import { trainableVariables, type WeightSnapshot } from './weights'
+
+export type { BatchProgress, EpochProgress, PhasePlan, PhaseSetup }
 
 /** A run's loss went to NaN or ±Infinity: the run fails with this message. */
 export class NonFiniteLossError extends Error {
@@ -27,61 +41,14 @@ export class NonFiniteLossError extends Error {
   }
 }
 
-export interface PhasePlan {
-  phase: Phase
-  epochs: number
-  learningRate: number
-  fineTune?: FineTuneConfig
-}
-
-/** The phases of a run: 'train' (scratch, or transfer with the base frozen), then optional fine-tuning. */
-export function planPhases(config: ExperimentConfig): PhasePlan[] {
-  const plans: PhasePlan[] = [{ phase: 'train', epochs: config.training.epochs, learningRate: config.training.learningRate }]
-  if (config.model.kind === 'transfer' && config.model.fineTune.enabled) {
-    const ft = config.model.fineTune
-    plans.push({ phase: 'finetune', epochs: ft.epochs, learningRate: ft.learningRate, fineTune: ft })
-  }
-  return plans
-}
-
-/** What the trainer needs from a phase: the model to step, the forward pass and the splits to feed it. */
-export interface PhaseSetup {
-  /** The model whose trainable weights the optimizer updates, snapshots and checkpoints. */
-  model: tf.LayersModel
-  forward: Forward
-  train: SplitSource
-  validation: SplitSource
-  /** Augments a uint8 NHWC batch; null = none (always null on feature splits). */
-  augmentFor: ((epoch: number) => ((pixels: Uint8Array, n: number) => Uint8Array) | null) | null
-}
-
-export interface BatchProgress {
-  phase: Phase
-  epoch: number
-  step: number
-  batch: number
-  batchesPerEpoch: number
-  loss: number
-  accuracy: number
-  learningRate: number
-  imagesPerSecond: number
-  etaSeconds: number | null
-}
-
-export interface EpochProgress {
-  metric: EpochMetric
-  totalEpochs: number
-  etaSeconds: number | null
-}
-
 export interface TrainerHooks {
   /** Called before each phase's first epoch; returns that phase's setup (it may rebuild the forward pass). */
   setupPhase(plan: PhasePlan): Promise<PhaseSetup> | PhaseSetup
   onPhase?(phase: Phase, learningRate: number): void
-  /** Throttled: at most ~10 per second, plus each epoch's last batch. */
+  /** Throttled: at most one per batchThrottleMs, plus each epoch's last batch. */
   onBatch?(progress: BatchProgress): void
   /** Every batch's loss/accuracy, handed over once per epoch (the store downsamples). */
-  onBatchPoints?(points: Array<{ phase: Phase; epoch: number; step: number; loss: number; accuracy: number }>): void
+  onBatchPoints?(points: BatchPoint[]): void
   /** After the checkpoint of that epoch is on disk. */
   onEpoch?(progress: EpochProgress): void | Promise<void>
   onCheckpoint?(dir: string, sizeBytes: number): void | Promise<void>
@@ -131,207 +98,202 @@ export function evaluateSplit(forward: Forward, split: SplitSource, batchSize: n
 }
 
 /**
+ * The callbacks of a run, in the order their hooks run at each epoch's end: batch points, early
+ * stopping (which may restore the best weights), the learning-rate schedule, the checkpoint (which
+ * records both), then progress (which the UI sees after the checkpoint is on disk).
+ */
+function standardCallbacks(options: TrainerOptions): Callback[] {
+  const { config, hooks } = options
+  const t = config.training
+  const earlyStopping = t.earlyStopping.enabled ? new EarlyStopping(t.earlyStopping, options.resume?.best ?? null) : null
+  // Without early stopping no checkpoint carries best weights; one given anyway is not kept.
+  if (!earlyStopping) options.resume?.best?.dispose()
+  const reduceLr = t.reduceLrOnPlateau.enabled ? new ReduceLrOnPlateau(t.reduceLrOnPlateau) : null
+  const checkpointer = options.checkpointDir
+    ? new Checkpointer(options.checkpointDir, { runId: options.runId, configHash: options.configHash, earlyStopping, reduceLr, onSaved: hooks.onCheckpoint?.bind(hooks) })
+    : null
+  const progress = new ProgressReporter(
+    { onPhase: hooks.onPhase?.bind(hooks), onBatch: hooks.onBatch?.bind(hooks), onEpoch: hooks.onEpoch?.bind(hooks) },
+    options.batchThrottleMs ?? 100,
+  )
+  const recorder = hooks.onBatchPoints ? new BatchRecorder(hooks.onBatchPoints.bind(hooks)) : null
+  return [recorder, earlyStopping, reduceLr, checkpointer, progress].filter((c): c is NonNullable<typeof c> => c !== null)
+}
+
+/** Counters that run across phases: epochs (1-based numbering continues on resume), steps, history. */
+interface RunCounters {
+  epoch: number
+  step: number
+  history: EpochMetric[]
+}
+
+/** One phase in progress: what the callbacks see, and the state the loop advances. */
+class PhaseRun implements PhaseContext {
+  phaseEpochs: number
+  learningRate: number
+  stopRequested = false
+  /** What the optimizer updates: the trainable flags stay as setupPhase left them for the whole phase. */
+  readonly variables: tf.Variable[]
+
+  constructor(
+    readonly config: ExperimentConfig,
+    readonly plans: readonly PhasePlan[],
+    readonly phaseIndex: number,
+    readonly setup: PhaseSetup,
+    readonly optimizer: tf.Optimizer,
+    readonly resumed: CheckpointState | null,
+    readonly counters: RunCounters,
+  ) {
+    this.variables = trainableVariables(setup.model)
+    this.phaseEpochs = resumed?.phaseEpochs ?? 0
+    this.learningRate = resumed?.learningRate ?? this.plan.learningRate
+  }
+
+  get plan(): PhasePlan {
+    return this.plans[this.phaseIndex]!
+  }
+  get epoch(): number {
+    return this.counters.epoch
+  }
+  get step(): number {
+    return this.counters.step
+  }
+  get history(): readonly EpochMetric[] {
+    return this.counters.history
+  }
+  get phaseDone(): boolean {
+    return this.stopRequested || this.phaseEpochs >= this.plan.epochs
+  }
+
+  setLearningRate(learningRate: number): void {
+    this.learningRate = learningRate
+    setLearningRate(this.optimizer, learningRate)
+  }
+
+  requestStop(): void {
+    this.stopRequested = true
+  }
+}
+
+/**
  * The custom epoch/batch loop: seeded shuffling per epoch, per-batch augmentation, Adam (or SGD /
- * RMSprop) through optimizer.minimize on the categorical cross-entropy, validation each epoch,
- * early stopping with restore-best-weights, ReduceLROnPlateau, a checkpoint every epoch, and
- * cancellation between batches. Throws NonFiniteLossError when the loss stops being finite.
+ * RMSprop) through optimizer.minimize on the categorical cross-entropy, validation each epoch, and
+ * cancellation between batches. Early stopping, the learning-rate schedule, checkpoints and progress
+ * are callbacks (./callbacks). Throws NonFiniteLossError when the loss stops being finite.
  */
 export async function train(options: TrainerOptions): Promise<TrainerResult> {
   const { config, hooks } = options
   const plans = planPhases(config)
-  const t = config.training
-  const throttle = options.batchThrottleMs ?? 100
-  const evalBatch = Math.min(256, Math.max(32, t.batchSize * 2))
   const resume = options.resume?.state ?? null
-  const history: EpochMetric[] = resume ? [...resume.history] : []
-  let epoch = resume?.epoch ?? 0
-  let step = resume?.step ?? 0
+  const counters: RunCounters = { epoch: resume?.epoch ?? 0, step: resume?.step ?? 0, history: resume ? [...resume.history] : [] }
   const phaseTimes: Partial<Record<Phase, number>> = {}
+  const callbacks = standardCallbacks(options)
   let lastSetup: PhaseSetup | null = null
-  const totalEpochs = plans.reduce((s, p) => s + p.epochs, 0)
-  let startPhase = resume ? resume.phaseIndex + (resume.phaseDone ? 1 : 0) : 0
-  let best: WeightSnapshot | null = options.resume?.best ?? null
+  const startPhase = resume ? resume.phaseIndex + (resume.phaseDone ? 1 : 0) : 0
 
   for (let pi = startPhase; pi < plans.length; pi++) {
     const plan = plans[pi]!
-    const resuming = resume !== null && pi === resume.phaseIndex && !resume.phaseDone
+    const resumed = resume !== null && pi === resume.phaseIndex && !resume.phaseDone ? resume : null
     const phaseStart = performance.now()
     const setup = await hooks.setupPhase(plan)
     lastSetup = setup
-    const variables = trainableVariables(setup.model)
-    let learningRate = resuming ? resume.learningRate : plan.learningRate
-    const optimizer = createOptimizer(t.optimizer, learningRate)
-    if (resuming && options.checkpointDir) await restoreOptimizer(options.checkpointDir, resume, optimizer)
-    const es = t.earlyStopping.enabled
-      ? new PlateauTracker(t.earlyStopping.monitor, t.earlyStopping.minDelta, resuming ? (resume.earlyStopping ?? undefined) : undefined)
-      : null
-    const rlr = t.reduceLrOnPlateau.enabled
-      ? new PlateauTracker(t.reduceLrOnPlateau.monitor, 0, resuming ? (resume.reduceLr ?? undefined) : undefined)
-      : null
-    if (!resuming && best) {
-      best.dispose()
-      best = null
-    }
-    hooks.onPhase?.(plan.phase, learningRate)
-    let phaseEpochs = resuming ? resume.phaseEpochs : 0
-    let status: 'completed' | 'cancelled' = 'completed'
+    const optimizer = createOptimizer(config.training.optimizer, resumed?.learningRate ?? plan.learningRate)
+    let status: TrainerResult['status'] = 'completed'
     try {
-      while (phaseEpochs < plan.epochs) {
-        if (hooks.isCancelled()) {
-          status = 'cancelled'
-          break
-        }
-        epoch += 1
-        const epochStart = performance.now()
-        const order = shuffledOrder(Int32Array.from({ length: setup.train.count }, (_, i) => i), t.seed, epoch)
-        const augment = setup.augmentFor?.(epoch) ?? null
-        const ranges = batchRanges(setup.train.count, t.batchSize)
-        const points: Array<{ phase: Phase; epoch: number; step: number; loss: number; accuracy: number }> = []
-        let lossSum = 0
-        let correctSum = 0
-        let seen = 0
-        let lastEmit = 0
-        for (let b = 0; b < ranges.length; b++) {
-          if (hooks.isCancelled()) {
-            status = 'cancelled'
-            break
-          }
-          const [start, end] = ranges[b]!
-          const n = end - start
-          const x = setup.train.input(order, start, end, augment)
-          const labels = new Int32Array(n)
-          for (let i = 0; i < n; i++) labels[i] = setup.train.labels[order[start + i]!]!
-          const y = tf.tensor1d(labels, 'int32')
-          let correctT: tf.Scalar | null = null
-          const cost = optimizer.minimize(
-            () => {
-              const probs = setup.forward(x, true)
-              correctT = tf.keep(correctCount(y, probs))
-              return categoricalCrossentropy(y, probs)
-            },
-            true,
-            variables,
-          )!
-          const loss = cost.dataSync()[0]!
-          const correct = (correctT as tf.Scalar | null)?.dataSync()[0] ?? 0
-          tf.dispose([x, y, cost, correctT as tf.Scalar | null].filter((v): v is tf.Tensor => v !== null))
-          step += 1
-          if (!Number.isFinite(loss)) throw new NonFiniteLossError(plan.phase, epoch, b + 1, loss)
-          lossSum += loss * n
-          correctSum += correct
-          seen += n
-          points.push({ phase: plan.phase, epoch, step, loss, accuracy: correct / n })
-          const now = performance.now()
-          if (hooks.onBatch && (now - lastEmit >= throttle || b === ranges.length - 1)) {
-            lastEmit = now
-            const ips = seen / Math.max(1e-3, (now - epochStart) / 1000)
-            const remaining = setup.train.count - seen + remainingImages(plans, pi, phaseEpochs + 1, setup.train.count)
-            hooks.onBatch({
-              phase: plan.phase,
-              epoch,
-              step,
-              batch: b + 1,
-              batchesPerEpoch: ranges.length,
-              loss,
-              accuracy: correct / n,
-              learningRate,
-              imagesPerSecond: ips,
-              etaSeconds: ips > 0 ? remaining / ips : null,
-            })
-          }
-        }
-        if (status === 'cancelled') {
-          epoch -= 1
-          break
-        }
-        hooks.onBatchPoints?.(points)
-        const trainSeconds = (performance.now() - epochStart) / 1000
-        const val = setup.validation.count > 0 ? evaluateSplit(setup.forward, setup.validation, evalBatch) : null
-        const durationMs = performance.now() - epochStart
-        const metric: EpochMetric = {
-          phase: plan.phase,
-          epoch,
-          loss: lossSum / Math.max(1, seen),
-          accuracy: correctSum / Math.max(1, seen),
-          valLoss: val && Number.isFinite(val.loss) ? val.loss : null,
-          valAccuracy: val && Number.isFinite(val.accuracy) ? val.accuracy : null,
-          learningRate,
-          durationMs,
-          imagesPerSecond: seen / Math.max(1e-3, trainSeconds),
-        }
-        if (val && !Number.isFinite(val.loss)) throw new NonFiniteLossError(plan.phase, epoch, ranges.length, val.loss)
-        history.push(metric)
-        phaseEpochs += 1
-        let stop = false
-        if (es) {
-          const value = monitoredValue(es.monitor, metric.valLoss, metric.valAccuracy)
-          if (value !== null) {
-            if (es.update(value, epoch)) {
-              if (t.earlyStopping.restoreBestWeights) {
-                best?.dispose()
-                best = WeightSnapshot.take(setup.model)
-              }
-            } else if (es.state.wait > t.earlyStopping.patience) {
-              stop = true
-            }
-          }
-        }
-        if (rlr) {
-          const value = monitoredValue(rlr.monitor, metric.valLoss, metric.valAccuracy)
-          if (value !== null && !rlr.update(value, epoch) && rlr.state.wait > t.reduceLrOnPlateau.patience) {
-            const next = Math.max(t.reduceLrOnPlateau.minLr, learningRate * t.reduceLrOnPlateau.factor)
-            if (next < learningRate) {
-              learningRate = next
-              setLearningRate(optimizer, learningRate)
-            }
-            rlr.resetWait()
-          }
-        }
-        const phaseDone = stop || phaseEpochs >= plan.epochs
-        // Keras restores the best weights when training stops (early or not) and the best was earlier.
-        if (phaseDone && best && es && es.state.bestEpoch !== epoch) best.restore(setup.model)
-        if (options.checkpointDir) {
-          const saved = await saveCheckpoint(options.checkpointDir, setup.model, phaseDone ? null : optimizer, phaseDone ? null : best, {
-            runId: options.runId,
-            configHash: options.configHash,
-            phaseIndex: pi,
-            phase: plan.phase,
-            phaseEpochs,
-            phaseDone,
-            epoch,
-            step,
-            learningRate,
-            earlyStopping: es?.state ?? null,
-            reduceLr: rlr?.state ?? null,
-            history,
-            rng: { shuffleSeed: t.seed, augmentSeed: config.augmentation.seed },
-          })
-          await hooks.onCheckpoint?.(saved.dir, saved.sizeBytes)
-        }
-        const ips = metric.imagesPerSecond
-        const remaining = remainingImages(plans, pi, phaseEpochs, setup.train.count)
-        await hooks.onEpoch?.({ metric, totalEpochs, etaSeconds: ips > 0 ? remaining / ips : null })
-        if (stop) break
-      }
+      if (resumed && options.checkpointDir) await restoreOptimizer(options.checkpointDir, resumed, optimizer)
+      const phase = new PhaseRun(config, plans, pi, setup, optimizer, resumed, counters)
+      for (const cb of callbacks) await cb.onPhaseBegin?.(phase)
+      status = await runPhase(phase, callbacks, hooks)
     } finally {
       optimizer.dispose()
       phaseTimes[plan.phase] = (phaseTimes[plan.phase] ?? 0) + (performance.now() - phaseStart)
     }
     if (status === 'cancelled') {
-      best?.dispose()
-      return { status, history, phaseTimes, lastSetup }
+      for (const cb of callbacks) cb.onTrainEnd?.()
+      return { status, history: counters.history, phaseTimes, lastSetup }
     }
   }
-  best?.dispose()
-  startPhase = plans.length
-  return { status: 'completed', history, phaseTimes, lastSetup }
+  for (const cb of callbacks) cb.onTrainEnd?.()
+  return { status: 'completed', history: counters.history, phaseTimes, lastSetup }
 }
 
-/** Images still to train after `doneInPhase` epochs of phase `pi` (later phases use the same split size). */
-function remainingImages(plans: PhasePlan[], pi: number, doneInPhase: number, trainCount: number): number {
-  let epochs = Math.max(0, plans[pi]!.epochs - doneInPhase)
-  for (let i = pi + 1; i < plans.length; i++) epochs += plans[i]!.epochs
-  return epochs * trainCount
+/** The epochs of one phase, until its last, a stop request, or a cancel. */
+async function runPhase(phase: PhaseRun, callbacks: Callback[], hooks: TrainerHooks): Promise<TrainerResult['status']> {
+  while (phase.phaseEpochs < phase.plan.epochs) {
+    if (hooks.isCancelled()) return 'cancelled'
+    const metric = await runEpoch(phase, callbacks, hooks)
+    if (metric === null) return 'cancelled'
+    for (const cb of callbacks) await cb.onEpochEnd?.(phase, metric)
+    if (phase.stopRequested) break
+  }
+  return 'completed'
 }
 
-export { epochSeed }
+/** One epoch: every training batch, then validation. Null when cancelled part-way (the epoch does not count). */
+async function runEpoch(phase: PhaseRun, callbacks: Callback[], hooks: TrainerHooks): Promise<EpochMetric | null> {
+  const { setup, plan, counters } = phase
+  const t = phase.config.training
+  counters.epoch += 1
+  const epoch = counters.epoch
+  const epochStart = performance.now()
+  for (const cb of callbacks) cb.onEpochBegin?.(phase)
+  const order = shuffledOrder(Int32Array.from({ length: setup.train.count }, (_, i) => i), t.seed, epoch)
+  const augment = setup.augmentFor?.(epoch) ?? null
+  const ranges = batchRanges(setup.train.count, t.batchSize)
+  let lossSum = 0
+  let correctSum = 0
+  let seen = 0
+  for (let b = 0; b < ranges.length; b++) {
+    if (hooks.isCancelled()) {
+      counters.epoch -= 1
+      return null
+    }
+    const [start, end] = ranges[b]!
+    const n = end - start
+    const { loss, correct } = trainStep(phase, setup.train.input(order, start, end, augment), gatherLabels(setup.train.labels, order, start, end))
+    counters.step += 1
+    if (!Number.isFinite(loss)) throw new NonFiniteLossError(plan.phase, epoch, b + 1, loss)
+    lossSum += loss * n
+    correctSum += correct
+    seen += n
+    for (const cb of callbacks) cb.onBatchEnd?.(phase, { batch: b + 1, batchesPerEpoch: ranges.length, size: n, loss, accuracy: correct / n })
+  }
+  for (const cb of callbacks) cb.onTrainBatchesEnd?.(phase)
+  const trainSeconds = (performance.now() - epochStart) / 1000
+  const evalBatch = Math.min(256, Math.max(32, t.batchSize * 2))
+  const val = setup.validation.count > 0 ? evaluateSplit(setup.forward, setup.validation, evalBatch) : null
+  const metric: EpochMetric = {
+    phase: plan.phase,
+    epoch,
+    loss: lossSum / Math.max(1, seen),
+    accuracy: correctSum / Math.max(1, seen),
+    valLoss: val && Number.isFinite(val.loss) ? val.loss : null,
+    valAccuracy: val && Number.isFinite(val.accuracy) ? val.accuracy : null,
+    learningRate: phase.learningRate,
+    durationMs: performance.now() - epochStart,
+    imagesPerSecond: seen / Math.max(1e-3, trainSeconds),
+  }
+  if (val && !Number.isFinite(val.loss)) throw new NonFiniteLossError(plan.phase, epoch, ranges.length, val.loss)
+  counters.history.push(metric)
+  phase.phaseEpochs += 1
+  return metric
+}
+
+/** One optimizer step on a batch; returns its mean loss and the number it got right. */
+function trainStep(phase: PhaseRun, x: tf.Tensor, labels: Int32Array): { loss: number; correct: number } {
+  const y = tf.tensor1d(labels, 'int32')
+  let correctT: tf.Scalar | null = null
+  const cost = phase.optimizer.minimize(
+    () => {
+      const probs = phase.setup.forward(x, true)
+      correctT = tf.keep(correctCount(y, probs))
+      return categoricalCrossentropy(y, probs)
+    },
+    true,
+    phase.variables,
+  )!
+  const loss = cost.dataSync()[0]!
+  const correct = (correctT as tf.Scalar | null)?.dataSync()[0] ?? 0
+  tf.dispose([x, y, cost, correctT as tf.Scalar | null].filter((v): v is tf.Tensor => v !== null))
+  return { loss, correct }
+}

@@ -2,6 +2,7 @@ import { defineStore } from 'pinia'
 import { markRaw, ref, shallowRef } from 'vue'
 import type { QueueState, RunProgressEvent } from '@shared/contract/events'
 import type { BackendName, ExperimentConfig } from '@shared/domain/config'
+import { totalEpochs } from '@shared/domain/phases'
 import type { Phase, RunDetail, RunStatus } from '@shared/domain/run'
 import { emptySeries, seriesFromDetail, type CurveSeries } from '@shared/charts/series'
 import { api, onEvent } from '../api'
@@ -122,7 +123,7 @@ export const useLiveStore = defineStore('live', () => {
       run.status = detail.status
       run.backend = detail.backend
       run.epoch = detail.epochsDone
-      run.totalEpochs = detail.config.training.epochs + (detail.config.model.kind === 'transfer' && detail.config.model.fineTune.enabled ? detail.config.model.fineTune.epochs : 0)
+      run.totalEpochs = totalEpochs(detail.config)
       run.version++
     }
   }

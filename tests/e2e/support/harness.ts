@@ -7,7 +7,7 @@ import { startBrowserServer, type BrowserServer } from '../../../src-main/server
 export const REPO_ROOT = resolve(import.meta.dirname, '..', '..', '..')
 export const RENDERER_DIR = join(REPO_ROOT, 'out', 'renderer')
 export const SCREENSHOT_DIR = join(REPO_ROOT, 'test-output', 'screenshots')
-export const SHARED_DIR = resolve(REPO_ROOT, '..', 'shared')
+export { SHARED_DIR, missingShared } from '../../support/shared-data'
 /** Debian's Chromium (what CI installs), else $CHROMIUM_PATH or another local Chrome/Chromium. */
 export const CHROMIUM =
   [

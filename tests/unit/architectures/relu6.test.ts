@@ -1,14 +1,12 @@
-import { existsSync } from 'node:fs'
-import { resolve } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import type { BaseModelInfo } from '@shared/index'
 import { buildModel, loadTfjsFolder } from '../../../src-main/engine/architectures'
 import { useRelu6Kernel } from '../../../src-main/engine/architectures/relu6'
 import * as tf from '../../../src-main/engine/tf'
+import { missingShared, sharedPath } from '../../support/shared-data'
 
-const mobilenetDir = resolve(__dirname, '../../..', '../shared/models/mobilenetv2-imagenet')
-const haveShared = existsSync(resolve(mobilenetDir, 'model.json'))
-if (!haveShared) console.warn(`SKIP the MobileNetV2 ReLU6 check: ${mobilenetDir} is absent`)
+const mobilenetDir = sharedPath('models/mobilenetv2-imagenet')
+const haveShared = missingShared('the MobileNetV2 ReLU6 check', 'models/mobilenetv2-imagenet/model.json') === null
 
 describe('ReLU(maxValue 6) layers on the single Relu6 kernel', () => {
   // Values on both kinks (0 and 6) and on each side of them, where the two gradients could differ.

@@ -1,5 +1,4 @@
-import { existsSync } from 'node:fs'
-import { join, resolve } from 'node:path'
+import { join } from 'node:path'
 import jpeg from 'jpeg-js'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { DatasetInfo } from '@shared/domain/dataset'
@@ -9,10 +8,10 @@ import { makeSplits } from '../../../src-main/data/splits'
 import { openArchiveEntry } from './real-archive'
 import { openRunStore, type RunStore } from '../../../src-main/store/run-store'
 import { CLASS_NAMES, tempDir } from './fixtures'
+import { missingShared, sharedPath } from '../../support/shared-data'
 
-const archive = join(resolve(__dirname, '../../..'), '../shared/data/cifar10-jpg.tar.gz')
-const present = existsSync(archive)
-if (!present) console.warn(`skipping the real CIFAR-10 import: ${archive} is not there`)
+const archive = sharedPath('data/cifar10-jpg.tar.gz')
+const present = missingShared('the real CIFAR-10 import', 'data/cifar10-jpg.tar.gz') === null
 
 // The one full import of the 60,000 real images in the suite (the slow part of the data tests).
 describe.skipIf(!present)('the real cifar10-jpg.tar.gz', () => {

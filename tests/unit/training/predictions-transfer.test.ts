@@ -4,17 +4,18 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ExperimentConfig, type ExperimentConfigInput } from '@shared/domain/config'
 import type { RunDetail } from '@shared/domain/run'
 import { decodePredictions, PREDICTIONS_FILE } from '../../../src-main/engine/evaluation/predictions'
-import { hasShared, skipReason } from './fixtures'
+import { missingShared } from '../../support/shared-data'
+import { CIFAR_ARCHIVE, MOBILENET } from './fixtures'
 import { makeWorkspace, type Workspace } from './workspace'
 
-if (!hasShared) console.warn(`skipping the transfer predictions test: ${skipReason}`)
+const noShared = missingShared('the transfer predictions test on real CIFAR-10 and MobileNetV2', CIFAR_ARCHIVE, MOBILENET)
 
 /**
  * A MobileNetV2 transfer run evaluates on cached base features; re-evaluating it later runs the saved
  * full model on pixels with the base's own preprocessing. Both must give the same predictions, or
  * statistics on old transfer runs would be computed on a different model.
  */
-describe.skipIf(!hasShared)('predictions of a transfer run, kept and re-evaluated (real CIFAR-10 subset, MobileNetV2)', () => {
+describe.skipIf(noShared !== null)('predictions of a transfer run, kept and re-evaluated (real CIFAR-10 subset, MobileNetV2)', () => {
   let ws: Workspace
   let transfer: RunDetail
   let scratch: RunDetail
@@ -30,8 +31,8 @@ describe.skipIf(!hasShared)('predictions of a transfer run, kept and re-evaluate
   }
 
   beforeAll(async () => {
-    ws = await makeWorkspace({ train: 10, test: 4 })
-    transfer = await train({ kind: 'transfer', baseId: ws.mobilenet.id, inputSize: 32, headDropout: 0 }, 'transfer')
+    ws = await makeWorkspace({ real: { train: 10, test: 4 } })
+    transfer = await train({ kind: 'transfer', baseId: ws.base.id, inputSize: 32, headDropout: 0 }, 'transfer')
     scratch = await train({ kind: 'scratch', filters: [8, 8], denseUnits: 16 }, 'scratch')
     for (const run of [transfer, scratch]) expect(run.status, run.failureMessage ?? '').toBe('completed')
   }, 300_000)

@@ -5,10 +5,9 @@ import { ExperimentConfig, type ExperimentConfigInput } from '@shared/domain/con
 import type { EpochMetric, Evaluation } from '@shared/domain/run'
 import { RunJob, type WorkerMessage } from '../../../src-main/engine/training/messages'
 import { runJob } from '../../../src-main/engine/training/run-job'
-import { hasShared, mobilenetDir, skipReason } from './fixtures'
+import { missingShared } from '../../support/shared-data'
+import { CIFAR_ARCHIVE, MOBILENET } from './fixtures'
 import { makeWorkspace, type Workspace } from './workspace'
-
-if (!hasShared) console.warn(`skipping run tests: ${skipReason}`)
 
 interface Outcome {
   messages: WorkerMessage[]
@@ -35,10 +34,31 @@ function readWeights(dir: string): Map<string, Float32Array> {
   return out
 }
 
-describe.skipIf(!hasShared)('a whole run in-process (dataset cache, real models, evaluation, export)', () => {
+/**
+ * The same runs on generated data with a generated base (everywhere) and on real CIFAR-10 images with
+ * the shared MobileNetV2 (second tier). Each names the base layers fine-tuning with `trainableLayers`
+ * unfreezes, and the exact boundary before them whose activations fine-tuning caches.
+ */
+const tiers = [
+  {
+    name: 'generated images and a generated base',
+    skip: null,
+    workspace: () => makeWorkspace({ perBatch: 40 }),
+    fineTune: { trainableLayers: 4, layers: ['head_conv', 'block_3_project', 'block_3_expand', 'block_2_project'], boundary: 'block_1_add', minFrozen: 8 },
+  },
+  {
+    name: 'real CIFAR-10 images and MobileNetV2',
+    skip: missingShared('the run tests on real CIFAR-10 and MobileNetV2', CIFAR_ARCHIVE, MOBILENET),
+    workspace: () => makeWorkspace({ real: { train: 20, test: 4 } }),
+    // The last 4 weighted layers of the base up to head_relu; block_16_expand reads block_15_add.
+    fineTune: { trainableLayers: 4, layers: ['head_conv', 'block_16_project', 'block_16_depthwise', 'block_16_expand'], boundary: 'block_15_add', minFrozen: 51 },
+  },
+]
+
+for (const tier of tiers) describe.skipIf(tier.skip !== null)(`a whole run in-process on ${tier.name} (dataset cache, models, evaluation, export)`, () => {
   let ws: Workspace
   beforeAll(async () => {
-    ws = await makeWorkspace({ train: 20, test: 4 })
+    ws = await tier.workspace()
   })
   afterAll(async () => ws?.dispose())
 
@@ -56,7 +76,7 @@ describe.skipIf(!hasShared)('a whole run in-process (dataset cache, real models,
       config,
       configHash: 'test',
       dataset: ws.dataset,
-      base: model.kind === 'transfer' ? ws.mobilenet : null,
+      base: model.kind === 'transfer' ? ws.base : null,
       resume: false,
       backend: null,
       threads: null,
@@ -88,18 +108,17 @@ describe.skipIf(!hasShared)('a whole run in-process (dataset cache, real models,
     expect(model).toBeTruthy()
   })
 
-  it('MobileNetV2 transfer: phase 1 leaves the frozen base bit-identical, fine-tuning changes only its last layers', async () => {
+  it('transfer: phase 1 leaves the frozen base bit-identical, fine-tuning changes only its last layers', async () => {
     const out = await run(
-      { kind: 'transfer', baseId: ws.mobilenet.id, inputSize: 32, headDropout: 0, fineTune: { enabled: true, epochs: 1, learningRate: 1e-3, trainableLayers: 4 } },
+      { kind: 'transfer', baseId: ws.base.id, inputSize: 32, headDropout: 0, fineTune: { enabled: true, epochs: 1, learningRate: 1e-3, trainableLayers: tier.fineTune.trainableLayers } },
       { epochs: 2, batchSize: 16, seed: 2 },
     )
     expect(out.done).toMatchObject({ status: 'completed' })
     expect(out.epochs.map((e) => e.phase)).toEqual(['train', 'train', 'finetune'])
     expect(out.epochs[1]!.loss).toBeLessThan(out.epochs[0]!.loss)
-    const base = readWeights(mobilenetDir)
+    const base = readWeights(ws.baseDir)
     const trained = readWeights(join(ws.dir, 'runs', 'job-2', 'model'))
-    // The last 4 weighted layers of the base up to head_relu: head_conv, block_16_project, _depthwise, _expand.
-    const fineTuned = ['head_conv', 'block_16_project', 'block_16_depthwise', 'block_16_expand']
+    const fineTuned = tier.fineTune.layers
     let frozenCompared = 0
     for (const [name, original] of base) {
       const after = trained.get(name)
@@ -111,11 +130,11 @@ describe.skipIf(!hasShared)('a whole run in-process (dataset cache, real models,
         frozenCompared++
       }
     }
-    expect(frozenCompared).toBeGreaterThan(50)
+    expect(frozenCompared).toBeGreaterThanOrEqual(tier.fineTune.minFrozen)
   })
 
   it('the feature cache: the second run hits it, and both match a run without it', async () => {
-    const model = { kind: 'transfer' as const, baseId: ws.mobilenet.id, inputSize: 32 as const, headDropout: 0 }
+    const model = { kind: 'transfer' as const, baseId: ws.base.id, inputSize: 32 as const, headDropout: 0 }
     const training = { epochs: 2, batchSize: 16, seed: 3 }
     // Its own split seed: the fine-tuning test above already cached features of the default splits.
     const first = await run(model, training, {}, 7)
@@ -138,10 +157,10 @@ describe.skipIf(!hasShared)('a whole run in-process (dataset cache, real models,
   it('fine-tuning from cached activations: the second run hits the cache, and losses match a run without it', async () => {
     const model = {
       kind: 'transfer' as const,
-      baseId: ws.mobilenet.id,
+      baseId: ws.base.id,
       inputSize: 32 as const,
       headDropout: 0,
-      fineTune: { enabled: true, epochs: 2, learningRate: 1e-3, trainableLayers: 4 },
+      fineTune: { enabled: true, epochs: 2, learningRate: 1e-3, trainableLayers: tier.fineTune.trainableLayers },
     }
     const training = { epochs: 1, batchSize: 32, seed: 4 }
     const first = await run(model, training, {}, 11)
@@ -150,8 +169,8 @@ describe.skipIf(!hasShared)('a whole run in-process (dataset cache, real models,
     for (const o of [first, second, uncached]) expect(o.done, o.done.message ?? '').toMatchObject({ status: 'completed' })
     const stages = (o: Outcome) =>
       o.messages.flatMap((m) => (m.type === 'features' && m.cache === 'activations' && m.stage !== 'computing' ? [`${m.stage}@${m.layer}`] : []))
-    expect(stages(first)).toEqual(['stored@block_15_add'])
-    expect(stages(second)).toEqual(['hit@block_15_add'])
+    expect(stages(first)).toEqual([`stored@${tier.fineTune.boundary}`])
+    expect(stages(second)).toEqual([`hit@${tier.fineTune.boundary}`])
     expect(stages(uncached)).toEqual([])
     expect(uncached.epochs.map((e) => e.phase)).toEqual(['train', 'finetune', 'finetune'])
     for (const o of [first, second]) {

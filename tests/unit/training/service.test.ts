@@ -4,7 +4,8 @@ import { ExperimentConfig } from '@shared/domain/config'
 import type { RunProgressEvent } from '@shared/contract/events'
 import { EventLoopMonitor } from '../../../src-main/experiments/event-loop'
 import { jobBackend } from '../../../src-main/experiments/training-service'
-import { hasShared, repoRoot, skipReason } from './fixtures'
+import { missingShared } from '../../support/shared-data'
+import { CIFAR_ARCHIVE, MOBILENET, repoRoot } from './fixtures'
 import { makeWorkspace, type Workspace } from './workspace'
 
 describe('the backend and threads a run is started with', () => {
@@ -17,13 +18,21 @@ describe('the backend and threads a run is started with', () => {
   })
 })
 
-if (!hasShared) console.warn(`skipping training service tests: ${skipReason}`)
+// Generated data (everywhere) and a real CIFAR-10 subset (second tier), 120 training images each.
+const tiers = [
+  { name: 'generated images', skip: null, workspace: () => makeWorkspace({ perBatch: 24 }) },
+  {
+    name: 'real CIFAR-10 images',
+    skip: missingShared('the training service tests on real CIFAR-10', CIFAR_ARCHIVE, MOBILENET),
+    workspace: () => makeWorkspace({ real: { train: 12, test: 3 } }),
+  },
+]
 
-describe.skipIf(!hasShared)('TrainingService through the core, training in its worker thread', () => {
+for (const tier of tiers) describe.skipIf(tier.skip !== null)(`TrainingService through the core on ${tier.name}, training in its worker thread`, () => {
   let ws: Workspace
   const events: RunProgressEvent[] = []
   beforeAll(async () => {
-    ws = await makeWorkspace({ train: 12, test: 3 })
+    ws = await tier.workspace()
     ws.core.events.subscribe((e) => {
       if (e.event === 'run.progress') events.push(e.payload)
     })

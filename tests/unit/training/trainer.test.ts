@@ -6,12 +6,12 @@ import { ExperimentConfig, type ExperimentConfigInput } from '@shared/domain/con
 import * as tf from '../../../src-main/engine/tf'
 import { modelForward } from '../../../src-main/engine/training/forward'
 import { PixelSplit } from '../../../src-main/engine/training/sources'
+import { createOptimizer, setLearningRate } from '../../../src-main/engine/training/optimizer'
 import { NonFiniteLossError, train, type PhaseSetup, type TrainerHooks } from '../../../src-main/engine/training/trainer'
 import { readCheckpointState, restoreModel } from '../../../src-main/engine/training/checkpoint'
 import { allWeights } from '../../../src-main/engine/training/weights'
-import { hasShared, loadCifarSubset, skipReason, type Subset } from './fixtures'
-
-if (!hasShared) console.warn(`skipping trainer tests: ${skipReason}`)
+import { missingShared } from '../../support/shared-data'
+import { CIFAR_ARCHIVE, loadCifarSubset, syntheticCifar, type Subset } from './fixtures'
 
 /**
  * A tiny seeded network built inline, so the loop is tested on its own and fast on the cpu backend
@@ -38,12 +38,18 @@ function config(overrides: Partial<ExperimentConfigInput['training']> = {}): Exp
   })
 }
 
-describe.skipIf(!hasShared)('trainer loop on real CIFAR-10 images', () => {
+// The same loop tests on generated images (everywhere) and on a real CIFAR-10 subset (second tier).
+const tiers = [
+  { name: 'generated images', skip: null, load: async () => syntheticCifar({ train: 24, test: 4 }) },
+  { name: 'real CIFAR-10 images', skip: missingShared('the trainer tests on real CIFAR-10', CIFAR_ARCHIVE), load: () => loadCifarSubset({ train: 24, test: 4 }) },
+]
+
+for (const { name, skip, load } of tiers) describe.skipIf(skip !== null)(`trainer loop on ${name}`, () => {
   let data: { train: Subset; test: Subset }
   let dir: string
   beforeAll(async () => {
     await tf.setBackend('cpu')
-    data = await loadCifarSubset({ train: 24, test: 4 })
+    data = await load()
     dir = mkdtempSync(join(tmpdir(), 'trainer-'))
   })
   afterAll(() => rmSync(dir, { recursive: true, force: true }))
@@ -145,5 +151,42 @@ describe.skipIf(!hasShared)('trainer loop on real CIFAR-10 images', () => {
     expect(resumed.history[2]!.loss).toBeCloseTo(reference.history[2]!.loss, 5)
     expect(resumed.history[2]!.valLoss!).toBeCloseTo(reference.history[2]!.valLoss!, 5)
     for (const m of [full, first, second]) m.dispose()
+  })
+})
+
+describe('the learning rate, changed in place', () => {
+  // A first step moves w by exactly what the learning rate makes it (Adam: lr·g/|g|), so a step
+  // after setLearningRate must equal the first step of an optimizer created at the new rate.
+  for (const kind of ['adam', 'sgd', 'rmsprop'] as const) {
+    it(`${kind}: a step after setLearningRate equals a step of an optimizer made at that rate`, async () => {
+      await tf.setBackend('cpu')
+      const firstStep = (lr: number, changeTo: number | null) => {
+        const w = tf.variable(tf.scalar(0))
+        const optimizer = createOptimizer(kind, lr)
+        if (changeTo !== null) setLearningRate(optimizer, changeTo)
+        optimizer.minimize(() => tf.mul(w, 3) as tf.Scalar, false, [w])
+        const moved = w.dataSync()[0]!
+        optimizer.dispose()
+        w.dispose()
+        return moved
+      }
+      const changed = firstStep(0.1, 0.01)
+      expect(changed).toBe(firstStep(0.01, null))
+      expect(changed).not.toBe(firstStep(0.1, null))
+    })
+  }
+
+  it('ReduceLROnPlateau halves an Adam run\'s rate after each epoch that does not improve on the first', async () => {
+    await tf.setBackend('cpu')
+    const data = syntheticCifar({ train: 4, test: 1 })
+    const split = new PixelSplit({ images: data.train.images, labels: data.train.labels, height: 32, width: 32, indices: Int32Array.from({ length: 40 }, (_, i) => i), preprocessing: 'unit', inputSize: 32 })
+    const model = tinyCnn(5)
+    // A rate this small cannot flip a prediction: validation accuracy never improves after epoch 1.
+    const cfg = config({ epochs: 4, learningRate: 1e-12, reduceLrOnPlateau: { enabled: true, monitor: 'val_accuracy', patience: 0, factor: 0.5, minLr: 0 } })
+    const hooks: TrainerHooks = { setupPhase: () => ({ model, forward: modelForward(model), train: split, validation: split, augmentFor: null }), isCancelled: () => false }
+    const result = await train({ config: cfg, runId: 'lr', configHash: 'h', hooks, checkpointDir: null, resume: null })
+    expect(result.history.map((m) => m.valAccuracy)).toEqual(Array(4).fill(result.history[0]!.valAccuracy))
+    expect(result.history.map((m) => m.learningRate)).toEqual([1e-12, 1e-12, 5e-13, 2.5e-13])
+    model.dispose()
   })
 })

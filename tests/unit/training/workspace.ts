@@ -5,38 +5,48 @@ import type { DatasetInfo } from '@shared/domain/dataset'
 import type { BaseModelInfo } from '@shared/domain/model'
 import { createCore } from '../../../src-main/core/compose'
 import type { Core } from '../../../src-main/core/core'
-import { mobilenetDir, writeImageFolder } from './fixtures'
+import { mobilenetDir, tinyBase, writeImageFolder, writeLayersModel, writeSyntheticCifar } from './fixtures'
 
 export interface Workspace {
   dir: string
   core: Core
   dataset: DatasetInfo
-  mobilenet: BaseModelInfo
+  /** The registered transfer base: the generated tiny base, or the shared MobileNetV2. */
+  base: BaseModelInfo
+  /** Where the base was imported from (its original weights, to compare a trained model against). */
+  baseDir: string
   dispose(): Promise<void>
 }
 
 /**
- * A data directory with a real CIFAR-10 subset imported by the app's own importer (an image-folder
- * tree of the first N JPEGs per class) and the shared MobileNetV2 registered.
+ * A data directory (created by the core itself) with a dataset imported by the app's own importer and
+ * a base model registered through it: generated data and the generated tiny base, or with `real`, the
+ * first N JPEGs per class of the shared CIFAR-10 (as an image-folder tree) and the shared MobileNetV2.
  */
-export async function makeWorkspace(perClass: { train: number; test: number }): Promise<Workspace> {
-  const dir = mkdtempSync(join(tmpdir(), 'training-ws-'))
-  const folder = await writeImageFolder(join(dir, 'source'), perClass)
-  const core = await createCore({ dataDir: join(dir, 'data'), shell: 'cli' }).catch(async () => {
-    const { mkdirSync } = await import('node:fs')
-    mkdirSync(join(dir, 'data'), { recursive: true })
-    return createCore({ dataDir: join(dir, 'data'), shell: 'cli' })
-  })
-  const dataset = await core.call('datasets.import', { path: folder, name: 'cifar subset' })
-  const mobilenet = await core.call('models.import', { path: mobilenetDir })
-  return {
-    dir: join(dir, 'data'),
-    core,
-    dataset,
-    mobilenet,
-    async dispose() {
-      await core.close()
-      rmSync(dir, { recursive: true, force: true })
-    },
+export async function makeWorkspace(options: { real: { train: number; test: number } } | { perBatch: number }): Promise<Workspace> {
+  const root = mkdtempSync(join(tmpdir(), 'training-ws-'))
+  const dir = join(root, 'data')
+  const core = await createCore({ dataDir: dir, shell: 'cli' })
+  try {
+    const real = 'real' in options
+    const source = real ? await writeImageFolder(join(root, 'source'), options.real) : writeSyntheticCifar(join(root, 'source'), options.perBatch)
+    const baseDir = real ? mobilenetDir : await writeLayersModel(tinyBase(), join(root, 'tiny-base'))
+    const dataset = await core.call('datasets.import', { path: source, name: real ? 'cifar subset' : 'generated cifar' })
+    const base = await core.call('models.import', { path: baseDir })
+    return {
+      dir,
+      core,
+      dataset,
+      base,
+      baseDir,
+      async dispose() {
+        await core.close()
+        rmSync(root, { recursive: true, force: true })
+      },
+    }
+  } catch (error) {
+    await core.close()
+    rmSync(root, { recursive: true, force: true })
+    throw error
   }
 }
