@@ -4,8 +4,7 @@ import { createDispatcher, toContractError, type Core } from './core'
 import { EventBus } from './event-bus'
 import type { Handlers, Shell } from './handlers'
 import { SystemService } from '../system'
-import { openRunStore } from '../store/run-store'
-import { runHandlers } from '../store/handlers'
+import { openStore, runHandlers } from '../store'
 import { ModelService, modelHandlers } from '../base-models'
 import { DatasetService, datasetHandlers } from '../data'
 import { TrainingService, trainingHandlers } from '../experiments'
@@ -35,9 +34,9 @@ export async function createCore(options: CoreOptions): Promise<Core> {
   const closers: Array<() => Promise<void> | void> = []
   // The run history first: every service records into it. Runs left `running` by a process that died
   // are marked interrupted before anything reads them. Pushed first, so it closes last.
-  const store = openRunStore(join(options.dataDir, 'workbench.sqlite'), { dataDir: options.dataDir })
+  const store = openStore(join(options.dataDir, 'workbench.sqlite'), { dataDir: options.dataDir })
   closers.push(() => store.close())
-  store.markInterruptedRuns()
+  store.runs.markInterruptedRuns()
   const system = new SystemService({
     dataDir: options.dataDir,
     shell: options.shell,
@@ -45,15 +44,16 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     electronVersion: options.electronVersion ?? null,
   })
 
-  const models = new ModelService({ dataDir: options.dataDir, registry: store, events })
-  const datasets = new DatasetService({ dataDir: options.dataDir, registry: store, events })
+  const models = new ModelService({ dataDir: options.dataDir, registry: store.registry, events })
+  const datasets = new DatasetService({ dataDir: options.dataDir, registry: store.registry, events })
   closers.push(() => datasets.close())
 
   // Training runs in a worker owned by this (main) process; closed before the store it writes to.
   // Every run reads the backend and threads then (--backend, else the saved setting, else automatic).
   const training = new TrainingService({
     dataDir: options.dataDir,
-    store,
+    runs: store.runs,
+    registry: store.registry,
     events,
     appVersion: APP_VERSION,
     preference: () => system.backendPreference(),

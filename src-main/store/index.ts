@@ -1,0 +1,8 @@
+export { openStore, type Store, type StoreOptions } from './open-store'
+export type { FinishStatus, RunListResult, RunStartInfo, RunStore } from './run-store'
+export type { RegistryStore } from './registry-store'
+export type { ImportResult, RunBundles } from './bundles'
+export { StoreOpenError } from './database'
+export { MAX_STORED_POINTS } from './downsample'
+export { runDirectory } from './run-files'
+export { runHandlers } from './handlers'
