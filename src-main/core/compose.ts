@@ -32,8 +32,9 @@ export function unavailable(what: string): () => never {
 export async function createCore(options: CoreOptions): Promise<Core> {
   const events = new EventBus()
   const closers: Array<() => Promise<void> | void> = []
-  // The run history first: every service records into it. Runs left `running` by a process that died
-  // are marked interrupted before anything reads them. Pushed first, so it closes last.
+  // The store first (run history and registries): every service records into it or looks records up
+  // there. Runs left `running` by a process that died are marked interrupted before anything reads
+  // them. Pushed first, so it closes last.
   const store = openStore(join(options.dataDir, 'workbench.sqlite'), { dataDir: options.dataDir })
   closers.push(() => store.close())
   store.runs.markInterruptedRuns()

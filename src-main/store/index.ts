@@ -1,7 +1,7 @@
-export { openStore, type Store, type StoreOptions } from './open-store'
-export type { FinishStatus, RunListResult, RunStartInfo, RunStore } from './run-store'
+// The store's public face: open the database, then use its runs, registry and bundles.
+export { openStore, type Store } from './open-store'
+export type { RunStartInfo, RunStore } from './run-store'
 export type { RegistryStore } from './registry-store'
-export type { ImportResult, RunBundles } from './bundles'
 export { StoreOpenError } from './database'
 export { MAX_STORED_POINTS } from './downsample'
 export { runDirectory } from './run-files'

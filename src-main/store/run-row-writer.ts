@@ -93,6 +93,8 @@ export class RunRowWriter {
       this.updateStride.run(next, runId)
       return
     }
+    // Buckets of one step keep their one point: nothing stored needs reading back.
+    if (stride === 1) return this.writePoints(runId, incoming)
     const byBucket = new Map<number, BatchPoint[]>()
     for (const p of incoming) {
       const b = bucketOf(p.step, stride)

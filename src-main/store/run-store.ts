@@ -14,8 +14,6 @@ import type { RunRowWriter } from './run-row-writer'
 import type { RunRow } from './rows'
 import { checkInput } from './schema-check'
 
-export type { RunListResult } from './run-queries'
-
 /** What the engine knows once a run's data and model are ready (recorded by startRun). */
 export interface RunStartInfo {
   backend: BackendName
