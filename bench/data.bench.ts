@@ -14,7 +14,7 @@ import { AugmentationConfig, SEED_CNN } from '@shared/domain/config'
 import { Augmenter } from '../src-main/data/augment'
 import { loadDatasetFromCache } from '../src-main/data/cache'
 import { importDataset } from '../src-main/data/importer'
-import { openRunStore } from '../src-main/store/run-store'
+import { openStore } from '../src-main/store'
 import { tempDir } from '../tests/unit/data/fixtures'
 
 const repoRoot = resolve(import.meta.dirname, '..')
@@ -26,10 +26,10 @@ const peakRssMb = () => process.resourceUsage().maxRSS / 1024
 // ---------------------------------------------------------------- child modes (fresh processes)
 const [mode, arg] = process.argv.slice(2)
 if (mode === '--child-import') {
-  const store = openRunStore(join(arg!, 'workbench.sqlite'), { dataDir: arg! })
+  const store = openStore(join(arg!, 'workbench.sqlite'), { dataDir: arg! })
   const before = peakRssMb()
   const t = performance.now()
-  const info = await importDataset(arg!, store, archive, { imageSize: 32, testRatio: 0.2, splitSeed: 42 })
+  const info = await importDataset(arg!, store.registry, archive, { imageSize: 32, testRatio: 0.2, splitSeed: 42 })
   const ms = performance.now() - t
   store.close()
   console.log(JSON.stringify({ ms, peakRssMb: peakRssMb(), baselineRssMb: before, id: info.id, totals: info.totals }))
@@ -37,8 +37,8 @@ if (mode === '--child-import') {
 }
 if (mode === '--child-reopen') {
   const t = performance.now()
-  const store = openRunStore(join(arg!, 'workbench.sqlite'), { dataDir: arg! })
-  const info = store.listDatasets()[0]!
+  const store = openStore(join(arg!, 'workbench.sqlite'), { dataDir: arg! })
+  const info = store.registry.listDatasets()[0]!
   const ds = await loadDatasetFromCache(arg!, info)
   const ms = performance.now() - t
   store.close()
@@ -72,8 +72,8 @@ say(`| peak RSS of that process (before the import: ${imp.baselineRssMb.toFixed(
 
 // 2. reopen
 const cold = child<{ ms: number }>('--child-reopen', dataDir)
-const store = openRunStore(join(dataDir, 'workbench.sqlite'), { dataDir })
-const info = store.listDatasets()[0]!
+const store = openStore(join(dataDir, 'workbench.sqlite'), { dataDir })
+const info = store.registry.listDatasets()[0]!
 const warm: number[] = []
 let loaded = await loadDatasetFromCache(dataDir, info)
 for (let i = 0; i < 5; i++) {

@@ -11,8 +11,8 @@ import { loadavg } from 'node:os'
 import { join, resolve } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { parseArgs } from 'node:util'
-import type { BatchPoint } from '@shared/domain/run'
-import { openRunStore, type RunStore } from '../src-main/store/run-store'
+import type { BatchPoint, RunDetail } from '@shared/domain/run'
+import { openStore } from '../src-main/store'
 import { epochMetric, evaluation, scratchConfig, startInfo, tempDir } from '../tests/fixtures/store/factories'
 import { median, ms, percentile, timeIt } from './timing'
 
@@ -27,20 +27,40 @@ function point(step: number): BatchPoint {
   return { phase: 'train', epoch: 1 + Math.floor(step / 1000), step, loss: 1 + Math.sin(step / 300) * 0.2 + Math.random() * 0.05, accuracy: 0.5 + Math.random() * 0.1 }
 }
 
-/** src-main/store at `rev` in a temp tree whose other folders link back to this checkout. */
-async function baselineStore(rev: string): Promise<typeof openRunStore> {
+/** The part of a store version this benchmark times. */
+interface Loader {
+  compareRuns(ids: string[]): RunDetail[]
+  getRun(id: string): RunDetail
+  close(): void
+}
+
+function loader(file: string, open: typeof openStore): Loader {
+  const store = open(file)
+  return { compareRuns: (ids) => store.runs.compareRuns(ids), getRun: (id) => store.runs.getRun(id), close: () => store.close() }
+}
+
+/**
+ * src-main/store at `rev` in a temp tree whose other folders link back to this checkout, opened on
+ * `file`: through `openStore` (index.ts) since the store was split, through `openRunStore` before.
+ */
+async function baselineStore(rev: string, file: string): Promise<Loader> {
   const root = join(dir, 'baseline')
   const files = execFileSync('git', ['ls-tree', '-r', '--name-only', rev, 'src-main/store'], { cwd: repoRoot, encoding: 'utf8' }).trim().split('\n')
   mkdirSync(join(root, 'src-main/store'), { recursive: true })
   for (const f of files) writeFileSync(join(root, f), execFileSync('git', ['show', `${rev}:${f}`], { cwd: repoRoot }))
   for (const link of ['src-main/core', 'src-shared', 'package.json', 'node_modules']) symlinkSync(join(repoRoot, link), join(root, link))
-  const mod = (await import(pathToFileURL(join(root, 'src-main/store/run-store.ts')).href)) as { openRunStore: typeof openRunStore }
-  return mod.openRunStore
+  if (files.includes('src-main/store/index.ts')) {
+    const mod = (await import(pathToFileURL(join(root, 'src-main/store/index.ts')).href)) as { openStore: typeof openStore }
+    return loader(file, mod.openStore)
+  }
+  const mod = (await import(pathToFileURL(join(root, 'src-main/store/run-store.ts')).href)) as { openRunStore: (file: string) => Loader }
+  return mod.openRunStore(file)
 }
 
 async function main(): Promise<void> {
   const file = join(dir, 'load.sqlite')
-  const store = openRunStore(file)
+  const opened = openStore(file)
+  const store = opened.runs
   const ids: string[] = []
   for (let r = 0; r < 10; r++) {
     const id = store.createRun({ config: scratchConfig({ name: `compare ${r}` }) }).id
@@ -51,10 +71,10 @@ async function main(): Promise<void> {
     store.finishRun(id, 'completed')
     ids.push(id)
   }
-  const contenders: Array<{ label: string; store: RunStore }> = [{ label: 'this version', store }]
+  const contenders: Array<{ label: string; store: Loader }> = [{ label: 'this version', store: { compareRuns: (ids) => store.compareRuns(ids), getRun: (id) => store.getRun(id), close: () => opened.close() } }]
   if (args.baseline) {
     const rev = execFileSync('git', ['rev-parse', '--short', args.baseline], { cwd: repoRoot, encoding: 'utf8' }).trim()
-    contenders.unshift({ label: `before (${rev})`, store: (await baselineStore(rev))(file) })
+    contenders.unshift({ label: `before (${rev})`, store: await baselineStore(rev, file) })
     const [a, b] = contenders.map((c) => JSON.stringify(c.store.compareRuns(ids)))
     if (a !== b) throw new Error(`compareRuns of ${rev} and of this version differ`)
   }

@@ -11,7 +11,7 @@ import type { RunBundle } from '@shared/contract'
 import type { BatchPoint, RunDetail } from '@shared/domain/run'
 import { initBackend } from '../src-main/engine/backend'
 import * as tf from '../src-main/engine/tf'
-import { MAX_STORED_POINTS, openRunStore, type RunStore } from '../src-main/store/run-store'
+import { MAX_STORED_POINTS, openStore, type RunStore } from '../src-main/store'
 import { epochMetric, evaluation, scratchConfig, startInfo, tempDir, transferConfig } from '../tests/fixtures/store/factories'
 import { median, ms, percentile, timeIt } from './timing'
 
@@ -39,7 +39,8 @@ function runningRun(store: RunStore, name: string): string {
 
 // ------------------------------------------------------------------ 1. batch points
 function benchBatchPoints(): void {
-  const store = openRunStore(join(dir, 'points.sqlite'))
+  const opened = openStore(join(dir, 'points.sqlite'))
+  const store = opened.runs
   const total = 1_000_000
   const perCall = 100
   const id = runningRun(store, 'million points')
@@ -55,7 +56,7 @@ function benchBatchPoints(): void {
     const p = point(s)
     perPoint.push(timeIt(() => store.appendBatchPoints(single, [p])))
   }
-  store.close()
+  opened.close()
 
   // Raw throughput of the same rows, no downsampling: one transaction per 100 rows and one for all.
   const raw = new Database(join(dir, 'raw.sqlite'))
@@ -137,10 +138,11 @@ function syntheticRun(i: number): RunDetail {
 }
 
 function benchQueries(): void {
-  const store = openRunStore(join(dir, 'runs.sqlite'))
+  const opened = openStore(join(dir, 'runs.sqlite'))
+  const store = opened.runs
   const runs = Array.from({ length: 10_000 }, (_, i) => syntheticRun(i))
   const bundle: RunBundle = { format: 'cifar-workbench-runs', version: 1, exportedAt: new Date().toISOString(), appVersion: '0.1.0', runs, epochCsv: {} }
-  const importMs = timeIt(() => store.importBundle(bundle))
+  const importMs = timeIt(() => opened.bundles.importBundle(bundle))
 
   const queries: Array<[string, Parameters<RunStore['listRuns']>[0]]> = [
     ['no filter, newest first', {}],
@@ -184,7 +186,7 @@ function benchQueries(): void {
   say(`| getRun, 1 of those runs | ${ms(median(one))} | ${ms(percentile(one, 0.95))} | |`)
   say(`| groupRuns over all 10,010 runs | ${ms(median(groups))} | ${ms(percentile(groups, 0.95))} | |`)
   say('')
-  store.close()
+  opened.close()
 }
 
 // ------------------------------------------------------------------ 4. training step with/without recording
@@ -210,7 +212,8 @@ async function benchTrainingStep(backend: 'cpu' | 'wasm', pairs: number): Promis
   const batch = 16
   const x = tf.randomUniform([batch, 32, 32, 3])
   const y = tf.oneHot(tf.randomUniform([batch], 0, 10, 'int32'), 10)
-  const store = openRunStore(join(dir, `train-${backend}.sqlite`))
+  const opened = openStore(join(dir, `train-${backend}.sqlite`))
+  const store = opened.runs
   const id = runningRun(store, `training step ${backend}`)
   let step = 0
   const trainStep = async (record: boolean): Promise<{ total: number; point: number; epoch: number }> => {
@@ -249,7 +252,7 @@ async function benchTrainingStep(backend: 'cpu' | 'wasm', pairs: number): Promis
       else control.push(r.total)
     }
   }
-  store.close()
+  opened.close()
   x.dispose()
   y.dispose()
   model.dispose()

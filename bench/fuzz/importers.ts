@@ -9,7 +9,7 @@ import { ContractError } from '@shared/contract'
 import { createCore } from '../../src-main/core/compose'
 import type { Core } from '../../src-main/core/core'
 import { readBundle } from '../../src-main/store/bundle-files'
-import { openRunStore } from '../../src-main/store/run-store'
+import { openStore } from '../../src-main/store'
 import { SettingsStore } from '../../src-main/system/settings-store'
 import { mobileNetV2NoTop } from '../../src-main/engine/architectures/keras'
 import { CLASS_NAMES, pngOf, pythonBatch, pythonMeta, binaryBatch, zipOf } from '../../tests/unit/data/fixtures'
@@ -123,14 +123,14 @@ const DATA_FOLDERS = new Set(['datasets', 'models', 'runs', 'artifacts'])
 async function bundleSeed(root: string): Promise<Buffer> {
   const dir = join(root, 'bundle-source')
   mkdirSync(dir, { recursive: true })
-  const store = openRunStore(join(dir, 'workbench.sqlite'), { dataDir: dir })
+  const store = openStore(join(dir, 'workbench.sqlite'), { dataDir: dir })
   try {
-    const run = store.createRun({ config: scratchConfig({ name: 'fuzz seed run' }) })
-    store.startRun(run.id, startInfo)
-    for (let e = 1; e <= 3; e++) store.appendEpoch(run.id, epochMetric(e, 0.2 * e))
-    store.saveEvaluation(run.id, evaluation(0.55))
-    store.finishRun(run.id, 'completed')
-    return Buffer.from(JSON.stringify(store.exportRuns([run.id])))
+    const run = store.runs.createRun({ config: scratchConfig({ name: 'fuzz seed run' }) })
+    store.runs.startRun(run.id, startInfo)
+    for (let e = 1; e <= 3; e++) store.runs.appendEpoch(run.id, epochMetric(e, 0.2 * e))
+    store.runs.saveEvaluation(run.id, evaluation(0.55))
+    store.runs.finishRun(run.id, 'completed')
+    return Buffer.from(JSON.stringify(store.bundles.exportRuns([run.id])))
   } finally {
     store.close()
   }

@@ -5,7 +5,7 @@ import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:pat
 import { ContractError } from '@shared/contract'
 import { chooseBase, familyOfBaseId, IMAGENET_BASE_IDS, type BaseFamily, type BaseModelInfo, type Preprocessing } from '@shared/domain/model'
 import type { EventBus } from '../core/event-bus'
-import type { RunStore } from '../store/run-store'
+import type { RegistryStore } from '../store'
 import type * as tf from '../engine/tf'
 import { cutBase, FAMILY_DEFAULTS, inspectTfjsFolder, recogniseBaseFamily, loadBaseFromInfo, loadTfjsFolder, summarizeModel, type LoadedBase } from '../engine/architectures'
 import { bundledBasesDir, isBundledPath } from '../engine/architectures/bundled-bases'
@@ -14,8 +14,8 @@ import { downloadFile } from './download'
 import { hashFiles, slugify } from './files'
 import { KERAS_FILES, kerasModelsDir, type KerasDownloadName, type KerasFileSpec } from './keras-files'
 
-/** The part of the run store the model registry lives in. */
-export type BaseRegistry = Pick<RunStore, 'putBaseModel' | 'listBaseModels' | 'getBaseModel' | 'deleteBaseModel'>
+/** The part of the registry store that holds base models. */
+export type BaseRegistry = Pick<RegistryStore, 'putBaseModel' | 'listBaseModels' | 'getBaseModel' | 'deleteBaseModel'>
 
 export interface ModelServiceOptions {
   dataDir: string

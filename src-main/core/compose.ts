@@ -5,13 +5,12 @@ import { createDispatcher, toContractError, type Core } from './core'
 import { EventBus } from './event-bus'
 import type { Handlers, Shell } from './handlers'
 import { SystemService } from '../system'
-import { openRunStore } from '../store/run-store'
-import { runHandlers } from '../store/handlers'
+import { openStore, runHandlers } from '../store'
 import { ModelService, modelHandlers, registerBundledBases } from '../base-models'
 import { DatasetService, datasetHandlers } from '../data'
 import { TrainingService, trainingHandlers } from '../experiments'
 import { APP_VERSION } from '../system/app-version'
-import { PredictionsService, compareHandlers } from '../comparison'
+import { PredictionsService, compareHandlers, type PredictionsSource } from '../comparison'
 
 export interface CoreOptions {
   dataDir: string
@@ -38,11 +37,12 @@ export async function createCore(options: CoreOptions): Promise<Core> {
   mkdirSync(options.dataDir, { recursive: true })
   const events = new EventBus()
   const closers: Array<() => Promise<void> | void> = []
-  // The run history first: every service records into it. Runs left `running` by a process that died
-  // are marked interrupted before anything reads them. Pushed first, so it closes last.
-  const store = openRunStore(join(options.dataDir, 'workbench.sqlite'), { dataDir: options.dataDir })
+  // The store first (run history and registries): every service records into it or looks records up
+  // there. Runs left `running` by a process that died are marked interrupted before anything reads
+  // them. Pushed first, so it closes last.
+  const store = openStore(join(options.dataDir, 'workbench.sqlite'), { dataDir: options.dataDir })
   closers.push(() => store.close())
-  store.markInterruptedRuns()
+  store.runs.markInterruptedRuns()
   const system = new SystemService({
     dataDir: options.dataDir,
     shell: options.shell,
@@ -50,17 +50,18 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     electronVersion: options.electronVersion ?? null,
   })
 
-  const models = new ModelService({ dataDir: options.dataDir, registry: store, events })
+  const models = new ModelService({ dataDir: options.dataDir, registry: store.registry, events })
   // The ImageNet bases the app ships, so transfer learning works offline from the first start.
-  registerBundledBases(store)
-  const datasets = new DatasetService({ dataDir: options.dataDir, registry: store, events })
+  registerBundledBases(store.registry)
+  const datasets = new DatasetService({ dataDir: options.dataDir, registry: store.registry, events })
   closers.push(() => datasets.close())
 
   // Training runs in a worker owned by this (main) process; closed before the store it writes to.
   // Every run reads the backend and threads then (--backend, else the saved setting, else automatic).
   const training = new TrainingService({
     dataDir: options.dataDir,
-    store,
+    runs: store.runs,
+    registry: store.registry,
     events,
     appVersion: APP_VERSION,
     preference: () => system.backendPreference(),
@@ -68,7 +69,12 @@ export async function createCore(options: CoreOptions): Promise<Core> {
   closers.push(() => training.close())
 
   // Per-image predictions for statistics; old runs are re-evaluated in a worker of their own.
-  const predictions = new PredictionsService({ dataDir: options.dataDir, store, preference: () => system.backendPreference() })
+  const runsAndRegistry: PredictionsSource = {
+    getRun: (id) => store.runs.getRun(id),
+    getDataset: (id) => store.registry.getDataset(id),
+    getBaseModel: (id) => store.registry.getBaseModel(id),
+  }
+  const predictions = new PredictionsService({ dataDir: options.dataDir, store: runsAndRegistry, preference: () => system.backendPreference() })
 
   const handlers: Handlers = {
     ...system.handlers(),
@@ -76,7 +82,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     ...modelHandlers(models),
     ...runHandlers(store),
     ...trainingHandlers(training),
-    ...compareHandlers(store, predictions),
+    ...compareHandlers(runsAndRegistry, predictions),
   }
 
   const invoke = createDispatcher(handlers, { shell: options.shell })

@@ -11,7 +11,7 @@ import { readCifarPython } from './sources/cifar-python'
 import type { DecodedDataset } from './sources/decoded'
 import { readImageFolder } from './sources/image-folder'
 
-/** Where datasets are registered: the run store (RunStore implements this). */
+/** Where datasets are registered: the registry store (RegistryStore implements this). */
 export interface DatasetRegistry {
   putDataset(info: DatasetInfo): void
   listDatasets(): DatasetInfo[]

@@ -8,14 +8,16 @@ import { expandSeeds } from '@shared/domain/experiment-plan'
 import type { RunSummary } from '@shared/domain/run'
 import type { EventBus } from '../core/event-bus'
 import { WorkerMessage, type RunJobInput } from '../engine/training/messages'
-import type { RunStore } from '../store/run-store'
+import type { RegistryStore, RunStore } from '../store'
 import { EventLoopMonitor, type EventLoopLag } from './event-loop'
 import { BUILT_IN_PRESETS } from './presets'
 import { startTrainingWorker } from './worker-launcher'
 
 export interface TrainingServiceOptions {
   dataDir: string
-  store: RunStore
+  runs: RunStore
+  /** Datasets and base models a run needs; saved presets. */
+  registry: Pick<RegistryStore, 'getDataset' | 'getBaseModel' | 'listPresets' | 'putPreset' | 'deletePreset'>
   events: EventBus
   appVersion: string
   /**
@@ -65,7 +67,7 @@ const FINAL = new Set(['completed', 'failed', 'cancelled', 'interrupted'])
 /**
  * Owns training for the main process: a queue of runs executed one after another, each in its own
  * worker thread (so the main event loop stays responsive), with everything the worker reports
- * persisted to the RunStore as it arrives and re-emitted on the EventBus.
+ * persisted to the run store as it arrives and re-emitted on the EventBus.
  */
 export class TrainingService {
   private readonly queue: Pending[] = []
@@ -81,7 +83,7 @@ export class TrainingService {
     this.assertOpen()
     this.checkRefs(config)
     const configs = expandSeeds(config, seeds)
-    const runIds = configs.map((c) => this.o.store.createRun({ config: c }).id)
+    const runIds = configs.map((c) => this.o.runs.createRun({ config: c }).id)
     for (const runId of runIds) this.queue.push({ runId, resume: false })
     this.queueChanged()
     this.pump()
@@ -104,23 +106,23 @@ export class TrainingService {
     const index = this.queue.findIndex((p) => p.runId === runId)
     if (index >= 0) {
       this.queue.splice(index, 1)
-      const summary = this.o.store.finishRun(runId, 'cancelled', 'cancelled before it started')
+      const summary = this.o.runs.finishRun(runId, 'cancelled', 'cancelled before it started')
       this.emitStatus(runId, 'cancelled', 'cancelled before it started')
       this.notify(summary)
       this.queueChanged()
       return { ok: true }
     }
-    const summary = this.o.store.getSummary(runId)
+    const summary = this.o.runs.getSummary(runId)
     throw new ContractError('conflict', `run ${runId} is ${summary.status}, not queued or running`)
   }
 
   resume(runId: string): { runId: string } {
     this.assertOpen()
-    const summary = this.o.store.getSummary(runId)
+    const summary = this.o.runs.getSummary(runId)
     if (summary.status !== 'interrupted' && summary.status !== 'cancelled') {
       throw new ContractError('conflict', `run ${runId} is ${summary.status}; only an interrupted or cancelled run can be resumed`)
     }
-    this.o.store.requeueRun(runId)
+    this.o.runs.requeueRun(runId)
     this.queue.push({ runId, resume: true })
     this.queueChanged()
     this.pump()
@@ -130,7 +132,7 @@ export class TrainingService {
   queueState(): QueueState {
     const get = (id: string) => {
       try {
-        return this.o.store.getSummary(id)
+        return this.o.runs.getSummary(id)
       } catch {
         return null
       }
@@ -142,7 +144,7 @@ export class TrainingService {
   }
 
   presets(): Preset[] {
-    return [...BUILT_IN_PRESETS, ...this.o.store.listPresets()]
+    return [...BUILT_IN_PRESETS, ...this.o.registry.listPresets()]
   }
 
   savePreset(input: { name: string; description: string; config: ExperimentConfig }): Preset {
@@ -153,13 +155,13 @@ export class TrainingService {
       builtIn: false,
       config: { ...input.config },
     }
-    this.o.store.putPreset(preset)
+    this.o.registry.putPreset(preset)
     return preset
   }
 
   deletePreset(id: string): { ok: true } {
     if (BUILT_IN_PRESETS.some((p) => p.id === id)) throw new ContractError('conflict', `preset ${id} is built in and cannot be deleted`)
-    if (!this.o.store.deletePreset(id)) throw new ContractError('not_found', `preset ${id} not found`)
+    if (!this.o.registry.deletePreset(id)) throw new ContractError('not_found', `preset ${id} not found`)
     return { ok: true }
   }
 
@@ -169,7 +171,7 @@ export class TrainingService {
 
   /** Resolves when the run reaches a final status (immediately if it already has one). */
   waitForRun(runId: string): Promise<RunSummary> {
-    const summary = this.o.store.getSummary(runId)
+    const summary = this.o.runs.getSummary(runId)
     const active = this.current?.runId === runId || this.queue.some((p) => p.runId === runId)
     if (!active && FINAL.has(summary.status)) return Promise.resolve(summary)
     return new Promise((resolve) => {
@@ -215,10 +217,10 @@ export class TrainingService {
 
   /** Fails early, before a run is queued, when the dataset or base does not exist. */
   private checkRefs(config: ExperimentConfig): void {
-    if (!this.o.store.getDataset(config.data.datasetId)) {
+    if (!this.o.registry.getDataset(config.data.datasetId)) {
       throw new ContractError('not_found', `dataset ${config.data.datasetId} not found; import one with \`cifar-workbench dataset import PATH\``)
     }
-    if (config.model.kind === 'transfer' && !this.o.store.getBaseModel(config.model.baseId)) {
+    if (config.model.kind === 'transfer' && !this.o.registry.getBaseModel(config.model.baseId)) {
       throw new ContractError('not_found', `base model ${config.model.baseId} not found; register it with \`cifar-workbench models import PATH\``)
     }
   }
@@ -236,7 +238,7 @@ export class TrainingService {
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error)
       try {
-        const summary = this.o.store.finishRun(next.runId, 'failed', message)
+        const summary = this.o.runs.finishRun(next.runId, 'failed', message)
         this.emitStatus(next.runId, 'failed', message)
         this.notify(summary)
       } catch (inner) {
@@ -247,11 +249,11 @@ export class TrainingService {
   }
 
   private launch(next: Pending): void {
-    const { store } = this.o
-    const run = store.getRun(next.runId)
-    const dataset = store.getDataset(run.config.data.datasetId)
+    const { runs, registry } = this.o
+    const run = runs.getRun(next.runId)
+    const dataset = registry.getDataset(run.config.data.datasetId)
     if (!dataset) throw new Error(`dataset ${run.config.data.datasetId} is no longer registered`)
-    const base = run.config.model.kind === 'transfer' ? store.getBaseModel(run.config.model.baseId) : null
+    const base = run.config.model.kind === 'transfer' ? registry.getBaseModel(run.config.model.baseId) : null
     if (run.config.model.kind === 'transfer' && !base) throw new Error(`base model ${run.config.model.baseId} is no longer registered`)
     const job: RunJobInput = {
       runId: run.id,
@@ -294,31 +296,31 @@ export class TrainingService {
       return
     }
     const msg = parsed.data
-    const { store, events } = this.o
+    const { runs, events } = this.o
     const id = cur.runId
     try {
       switch (msg.type) {
         case 'started':
-          store.startRun(id, msg.info)
+          runs.startRun(id, msg.info)
           this.queueChanged()
           return
         case 'progress': {
           const event = msg.event
-          if (event.type === 'epoch') store.appendEpoch(id, event.metric)
-          if (event.type === 'evaluation') store.saveEvaluation(id, event.evaluation)
+          if (event.type === 'epoch') runs.appendEpoch(id, event.metric)
+          if (event.type === 'evaluation') runs.saveEvaluation(id, event.evaluation)
           events.emit('run.progress', event)
           return
         }
         case 'batchPoints':
-          store.appendBatchPoints(id, msg.points)
+          runs.appendBatchPoints(id, msg.points)
           return
         case 'phaseTime':
-          store.setPhaseTime(id, msg.phase, (cur.priorPhaseTimes[msg.phase] ?? 0) + msg.ms)
+          runs.setPhaseTime(id, msg.phase, (cur.priorPhaseTimes[msg.phase] ?? 0) + msg.ms)
           return
         case 'artifact':
           if (cur.artifactPaths.has(msg.artifact.path)) return
           cur.artifactPaths.add(msg.artifact.path)
-          store.addArtifact(id, msg.artifact)
+          runs.addArtifact(id, msg.artifact)
           return
         case 'features':
           events.emit('job.progress', {
@@ -349,7 +351,7 @@ export class TrainingService {
     if (cur.cancelTimer) clearTimeout(cur.cancelTimer)
     let summary: RunSummary | null = null
     try {
-      summary = this.o.store.finishRun(cur.runId, status, status === 'completed' ? null : message)
+      summary = this.o.runs.finishRun(cur.runId, status, status === 'completed' ? null : message)
     } catch (error) {
       console.error(`training: cannot finish run ${cur.runId}:`, error)
     }

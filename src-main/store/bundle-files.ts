@@ -1,6 +1,7 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { ContractError, issuesOf, RunBundle } from '@shared/contract'
+import { ContractError, RunBundle } from '@shared/contract'
+import { checkInput } from './schema-check'
 
 export const MANIFEST_NAME = 'manifest.json'
 
@@ -43,11 +44,7 @@ export function readBundle(path: string): RunBundle {
   } catch (error) {
     throw new ContractError('invalid_input', `${manifest} is not valid JSON: ${(error as Error).message}`)
   }
-  const parsed = RunBundle.safeParse(raw)
-  if (!parsed.success) {
-    throw new ContractError('invalid_input', `${manifest} is not a CIFAR Workbench run bundle`, issuesOf(parsed.error))
-  }
-  const bundle = parsed.data
+  const bundle = checkInput(RunBundle, raw, 'run bundle', `${manifest} is not a CIFAR Workbench run bundle`)
   if (isDir) {
     const files = new Set(readdirSync(path))
     for (const run of bundle.runs) {

@@ -1,18 +1,18 @@
 import type { HandlerGroup } from '../core/handlers'
-import type { RunStore } from './run-store'
+import type { Store } from './open-store'
 
-/** Every `runs.*` contract method, served by the run store (inputs are already validated). */
-export function runHandlers(store: RunStore): HandlerGroup<'runs'> {
+/** Every `runs.*` contract method, served by the run store and its bundles (inputs are already validated). */
+export function runHandlers({ runs, bundles }: Pick<Store, 'runs' | 'bundles'>): HandlerGroup<'runs'> {
   return {
-    'runs.list': (q) => store.listRuns(q),
-    'runs.get': ({ id }) => store.getRun(id),
-    'runs.compare': ({ ids }) => store.compareRuns(ids),
-    'runs.groups': ({ ids }) => store.groupRuns(ids),
-    'runs.tag': ({ id, add, remove }) => store.tagRun(id, { add, remove }),
-    'runs.note': ({ id, notes }) => store.noteRun(id, notes),
-    'runs.rename': ({ id, name }) => store.renameRun(id, name),
-    'runs.delete': ({ ids }) => ({ deleted: store.deleteRuns(ids) }),
-    'runs.export': ({ ids }) => store.exportRuns(ids),
-    'runs.import': ({ bundle }) => store.importBundle(bundle),
+    'runs.list': (q) => runs.listRuns(q),
+    'runs.get': ({ id }) => runs.getRun(id),
+    'runs.compare': ({ ids }) => runs.compareRuns(ids),
+    'runs.groups': ({ ids }) => runs.groupRuns(ids),
+    'runs.tag': ({ id, add, remove }) => runs.tagRun(id, { add, remove }),
+    'runs.note': ({ id, notes }) => runs.noteRun(id, notes),
+    'runs.rename': ({ id, name }) => runs.renameRun(id, name),
+    'runs.delete': ({ ids }) => ({ deleted: runs.deleteRuns(ids) }),
+    'runs.export': ({ ids }) => bundles.exportRuns(ids),
+    'runs.import': ({ bundle }) => bundles.importBundle(bundle),
   }
 }

@@ -1,5 +1,3 @@
-import type { z } from 'zod'
-import { ContractError } from '@shared/contract'
 import { BackendName, ExperimentConfig } from '@shared/domain/config'
 import {
   Artifact,
@@ -12,6 +10,7 @@ import {
   type RunStatus,
   type RunSummary,
 } from '@shared/domain/run'
+import { parseStored } from './schema-check'
 
 /** A row of `runs` as SQLite returns it. */
 export interface RunRow {
@@ -94,22 +93,6 @@ export interface ArtifactRow {
   created_at: string
 }
 
-/** Parses a JSON column with its schema; a bad value names the run and the column. */
-export function parseColumn<S extends z.ZodType>(schema: S, text: string, runId: string, column: string): z.output<S> {
-  let value: unknown
-  try {
-    value = JSON.parse(text)
-  } catch (error) {
-    throw new ContractError('internal', `run ${runId}: column ${column} holds invalid JSON (${(error as Error).message})`)
-  }
-  const parsed = schema.safeParse(value)
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0]
-    throw new ContractError('internal', `run ${runId}: column ${column} does not match its schema (${issue?.path.join('.') || '(root)'}: ${issue?.message})`)
-  }
-  return parsed.data
-}
-
 export function toSummary(row: RunRow, tags: string[]): RunSummary {
   const backend = BackendName.safeParse(row.backend)
   return {
@@ -181,7 +164,7 @@ export function toDetail(
       : null
   return {
     ...toSummary(row, parts.tags),
-    config: parseColumn(ExperimentConfig, row.config_json, row.id, 'config_json'),
+    config: parseStored(ExperimentConfig, row.config_json, `run ${row.id}, column config_json`),
     failureMessage: row.failure_message,
     notes: row.notes,
     phaseTimes: JSON.parse(row.phase_times_json) as Record<string, number>,
@@ -190,12 +173,12 @@ export function toDetail(
     tfjsVersion: row.tfjs_version,
     datasetHash: row.dataset_hash,
     sizes,
-    modelSummary: row.model_summary_json === null ? null : parseColumn(ModelSummary, row.model_summary_json, row.id, 'model_summary_json'),
+    modelSummary: row.model_summary_json === null ? null : parseStored(ModelSummary, row.model_summary_json, `run ${row.id}, column model_summary_json`),
     nonTrainableParams: row.non_trainable_params,
     modelSizeBytes: row.model_size_bytes,
     epochs: parts.epochs,
     batchPoints: parts.batchPoints,
-    evaluation: parts.evaluationJson === null ? null : parseColumn(Evaluation, parts.evaluationJson, row.id, 'evaluation_json'),
+    evaluation: parts.evaluationJson === null ? null : parseStored(Evaluation, parts.evaluationJson, `run ${row.id}, column evaluation_json`),
     artifacts: parts.artifacts,
   }
 }

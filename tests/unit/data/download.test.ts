@@ -8,7 +8,7 @@ import type { JobProgressEvent } from '@shared/contract'
 import { EventBus } from '../../../src-main/core/event-bus'
 import { loadDatasetFromCache } from '../../../src-main/data/cache'
 import { DatasetService } from '../../../src-main/data/dataset-service'
-import { openRunStore, type RunStore } from '../../../src-main/store/run-store'
+import { openStore, type Store } from '../../../src-main/store'
 import { expectedNhwc, tarOf, tempDir, writeCifarBinary } from './fixtures'
 
 type Mode = 'ok' | 'slow' | 'break' | 'missing'
@@ -48,13 +48,13 @@ beforeAll(async () => {
 afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())))
 
 let dataDir: string
-let store: RunStore
+let store: Store
 let events: EventBus
 let seen: JobProgressEvent[]
 beforeEach(() => {
   mode = 'ok'
   dataDir = tempDir()
-  store = openRunStore(join(dataDir, 'wb.sqlite'), { dataDir })
+  store = openStore(join(dataDir, 'wb.sqlite'), { dataDir })
   events = new EventBus()
   seen = []
   events.subscribe((e) => {
@@ -64,7 +64,7 @@ beforeEach(() => {
 afterEach(() => store.close())
 
 const service = (expectedMd5 = md5) =>
-  new DatasetService({ dataDir, registry: store, events, download: { url: `${base}/cifar-10-binary.tar.gz`, md5: expectedMd5 } })
+  new DatasetService({ dataDir, registry: store.registry, events, download: { url: `${base}/cifar-10-binary.tar.gz`, md5: expectedMd5 } })
 
 function downloadsLeft(): string[] {
   const dir = join(dataDir, 'downloads')
@@ -90,7 +90,7 @@ describe('datasets.download', () => {
       .catch((e: unknown) => e)
     expect(error).toMatchObject({ code: 'failed', message: expect.stringContaining(`has MD5 ${md5}, expected ${'0'.repeat(32)}`) })
     expect(downloadsLeft()).toEqual([])
-    expect(store.listDatasets()).toEqual([])
+    expect(store.registry.listDatasets()).toEqual([])
   })
 
   it('cancels mid-transfer without a partial file, then retries cleanly', async () => {
@@ -107,7 +107,7 @@ describe('datasets.download', () => {
     })
     await expect(svc.download({ jobId: 'dl-2' })).rejects.toMatchObject({ code: 'cancelled' })
     expect(downloadsLeft()).toEqual([])
-    expect(store.listDatasets()).toEqual([])
+    expect(store.registry.listDatasets()).toEqual([])
     mode = 'ok'
     const info = await service().download({ jobId: 'dl-2' })
     expect(info.totals.train).toBe(200)

@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { ContractError } from '@shared/contract'
 import { loadDatasetFromCache, readManifest } from '../../../src-main/data/cache'
 import { importDataset, type ImportOptions } from '../../../src-main/data/importer'
-import { openRunStore, type RunStore } from '../../../src-main/store/run-store'
+import { openStore, type Store } from '../../../src-main/store'
 import {
   binaryBatch,
   CLASS_NAMES,
@@ -27,12 +27,12 @@ const defaults: ImportOptions = { imageSize: 32, testRatio: 0.2, splitSeed: 42 }
 
 let work: string
 let dataDir: string
-let store: RunStore
+let store: Store
 
 beforeEach(() => {
   work = tempDir()
   dataDir = join(work, 'data')
-  store = openRunStore(join(work, 'wb.sqlite'), { dataDir })
+  store = openStore(join(work, 'wb.sqlite'), { dataDir })
 })
 afterEach(() => store.close())
 
@@ -42,10 +42,10 @@ function expectedLabels(bases: number[], n: number): number[] {
 
 /** Imports must fail with a message naming the file and problem, and leave nothing behind. */
 async function expectRefused(path: string, message: RegExp, opts: Partial<ImportOptions> = {}): Promise<void> {
-  const error = await importDataset(dataDir, store, path, { ...defaults, ...opts }).catch((e: unknown) => e)
+  const error = await importDataset(dataDir, store.registry, path, { ...defaults, ...opts }).catch((e: unknown) => e)
   expect(error).toBeInstanceOf(ContractError)
   expect((error as ContractError).message).toMatch(message)
-  expect(store.listDatasets()).toEqual([])
+  expect(store.registry.listDatasets()).toEqual([])
   const root = join(dataDir, 'datasets')
   expect(existsSync(root) ? readdirSync(root) : []).toEqual([])
 }
@@ -54,12 +54,12 @@ describe('CIFAR-10 binary', () => {
   it('converts planar records to NHWC exactly, from a .tar.gz, and caches + registers it', async () => {
     writeCifarBinary(work, N)
     const archive = await tarOf(work, 'cifar-10-batches-bin', join(work, 'cifar-10-binary.tar.gz'), true)
-    const info = await importDataset(dataDir, store, archive, defaults)
+    const info = await importDataset(dataDir, store.registry, archive, defaults)
     expect(info.source.kind).toBe('cifar10-binary')
     expect(info.classNames).toEqual(CLASS_NAMES)
     expect(info.totals).toEqual({ train: 5 * N, test: N })
     expect(info.source.sha256).toMatch(/^[0-9a-f]{64}$/)
-    expect(store.getDataset(info.id)).toEqual(info)
+    expect(store.registry.getDataset(info.id)).toEqual(info)
 
     const loaded = await loadDatasetFromCache(dataDir, info)
     const train = Buffer.concat([1, 2, 3, 4, 5].map((b) => Buffer.from(expectedNhwc(b, N))))
@@ -76,10 +76,10 @@ describe('CIFAR-10 binary', () => {
 
   it('imports the extracted folder too, and refuses a second import of the same source', async () => {
     const dir = writeCifarBinary(work, N)
-    const info = await importDataset(dataDir, store, dir, { ...defaults, name: 'mine' })
+    const info = await importDataset(dataDir, store.registry, dir, { ...defaults, name: 'mine' })
     expect(info.name).toBe('mine')
     expect(info.totals.train).toBe(5 * N)
-    await expect(importDataset(dataDir, store, dir, defaults)).rejects.toMatchObject({ code: 'conflict' })
+    await expect(importDataset(dataDir, store.registry, dir, defaults)).rejects.toMatchObject({ code: 'conflict' })
   })
 
   it('refuses a truncated record, naming the file', async () => {
@@ -129,15 +129,15 @@ describe('CIFAR-10 binary', () => {
     const dir = writeCifarBinary(work, N)
     const controller = new AbortController()
     controller.abort()
-    await expect(importDataset(dataDir, store, dir, { ...defaults, signal: controller.signal })).rejects.toMatchObject({ code: 'cancelled' })
-    expect(store.listDatasets()).toEqual([])
+    await expect(importDataset(dataDir, store.registry, dir, { ...defaults, signal: controller.signal })).rejects.toMatchObject({ code: 'cancelled' })
+    expect(store.registry.listDatasets()).toEqual([])
   })
 })
 
 describe('CIFAR-10 python', () => {
   it('reads the pickled batches exactly (folder as Keras caches it, and .tar.gz)', async () => {
     const dir = writeCifarPython(work, N)
-    const info = await importDataset(dataDir, store, dir, defaults)
+    const info = await importDataset(dataDir, store.registry, dir, defaults)
     expect(info.source.kind).toBe('cifar10-python')
     expect(info.classNames).toEqual(CLASS_NAMES)
     const loaded = await loadDatasetFromCache(dataDir, info)
@@ -148,9 +148,9 @@ describe('CIFAR-10 python', () => {
 
     const archive = await tarOf(work, 'cifar-10-batches-py', join(work, 'cifar-10-python.tar.gz'), true)
     const other = join(work, 'other')
-    const store2 = openRunStore(join(work, 'wb2.sqlite'), { dataDir: other })
+    const store2 = openStore(join(work, 'wb2.sqlite'), { dataDir: other })
     try {
-      const fromTar = await importDataset(other, store2, archive, defaults)
+      const fromTar = await importDataset(other, store2.registry, archive, defaults)
       const again = await loadDatasetFromCache(other, fromTar)
       expect(Buffer.from(again.train.images).equals(train)).toBe(true)
     } finally {
@@ -160,7 +160,7 @@ describe('CIFAR-10 python', () => {
 
   it('reads batches pickled by Python 3 / numpy 2 under protocol 2 too', async () => {
     const dir = writeCifarPython(work, N, (name, b) => (name.startsWith('data_batch') || name === 'test_batch' ? pythonBatchPy3(Number(name.slice(-1)) || 0, N) : b))
-    const loaded = await loadDatasetFromCache(dataDir, await importDataset(dataDir, store, dir, defaults))
+    const loaded = await loadDatasetFromCache(dataDir, await importDataset(dataDir, store.registry, dir, defaults))
     const train = Buffer.concat([1, 2, 3, 4, 5].map((b) => Buffer.from(expectedNhwc(b, N))))
     expect(Buffer.from(loaded.train.images).equals(train)).toBe(true)
     expect([...loaded.test.labels]).toEqual(expectedLabels([0], N))
@@ -196,7 +196,7 @@ describe('image folders', () => {
 
   it('imports train/<class> + test/<class> exactly, with classes in sorted order', async () => {
     splitLayout(work, ['dog', 'cat', 'bird'], { train: 3, test: 2 })
-    const info = await importDataset(dataDir, store, join(work, 'ds'), defaults)
+    const info = await importDataset(dataDir, store.registry, join(work, 'ds'), defaults)
     expect(info.source.kind).toBe('image-folder')
     expect(info.classNames).toEqual(['bird', 'cat', 'dog'])
     expect(info.counts).toEqual({ train: [3, 3, 3], test: [2, 2, 2] })
@@ -217,15 +217,15 @@ describe('image folders', () => {
       files.push({ path: `test/${name}/x.png`, data: pngOf(32, () => [c, 1, 2]) })
     })
     const zip = zipOf(files, join(work, 'ds.zip'))
-    const info = await importDataset(dataDir, store, zip, defaults)
+    const info = await importDataset(dataDir, store.registry, zip, defaults)
     const loaded = await loadDatasetFromCache(dataDir, info)
     // train image 3 = class b, 1.png: pixel (r=5, c=9) is (100+5, 50+9, 7)
     expect([...loaded.train.images.subarray(3 * 3072 + (5 * 32 + 9) * 3, 3 * 3072 + (5 * 32 + 9) * 3 + 3)]).toEqual([105, 59, 7])
     writeFiles(join(work, 'tree'), Object.fromEntries(files.map((f) => [`ds/${f.path}`, f.data ?? null])))
     const tar = await tarOf(join(work, 'tree'), 'ds', join(work, 'ds.tar'), false)
-    const other = openRunStore(join(work, 'wb2.sqlite'), { dataDir: join(work, 'd2') })
+    const other = openStore(join(work, 'wb2.sqlite'), { dataDir: join(work, 'd2') })
     try {
-      const fromTar = await loadDatasetFromCache(join(work, 'd2'), await importDataset(join(work, 'd2'), other, tar, defaults))
+      const fromTar = await loadDatasetFromCache(join(work, 'd2'), await importDataset(join(work, 'd2'), other.registry, tar, defaults))
       expect(Buffer.from(fromTar.train.images).equals(Buffer.from(loaded.train.images))).toBe(true)
       expect([...fromTar.test.labels]).toEqual([...loaded.test.labels])
     } finally {
@@ -237,15 +237,15 @@ describe('image folders', () => {
     const files: Record<string, Buffer> = {}
     for (const [c, name] of ['x', 'y'].entries()) for (let k = 0; k < 10; k++) files[`flat/${name}/${k}.png`] = pngOf(64, () => colour(c, k))
     writeFiles(work, files)
-    const info = await importDataset(dataDir, store, join(work, 'flat'), { ...defaults, imageSize: 16, testRatio: 0.3 })
+    const info = await importDataset(dataDir, store.registry, join(work, 'flat'), { ...defaults, imageSize: 16, testRatio: 0.3 })
     expect(info.imageSize).toEqual({ height: 16, width: 16, channels: 3 })
     expect(info.counts).toEqual({ train: [7, 7], test: [3, 3] })
     const loaded = await loadDatasetFromCache(dataDir, info)
     expect(loaded.train.images.length).toBe(14 * 16 * 16 * 3)
     // A flat 64×64 image stays flat at 16×16; the colour says which file went to test.
     const testKs = [0, 1, 2].map((i) => loaded.test.images[i * 768 + 1]! / 10).sort((a, b) => a - b)
-    const store2 = openRunStore(join(work, 'wb2.sqlite'), { dataDir: join(work, 'd2') })
-    const again = await importDataset(join(work, 'd2'), store2, join(work, 'flat'), { ...defaults, imageSize: 16, testRatio: 0.3 }).finally(() => store2.close())
+    const store2 = openStore(join(work, 'wb2.sqlite'), { dataDir: join(work, 'd2') })
+    const again = await importDataset(join(work, 'd2'), store2.registry, join(work, 'flat'), { ...defaults, imageSize: 16, testRatio: 0.3 }).finally(() => store2.close())
     const loaded2 = await loadDatasetFromCache(join(work, 'd2'), again)
     expect(Buffer.from(loaded2.test.images).equals(Buffer.from(loaded.test.images))).toBe(true)
     expect(testKs.every((k) => Number.isInteger(k) && k >= 0 && k < 10)).toBe(true)
@@ -280,7 +280,7 @@ describe('leftovers', () => {
     writeFiles(root, { '.tmp-old-1/train.images.bin': Buffer.alloc(10), '.tmp-new-1/train.images.bin': Buffer.alloc(10) })
     const dayAgo = new Date(Date.now() - 25 * 3600 * 1000)
     utimesSync(join(root, '.tmp-old-1'), dayAgo, dayAgo)
-    const info = await importDataset(dataDir, store, writeCifarBinary(work, 2), defaults)
+    const info = await importDataset(dataDir, store.registry, writeCifarBinary(work, 2), defaults)
     expect(readdirSync(root).sort()).toEqual(['.tmp-new-1', info.id])
   })
 })

@@ -6,7 +6,7 @@ import { loadDatasetFromCache, type LoadedDataset } from '../../../src-main/data
 import { importDataset } from '../../../src-main/data/importer'
 import { makeSplits } from '../../../src-main/data/splits'
 import { openArchiveEntry } from './real-archive'
-import { openRunStore, type RunStore } from '../../../src-main/store/run-store'
+import { openStore, type Store } from '../../../src-main/store'
 import { CLASS_NAMES, tempDir } from './fixtures'
 import { missingShared, sharedPath } from '../../support/shared-data'
 
@@ -16,15 +16,15 @@ const present = missingShared('the real CIFAR-10 import', 'data/cifar10-jpg.tar.
 // The one full import of the 60,000 real images in the suite (the slow part of the data tests).
 describe.skipIf(!present)('the real cifar10-jpg.tar.gz', () => {
   let dataDir: string
-  let store: RunStore
+  let store: Store
   let info: DatasetInfo
   let loaded: LoadedDataset
 
   beforeAll(async () => {
     dataDir = tempDir()
-    store = openRunStore(join(dataDir, 'wb.sqlite'), { dataDir })
-    info = await importDataset(dataDir, store, archive, { imageSize: 32, testRatio: 0.2, splitSeed: 42 })
-    loaded = await loadDatasetFromCache(dataDir, store.getDataset(info.id)!)
+    store = openStore(join(dataDir, 'wb.sqlite'), { dataDir })
+    info = await importDataset(dataDir, store.registry, archive, { imageSize: 32, testRatio: 0.2, splitSeed: 42 })
+    loaded = await loadDatasetFromCache(dataDir, store.registry.getDataset(info.id)!)
   }, 180_000)
   afterAll(() => store?.close())
 

@@ -8,7 +8,7 @@ import { createCore } from '../../../src-main/core/compose'
 import type { Core } from '../../../src-main/core/core'
 import { EventBus } from '../../../src-main/core/event-bus'
 import { DatasetService } from '../../../src-main/data/dataset-service'
-import { openRunStore } from '../../../src-main/store/run-store'
+import { openStore } from '../../../src-main/store'
 import { CLASS_NAMES, expectedNhwc, tempDir, writeCifarBinary, writeCifarPython } from './fixtures'
 import { runCli as cli } from '../support/cli'
 
@@ -126,16 +126,16 @@ describe('datasets.* through the core', () => {
 describe('cancelling an import through the service', () => {
   it('stops a running import at its next step and leaves nothing behind', async () => {
     const dataDir = join(work, 'cancel')
-    const store = openRunStore(join(work, 'c.sqlite'), { dataDir })
+    const store = openStore(join(work, 'c.sqlite'), { dataDir })
     const events = new EventBus()
-    const service = new DatasetService({ dataDir, registry: store, events })
+    const service = new DatasetService({ dataDir, registry: store.registry, events })
     events.subscribe((e) => {
       if (e.event === 'job.progress' && e.payload.jobId === 'job-c' && e.payload.stage === 'read') service.cancel('job-c')
     })
     try {
       const dir = writeCifarBinary(join(work, 'c'), N)
       await expect(service.import({ path: dir, jobId: 'job-c', imageSize: 32, testRatio: 0.2, splitSeed: 42 })).rejects.toMatchObject({ code: 'cancelled' })
-      expect(store.listDatasets()).toEqual([])
+      expect(store.registry.listDatasets()).toEqual([])
       expect(existsSync(join(dataDir, 'datasets')) ? readdirSync(join(dataDir, 'datasets')) : []).toEqual([])
       // the cancelled job is finished: a later import runs normally
       await expect(service.import({ path: dir, jobId: 'job-c2', imageSize: 32, testRatio: 0.2, splitSeed: 42 })).resolves.toMatchObject({ totals: { train: 5 * N } })
@@ -149,9 +149,9 @@ describe('datasets.findKerasCache', () => {
   it('finds cifar-10-batches-py in the Keras datasets folder, or reports none', async () => {
     const kerasDir = join(work, 'keras', 'datasets')
     writeCifarPython(kerasDir, 2)
-    const store = openRunStore(join(work, 'k.sqlite'))
+    const store = openStore(join(work, 'k.sqlite'))
     try {
-      const make = (dirs: string[]) => new DatasetService({ dataDir: join(work, 'k'), registry: store, events: new EventBus(), kerasDirs: dirs })
+      const make = (dirs: string[]) => new DatasetService({ dataDir: join(work, 'k'), registry: store.registry, events: new EventBus(), kerasDirs: dirs })
       expect(await make([join(work, 'empty'), kerasDir]).findKerasCache()).toBe(join(kerasDir, 'cifar-10-batches-py'))
       expect(await make([join(work, 'empty')]).findKerasCache()).toBeNull()
     } finally {

@@ -2,7 +2,7 @@ import { createHash, randomBytes } from 'node:crypto'
 import { closeSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { openRunStore, StoreOpenError } from '../../../src-main/store/run-store'
+import { openStore, StoreOpenError } from '../../../src-main/store'
 import { epochMetric, scratchConfig, startInfo, tempDir } from '../../fixtures/store/factories'
 
 let dir: string
@@ -17,7 +17,7 @@ const sha = (path: string) => createHash('sha256').update(readFileSync(path)).di
 
 function openError(): StoreOpenError {
   try {
-    openRunStore(file).close()
+    openStore(file).close()
   } catch (error) {
     expect(error).toBeInstanceOf(StoreOpenError)
     return error as StoreOpenError
@@ -37,14 +37,15 @@ describe('a corrupted database', () => {
   })
 
   it('with damaged pages fails integrity_check and is not overwritten', () => {
-    const store = openRunStore(file)
+    const opened = openStore(file)
+    const store = opened.runs
     for (let i = 0; i < 300; i++) {
       const run = store.createRun({ config: scratchConfig({ name: `run ${i} ${'x'.repeat(100)}` }) })
       store.startRun(run.id, startInfo)
       store.appendEpoch(run.id, epochMetric(1, 0.5))
       store.finishRun(run.id, 'completed')
     }
-    store.close()
+    opened.close()
     // Overwrite the middle of the file (b-tree pages) with garbage, keeping the header valid.
     const size = readFileSync(file).length
     expect(size).toBeGreaterThan(16 * 4096)

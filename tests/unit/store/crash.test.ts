@@ -3,7 +3,7 @@ import { existsSync, rmSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import Database from 'better-sqlite3'
 import { afterEach, beforeEach, expect, it } from 'vitest'
-import { openRunStore } from '../../../src-main/store/run-store'
+import { openStore } from '../../../src-main/store'
 import { epochMetric, tempDir } from '../../fixtures/store/factories'
 
 const repoRoot = resolve(__dirname, '../../..')
@@ -52,7 +52,8 @@ it('a writer killed with SIGKILL mid-run leaves an intact database with the run 
   expect((raw.prepare("SELECT status FROM runs").get() as { status: string }).status).toBe('running')
   raw.close()
 
-  const store = openRunStore(file)
+  const opened = openStore(file)
+  const store = opened.runs
   try {
     const [id] = store.markInterruptedRuns()
     expect(id).toBeDefined()
@@ -72,6 +73,6 @@ it('a writer killed with SIGKILL mid-run leaves an intact database with the run 
     expect(store.requeueRun(run.id).status).toBe('queued')
     expect(store.getRun(run.id).epochs).toHaveLength(run.epochs.length)
   } finally {
-    store.close()
+    opened.close()
   }
 })

@@ -3,7 +3,7 @@ import { join } from 'node:path'
 import Database from 'better-sqlite3'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { SCHEMA_VERSION } from '../../../src-main/store/migrations'
-import { openRunStore, StoreOpenError } from '../../../src-main/store/run-store'
+import { openStore, StoreOpenError } from '../../../src-main/store'
 import { tempDir } from '../../fixtures/store/factories'
 
 const V1_SQL = readFileSync(join(__dirname, '../../fixtures/store/v1-database.sql'), 'utf8')
@@ -28,7 +28,8 @@ function buildV1(): void {
 describe('migrations', () => {
   it('migrates a v1 database keeping every row, after copying it', () => {
     buildV1()
-    const store = openRunStore(file, { dataDir: dir })
+    const store = openStore(file, { dataDir: dir })
+    const { runs } = store
     try {
       expect(store.previousVersion).toBe(1)
       expect(store.backupFile).not.toBeNull()
@@ -38,12 +39,12 @@ describe('migrations', () => {
       expect((backup.prepare('SELECT count(*) AS n FROM epochs').get() as { n: number }).n).toBe(3)
       backup.close()
 
-      expect(store.listRuns({}).total).toBe(2)
+      expect(runs.listRuns({}).total).toBe(2)
       // Tags moved from the JSON column to the tag table.
-      expect(store.listRuns({ tag: 'keep' }).total).toBe(2)
-      expect(store.listRuns({ tag: 'baseline' }).items.map((r) => r.id)).toEqual([SCRATCH])
+      expect(runs.listRuns({ tag: 'keep' }).total).toBe(2)
+      expect(runs.listRuns({ tag: 'baseline' }).items.map((r) => r.id)).toEqual([SCRATCH])
 
-      const run = store.getRun(SCRATCH)
+      const run = runs.getRun(SCRATCH)
       expect(run.tags).toEqual(['baseline', 'keep'])
       expect(run.notes).toBe('first v1 run')
       expect(run.epochs.map((e) => e.valAccuracy)).toEqual([0.6, 0.58])
@@ -56,14 +57,14 @@ describe('migrations', () => {
       expect(run.phaseTimes).toEqual({ train: 290000, evaluate: 9000 })
       expect(run.modelSummary?.totalParams).toBe(896)
       expect(run.config.training.seed).toBe(1)
-      expect(store.listDatasets().map((d) => d.id)).toEqual(['cifar10'])
+      expect(store.registry.listDatasets().map((d) => d.id)).toEqual(['cifar10'])
 
       // A v1 run has no owner: it was left running by a process that is gone.
-      expect(store.markInterruptedRuns()).toEqual([TRANSFER])
-      expect(store.getRun(TRANSFER).epochs).toHaveLength(1)
+      expect(runs.markInterruptedRuns()).toEqual([TRANSFER])
+      expect(runs.getRun(TRANSFER).epochs).toHaveLength(1)
       // New v2 tables work on the migrated file.
-      store.tagRun(TRANSFER, { add: ['migrated'] })
-      expect(store.getSummary(TRANSFER).tags).toEqual(['keep', 'migrated'])
+      runs.tagRun(TRANSFER, { add: ['migrated'] })
+      expect(runs.getSummary(TRANSFER).tags).toEqual(['keep', 'migrated'])
     } finally {
       store.close()
     }
@@ -71,14 +72,14 @@ describe('migrations', () => {
     expect(db.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION)
     db.close()
     // Already current: no second copy.
-    const again = openRunStore(file)
+    const again = openStore(file)
     expect(again.backupFile).toBeNull()
     expect(again.previousVersion).toBe(SCHEMA_VERSION)
     again.close()
   })
 
   it('creates a new database at the current version without a copy', () => {
-    const store = openRunStore(file)
+    const store = openStore(file)
     expect(store.previousVersion).toBe(0)
     expect(store.backupFile).toBeNull()
     store.close()
@@ -94,14 +95,14 @@ describe('migrations', () => {
     db.pragma('user_version = 99')
     db.close()
     const before = readFileSync(file)
-    expect(() => openRunStore(file)).toThrow(StoreOpenError)
-    expect(() => openRunStore(file)).toThrow(/schema version 99, newer than this build/)
+    expect(() => openStore(file)).toThrow(StoreOpenError)
+    expect(() => openStore(file)).toThrow(/schema version 99, newer than this build/)
     expect(readFileSync(file).equals(before)).toBe(true)
 
     const foreign = join(dir, 'other.sqlite')
     const other = new Database(foreign)
     other.exec('CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT)')
     other.close()
-    expect(() => openRunStore(foreign)).toThrow(/not a CIFAR Workbench run history/)
+    expect(() => openStore(foreign)).toThrow(/not a CIFAR Workbench run history/)
   })
 })

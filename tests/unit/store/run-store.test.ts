@@ -1,44 +1,24 @@
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
+import Database from 'better-sqlite3'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { ContractError, Preset } from '@shared/contract'
-import type { DatasetInfo } from '@shared/domain/dataset'
-import type { BaseModelInfo } from '@shared/domain/model'
-import { MAX_STORED_POINTS, openRunStore, runDirectory, type RunStore } from '../../../src-main/store/run-store'
-import { epochMetric, evaluation, scratchConfig, startInfo, tempDir, transferConfig } from '../../fixtures/store/factories'
+import { MAX_STORED_POINTS, openStore, runDirectory, type RunStore, type Store } from '../../../src-main/store'
+import { expectCode } from '../../fixtures/store/expect-code'
+import { completedRun, epochMetric, evaluation, scratchConfig, startInfo, tempDir, transferConfig } from '../../fixtures/store/factories'
 
 let dir: string
+let opened: Store
 let store: RunStore
 
 beforeEach(() => {
   dir = tempDir()
-  store = openRunStore(join(dir, 'workbench.sqlite'), { dataDir: dir })
+  opened = openStore(join(dir, 'workbench.sqlite'), { dataDir: dir })
+  store = opened.runs
 })
 afterEach(() => {
-  store.close()
+  opened.close()
   rmSync(dir, { recursive: true, force: true })
 })
-
-/** A finished run with the given validation accuracies per epoch and a test accuracy. */
-function completedRun(config = scratchConfig(), valAccuracies = [0.3, 0.5, 0.4], testAccuracy: number | null = 0.45, name?: string) {
-  const run = store.createRun({ config, name })
-  store.startRun(run.id, startInfo)
-  valAccuracies.forEach((v, i) => store.appendEpoch(run.id, epochMetric(i + 1, v)))
-  if (testAccuracy !== null) store.saveEvaluation(run.id, evaluation(testAccuracy))
-  return store.finishRun(run.id, 'completed')
-}
-
-function expectCode(fn: () => unknown, code: string, message?: RegExp) {
-  try {
-    fn()
-  } catch (error) {
-    expect(error).toBeInstanceOf(ContractError)
-    expect((error as ContractError).code).toBe(code)
-    if (message) expect((error as ContractError).message).toMatch(message)
-    return
-  }
-  throw new Error(`expected a ${code} error`)
-}
 
 describe('run lifecycle', () => {
   it('records a run from queued to completed with derived summary columns', () => {
@@ -122,16 +102,16 @@ describe('run lifecycle', () => {
     store.startRun(mine.id, startInfo)
     const orphan = store.createRun({ config: scratchConfig() })
     store.startRun(orphan.id, startInfo)
-    store.close()
+    opened.close()
     // Simulate a run owned by a process that no longer exists.
-    const reopened = openRunStore(join(dir, 'workbench.sqlite'), { dataDir: dir })
-    ;(reopened as unknown as { db: import('better-sqlite3').Database }).db
-      .prepare('UPDATE runs SET owner_pid = 2147483646 WHERE id = ?')
-      .run(orphan.id)
-    expect(reopened.markInterruptedRuns()).toEqual([orphan.id])
-    expect(reopened.getSummary(orphan.id).status).toBe('interrupted')
-    expect(reopened.getSummary(mine.id).status).toBe('running')
-    store = reopened
+    const raw = new Database(join(dir, 'workbench.sqlite'))
+    raw.prepare('UPDATE runs SET owner_pid = 2147483646 WHERE id = ?').run(orphan.id)
+    raw.close()
+    opened = openStore(join(dir, 'workbench.sqlite'), { dataDir: dir })
+    store = opened.runs
+    expect(store.markInterruptedRuns()).toEqual([orphan.id])
+    expect(store.getSummary(orphan.id).status).toBe('interrupted')
+    expect(store.getSummary(mine.id).status).toBe('running')
   })
 })
 
@@ -172,10 +152,10 @@ describe('batch points', () => {
 
 describe('queries', () => {
   it('filters by status, model kind, tag and text, sorts and paginates', () => {
-    const a = completedRun(scratchConfig({ name: 'Alpha conv' }), [0.3, 0.6], 0.61)
-    const b = completedRun(transferConfig(1, 'Beta mobilenet'), [0.7, 0.8], 0.82)
+    const a = completedRun(store, scratchConfig({ name: 'Alpha conv' }), [0.3, 0.6], 0.61)
+    const b = completedRun(store, transferConfig(1, 'Beta mobilenet'), [0.7, 0.8], 0.82)
     const c = store.createRun({ config: scratchConfig({ name: 'Gamma 100%_done' }) })
-    const d = completedRun(scratchConfig({ name: 'Delta' }), [0.2], null)
+    const d = completedRun(store, scratchConfig({ name: 'Delta' }), [0.2], null)
     store.tagRun(a.id, { add: ['baseline', 'keep'] })
     store.tagRun(b.id, { add: ['keep'] })
     store.noteRun(d.id, 'Looks OVERFIT after epoch 3')
@@ -204,8 +184,8 @@ describe('queries', () => {
   })
 
   it('loads several runs in full in the order asked', () => {
-    const a = completedRun(scratchConfig({ name: 'a' }), [0.1, 0.2])
-    const b = completedRun(scratchConfig({ name: 'b' }), [0.3])
+    const a = completedRun(store, scratchConfig({ name: 'a' }), [0.1, 0.2])
+    const b = completedRun(store, scratchConfig({ name: 'b' }), [0.3])
     const runs = store.compareRuns([b.id, a.id])
     expect(runs.map((r) => r.id)).toEqual([b.id, a.id])
     expect(runs[1]!.epochs).toHaveLength(2)
@@ -214,11 +194,11 @@ describe('queries', () => {
   })
 
   it('groups seeds of one experiment with mean, sample std and per-epoch bands', () => {
-    const r1 = completedRun(scratchConfig({ seed: 1, name: 'exp' }), [0.2, 0.4], 0.5)
-    const r2 = completedRun(scratchConfig({ seed: 2, name: 'exp' }), [0.4, 0.6], 0.7)
-    const r3 = completedRun(scratchConfig({ seed: 3, name: 'exp' }), [0.3, 0.8], 0.9)
+    const r1 = completedRun(store, scratchConfig({ seed: 1, name: 'exp' }), [0.2, 0.4], 0.5)
+    const r2 = completedRun(store, scratchConfig({ seed: 2, name: 'exp' }), [0.4, 0.6], 0.7)
+    const r3 = completedRun(store, scratchConfig({ seed: 3, name: 'exp' }), [0.3, 0.8], 0.9)
     const unfinished = store.createRun({ config: scratchConfig({ seed: 4, name: 'exp' }) })
-    const other = completedRun(transferConfig(1), [0.9], 0.9)
+    const other = completedRun(store, transferConfig(1), [0.9], 0.9)
 
     const groups = store.groupRuns()
     expect(groups).toHaveLength(2)
@@ -242,7 +222,7 @@ describe('queries', () => {
   })
 
   it('tags, notes and renames', () => {
-    const run = completedRun()
+    const run = completedRun(store)
     expect(store.tagRun(run.id, { add: [' best ', 'cpu', 'best'] }).tags).toEqual(['best', 'cpu'])
     expect(store.tagRun(run.id, { remove: ['cpu'] }).tags).toEqual(['best'])
     store.noteRun(run.id, 'first try')
@@ -254,8 +234,8 @@ describe('queries', () => {
 
 describe('delete', () => {
   it('deletes runs with their rows and artifact files, and refuses a running run', () => {
-    const keep = completedRun()
-    const gone = completedRun()
+    const keep = completedRun(store)
+    const gone = completedRun(store)
     const runDir = runDirectory(dir, gone.id)
     mkdirSync(join(runDir, 'model'), { recursive: true })
     writeFileSync(join(runDir, 'model', 'model.json'), '{}')
@@ -277,104 +257,5 @@ describe('delete', () => {
     store.startRun(live.id, startInfo)
     expectCode(() => store.deleteRuns([live.id]), 'conflict', /running/)
     expectCode(() => store.deleteRuns(['nope']), 'not_found')
-  })
-})
-
-describe('export and import', () => {
-  it('round-trips runs into another installation without duplicates', () => {
-    const a = completedRun(scratchConfig({ name: 'exported' }), [0.3, 0.5])
-    store.tagRun(a.id, { add: ['paper'] })
-    store.noteRun(a.id, 'for the report')
-    const run = store.createRun({ config: scratchConfig() })
-    store.startRun(run.id, startInfo)
-    store.appendBatchPoints(run.id, [{ phase: 'train', epoch: 1, step: 1, loss: 2, accuracy: 0.1 }])
-    store.appendEpoch(run.id, epochMetric(1, 0.2))
-
-    const bundle = store.exportRuns([a.id, run.id])
-    expect(bundle.epochCsv[a.id]!.split('\n')[0]).toBe('phase,epoch,loss,accuracy,val_loss,val_accuracy,learning_rate,duration_ms,images_per_second')
-    expect(bundle.epochCsv[a.id]!.trim().split('\n')).toHaveLength(3)
-
-    const otherDir = tempDir()
-    const other = openRunStore(join(otherDir, 'workbench.sqlite'), { dataDir: otherDir })
-    try {
-      expect(other.importBundle(bundle)).toEqual({ imported: [a.id, run.id], skipped: [] })
-      expect(other.importBundle(bundle)).toEqual({ imported: [], skipped: [a.id, run.id] })
-      expect(other.listRuns({}).total).toBe(2)
-      const copy = other.getRun(a.id)
-      const original = store.getRun(a.id)
-      expect(copy.epochs).toEqual(original.epochs)
-      expect(copy.evaluation).toEqual(original.evaluation)
-      expect(copy.tags).toEqual(['paper'])
-      expect(copy.notes).toBe('for the report')
-      expect(copy.bestValAccuracy).toBe(original.bestValAccuracy)
-      expect(copy.configHash).toBe(original.configHash)
-      // A run that was live in the source is not live here.
-      expect(other.getSummary(run.id).status).toBe('interrupted')
-      expect(other.getRun(run.id).batchPoints).toHaveLength(1)
-    } finally {
-      other.close()
-      rmSync(otherDir, { recursive: true, force: true })
-    }
-  })
-
-  it('rejects a bundle whose CSV disagrees with its manifest, importing nothing', () => {
-    const a = completedRun(scratchConfig(), [0.3, 0.5])
-    const bundle = store.exportRuns([a.id])
-    store.deleteRuns([a.id])
-    const lines = bundle.epochCsv[a.id]!.trim().split('\n')
-    expectCode(() => store.importBundle({ ...bundle, epochCsv: { [a.id]: lines.slice(0, 2).join('\n') } }), 'invalid_input', /does not match/)
-    expectCode(() => store.importBundle({ ...bundle, epochCsv: { [a.id]: 'bad,header\n' } }), 'invalid_input', /header/)
-    expect(store.listRuns({}).total).toBe(0)
-  })
-})
-
-describe('registries', () => {
-  it('stores datasets, base models and presets by id', () => {
-    const dataset: DatasetInfo = {
-      id: 'cifar10',
-      name: 'CIFAR-10',
-      source: { kind: 'cifar10-binary', path: '/tmp/cifar.tar.gz', sha256: 'abc' },
-      classNames: ['airplane', 'automobile'],
-      imageSize: { height: 32, width: 32, channels: 3 },
-      counts: { train: [5, 5], test: [1, 1] },
-      totals: { train: 10, test: 2 },
-      sizeBytes: 36_864,
-      createdAt: new Date().toISOString(),
-    }
-    store.putDataset(dataset)
-    store.putDataset({ ...dataset, name: 'CIFAR-10 (renamed)' })
-    expect(store.listDatasets()).toHaveLength(1)
-    expect(store.getDataset('cifar10')?.name).toBe('CIFAR-10 (renamed)')
-    expect(store.deleteDataset('cifar10')).toBe(true)
-    expect(store.getDataset('cifar10')).toBeNull()
-    expectCode(() => store.putDataset({ ...dataset, classNames: ['one'] }), 'invalid_input')
-
-    const base: BaseModelInfo = {
-      id: 'mobilenetv2-imagenet',
-      name: 'MobileNetV2',
-      family: 'mobilenetv2',
-      format: 'tfjs-layers',
-      path: 'models/mobilenetv2',
-      sha256: 'def',
-      preprocessing: 'imagenet-mean-std',
-      defaultCutLayer: 'out_relu',
-      minInputSize: 32,
-      source: 'test',
-      summary: null,
-      registeredAt: new Date().toISOString(),
-    }
-    store.putBaseModel(base)
-    expect(store.listBaseModels().map((m) => m.id)).toEqual([base.id])
-    expect(store.getBaseModel(base.id)?.defaultCutLayer).toBe('out_relu')
-    expect(store.deleteBaseModel(base.id)).toBe(true)
-    expect(store.deleteBaseModel(base.id)).toBe(false)
-
-    const { data: _data, ...rest } = scratchConfig()
-    const preset: Preset = { id: 'p1', name: 'Mine', description: '', builtIn: false, config: { ...rest, data: { validationSplit: 0.2 } } }
-    store.putPreset(preset)
-    // Stored as the contract parses it (defaults filled in).
-    expect(store.listPresets()).toEqual([Preset.parse(preset)])
-    expect(store.deletePreset('p1')).toBe(true)
-    expect(store.listPresets()).toEqual([])
   })
 })

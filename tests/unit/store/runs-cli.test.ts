@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process'
 import { existsSync, readFileSync, rmSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { openRunStore } from '../../../src-main/store/run-store'
+import { openStore } from '../../../src-main/store'
 import { epochMetric, evaluation, scratchConfig, startInfo, tempDir, transferConfig } from '../../fixtures/store/factories'
 import { runCli as cli } from '../support/cli'
 
@@ -23,7 +23,8 @@ async function json(dataDir: string, ...args: string[]): Promise<unknown> {
 beforeAll(() => {
   home = tempDir('cifar-cli-')
   other = tempDir('cifar-cli-other-')
-  const store = openRunStore(join(home, 'workbench.sqlite'), { dataDir: home })
+  const opened = openStore(join(home, 'workbench.sqlite'), { dataDir: home })
+  const store = opened.runs
   const a = store.createRun({ config: scratchConfig({ name: 'cli scratch' }) })
   store.startRun(a.id, startInfo)
   store.appendEpoch(a.id, epochMetric(1, 0.4))
@@ -33,7 +34,7 @@ beforeAll(() => {
   const b = store.createRun({ config: transferConfig(1, 'cli transfer') })
   scratchId = a.id
   transferId = b.id
-  store.close()
+  opened.close()
 })
 afterAll(() => {
   rmSync(home, { recursive: true, force: true })

@@ -1,36 +1,36 @@
-import type { z } from 'zod'
-import { ContractError, issuesOf, Preset } from '@shared/contract'
+import { Preset } from '@shared/contract'
 import { DatasetInfo } from '@shared/domain/dataset'
 import { BaseModelInfo } from '@shared/domain/model'
 import type { Db } from './database'
+import { checkInput, parseStored } from './schema-check'
 
-function parse<S extends z.ZodType>(schema: S, text: string, what: string): z.output<S> {
-  let value: unknown
-  try {
-    value = JSON.parse(text)
-  } catch (error) {
-    throw new ContractError('internal', `${what}: stored JSON is invalid (${(error as Error).message})`)
-  }
-  const parsed = schema.safeParse(value)
-  if (!parsed.success) {
-    const issue = issuesOf(parsed.error)[0]
-    throw new ContractError('internal', `${what}: stored record does not match its schema (${issue?.path || '(root)'}: ${issue?.message})`)
-  }
-  return parsed.data
+/**
+ * The registries beside the run history (as MLflow keeps its model registry apart from tracking):
+ * imported datasets, registered base models and saved presets, each a small JSON record keyed by id.
+ * Every method is synchronous (better-sqlite3) and throws ContractError.
+ */
+export interface RegistryStore {
+  /** Adds a dataset, or replaces the record of the same id. */
+  putDataset(info: DatasetInfo): void
+  listDatasets(): DatasetInfo[]
+  getDataset(id: string): DatasetInfo | null
+  deleteDataset(id: string): boolean
+  /** Adds a base model, or replaces the record of the same id. */
+  putBaseModel(info: BaseModelInfo): void
+  listBaseModels(): BaseModelInfo[]
+  getBaseModel(id: string): BaseModelInfo | null
+  deleteBaseModel(id: string): boolean
+  /** Saves a preset, or replaces the one of the same id. */
+  putPreset(preset: Preset): void
+  listPresets(): Preset[]
+  deletePreset(id: string): boolean
 }
 
-function check<S extends z.ZodType>(schema: S, value: unknown, what: string): z.output<S> {
-  const parsed = schema.safeParse(value)
-  if (!parsed.success) throw new ContractError('invalid_input', `invalid ${what}`, issuesOf(parsed.error))
-  return parsed.data
-}
-
-/** Datasets, base models and presets: small JSON records keyed by id. */
-export class Registries {
+export class SqliteRegistryStore implements RegistryStore {
   constructor(private readonly db: Db) {}
 
   putDataset(info: DatasetInfo): void {
-    const d = check(DatasetInfo, info, 'dataset record')
+    const d = checkInput(DatasetInfo, info, 'dataset record')
     this.db
       .prepare('INSERT INTO datasets (id, info_json, created_at) VALUES (?, ?, ?) ON CONFLICT (id) DO UPDATE SET info_json = excluded.info_json')
       .run(d.id, JSON.stringify(d), d.createdAt)
@@ -38,12 +38,12 @@ export class Registries {
 
   listDatasets(): DatasetInfo[] {
     const rows = this.db.prepare('SELECT id, info_json FROM datasets ORDER BY created_at, id').all() as Array<{ id: string; info_json: string }>
-    return rows.map((r) => parse(DatasetInfo, r.info_json, `dataset ${r.id}`))
+    return rows.map((r) => parseStored(DatasetInfo, r.info_json, `dataset ${r.id}`))
   }
 
   getDataset(id: string): DatasetInfo | null {
     const row = this.db.prepare('SELECT info_json FROM datasets WHERE id = ?').get(id) as { info_json: string } | undefined
-    return row ? parse(DatasetInfo, row.info_json, `dataset ${id}`) : null
+    return row ? parseStored(DatasetInfo, row.info_json, `dataset ${id}`) : null
   }
 
   deleteDataset(id: string): boolean {
@@ -51,7 +51,7 @@ export class Registries {
   }
 
   putBaseModel(info: BaseModelInfo): void {
-    const m = check(BaseModelInfo, info, 'base model record')
+    const m = checkInput(BaseModelInfo, info, 'base model record')
     this.db
       .prepare(
         'INSERT INTO base_models (id, info_json, registered_at) VALUES (?, ?, ?) ON CONFLICT (id) DO UPDATE SET info_json = excluded.info_json',
@@ -61,12 +61,12 @@ export class Registries {
 
   listBaseModels(): BaseModelInfo[] {
     const rows = this.db.prepare('SELECT id, info_json FROM base_models ORDER BY registered_at, id').all() as Array<{ id: string; info_json: string }>
-    return rows.map((r) => parse(BaseModelInfo, r.info_json, `base model ${r.id}`))
+    return rows.map((r) => parseStored(BaseModelInfo, r.info_json, `base model ${r.id}`))
   }
 
   getBaseModel(id: string): BaseModelInfo | null {
     const row = this.db.prepare('SELECT info_json FROM base_models WHERE id = ?').get(id) as { info_json: string } | undefined
-    return row ? parse(BaseModelInfo, row.info_json, `base model ${id}`) : null
+    return row ? parseStored(BaseModelInfo, row.info_json, `base model ${id}`) : null
   }
 
   deleteBaseModel(id: string): boolean {
@@ -74,7 +74,7 @@ export class Registries {
   }
 
   putPreset(preset: Preset): void {
-    const p = check(Preset, preset, 'preset')
+    const p = checkInput(Preset, preset, 'preset')
     this.db
       .prepare(
         `INSERT INTO presets (id, name, preset_json, created_at) VALUES (?, ?, ?, ?)
@@ -85,7 +85,7 @@ export class Registries {
 
   listPresets(): Preset[] {
     const rows = this.db.prepare('SELECT id, preset_json FROM presets ORDER BY created_at, id').all() as Array<{ id: string; preset_json: string }>
-    return rows.map((r) => parse(Preset, r.preset_json, `preset ${r.id}`))
+    return rows.map((r) => parseStored(Preset, r.preset_json, `preset ${r.id}`))
   }
 
   deletePreset(id: string): boolean {
