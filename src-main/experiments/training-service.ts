@@ -302,6 +302,8 @@ export class TrainingService {
       switch (msg.type) {
         case 'started':
           runs.startRun(id, msg.info)
+          // Idempotent: an epoch already recorded is written again with the same values.
+          for (const metric of msg.restoredEpochs) runs.appendEpoch(id, metric)
           this.queueChanged()
           return
         case 'progress': {

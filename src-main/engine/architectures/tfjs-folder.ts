@@ -68,6 +68,7 @@ export async function inspectTfjsFolder(dir: string): Promise<TfjsFolder> {
   if (!Array.isArray(layers) || layers.length === 0) throw new Error(`${file}: modelTopology.config.layers is missing or empty`)
   const layerNames = layers.map((l) => String(l.name))
   checkLayerSizes(layers, file)
+  checkLayerGraph(layers, file)
 
   const shards: string[] = []
   let weightBytes = 0
@@ -113,6 +114,29 @@ function checkLayerSizes(layers: Array<{ name?: unknown; config?: unknown }>, fi
         throw new Error(`${file}: layer "${String(layer.name)}" has ${field} ${JSON.stringify(value).slice(0, 60)}, not a layer size (integers 0 to ${MAX_SIZE})`)
       }
     }
+  }
+}
+
+/** One inbound tensor: [layer name, node index, tensor index, kwargs?]. */
+const InboundTensor = z.tuple([z.string().min(1), z.number().int().min(0), z.number().int().min(0)]).rest(z.unknown())
+const InboundNodes = z.array(z.array(InboundTensor).min(1))
+
+/**
+ * Every layer's inputs are well-formed and name earlier layers: tfjs rebuilds the graph by waiting for
+ * each layer's inputs, and an empty or dangling input list makes it wait forever.
+ */
+function checkLayerGraph(layers: Array<{ name?: unknown; inbound_nodes?: unknown }>, file: string): void {
+  const seen = new Set<string>()
+  for (const layer of layers) {
+    const name = String(layer.name)
+    if (layer.inbound_nodes !== undefined) {
+      const nodes = InboundNodes.safeParse(layer.inbound_nodes)
+      if (!nodes.success) throw new Error(`${file}: layer "${name}" has malformed inbound_nodes (each input must be [layer, node, tensor])`)
+      for (const tensor of nodes.data.flat()) {
+        if (!seen.has(tensor[0])) throw new Error(`${file}: layer "${name}" takes its input from "${tensor[0]}", which is not an earlier layer`)
+      }
+    }
+    seen.add(name)
   }
 }
 

@@ -3,7 +3,7 @@ import { RunProgressEvent } from '@shared/contract/events'
 import { BackendName, ExperimentConfig } from '@shared/domain/config'
 import { DatasetInfo } from '@shared/domain/dataset'
 import { BaseModelInfo } from '@shared/domain/model'
-import { Artifact, BatchPoint, ModelSummary } from '@shared/domain/run'
+import { Artifact, BatchPoint, EpochMetric, ModelSummary } from '@shared/domain/run'
 
 /** The typed protocol between the TrainingService (main thread) and the training worker. */
 
@@ -45,7 +45,17 @@ export const StartInfo = z.object({
 })
 
 export const WorkerMessage = z.discriminatedUnion('type', [
-  z.object({ type: z.literal('started'), info: StartInfo, resumedFromEpoch: z.number().int().min(0) }),
+  z.object({
+    type: z.literal('started'),
+    info: StartInfo,
+    resumedFromEpoch: z.number().int().min(0),
+    /**
+     * A resumed run's epochs as its checkpoint has them. The checkpoint can be a step ahead of the store
+     * (the process died after the checkpoint's rename, before the epoch's message was recorded), so
+     * the store takes these first and no epoch is lost.
+     */
+    restoredEpochs: z.array(EpochMetric).default([]),
+  }),
   /** Every run.progress event (batch, phase, epoch, evaluation, status) as the UI sees it. */
   z.object({ type: z.literal('progress'), event: RunProgressEvent }),
   z.object({ type: z.literal('batchPoints'), points: z.array(BatchPoint) }),

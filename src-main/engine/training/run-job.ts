@@ -115,6 +115,7 @@ function announceStart(job: RunJob, backend: BackendStatus, data: RunData, summa
       modelSizeBytes: summary.sizeBytes,
     },
     resumedFromEpoch: resume?.state.epoch ?? 0,
+    restoredEpochs: resume?.state.history ?? [],
   })
   emit({ type: 'progress', event: { type: 'status', runId: job.runId, status: 'running', message: resume ? `resumed after epoch ${resume.state.epoch}` : null } })
 }

@@ -20,7 +20,7 @@ function withLayerConfig(name: string, field: string, value: unknown): string {
   return dir
 }
 
-describe('a model.json that declares absurd layer sizes', () => {
+describe('a model.json that declares absurd layer sizes or a broken graph', () => {
   it.each([
     ['filters', 2 ** 31],
     ['filters', 1e308],
@@ -30,6 +30,20 @@ describe('a model.json that declares absurd layer sizes', () => {
     await expect(loadTfjsFolder(withLayerConfig('conv1', field, value))).rejects.toThrow(
       new RegExp(`layer "conv1" has ${field} .*not a layer size`),
     )
+  })
+
+  it.each([
+    ['an empty input list', [[]], /layer "pool3" has malformed inbound_nodes/],
+    ['an input from a layer that does not exist', [[['nowhere', 0, 0, {}]]], /layer "pool3" takes its input from "nowhere", which is not an earlier layer/],
+  ])('with %s is refused instead of hanging while tfjs rebuilds the graph', async (_what, nodes, message) => {
+    const dir = join(root, `graph-${String(_what).replace(/\W+/g, '-')}`)
+    cpSync(squeezenet, dir, { recursive: true })
+    const json = JSON.parse(readFileSync(join(dir, 'model.json'), 'utf8')) as {
+      modelTopology: { config: { layers: Array<{ name: string; inbound_nodes: unknown }> } }
+    }
+    json.modelTopology.config.layers.find((l) => l.name === 'pool3')!.inbound_nodes = nodes
+    writeFileSync(join(dir, 'model.json'), JSON.stringify(json))
+    await expect(loadTfjsFolder(dir)).rejects.toThrow(message)
   })
 
   it('a plausible but wrong size fails on the weights, not in initialisation', async () => {
