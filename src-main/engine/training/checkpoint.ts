@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto'
 import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises'
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
@@ -12,8 +13,19 @@ export function checkpointRelDir(runId: string): string {
   return join('runs', runId, 'checkpoint')
 }
 
+/** The generation kept beside the newest, for when the newest is damaged or half written. */
+export const PREVIOUS_SUFFIX = '.prev'
+
 const WeightSpec = z.object({ name: z.string(), shape: z.array(z.number().int()), dtype: z.string() }).loose()
 type WeightSpec = z.infer<typeof WeightSpec>
+/** A tensor file of a checkpoint; bytes and sha256 let a resume tell a whole file from a damaged one. */
+const TensorFile = z.object({
+  file: z.string(),
+  specs: z.array(WeightSpec),
+  bytes: z.number().int().min(0).optional(),
+  sha256: z.string().optional(),
+})
+type TensorFile = z.infer<typeof TensorFile>
 const specsOf = (specs: tf.io.WeightsManifestEntry[]): WeightSpec[] => specs.map((s) => ({ ...s }))
 
 export const CheckpointState = z.object({
@@ -37,9 +49,9 @@ export const CheckpointState = z.object({
   /** The RNG of a run is derived per epoch from its seeds; recorded so a resume can check them. */
   rng: z.object({ shuffleSeed: z.number().int(), augmentSeed: z.number().int() }),
   files: z.object({
-    model: z.object({ file: z.string(), specs: z.array(WeightSpec) }),
-    optimizer: z.object({ file: z.string(), specs: z.array(WeightSpec) }).nullable(),
-    best: z.object({ file: z.string(), specs: z.array(WeightSpec) }).nullable(),
+    model: TensorFile,
+    optimizer: TensorFile.nullable(),
+    best: TensorFile.nullable(),
   }),
 })
 export type CheckpointState = z.infer<typeof CheckpointState>
@@ -50,9 +62,17 @@ export interface SavedCheckpoint {
   sizeBytes: number
 }
 
+const sha256 = (data: Uint8Array) => createHash('sha256').update(data).digest('hex')
+
+async function writeTensorFile(dir: string, file: string, enc: { data: Uint8Array; specs: tf.io.WeightsManifestEntry[] }): Promise<TensorFile> {
+  await writeFile(join(dir, file), enc.data)
+  return { file, specs: specsOf(enc.specs), bytes: enc.data.byteLength, sha256: sha256(enc.data) }
+}
+
 /**
- * Writes weights, optimizer state and loop state into a fresh folder, then swaps it in with a rename,
- * so a crash mid-write leaves the previous checkpoint intact.
+ * Writes weights, optimizer state and loop state into a fresh folder, then swaps it in with renames
+ * that keep the previous generation as `<dir>.prev`: a crash at any moment leaves at least one whole
+ * checkpoint, and a damaged newest one (a bad disk, a truncated copy) still has an older one behind it.
  */
 export async function saveCheckpoint(
   dir: string,
@@ -64,15 +84,12 @@ export async function saveCheckpoint(
   const tmp = `${dir}.tmp`
   await rm(tmp, { recursive: true, force: true })
   await mkdir(tmp, { recursive: true })
-  const modelEnc = await encodeTensors(namedWeights(model))
-  await writeFile(join(tmp, 'model.bin'), modelEnc.data)
+  const modelFile = await writeTensorFile(tmp, 'model.bin', await encodeTensors(namedWeights(model)))
   let optimizerFile: CheckpointState['files']['optimizer'] = null
   if (optimizer) {
     const weights = await optimizer.getWeights()
     try {
-      const enc = await encodeTensors(weights.map((w, i) => ({ name: `${i}:${w.name}`, tensor: w.tensor })))
-      await writeFile(join(tmp, 'optimizer.bin'), enc.data)
-      optimizerFile = { file: 'optimizer.bin', specs: specsOf(enc.specs) }
+      optimizerFile = await writeTensorFile(tmp, 'optimizer.bin', await encodeTensors(weights.map((w, i) => ({ name: `${i}:${w.name}`, tensor: w.tensor }))))
     } finally {
       // getWeights() makes a fresh scalar for the iteration count; the rest are live variables.
       weights[0]?.tensor.dispose()
@@ -81,18 +98,20 @@ export async function saveCheckpoint(
   let bestFile: CheckpointState['files']['best'] = null
   if (best) {
     const keys = allWeights(model).map((w) => w.key)
-    const enc = await encodeTensors(best.values.map((tensor, i) => ({ name: keys[i] ?? String(i), tensor })))
-    await writeFile(join(tmp, 'best.bin'), enc.data)
-    bestFile = { file: 'best.bin', specs: specsOf(enc.specs) }
+    bestFile = await writeTensorFile(tmp, 'best.bin', await encodeTensors(best.values.map((tensor, i) => ({ name: keys[i] ?? String(i), tensor }))))
   }
   const state: CheckpointState = {
     format: 'cifar-workbench-checkpoint',
     version: 1,
     ...progress,
-    files: { model: { file: 'model.bin', specs: specsOf(modelEnc.specs) }, optimizer: optimizerFile, best: bestFile },
+    files: { model: modelFile, optimizer: optimizerFile, best: bestFile },
   }
   await writeFile(join(tmp, 'state.json'), JSON.stringify(state))
-  await rm(dir, { recursive: true, force: true })
+  const previous = `${dir}${PREVIOUS_SUFFIX}`
+  if (existsSync(dir)) {
+    await rm(previous, { recursive: true, force: true })
+    await rename(dir, previous)
+  }
   await rename(tmp, dir)
   let sizeBytes = 0
   for (const name of ['model.bin', 'optimizer.bin', 'best.bin', 'state.json']) {
@@ -105,12 +124,65 @@ export async function saveCheckpoint(
 export async function readCheckpointState(dir: string): Promise<CheckpointState | null> {
   const file = join(dir, 'state.json')
   if (!existsSync(file)) return null
-  const parsed = CheckpointState.safeParse(JSON.parse(await readFile(file, 'utf8')))
+  let raw: unknown
+  try {
+    raw = JSON.parse(await readFile(file, 'utf8'))
+  } catch (error) {
+    throw new Error(`checkpoint ${file} is not valid JSON (${(error as Error).message})`)
+  }
+  const parsed = CheckpointState.safeParse(raw)
   if (!parsed.success) {
     const first = parsed.error.issues[0]
     throw new Error(`checkpoint ${file} is invalid: ${first ? `${first.path.join('.')}: ${first.message}` : 'bad state'}`)
   }
   return parsed.data
+}
+
+/** What a resume continues from: the newest checkpoint that is whole and this run's, and why any newer one was refused. */
+export interface UsableCheckpoint {
+  dir: string
+  state: CheckpointState
+  refused: string[]
+}
+
+/** Why a checkpoint folder cannot be resumed from, or null when it can. */
+async function problemWith(dir: string, expect: { runId: string; configHash: string }): Promise<string | null> {
+  let state: CheckpointState | null
+  try {
+    state = await readCheckpointState(dir)
+  } catch (error) {
+    return (error as Error).message
+  }
+  if (!state) return `${dir} has no state.json`
+  if (state.runId !== expect.runId) return `${dir} belongs to run ${state.runId}, not ${expect.runId}`
+  if (state.configHash !== expect.configHash) return `${dir} was written for another config (hash ${state.configHash.slice(0, 12)}…)`
+  for (const entry of [state.files.model, state.files.optimizer, state.files.best]) {
+    if (!entry) continue
+    const file = join(dir, entry.file)
+    const data = await readFile(file).catch(() => null)
+    if (!data) return `${file} is missing`
+    const expected = entry.bytes ?? entry.specs.reduce((sum, s) => sum + s.shape.reduce((a, b) => a * b, 1) * 4, 0)
+    if (data.byteLength !== expected) return `${file} has ${data.byteLength} bytes, ${expected} expected (truncated)`
+    if (entry.sha256 && sha256(data) !== entry.sha256) return `${file} does not match its checksum (damaged)`
+  }
+  return null
+}
+
+/**
+ * The checkpoint to resume from: the newest generation if it is whole and belongs to this run and
+ * config, else the previous one; null when there is none (the run starts from its first epoch).
+ * When every checkpoint on disk is refused, this throws with the reasons rather than start over silently.
+ */
+export async function findUsableCheckpoint(dir: string, expect: { runId: string; configHash: string }): Promise<UsableCheckpoint | null> {
+  const refused: string[] = []
+  for (const candidate of [dir, `${dir}${PREVIOUS_SUFFIX}`]) {
+    if (!existsSync(candidate)) continue
+    const problem = await problemWith(candidate, expect)
+    if (!problem) return { dir: candidate, state: (await readCheckpointState(candidate))!, refused }
+    refused.push(problem)
+  }
+  if (refused.length > 0) throw new Error(`no usable checkpoint: ${refused.join('; ')}`)
+  return null
 }
 
 async function readTensors(dir: string, entry: { file: string; specs: WeightSpec[] }) {

@@ -7,7 +7,7 @@ import { writePredictionsFile } from '../evaluation/predictions'
 import { exportLayersModel } from '../evaluation/export-model'
 import { buildModel, loadBaseFromInfo, summarizeModel, type BuiltModel } from '../architectures'
 import * as tf from '../tf'
-import { checkpointRelDir, readCheckpointState, restoreModel, type CheckpointState } from './checkpoint'
+import { checkpointRelDir, findUsableCheckpoint, restoreModel, type CheckpointState } from './checkpoint'
 import { FeatureCacheCancelled } from './feature-cache'
 import type { RunJob, WorkerMessage } from './messages'
 import { modelForward } from './forward'
@@ -75,7 +75,7 @@ async function loadData(job: RunJob): Promise<RunData> {
   return { dataset, splits }
 }
 
-type Resume = { state: CheckpointState; best: WeightSnapshot | null } | null
+type Resume = { state: CheckpointState; best: WeightSnapshot | null; dir: string; refused: string[] } | null
 
 /**
  * Build or resume: the model (on its base for transfer), with a resumed run's checkpoint loaded into
@@ -90,12 +90,11 @@ async function buildOrResume(job: RunJob, data: RunData): Promise<{ built: Built
   base?.model.dispose()
   const summary = summarizeModel(built.model)
   if (!job.resume) return { built, summary, resume: null }
-  const ckDir = join(dataDir, checkpointRelDir(runId))
-  const state = await readCheckpointState(ckDir)
-  if (!state) return { built, summary, resume: null }
-  if (state.configHash !== job.configHash) throw new Error(`checkpoint of run ${runId} belongs to another config (hash ${state.configHash})`)
+  const found = await findUsableCheckpoint(join(dataDir, checkpointRelDir(runId)), { runId, configHash: job.configHash })
+  if (!found) return { built, summary, resume: null }
+  const { state, dir, refused } = found
   built.setPhase(state.phase, config.model.kind === 'transfer' ? config.model.fineTune : undefined)
-  return { built, summary, resume: { state, best: await restoreModel(ckDir, state, built.model) } }
+  return { built, summary, resume: { state, dir, refused, best: await restoreModel(dir, state, built.model) } }
 }
 
 /** What the run record learns before the first epoch: backend, versions, split sizes, the model. */
@@ -117,7 +116,12 @@ function announceStart(job: RunJob, backend: BackendStatus, data: RunData, summa
     resumedFromEpoch: resume?.state.epoch ?? 0,
     restoredEpochs: resume?.state.history ?? [],
   })
-  emit({ type: 'progress', event: { type: 'status', runId: job.runId, status: 'running', message: resume ? `resumed after epoch ${resume.state.epoch}` : null } })
+  emit({ type: 'progress', event: { type: 'status', runId: job.runId, status: 'running', message: resume ? resumedMessage(resume) : null } })
+}
+
+function resumedMessage(resume: NonNullable<Resume>): string {
+  const from = `resumed after epoch ${resume.state.epoch}`
+  return resume.refused.length ? `${from}, from the previous checkpoint (the newest was refused: ${resume.refused.join('; ')})` : from
 }
 
 /** Train: every phase through the trainer, its progress, batch points and first checkpoint sent out as messages. */

@@ -63,7 +63,8 @@ export interface TrainerOptions {
   /** Absolute checkpoint folder; null = no checkpoints. */
   checkpointDir: string | null
   /** A checkpoint to continue from (its weights must already be in the model). */
-  resume: { state: CheckpointState; best: WeightSnapshot | null } | null
+  /** `dir`: the checkpoint generation resumed from (the newest, or the previous when the newest was refused). */
+  resume: { state: CheckpointState; best: WeightSnapshot | null; dir?: string } | null
   /** Minimum ms between two onBatch calls. */
   batchThrottleMs?: number
 }
@@ -200,7 +201,8 @@ export async function train(options: TrainerOptions): Promise<TrainerResult> {
     const optimizer = createOptimizer(config.training.optimizer, resumed?.learningRate ?? plan.learningRate)
     let status: TrainerResult['status'] = 'completed'
     try {
-      if (resumed && options.checkpointDir) await restoreOptimizer(options.checkpointDir, resumed, optimizer)
+      const from = options.resume?.dir ?? options.checkpointDir
+      if (resumed && from) await restoreOptimizer(from, resumed, optimizer)
       const phase = new PhaseRun(config, plans, pi, setup, optimizer, resumed, counters)
       for (const cb of callbacks) await cb.onPhaseBegin?.(phase)
       status = await runPhase(phase, callbacks, hooks)
