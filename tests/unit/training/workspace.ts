@@ -32,7 +32,8 @@ export async function makeWorkspace(options: { real: { train: number; test: numb
     const source = real ? await writeImageFolder(join(root, 'source'), options.real) : writeSyntheticCifar(join(root, 'source'), options.perBatch)
     const baseDir = real ? mobilenetDir : await writeLayersModel(tinyBase(), join(root, 'tiny-base'))
     const dataset = await core.call('datasets.import', { path: source, name: real ? 'cifar subset' : 'generated cifar' })
-    const base = await core.call('models.import', { path: baseDir })
+    // Real runs use the MobileNetV2 the app registers on start (the same files as the shared folder's).
+    const base = real ? await core.call('models.get', { id: 'mobilenetv2-imagenet' }) : await core.call('models.import', { path: baseDir })
     return {
       dir,
       core,
