@@ -23,6 +23,8 @@ export interface ModelServiceOptions {
   events?: EventBus | null
   /** Override where/what `download` fetches (tests point it at a local server). */
   kerasFiles?: Partial<Record<KerasDownloadName, Partial<KerasFileSpec>>>
+  /** Throws when a queued or running run still trains on the base. */
+  refuseDeleteInUse?: (id: string) => void
   /** Keras' cache folder to look in before downloading; null = never look. */
   kerasCacheDir?: string | null
 }
@@ -64,6 +66,7 @@ export class ModelService {
   private readonly events: EventBus | null
   private readonly kerasFiles: Record<KerasDownloadName, KerasFileSpec>
   private readonly kerasCacheDir: string | null
+  private readonly refuseDeleteInUse: ((id: string) => void) | undefined
 
   constructor(options: ModelServiceOptions) {
     this.dataDir = options.dataDir
@@ -74,6 +77,7 @@ export class ModelService {
       mobilenetv2: { ...KERAS_FILES.mobilenetv2, ...options.kerasFiles?.mobilenetv2 },
     }
     this.kerasCacheDir = options.kerasCacheDir === undefined ? kerasModelsDir() : options.kerasCacheDir
+    this.refuseDeleteInUse = options.refuseDeleteInUse
   }
 
   list(): BaseModelInfo[] {
@@ -176,6 +180,7 @@ export class ModelService {
     if (isBundledPath(info.path)) {
       throw new ContractError('conflict', `base model "${id}" ships with the app and cannot be deleted`)
     }
+    this.refuseDeleteInUse?.(id)
     this.registry.deleteBaseModel(id)
     // Only files the workbench copied are removed; a base registered in place stays on disk.
     if (!isAbsolute(info.path)) await rm(join(this.dataDir, 'models', id), { recursive: true, force: true })

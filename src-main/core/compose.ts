@@ -10,6 +10,8 @@ import { ModelService, modelHandlers, registerBundledBases } from '../base-model
 import { DatasetService, datasetHandlers } from '../data'
 import { TrainingService, trainingHandlers } from '../experiments'
 import { APP_VERSION } from '../system/app-version'
+import { refuseIfInUse } from '../experiments/active-runs'
+import { TrainerLock } from '../experiments/trainer-lock'
 import { PredictionsService, compareHandlers, type PredictionsSource } from '../comparison'
 
 export interface CoreOptions {
@@ -42,7 +44,9 @@ export async function createCore(options: CoreOptions): Promise<Core> {
   // them. Pushed first, so it closes last.
   const store = openStore(join(options.dataDir, 'workbench.sqlite'), { dataDir: options.dataDir })
   closers.push(() => store.close())
-  store.runs.markInterruptedRuns()
+  // Another process training on this data directory owns the runs marked running: they are alive.
+  const trainerLock = new TrainerLock(options.dataDir, options.shell)
+  if (!trainerLock.otherHolder()) store.runs.markInterruptedRuns()
   const system = new SystemService({
     dataDir: options.dataDir,
     shell: options.shell,
@@ -50,10 +54,20 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     electronVersion: options.electronVersion ?? null,
   })
 
-  const models = new ModelService({ dataDir: options.dataDir, registry: store.registry, events })
+  const models = new ModelService({
+    dataDir: options.dataDir,
+    registry: store.registry,
+    events,
+    refuseDeleteInUse: (id) => refuseIfInUse(store.runs, { baseId: id }, `base model ${id}`),
+  })
   // The ImageNet bases the app ships, so transfer learning works offline from the first start.
   registerBundledBases(store.registry)
-  const datasets = new DatasetService({ dataDir: options.dataDir, registry: store.registry, events })
+  const datasets = new DatasetService({
+    dataDir: options.dataDir,
+    registry: store.registry,
+    events,
+    refuseDeleteInUse: (id) => refuseIfInUse(store.runs, { datasetId: id }, `dataset ${id}`),
+  })
   closers.push(() => datasets.close())
 
   // Training runs in a worker owned by this (main) process; closed before the store it writes to.
@@ -65,6 +79,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     events,
     appVersion: APP_VERSION,
     preference: () => system.backendPreference(),
+    lock: trainerLock,
   })
   closers.push(() => training.close())
 

@@ -23,6 +23,8 @@ export interface DatasetServiceOptions {
   download?: { url: string; md5: string }
   /** Folders searched for Keras' cifar-10-batches-py; defaults to $KERAS_HOME/datasets and ~/.keras/datasets. */
   kerasDirs?: string[]
+  /** Throws when a queued or running run still trains on the dataset. */
+  refuseDeleteInUse?: (id: string) => void
 }
 
 type ImportRequest = z.output<typeof DatasetImportRequest>
@@ -89,6 +91,7 @@ export class DatasetService {
 
   async delete(id: string): Promise<void> {
     const info = this.get(id)
+    this.options.refuseDeleteInUse?.(info.id)
     this.options.registry.deleteDataset(info.id)
     if (this.opened?.info.id === id) this.opened = null
     await rm(datasetDir(this.options.dataDir, info.id), { recursive: true, force: true })

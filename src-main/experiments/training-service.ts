@@ -11,6 +11,7 @@ import { WorkerMessage, type RunJobInput } from '../engine/training/messages'
 import type { RegistryStore, RunStore } from '../store'
 import { EventLoopMonitor, type EventLoopLag } from './event-loop'
 import { BUILT_IN_PRESETS } from './presets'
+import { TrainerLock } from './trainer-lock'
 import { startTrainingWorker } from './worker-launcher'
 
 export interface TrainingServiceOptions {
@@ -29,6 +30,8 @@ export interface TrainingServiceOptions {
   batchThrottleMs?: number
   /** How long a cancelled worker may take to stop before it is terminated. */
   cancelGraceMs?: number
+  /** One trainer per data directory: held while this service has runs to train. */
+  lock?: TrainerLock
 }
 
 export interface BackendPreference {
@@ -77,11 +80,17 @@ export class TrainingService {
   private readonly lag = new EventLoopMonitor()
   private closed = false
 
-  constructor(private readonly o: TrainingServiceOptions) {}
+  private readonly lock: TrainerLock
+
+  constructor(private readonly o: TrainingServiceOptions) {
+    this.lock = o.lock ?? new TrainerLock(o.dataDir, 'core')
+  }
 
   start(config: ExperimentConfig, seeds?: number[]): { runIds: string[] } {
     this.assertOpen()
     this.checkRefs(config)
+    // Before any run is recorded: a refusal leaves nothing queued.
+    this.lock.acquire()
     const configs = expandSeeds(config, seeds)
     const runIds = configs.map((c) => this.o.runs.createRun({ config: c }).id)
     for (const runId of runIds) this.queue.push({ runId, resume: false })
@@ -122,6 +131,7 @@ export class TrainingService {
     if (summary.status !== 'interrupted' && summary.status !== 'cancelled') {
       throw new ContractError('conflict', `run ${runId} is ${summary.status}; only an interrupted or cancelled run can be resumed`)
     }
+    this.lock.acquire()
     this.o.runs.requeueRun(runId)
     this.queue.push({ runId, resume: true })
     this.queueChanged()
@@ -207,6 +217,7 @@ export class TrainingService {
       }
     }
     this.lag.stop()
+    this.lock.release()
   }
 
   // ------------------------------------------------------------------ internals
@@ -230,6 +241,7 @@ export class TrainingService {
     const next = this.queue.shift()
     if (!next) {
       this.lag.stop()
+      this.lock.release()
       for (const resolve of this.idleWaiters.splice(0)) resolve()
       return
     }
