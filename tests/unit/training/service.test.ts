@@ -1,4 +1,6 @@
 import { spawnSync } from 'node:child_process'
+import { writeFileSync } from 'node:fs'
+import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ExperimentConfig } from '@shared/domain/config'
 import type { RunProgressEvent } from '@shared/contract/events'
@@ -152,8 +154,11 @@ for (const tier of tiers) describe.skipIf(tier.skip !== null)(`TrainingService t
     expect(last.type).toBe('run')
     expect(last.status).toBe('completed')
     expect(last.evaluation.accuracy).toBeGreaterThanOrEqual(0)
-    const bad = spawnSync(process.execPath, ['bin/cifar-workbench.mjs', '--data-dir', ws.dir, 'train', '--preset', 'squeezenet-transfer'], { cwd: repoRoot, encoding: 'utf8' })
+    // The built-in presets' bases ship with the app; a config naming an unregistered base says how to get one.
+    const config = join(ws.dir, 'missing-base.json')
+    writeFileSync(config, JSON.stringify({ name: 'no such base', model: { kind: 'transfer', baseId: 'resnet-nowhere' } }))
+    const bad = spawnSync(process.execPath, ['bin/cifar-workbench.mjs', '--data-dir', ws.dir, 'train', '--config', config], { cwd: repoRoot, encoding: 'utf8' })
     expect(bad.status).toBe(1)
-    expect(bad.stderr).toMatch(/error: no squeezenet base is registered; register one with `cifar-workbench models import/)
+    expect(bad.stderr).toMatch(/error: base model resnet-nowhere not found; register it with `cifar-workbench models import PATH`/)
   })
 })
