@@ -4,6 +4,7 @@ import { datasetMethods, modelMethods, runMethods, systemMethods, trainingMethod
 export * from './define'
 export * from './events'
 export * from './methods'
+export * from './shell'
 
 /** Every call between a shell (renderer, CLI) and the core. The single source of truth. */
 export const contract = {
