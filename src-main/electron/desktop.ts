@@ -1,7 +1,7 @@
 // Electron glue for the desktop capabilities: each piece of logic lives in a plain module
 // (shell-handlers, menu-template, training-indicator, window-state) and is only wired up here.
 import { app, BrowserWindow, dialog, ipcMain, Menu, Notification, screen, shell, type MenuItemConstructorOptions } from 'electron'
-import { join } from 'node:path'
+import { basename, dirname, join } from 'node:path'
 import { MenuAction } from '@shared/contract'
 import { IPC_SHELL_INVOKE, IPC_SHELL_MENU } from '@shared/transport/bridge'
 import type { Core } from '../core/core'
@@ -50,6 +50,12 @@ export function setupDesktopShell(core: Core, dataDir: string, isAppUrl: (url: s
       async openPath(path) {
         const error = await shell.openPath(path)
         if (error) throw new Error(error)
+      },
+      announceSaved(path) {
+        if (!Notification.isSupported()) return
+        const note = new Notification({ title: `Saved ${basename(path)}`, body: `${dirname(path)}. Click to show it in its folder.` })
+        note.on('click', () => shell.showItemInFolder(path))
+        note.show()
       },
     },
   })

@@ -24,6 +24,8 @@ export interface ShellPlatform {
   showSaveDialog(spec: SaveDialogSpec): Promise<string | null>
   showItemInFolder(path: string): void
   openPath(path: string): Promise<void>
+  /** After an export is written: offers "Show in folder" for it (a notification in main.ts). */
+  announceSaved(path: string): void
 }
 
 /** Remembered between calls: the last folder of a save and of each kind of open. */
@@ -92,6 +94,7 @@ export function createShellHandlers(options: ShellHandlerOptions): (method: unkn
       await writeFile(path, data)
       memory.lastSaveDir = dirname(path)
       changed()
+      platform.announceSaved(path)
       return { path }
     },
     'shell.reveal': async ({ path }: { path: string }) => {

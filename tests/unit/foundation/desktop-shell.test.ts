@@ -17,11 +17,14 @@ function platform(answers: Array<string | null>) {
   const asked: Array<OpenDialogSpec | SaveDialogSpec> = []
   const revealed: string[] = []
   const opened: string[] = []
+  const announced: string[] = []
   return {
     asked,
     revealed,
     opened,
+    announced,
     port: {
+      announceSaved: (path: string) => void announced.push(path),
       showOpenDialog: async (spec: OpenDialogSpec) => (asked.push(spec), answers.shift() ?? null),
       showSaveDialog: async (spec: SaveDialogSpec) => (asked.push(spec), answers.shift() ?? null),
       showItemInFolder: (path: string) => void revealed.push(path),
@@ -57,12 +60,14 @@ describe('shell capabilities (dialogs, save, reveal) against the contract', () =
     expect(await invoke('shell.saveFile', { suggestedName: 'figure.png', kind: 'png', data: png })).toEqual({ ok: true, value: { path: first } })
     expect(p.asked[0]).toEqual({ title: 'Save figure.png', defaultPath: '/home/me/Downloads/figure.png', filters: [{ name: 'PNG image', extensions: ['png'] }] })
     expect([...readFileSync(first)]).toEqual([...png])
+    expect(p.announced).toEqual([first])
     expect(saved.at(-1)?.lastSaveDir).toBe(join(root, 'exports'))
 
     expect(await invoke('shell.saveFile', { suggestedName: 'report.html', kind: 'html', data: new Uint8Array([1]) })).toEqual({ ok: true, value: { path: null } })
     expect(p.asked[1]).toMatchObject({ defaultPath: join(root, 'exports', 'report.html') })
     await invoke('shell.saveFile', { suggestedName: 'metrics.csv', kind: 'csv', data: new TextEncoder().encode('a,b\n') })
     expect(readFileSync(join(root, 'exports', 'metrics.csv'), 'utf8')).toBe('a,b\n')
+    expect(p.announced).toEqual([first, join(root, 'exports', 'metrics.csv')])
   })
 
   it('refuses bad input like core.invoke: unknown method, a path as a file name, a relative reveal', async () => {
