@@ -1,4 +1,12 @@
-// Solves the better-sqlite3 ABI question. node_modules keeps better-sqlite3 built for Node (tests, CLI,
+// Finishes an install that could not reach every download host, then solves the better-sqlite3 ABI
+// question.
+//
+// Electron is an optionalDependency so that a failed binary download (github.com unreachable) does
+// not fail `npm install`; npm then drops the whole package, which the build (electron-vite reads its
+// version) and the type check (its types) still need. So the package is put back without its binary,
+// the same state ELECTRON_SKIP_BINARY_DOWNLOAD=1 gives, and one line says how to fetch the binary.
+//
+// better-sqlite3: node_modules keeps better-sqlite3 built for Node (tests, CLI,
 // browser mode). When the Electron binary is installed, an Electron-ABI build of better_sqlite3.node is
 // put in node_modules/.cache/cifar-workbench/electron/<version>-<platform>-<arch>/, which the app loads
 // through better-sqlite3's `nativeBinding` option. Prebuilt binary first (prebuild-install), then a
@@ -10,7 +18,8 @@ import { spawnSync } from 'node:child_process'
 import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import { dirname, join } from 'node:path'
-import { electronInfo, electronSqliteBinding, nodeModules } from './electron-info.mjs'
+import { electronInfo, electronSqliteBinding, nodeModules, repoRoot } from './electron-info.mjs'
+import { electronState, missingDownloads, pinnedVersion } from './optional-downloads.mjs'
 
 const log = (text) => console.log(`[cifar-workbench postinstall] ${text}`)
 
@@ -92,14 +101,38 @@ function verify(binary, binding) {
   return run(binary, ['-e', script], nodeModules, { ELECTRON_RUN_AS_NODE: '1' })
 }
 
+/** Runs npm the way the user's npm runs (npm_execpath), else the npm on PATH. */
+function npm(args, extraEnv) {
+  const execPath = process.env.npm_execpath
+  return execPath && /\.[cm]?js$/.test(execPath)
+    ? run(process.execPath, [execPath, ...args], repoRoot, extraEnv)
+    : run(process.platform === 'win32' ? 'npm.cmd' : 'npm', args, repoRoot, extraEnv)
+}
+
+/** Puts back the electron package npm dropped after its binary download failed. */
+function restoreElectronPackage() {
+  if (electronState(nodeModules) !== 'absent') return
+  if (process.env.CIFAR_WORKBENCH_POSTINSTALL_NESTED) return
+  if (/\boptional\b/.test(process.env.npm_config_omit ?? '')) return
+  const version = pinnedVersion(repoRoot, 'electron')
+  if (!version) return
+  const r = npm(['install', '--no-save', '--no-audit', '--no-fund', '--ignore-scripts=false'], {
+    ELECTRON_SKIP_BINARY_DOWNLOAD: '1',
+    CIFAR_WORKBENCH_POSTINSTALL_NESTED: '1',
+  })
+  if (!r.ok || electronState(nodeModules) === 'absent') {
+    log(`could not reinstall the electron ${version} package without its binary (${lastLine(r.output)}); the build needs it: retry \`npm install\`.`)
+  }
+}
+
 function main() {
+  if (process.env.CIFAR_WORKBENCH_POSTINSTALL_NESTED) return
+  restoreElectronPackage()
+  for (const line of missingDownloads(repoRoot)) log(line)
   const forced = process.env.CIFAR_WORKBENCH_ELECTRON_VERSION || null
   const { version: installed, binary } = electronInfo()
   const version = forced ?? (binary ? installed : null)
-  if (!version) {
-    log('Electron binary not installed: skipping its better-sqlite3 build (npm start will use browser mode).')
-    return
-  }
+  if (!version) return // missingDownloads said so; no Electron means no Electron build of better-sqlite3.
   const target = electronSqliteBinding(version)
   if (existsSync(target)) {
     log(`better-sqlite3 for Electron ${version} already present.`)

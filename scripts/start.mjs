@@ -16,7 +16,7 @@ function whyNoElectron() {
   if (!version) return 'the electron package is not installed'
   if (!binary) {
     return `the Electron ${version} binary is not installed (skipped with ELECTRON_SKIP_BINARY_DOWNLOAD or a failed download; ` +
-      'install it with `node node_modules/electron/install.js`)'
+      'fetch it with `npm rebuild electron` where github.com is reachable)'
   }
   if (process.platform === 'linux' && !process.env.DISPLAY && !process.env.WAYLAND_DISPLAY) {
     return 'there is no display (DISPLAY/WAYLAND_DISPLAY unset)'

@@ -195,6 +195,22 @@ export class ModelService {
     }
   }
 
+  /**
+   * The base these exact bytes are already registered as, when the request asks for nothing else (no
+   * other name or family): importing the same file again answers with it instead of a conflict.
+   */
+  private alreadyRegistered(sha256: string, format: BaseModelInfo['format'], request: ImportRequest, id: string | null): BaseModelInfo | null {
+    const found = this.list().find(
+      (b) =>
+        b.sha256 === sha256 &&
+        b.format === format &&
+        (request.name === undefined || b.id === id) &&
+        (request.family === undefined || b.family === request.family),
+    )
+    if (found) this.progress(request.jobId, 'model-import')('done', 3, 3, `already registered as ${found.id}`)
+    return found ?? null
+  }
+
   private claimId(requested: string): string {
     if (this.registry.getBaseModel(requested)) {
       throw new ContractError('conflict', `a base model with id "${requested}" is already registered; delete it first or give another --name`)
@@ -233,6 +249,9 @@ export class ModelService {
   private async importTfjs(dir: string, request: ImportRequest, progress: ReturnType<ModelService['progress']>, source?: string) {
     progress('validate', 0, 3)
     const folder = await inspectTfjsFolder(dir)
+    const files = [join(dir, 'model.json'), ...folder.shards]
+    const same = this.alreadyRegistered(await hashFiles(files), 'tfjs-layers', request, slugify(request.name ?? basename(dir)))
+    if (same) return same
     const model = await loadTfjsFolder(dir)
     try {
       const family = request.family ?? recogniseBaseFamily(folder.layerNames)
@@ -241,7 +260,6 @@ export class ModelService {
       const metadata = (folder.json.userDefinedMetadata ?? {}) as { name?: unknown; source?: unknown }
       const id = this.claimId(slugify(request.name ?? basename(dir)))
       progress('copy', 1, 3)
-      const files = [join(dir, 'model.json'), ...folder.shards]
       const final = await this.copyIn(
         id,
         files.map((from) => ({ from, to: relative(dir, from) })),
@@ -275,6 +293,8 @@ export class ModelService {
       throw new Error(`${file}: Keras .h5 files can be imported as vgg16 or mobilenetv2, not ${request.family}`)
     }
     progress('validate', 0, 3)
+    const same = this.alreadyRegistered(await hashFiles([file]), 'keras-h5', request, request.name ? slugify(request.name) : null)
+    if (same) return same
     const loaded = await loadKerasBase(file, request.family as KerasFamily | undefined)
     try {
       const family = loaded.family

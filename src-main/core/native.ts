@@ -31,8 +31,17 @@ function nodeModulesDir(): string | null {
 }
 
 /**
+ * An installer's node_modules (inside app.asar, or its unpacked twin) holds better-sqlite3 rebuilt
+ * for Electron by electron-builder (electron-builder.yml: npmRebuild), so its own build is the one.
+ */
+export function isPackagedApp(nodeModules: string): boolean {
+  return /[\\/]app\.asar(\.unpacked)?[\\/]/.test(`${nodeModules}/`)
+}
+
+/**
  * The `nativeBinding` to pass to `new Database(file, { nativeBinding })`: undefined under Node (the
- * addon in node_modules is Node's own build), the Electron-ABI build when running inside Electron.
+ * addon in node_modules is Node's own build) and in an installed app, the Electron-ABI build from
+ * postinstall when running Electron from a checkout.
  * Throws a clear error inside Electron when that build is missing, instead of letting better-sqlite3
  * fail later with a NODE_MODULE_VERSION mismatch.
  */
@@ -42,6 +51,7 @@ export function sqliteNativeBinding(): string | undefined {
   const electron = process.versions.electron
   if (!electron) return undefined
   const modules = nodeModulesDir()
+  if (modules && isPackagedApp(modules)) return undefined
   const file = modules ? electronSqliteBindingPath(modules, electron) : null
   if (file && existsSync(file)) return file
   throw new Error(

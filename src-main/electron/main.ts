@@ -12,6 +12,8 @@ import { APP_ENTRY, createOriginCheck } from './origin'
 import { registerAppScheme, serveRenderer } from './protocol'
 import { hardenApp } from './security'
 import { createMainWindow, preloadPath } from './window'
+import { setupDesktopShell, type DesktopShell } from './desktop'
+import { instanceUserData } from './instance'
 
 const mainDir = dirname(fileURLToPath(import.meta.url))
 const rendererDir = join(mainDir, '..', 'renderer')
@@ -21,23 +23,29 @@ const isAppUrl = createOriginCheck(devServer)
 const csp = contentSecurityPolicy(devServer)
 
 let core: Core | null = null
+let desktop: DesktopShell | null = null
 let disconnectIpc: (() => void) | null = null
 
+// Resolved before the single-instance lock, which is keyed by userData: one instance per data directory.
+const dataDir = resolveDataDir({
+  flag: app.commandLine.getSwitchValue('data-dir') || null,
+  shellDefault: app.getPath('userData'),
+})
+app.setPath('userData', instanceUserData(app.getPath('userData'), dataDir))
+
 function createWindow(): void {
-  createMainWindow({
+  const window = createMainWindow({
     preload: preloadPath(mainDir),
     entry: devServer ? devServer.href : APP_ENTRY,
     icon: join(app.getAppPath(), 'resources', 'icon.png'),
+    bounds: desktop!.initialBounds(),
   })
+  desktop!.attachWindow(window)
 }
 
 async function start(): Promise<void> {
   serveRenderer(rendererDir, csp)
   hardenApp(session.defaultSession, { isAppUrl, csp, devServer })
-  const dataDir = resolveDataDir({
-    flag: app.commandLine.getSwitchValue('data-dir') || null,
-    shellDefault: app.getPath('userData'),
-  })
   core = await createCore({
     dataDir,
     shell: 'electron',
@@ -45,6 +53,7 @@ async function start(): Promise<void> {
     electronVersion: process.versions.electron ?? null,
   })
   disconnectIpc = connectCoreToIpc(core, isAppUrl)
+  desktop = setupDesktopShell(core, dataDir, isAppUrl)
   createWindow()
   app.on('activate', () => {
     if (BrowserWindow.getAllWindows().length === 0) createWindow()
@@ -68,12 +77,17 @@ if (!app.requestSingleInstanceLock()) {
     if (process.platform !== 'darwin') app.quit()
   })
   let closed = false
+  // Quitting while a run trains asks first; the run stops at its last checkpoint and can be resumed.
+  app.on('before-quit', (event) => {
+    if (desktop && !closed && !desktop.confirmQuit()) event.preventDefault()
+  })
   app.on('will-quit', (event) => {
     if (closed || !core) return
     // Finish the core (training worker, SQLite) before the process goes away.
     event.preventDefault()
     closed = true
     disconnectIpc?.()
+    desktop?.dispose()
     void core.close().finally(() => app.quit())
   })
   app

@@ -1,21 +1,25 @@
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
 import { BrowserWindow } from 'electron'
+import { MIN_SIZE } from './window-state'
 
 export interface WindowOptions {
   preload: string
   /** app://workbench/index.html, or the dev server URL. */
   entry: string
   icon: string
+  /** Kept from the last session (window-state.ts); no x/y lets the OS centre it. */
+  bounds: { x?: number; y?: number; width: number; height: number; maximized: boolean }
 }
 
 /** The workbench window with every webPreference on its safe setting (they are defaults; stated anyway). */
 export function createMainWindow(options: WindowOptions): BrowserWindow {
   const window = new BrowserWindow({
-    width: 1360,
-    height: 880,
-    minWidth: 960,
-    minHeight: 640,
+    ...(options.bounds.x !== undefined && options.bounds.y !== undefined ? { x: options.bounds.x, y: options.bounds.y } : {}),
+    width: options.bounds.width,
+    height: options.bounds.height,
+    minWidth: MIN_SIZE.width,
+    minHeight: MIN_SIZE.height,
     show: false,
     title: 'CIFAR Workbench',
     ...(existsSync(options.icon) ? { icon: options.icon } : {}),
@@ -33,7 +37,10 @@ export function createMainWindow(options: WindowOptions): BrowserWindow {
       spellcheck: false,
     },
   })
-  window.once('ready-to-show', () => window.show())
+  window.once('ready-to-show', () => {
+    if (options.bounds.maximized) window.maximize()
+    window.show()
+  })
   void window.loadURL(options.entry)
   return window
 }

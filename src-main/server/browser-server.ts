@@ -11,6 +11,7 @@ import { authCookie, authorize, newToken } from './auth'
 import { securityHeaders } from './headers'
 import { resolveStatic, sendFile } from './static-files'
 import { attachCoreToSockets } from './ws-bridge'
+import { DEFAULT_MAX_UPLOAD_BYTES, handleUpload, UPLOAD_PATH } from './uploads'
 
 export interface BrowserServerOptions {
   dataDir: string
@@ -22,6 +23,8 @@ export interface BrowserServerOptions {
   rendererDir?: string
   /** Force an engine backend (as --backend). */
   backend?: string | null
+  /** Largest file accepted by PUT /upload/… (dataset archives, .h5 bases). */
+  maxUploadBytes?: number
 }
 
 export interface BrowserServer {
@@ -81,6 +84,10 @@ export async function startBrowserServer(options: BrowserServerOptions): Promise
     const auth = authorize(req, url, token, port)
     if (!auth.ok) {
       plain(res, auth.status, `${auth.status === 401 ? 'unauthorized' : 'forbidden'}: ${auth.reason}. Open the URL printed by \`npm run serve\` (it carries ?${TOKEN_PARAM}=…).`, headers)
+      return
+    }
+    if (url.pathname.startsWith(UPLOAD_PATH)) {
+      void handleUpload(req, res, url, { core, dataDir: options.dataDir, maxBytes: options.maxUploadBytes ?? DEFAULT_MAX_UPLOAD_BYTES, headers })
       return
     }
     if (req.method !== 'GET' && req.method !== 'HEAD') {

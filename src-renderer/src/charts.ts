@@ -4,6 +4,8 @@ import type { ChartLabels } from '@shared/charts/labels'
 import { figureToCanvas, figureToSvg, panelToSvg, drawPanel, type FigureLayout, type Panel } from '@shared/charts/render'
 import type { ChartTheme } from '@shared/charts/palette'
 import type { MeasureText } from '@shared/charts/svg-context'
+import type { SaveKind } from '@shared/contract'
+import { desktop, shellCall } from './desktop'
 
 /** Exported charts have a fixed CSS size (so files do not depend on the window), PNG at 2x. */
 export const EXPORT_WIDTH = 800
@@ -42,8 +44,21 @@ export function fileName(base: string, ext: string): string {
   return `${clean}.${ext}`
 }
 
-/** Saves through a download (browser mode, and Electron, which shows its save dialog for downloads). */
-export function saveBlob(name: string, blob: Blob): void {
+/** The save dialog's filter for a file name's extension. */
+function saveKind(name: string): SaveKind {
+  const ext = name.split('.').pop()?.toLowerCase()
+  return ext === 'png' || ext === 'svg' || ext === 'html' || ext === 'csv' ? ext : 'json'
+}
+
+/**
+ * Saves an export: the native save dialog (in the last folder used) in the desktop app, a browser
+ * download otherwise. Resolves to the path written, or null (a download, or a cancelled dialog).
+ */
+export async function saveBlob(name: string, blob: Blob): Promise<string | null> {
+  if (desktop()) {
+    const { path } = await shellCall('shell.saveFile', { suggestedName: name, kind: saveKind(name), data: new Uint8Array(await blob.arrayBuffer()) })
+    return path
+  }
   const url = URL.createObjectURL(blob)
   const a = document.createElement('a')
   a.href = url
@@ -53,10 +68,11 @@ export function saveBlob(name: string, blob: Blob): void {
   a.click()
   a.remove()
   setTimeout(() => URL.revokeObjectURL(url), 10_000)
+  return null
 }
 
-export function saveText(name: string, text: string, mime: string): void {
-  saveBlob(name, new Blob([text], { type: mime }))
+export function saveText(name: string, text: string, mime: string): Promise<string | null> {
+  return saveBlob(name, new Blob([text], { type: mime }))
 }
 
 function canvasBlob(canvas: HTMLCanvasElement): Promise<Blob> {
@@ -66,16 +82,16 @@ function canvasBlob(canvas: HTMLCanvasElement): Promise<Blob> {
 export async function exportPanelPng(panel: Panel, name: string): Promise<void> {
   const canvas = canvasOf(EXPORT_WIDTH, EXPORT_HEIGHT)
   drawPanel(canvas, panel, EXPORT_WIDTH, EXPORT_HEIGHT, PNG_SCALE)
-  saveBlob(fileName(name, 'png'), await canvasBlob(canvas))
+  await saveBlob(fileName(name, 'png'), await canvasBlob(canvas))
 }
 
-export function exportPanelSvg(panel: Panel, name: string): void {
-  saveText(fileName(name, 'svg'), panelToSvg(panel, EXPORT_WIDTH, EXPORT_HEIGHT, browserMeasure), 'image/svg+xml')
+export async function exportPanelSvg(panel: Panel, name: string): Promise<void> {
+  await saveText(fileName(name, 'svg'), panelToSvg(panel, EXPORT_WIDTH, EXPORT_HEIGHT, browserMeasure), 'image/svg+xml')
 }
 
 export async function exportFigurePng(panels: Panel[], layout: FigureLayout, theme: ChartTheme, name: string): Promise<void> {
   const canvas = figureToCanvas(panels, layout, theme, PNG_SCALE, canvasOf)
-  saveBlob(fileName(name, 'png'), await canvasBlob(canvas))
+  await saveBlob(fileName(name, 'png'), await canvasBlob(canvas))
 }
 
 export function figureSvg(panels: Panel[], layout: FigureLayout, theme: ChartTheme): string {

@@ -6,6 +6,7 @@ export * from './define'
 export * from './events'
 export * from './methods'
 export * from './compare-methods'
+export * from './shell'
 
 /** Every call between a shell (renderer, CLI) and the core. The single source of truth. */
 export const contract = {

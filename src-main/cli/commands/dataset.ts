@@ -115,6 +115,7 @@ export const datasetCommand: CliCommand = {
           path = found
         } else path = resolve(one(sub, positionals, 'PATH'))
         const jobId = randomUUID()
+        const known = new Set((await core.call('datasets.list', {})).map((d) => d.id))
         const info = await withProgress(ctx, jobId, () =>
           core.call('datasets.import', {
             path,
@@ -125,7 +126,8 @@ export const datasetCommand: CliCommand = {
             splitSeed: numberOption(sub, 'split-seed', values['split-seed']),
           }),
         )
-        printInfo(ctx, info, 'imported')
+        // The same source again succeeds with the dataset it already is (scripts re-run imports).
+        printInfo(ctx, info, known.has(info.id) ? 'already imported:' : 'imported')
         return 0
       }
       case 'download': {

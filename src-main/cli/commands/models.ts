@@ -57,13 +57,15 @@ export const modelsCommand: CliCommand = {
         const family = values.family === undefined ? undefined : BaseFamily.safeParse(values.family)
         if (family && !family.success) throw new CliError(`models import: --family must be one of ${BaseFamily.options.join(', ')}`, 2)
         const core = await ctx.core()
+        const known = new Set((await core.call('models.list', {})).map((b) => b.id))
         const info = await core.call('models.import', {
           path,
           ...(typeof values.name === 'string' ? { name: values.name } : {}),
           ...(family?.success ? { family: family.data } : {}),
           jobId: randomUUID(),
         })
-        out(info, `registered ${oneLine(info)}\nsha256 ${info.sha256}`)
+        // The same file again succeeds with the base it already is (scripts re-run imports).
+        out(info, `${known.has(info.id) ? 'already registered' : 'registered'} ${oneLine(info)}\nsha256 ${info.sha256}`)
         return 0
       }
       case 'list': {

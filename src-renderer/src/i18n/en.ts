@@ -78,6 +78,7 @@ export const en = {
     step: 'Batch (global step)', epoch: 'Epoch', loss: 'Loss (cross-entropy)', accuracy: 'Accuracy (%)', trainBatch: 'train (batch)', trainSmoothed: 'train (smoothed)', trainEpoch: 'train (epoch)', valEpoch: 'validation (epoch)',
     params: 'Parameters (total, log scale)', wallTime: 'Wall time (min)', classAccuracy: 'Class accuracy (%)', countDiff: 'Count difference', lr: 'LR {lr}', finetune: 'fine-tune',
   },
+  path: { upload: 'Upload…', browseFile: 'File…', browseFolder: 'Folder…', dropNeedsDesktop: 'A dropped file’s path is only known to the desktop app; type the path on the workbench machine.', saved: 'Saved {path}', showInFolder: 'Show in folder' },
   status: { queued: 'queued', running: 'running', completed: 'completed', failed: 'failed', cancelled: 'cancelled', interrupted: 'interrupted' },
   kind: { scratch: 'scratch', transfer: 'transfer' },
   phase: { train: 'train', finetune: 'fine-tune' },

@@ -80,6 +80,7 @@ export const es: Messages = {
     step: 'Lote (paso global)', epoch: 'Época', loss: 'Pérdida (entropía cruzada)', accuracy: 'Precisión (%)', trainBatch: 'entrenamiento (lote)', trainSmoothed: 'entrenamiento (suavizado)', trainEpoch: 'entrenamiento (época)', valEpoch: 'validación (época)',
     params: 'Parámetros (total, escala log)', wallTime: 'Tiempo total (min)', classAccuracy: 'Precisión de la clase (%)', countDiff: 'Diferencia de recuentos', lr: 'LR {lr}', finetune: 'ajuste fino',
   },
+  path: { upload: 'Subir…', browseFile: 'Archivo…', browseFolder: 'Carpeta…', dropNeedsDesktop: 'Solo la aplicación de escritorio conoce la ruta de un archivo soltado; escriba la ruta en la máquina del banco de trabajo.', saved: 'Guardado {path}', showInFolder: 'Mostrar en la carpeta' },
   status: { queued: 'en cola', running: 'en curso', completed: 'completada', failed: 'fallida', cancelled: 'cancelada', interrupted: 'interrumpida' },
   kind: { scratch: 'desde cero', transfer: 'transferencia' },
   phase: { train: 'entrenamiento', finetune: 'ajuste fino' },

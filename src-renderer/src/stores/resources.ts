@@ -7,8 +7,14 @@ import type { DatasetInfo } from '@shared/domain/dataset'
 import type { BaseModelInfo } from '@shared/domain/model'
 import { api, onEvent } from '../api'
 import { errorMessage } from '../format'
+import { uploadFile } from '../upload'
 
-export type DatasetSource = { kind: 'path'; path: string; name?: string } | { kind: 'keras' } | { kind: 'download' }
+export type DatasetSource =
+  | { kind: 'path'; path: string; name?: string }
+  | { kind: 'keras' }
+  | { kind: 'download' }
+  /** Browser mode: a file from this computer, uploaded to the workbench machine and imported there. */
+  | { kind: 'upload'; file: File; name?: string }
 
 /** The augmentation the Data view previews: a bit of every transform, so each one shows. */
 const PREVIEW_AUGMENTATION: AugmentationConfig = {
@@ -77,7 +83,13 @@ export const useResourcesStore = defineStore('resources', () => {
     try {
       let info: DatasetInfo
       if (source.kind === 'download') info = await api()['datasets.download']({ jobId })
-      else {
+      else if (source.kind === 'upload') {
+        const label = source.name?.trim()
+        const onProgress = (done: number, total: number) => {
+          importProgress.value = { jobId, kind: 'dataset-import', stage: 'upload', done, total, message: source.file.name }
+        }
+        info = await uploadFile('dataset', source.file, { jobId, ...(label ? { label } : {}), onProgress })
+      } else {
         let path = source.kind === 'path' ? source.path : ''
         if (source.kind === 'keras') {
           const found = await api()['datasets.findKerasCache']({})
@@ -129,12 +141,15 @@ export const useResourcesStore = defineStore('resources', () => {
     }
   }
 
-  async function importModel(path: string, name?: string): Promise<BaseModelInfo | null> {
+  /** Registers a base from a path on the workbench machine, or (browser mode) from an uploaded file. */
+  async function importModel(path: string, name?: string, file?: File): Promise<BaseModelInfo | null> {
     modelImporting.value = true
     modelError.value = null
     try {
       const trimmed = name?.trim()
-      const info = await api()['models.import']({ path: path.trim(), ...(trimmed ? { name: trimmed } : {}) })
+      const info = file
+        ? await uploadFile('base-model', file, trimmed ? { label: trimmed } : {})
+        : await api()['models.import']({ path: path.trim(), ...(trimmed ? { name: trimmed } : {}) })
       await loadModels()
       return info
     } catch (error) {

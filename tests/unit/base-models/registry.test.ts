@@ -10,6 +10,7 @@ import { openStore, type Store } from '../../../src-main/store'
 import { ModelService } from '../../../src-main/base-models'
 import { mobileNetV2NoTop } from '../../../src-main/engine/architectures/keras'
 import { randomLayers, writeKeras2 } from '../architectures/h5-fixtures'
+import { runCli } from '../support/cli'
 
 // The tfjs bases that ship with the app, imported here as a user would import any tfjs folder.
 const shared = resolve(__dirname, '../../../resources/bases')
@@ -75,7 +76,12 @@ describe('registry of tfjs folders', () => {
     expect(loaded.model.getLayer('fire9_concat')).toBeDefined()
     loaded.model.dispose()
 
-    expect((await failure(service.import({ path: join(shared, 'squeezenet1.1-imagenet') }))).code).toBe('conflict')
+    // The same folder again answers with the base it already is; other bytes under its id are a conflict.
+    expect(await service.import({ path: join(shared, 'squeezenet1.1-imagenet') })).toEqual(info)
+    expect(service.list()).toHaveLength(1)
+    const taken = await failure(service.import({ path: kerasFile, name: 'squeezenet1.1-imagenet' }))
+    expect(taken.code).toBe('conflict')
+    expect(taken.message).toMatch(/"squeezenet1\.1-imagenet" is already registered/)
     await service.delete(info.id)
     expect(service.list()).toEqual([])
     expect(existsSync(copied)).toBe(false)
@@ -108,12 +114,31 @@ describe('registry of tfjs folders', () => {
   })
 })
 
+describe('cifar-workbench models import', () => {
+  it('the same file twice: both succeed, the second prints the base it already is', async () => {
+    const home = join(root, 'cli-home')
+    const first = await runCli(home, 'models', 'import', kerasFile, '--json')
+    expect(first.code).toBe(0)
+    const info = JSON.parse(first.stdout) as { id: string; sha256: string }
+    const again = await runCli(home, 'models', 'import', kerasFile)
+    expect(again.code).toBe(0)
+    expect(again.stdout).toMatch(/^already registered mobilenetv2-keras +mobilenetv2 +keras-h5/)
+    expect(again.stdout).toContain(`sha256 ${info.sha256}`)
+    const list = JSON.parse((await runCli(home, 'models', 'list', '--json')).stdout) as unknown[]
+    expect(list).toHaveLength(1)
+  })
+})
+
 describe('registry of Keras .h5 files', () => {
   it('recognises a Keras MobileNetV2 file, registers it and loads it', async () => {
     const info = await service.import({ path: kerasFile })
     expect(info).toMatchObject({ id: 'mobilenetv2-keras', family: 'mobilenetv2', format: 'keras-h5', preprocessing: 'minus-one-one', defaultCutLayer: 'out_relu' })
     expect(info.summary!.totalParams).toBe(2_257_984)
     expect(info.sha256).toBe(sha256(kerasFile))
+    const copy = join(root, 'copy-of.h5')
+    copyFileSync(kerasFile, copy)
+    expect(await service.import({ path: copy })).toEqual(info)
+    expect(service.list()).toEqual([info])
     const loaded = await service.loadBase(info.id)
     expect(loaded.model.getLayer('block_16_project_BN').getWeights().length).toBe(4)
     loaded.model.dispose()

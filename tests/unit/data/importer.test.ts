@@ -74,12 +74,19 @@ describe('CIFAR-10 binary', () => {
     expect(manifest.info).toEqual(info)
   })
 
-  it('imports the extracted folder too, and refuses a second import of the same source', async () => {
+  it('imports the extracted folder too; a second import of the same source returns that dataset and writes nothing', async () => {
     const dir = writeCifarBinary(work, N)
     const info = await importDataset(dataDir, store.registry, dir, { ...defaults, name: 'mine' })
     expect(info.name).toBe('mine')
     expect(info.totals.train).toBe(5 * N)
-    await expect(importDataset(dataDir, store.registry, dir, defaults)).rejects.toMatchObject({ code: 'conflict' })
+    const before = readdirSync(join(dataDir, 'datasets')).sort()
+    const stages: string[] = []
+    const again = await importDataset(dataDir, store.registry, dir, { ...defaults, name: 'other', onProgress: (stage, _d, _t, message) => stages.push(`${stage}: ${message}`) })
+    expect(again).toEqual(info)
+    expect(stages).not.toContain('decode: checking the format')
+    expect(stages.at(-1)).toBe(`write: already imported as "mine" (${info.id})`)
+    expect(store.registry.listDatasets()).toHaveLength(1)
+    expect(readdirSync(join(dataDir, 'datasets')).sort()).toEqual(before)
   })
 
   it('refuses a truncated record, naming the file', async () => {

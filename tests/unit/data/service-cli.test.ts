@@ -62,6 +62,17 @@ describe('cifar-workbench dataset', () => {
     expect(size.stderr.trim()).toBe('error: dataset import: --image-size must be a number (got "big")')
   })
 
+  it('importing the same archive again succeeds and prints the dataset it already is', async () => {
+    const again = await cli(home, 'dataset', 'import', join(work, 'cifar-10-batches-bin'), '--json')
+    expect(again.code).toBe(0)
+    expect(JSON.parse(again.stdout)).toEqual(info)
+    const text = await cli(home, 'dataset', 'import', join(work, 'cifar-10-batches-bin'))
+    expect(text.code).toBe(0)
+    expect(text.stdout.trim()).toBe(`already imported: ${info.id} (tiny): 10 classes, train ${5 * N}, test ${N}`)
+    expect(JSON.parse((await cli(home, 'dataset', 'list', '--json')).stdout)).toHaveLength(1)
+    expect(readdirSync(join(home, 'datasets')).filter((n) => !n.startsWith('.'))).toEqual([info.id])
+  })
+
   it('deletes a dataset with its cache', async () => {
     const other = join(work, 'home2')
     const imported = JSON.parse((await cli(other, 'dataset', 'import', join(work, 'cifar-10-batches-bin'), '--json')).stdout) as DatasetInfo
