@@ -279,5 +279,5 @@ if (!build.ok || !existsSync(bindingFile)) fail(`node-gyp could not build the bi
 const loaded = probe(pkgDir)
 if (!loaded.ok) fail(`the binding was built but does not load:\n${loaded.reason}`)
 const size = (statSync(tfLib).size / 1024 ** 2).toFixed(0)
-writeFileSync(stampFile, `${JSON.stringify({ ...stamp, tfVersion: loaded.tfVersion, source: `PyPI wheel ${relative(nativeCache, wheelFile).replace(/^wheels\//, '')}` }, null, 2)}\n`)
+writeFileSync(stampFile, `${JSON.stringify({ ...stamp, tfVersion: loaded.tfVersion, source: `PyPI wheel ${wheel}` }, null, 2)}\n`)
 console.log(`native: OK ${pkgName}@${tfjsNodeVersion} built against libtensorflow ${loaded.tfVersion} (${wheel} wheel, ${size} MiB) in ${((Date.now() - started) / 1000).toFixed(1)} s`)
