@@ -7,10 +7,12 @@ import * as tf from '../tf'
 import { cpuCount, cpuModel, gpuName } from './detect-hardware'
 import type { LibTensorflowInfo } from '@shared/domain/system'
 import { BACKEND_ORDER, NATIVE_PACKAGES, TFJS_BACKEND_NAME, loadNative, loadedTensorflowVersion, oneLine, probeBackends as probeInstalled, type NativeBackendName } from './detect'
+import { nativeThreads } from './native-env'
 import { libTensorflowInfo } from './native-library'
 
 export { cpuCount, cpuModel, gpuName } from './detect-hardware'
 export { BACKEND_ORDER, NATIVE_PACKAGES } from './detect'
+export { setNativeEnvironment } from './native-env'
 
 export interface BackendStatus {
   name: BackendName
@@ -78,7 +80,7 @@ async function activate(name: BackendName, options: InitOptions, forced: boolean
       }
       const device = name === 'tensorflow-gpu' ? await gpuName() : cpuModel()
       // libtensorflow's prebuilt binaries use AVX; its intra-op pool defaults to one thread per core.
-      return { name, threads: cpuCount(), simd: true, device, forced }
+      return { name, threads: nativeThreads(cpuCount()), simd: true, device, forced }
     }
     case 'wasm': {
       // Imported lazily: registering the wasm backend costs nothing until it is selected.
