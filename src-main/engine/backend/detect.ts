@@ -3,7 +3,8 @@ import { createRequire } from 'node:module'
 import type { BackendName } from '@shared/domain/config'
 import type { BackendProbe } from '@shared/domain/system'
 import { gpuName, wasmApi } from './detect-hardware'
-import { MIN_COMPUTE_CAPABILITY, bindingPath, gpuComputeCapability, missingCudaLibraries, packageDir } from './native-library'
+import { registerNativeTrainingKernels } from './native-kernels'
+import { CUDA_DRIVER_LIBRARY, MIN_COMPUTE_CAPABILITY, bindingPath, gpuComputeCapability, hasCudaDriverLibrary, missingCudaLibraries, packageDir } from './native-library'
 
 /** npm package that provides each native backend (both register the tfjs backend "tensorflow"). */
 export const NATIVE_PACKAGES = {
@@ -41,6 +42,7 @@ export function nativeInstallCommand(name: NativeBackendName): string {
 /** Why the GPU build cannot run here (each missing piece named), or null when everything is present. */
 async function gpuBlocker(name: NativeBackendName, dir: string): Promise<string | null> {
   if ((await gpuName()) === null) return 'no NVIDIA GPU found (nvidia-smi is missing or lists no GPU)'
+  if (!(await hasCudaDriverLibrary())) return `the NVIDIA driver's ${CUDA_DRIVER_LIBRARY} is not on the loader path (install the NVIDIA driver)`
   const capability = await gpuComputeCapability()
   if (capability !== null && Number(capability) < MIN_COMPUTE_CAPABILITY) {
     return `the GPU's compute capability ${capability} is below ${MIN_COMPUTE_CAPABILITY}, the oldest TensorFlow 2.12 supports`
@@ -78,6 +80,7 @@ export function loadNative(name: NativeBackendName): Promise<string | null> {
       process.env.TF_CPP_MIN_LOG_LEVEL ??= '2'
       try {
         await import(/* @vite-ignore */ pkg)
+        registerNativeTrainingKernels()
         return null
       } catch (error) {
         return `${pkg} failed to load: ${oneLine(error)}`

@@ -100,6 +100,15 @@ export async function missingCudaLibraries(pkgDir: string, env: NodeJS.ProcessEn
   return CUDA_LIBRARIES.filter((lib) => !known.has(lib) && !dirs.some((dir) => existsSync(join(dir, lib))))
 }
 
+/** The driver's own library, which no wheel carries: it comes with the NVIDIA driver. */
+export const CUDA_DRIVER_LIBRARY = 'libcuda.so.1'
+
+/** Whether the loader can find the driver library (ldconfig's cache or LD_LIBRARY_PATH). */
+export async function hasCudaDriverLibrary(env: NodeJS.ProcessEnv = process.env): Promise<boolean> {
+  const dirs = (env.LD_LIBRARY_PATH ?? '').split(':').filter(Boolean)
+  return (await systemLibraries()).has(CUDA_DRIVER_LIBRARY) || dirs.some((dir) => existsSync(join(dir, CUDA_DRIVER_LIBRARY)))
+}
+
 let computeCapabilityPromise: Promise<string | null> | null = null
 
 /** The first GPU's compute capability ("8.0") via nvidia-smi, or null when it cannot say. */

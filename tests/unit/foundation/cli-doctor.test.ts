@@ -70,8 +70,8 @@ describe('cifar-workbench doctor (child process)', () => {
     expect(stdout).toMatch(/^backend\s+cpu \(forced\)$/m)
     expect(stdout).toMatch(/^gpu\s+NVIDIA Test GPU 80GB$/m)
     expect(stdout).toContain(`data dir       ${dataDir}`)
-    // The GPU is there but the package (or its build) is not: still skipped, for that reason.
-    expect(stdout).toMatch(/tensorflow-gpu\s+skipped: @tensorflow\/tfjs-node-gpu is (not installed|installed but its binding is not built)/)
+    // The GPU is there but the package, its build or the driver library is not: skipped, for that reason.
+    expect(stdout).toMatch(/tensorflow-gpu\s+skipped: (@tensorflow\/tfjs-node-gpu is (not installed|installed but its binding is not built)|the NVIDIA driver's libcuda\.so\.1 is not on the loader path)/)
   })
 
   it('fails with a one-line error and non-zero exit for an unknown backend or option', async () => {

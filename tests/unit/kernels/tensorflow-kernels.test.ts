@@ -28,11 +28,10 @@ async function onBackend(backend: Backend, inputs: HostTensor[], fn: (...xs: tf.
 
 /** The same function on all three backends: tensorflow vs cpu, and wasm vs tensorflow, within TOLERANCE. */
 async function expectAgree(label: string, inputs: HostTensor[], fn: (...xs: tf.Tensor[]) => tf.Tensor[]): Promise<void> {
-  const [cpu, wasm, native] = await Promise.all(BACKENDS.map(() => null)).then(async () => {
-    const results: HostTensor[][] = []
-    for (const b of BACKENDS) results.push(await onBackend(b, inputs, fn))
-    return results as [HostTensor[], HostTensor[], HostTensor[]]
-  })
+  const results: HostTensor[][] = []
+  // One backend after another: tf.setBackend is global.
+  for (const b of BACKENDS) results.push(await onBackend(b, inputs, fn))
+  const [cpu, wasm, native] = results as [HostTensor[], HostTensor[], HostTensor[]]
   native.forEach((out, i) => {
     expect(relativeError(out, cpu[i]!), `${label}, output ${i}: tensorflow vs cpu`).toBeLessThan(TOLERANCE)
     expect(relativeError(wasm[i]!, out), `${label}, output ${i}: wasm vs tensorflow`).toBeLessThan(TOLERANCE)
@@ -85,6 +84,13 @@ describe.skipIf(!runNativeTests)('training kernels on tensorflow, wasm and cpu',
     await expectAgree('avgPool', [x], withGrads((a) => tf.avgPool(a as tf.Tensor4D, 3, 2, 'valid')))
     // Scaled so that values cross 0 and 6 (ReLU6's two bends).
     await expectAgree('relu / relu6', [x], withGrads((a) => tf.concat([tf.relu(a), tf.relu6(tf.mul(a, 8))], 3)))
+    // Step directly (the ReLU gradient's mask, a replaced kernel on tensorflow), NaN and leaky alpha included.
+    const withNan: HostTensor = { shape: [4, 5], values: Float32Array.from({ length: 20 }, (_, i) => (i === 7 ? Number.NaN : (i - 10) / 3)) }
+    for (const alpha of [0, 0.2]) {
+      const outs: HostTensor[] = []
+      for (const b of BACKENDS) outs.push((await onBackend(b, [withNan], (a) => [tf.step(a!, alpha)]))[0]!)
+      for (const out of outs.slice(1)) expect(Array.from(out.values), `step alpha ${alpha}`).toEqual(Array.from(outs[0]!.values))
+    }
     await expectAgree('matMul + bias', [random([32, 200], 51), random([200, 64], 52), random([64], 53)],
       withGrads((a, w, b) => tf.add(tf.matMul(a as tf.Tensor2D, w as tf.Tensor2D), b!)))
     await expectAgree('concat (fire module)', [random([2, 6, 6, 8], 54), random([2, 6, 6, 8], 55)], withGrads((a, b) => tf.concat([a!, b!], 3)))
