@@ -4,6 +4,7 @@ import { beforeAll, describe, expect, it } from 'vitest'
 import * as tf from '../../../src-main/engine/tf'
 import { loadNative } from '../../../src-main/engine/backend/detect'
 import { createOptimizer } from '../../../src-main/engine/training/optimizer'
+import { RELU_GRAD } from '../../../src-main/engine/backend/wasm/kernels/relu-grad'
 import { nativeSkipReason, runNativeTests } from '../support/native-backend'
 import { TOLERANCE, initBackends, random, relativeError, type HostTensor } from './reference'
 
@@ -83,6 +84,8 @@ describe.skipIf(!runNativeTests)('training kernels on tensorflow, wasm and cpu',
     // No architecture here trains through an average pool.
     await expectAgree('avgPool', [x], withGrads((a) => tf.avgPool(a as tf.Tensor4D, 3, 2, 'valid')))
     // Scaled so that values cross 0 and 6 (ReLU6's two bends).
+    // On tensorflow the ReLU gradients run as TensorFlow's ReluGrad (a kernel of ours): compared here too.
+    expect(tf.getKernel(RELU_GRAD, 'tensorflow')).toBeDefined()
     await expectAgree('relu / relu6', [x], withGrads((a) => tf.concat([tf.relu(a), tf.relu6(tf.mul(a, 8))], 3)))
     // Step directly (the ReLU gradient's mask, a replaced kernel on tensorflow), NaN and leaky alpha included.
     const withNan: HostTensor = { shape: [4, 5], values: Float32Array.from({ length: 20 }, (_, i) => (i === 7 ? Number.NaN : (i - 10) / 3)) }
