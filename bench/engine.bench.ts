@@ -1,5 +1,6 @@
 // Engine speed: images/s of the Seed CNN, a VGG16 conv base and MobileNetV2 on every available tfjs
-// backend (wasm with 1 and 2 threads, cpu at tiny sizes), next to the same models in PyTorch CPU run
+// backend (wasm with 1 and 2 threads, native TensorFlow via tfjs-node when `npm run native:install`
+// built it, cpu at tiny sizes), next to the same models in PyTorch CPU run
 // in the same session (bench/pytorch/engine_peer.py), with FLOP counts, the fraction of the CPU's
 // peak and a per-kernel profile of one wasm training step.
 //
@@ -17,6 +18,8 @@ import { parseArgs } from 'node:util'
 import * as tf from '../src-main/engine/tf'
 import { setupWasm } from '../src-main/engine/backend/wasm/setup'
 import { registerWasmTrainingKernels } from '../src-main/engine/backend/wasm/kernels'
+import { loadNative } from '../src-main/engine/backend/detect'
+import { nativeThreads } from '../src-main/engine/backend/native-env'
 import { createOptimizer } from '../src-main/engine/training/optimizer'
 import { fuseRelu6Pairs, useRelu6Kernel } from '../src-main/engine/architectures/relu6'
 
@@ -235,8 +238,16 @@ interface ChildOutput {
   profile: { workload: Workload; total: number; kernels: KernelTime[] }[]
 }
 
-async function runChild(backend: 'cpu' | 'wasm', threads: number, quick: boolean, withProfile: boolean): Promise<ChildOutput> {
+type ChildBackend = 'cpu' | 'wasm' | 'tensorflow'
+
+async function runChild(backend: ChildBackend, threads: number, quick: boolean, withProfile: boolean): Promise<ChildOutput> {
   let label: string = backend
+  if (backend === 'tensorflow') {
+    const reason = await loadNative('tensorflow')
+    if (reason) throw new Error(reason)
+    threads = nativeThreads(cpus().length)
+    label = `tensorflow ${threads}T`
+  }
   if (backend === 'wasm') {
     const setup = await setupWasm({ threads })
     registerWasmTrainingKernels()
@@ -365,8 +376,9 @@ function report(children: ChildOutput[], peer: PeerOutput | string): string {
   const bestWasm = (w: Workload): Result | undefined =>
     children.filter((c) => c.backend.startsWith('wasm')).flatMap((c) => c.results).filter((r) => r.workload === w)
       .sort((a, b) => (b.imagesPerSecond ?? 0) - (a.imagesPerSecond ?? 0))[0]
-  lines.push(`| workload (images/s) | MFLOP/image | ${columns.join(' | ')} | PyTorch CPU | best wasm / PyTorch | best wasm % of peak | PyTorch % of peak |`)
-  lines.push(`| --- | ---: | ${columns.map(() => '---:').join(' | ')} | ---: | ---: | ---: | ---: |`)
+  const native = children.find((c) => c.backend.startsWith('tensorflow'))
+  lines.push(`| workload (images/s) | MFLOP/image | ${columns.join(' | ')} | PyTorch CPU | best wasm / PyTorch |${native ? ' tensorflow / PyTorch | tensorflow / best wasm |' : ''} best wasm % of peak | PyTorch % of peak |`)
+  lines.push(`| --- | ---: | ${columns.map(() => '---:').join(' | ')} | ---: | ---: |${native ? ' ---: | ---: |' : ''} ---: | ---: |`)
   for (const w of WORKLOADS) {
     const cells = children.map((c) => {
       const r = c.results.find((x) => x.workload === w)
@@ -377,7 +389,10 @@ function report(children: ChildOutput[], peer: PeerOutput | string): string {
     const ratio = p && best?.imagesPerSecond ? best.imagesPerSecond / p.imagesPerSecond : null
     const flopsPerImage = best?.flopsPerImage ?? null
     const peerPeak = p && flopsPerImage ? (p.imagesPerSecond * flopsPerImage) / 1e9 / PEAK_GFLOPS * 100 : null
-    lines.push(`| ${w} | ${fmt(flopsPerImage === null ? null : flopsPerImage / 1e6)} | ${cells.join(' | ')} | ${fmt(p?.imagesPerSecond)} | ${ratio === null ? '—' : ratio.toFixed(2)} | ${best?.gflops ? ((best.gflops / PEAK_GFLOPS) * 100).toFixed(1) + '%' : '—'} | ${peerPeak === null ? '—' : peerPeak.toFixed(1) + '%'} |`)
+    const nativeIps = native?.results.find((x) => x.workload === w)?.imagesPerSecond ?? null
+    const ratioText = (a: number | null | undefined, b: number | null | undefined) => (a && b ? (a / b).toFixed(2) : '—')
+    const nativeCells = native ? ` ${ratioText(nativeIps, p?.imagesPerSecond)} | ${ratioText(nativeIps, best?.imagesPerSecond)} |` : ''
+    lines.push(`| ${w} | ${fmt(flopsPerImage === null ? null : flopsPerImage / 1e6)} | ${cells.join(' | ')} | ${fmt(p?.imagesPerSecond)} | ${ratio === null ? '—' : ratio.toFixed(2)} |${nativeCells} ${best?.gflops ? ((best.gflops / PEAK_GFLOPS) * 100).toFixed(1) + '%' : '—'} | ${peerPeak === null ? '—' : peerPeak.toFixed(1) + '%'} |`)
   }
   if (!peerOk) lines.push('', `PyTorch column skipped: ${peer}`)
   else lines.push('', `PyTorch ${peer.torch}, ${peer.threads} threads; its sgemm 2048³ ran at ${peer.sgemmGflops.toFixed(0)} GFLOP/s.`)
@@ -410,7 +425,7 @@ async function main(): Promise<void> {
   const quick = values.quick ?? false
   if (values.child) {
     const backend = values.child
-    if (backend !== 'cpu' && backend !== 'wasm') throw new Error(`--child must be cpu or wasm, got ${backend}`)
+    if (backend !== 'cpu' && backend !== 'wasm' && backend !== 'tensorflow') throw new Error(`--child must be cpu, wasm or tensorflow, got ${backend}`)
     const out = await runChild(backend, Number(values.threads), quick, values.profile ?? false)
     process.stdout.write(JSON.stringify(out) + '\n')
     return
@@ -421,6 +436,9 @@ async function main(): Promise<void> {
     { child: 'wasm', threads: 1, profile: false },
     { child: 'wasm', threads: Math.max(2, cpus().length), profile: true },
   ]
+  const nativeReason = await loadNative('tensorflow')
+  if (nativeReason) process.stderr.write(`tensorflow column skipped: ${nativeReason}\n`)
+  else configs.push({ child: 'tensorflow', threads: cpus().length, profile: false })
   if (!values['skip-cpu']) configs.push({ child: 'cpu', threads: 1, profile: false })
   const children: ChildOutput[] = []
   for (const config of configs) {

@@ -280,7 +280,7 @@ export class TrainingService {
       batchThrottleMs: this.o.batchThrottleMs ?? 100,
     }
     const flagBuffer = new SharedArrayBuffer(4)
-    const worker = startTrainingWorker({ job, cancelFlag: flagBuffer })
+    const worker = startTrainingWorker({ job, cancelFlag: flagBuffer }, job.threads)
     const cur: Current = {
       ...next,
       worker,

@@ -3,6 +3,7 @@ import { createRequire } from 'node:module'
 import { dirname, join } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import { Worker } from 'node:worker_threads'
+import { setNativeEnvironment } from '../engine/backend'
 
 /**
  * Starts the training worker. In a build, electron-vite emits it beside the main bundle as
@@ -11,7 +12,9 @@ import { Worker } from 'node:worker_threads'
  * Node 20 ("Unknown file extension .ts"), registering the loader in the worker itself does, and
  * passing tsconfig.json keeps the `@shared/*` alias working whatever the cwd.
  */
-export function startTrainingWorker(workerData: unknown): Worker {
+export function startTrainingWorker(workerData: unknown, threads: number | null = null): Worker {
+  // Native TensorFlow in the worker reads the real environment, which only this thread can set.
+  setNativeEnvironment(threads)
   return startEngineWorker('training-worker.js', 'src-main/engine/training/worker.ts', workerData)
 }
 

@@ -3,7 +3,7 @@ import type { BackendName } from '@shared/domain/config'
 import type { DoctorReport } from '@shared/domain/system'
 import type { Shell } from '../core/handlers'
 import { sqliteNativeBinding } from '../core/native'
-import { cpuCount, cpuModel, gpuName, initBackend, probeBackends, tfjsVersion, type BackendStatus } from '../engine/backend'
+import { cpuCount, cpuModel, gpuName, initBackend, nativeLibrary, probeBackends, tfjsVersion, type BackendStatus } from '../engine/backend'
 import { APP_VERSION } from './app-version'
 
 let sqliteVersionCache: string | null | undefined
@@ -49,6 +49,7 @@ export async function buildDoctorReport(input: DoctorInput): Promise<{ report: D
     threads: status.threads,
     simd: status.simd,
     tfjsVersion: tfjsVersion(),
+    libtensorflow: await nativeLibrary(),
     cpuModel: cpuModel(),
     cpuCount: cpuCount(),
     gpuName: await gpuName(),

@@ -9,6 +9,17 @@ export const BackendProbe = z.object({
 })
 export type BackendProbe = z.infer<typeof BackendProbe>
 
+/** The native TensorFlow library a tfjs-node package loaded, and where it came from. */
+export const LibTensorflowInfo = z.object({
+  package: z.string(),
+  /** TF_Version() of the loaded library, or null when the binding did not load. */
+  version: z.string().nullable(),
+  path: z.string().nullable(),
+  /** "PyPI wheel …" (npm run native:install) or tfjs-node's own download. */
+  source: z.string(),
+})
+export type LibTensorflowInfo = z.infer<typeof LibTensorflowInfo>
+
 export const DoctorReport = z.object({
   appVersion: z.string(),
   /** The backend the engine will use. */
@@ -19,6 +30,8 @@ export const DoctorReport = z.object({
   threads: z.number().int().min(1),
   simd: z.boolean(),
   tfjsVersion: z.string(),
+  /** The libtensorflow loaded by a native backend package, or null when none loaded. */
+  libtensorflow: LibTensorflowInfo.nullable().default(null),
   cpuModel: z.string(),
   cpuCount: z.number().int(),
   gpuName: z.string().nullable(),

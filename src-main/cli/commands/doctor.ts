@@ -5,9 +5,15 @@ import { CliError, type CliCommand } from '../command'
 const USAGE = `usage: cifar-workbench [--data-dir DIR] [--backend NAME] doctor [--json]
 
 Reports the engine backend that runs would use (and why the faster ones were skipped), threads, SIMD,
-TensorFlow.js version, CPU and GPU, SQLite and the data directory.
+TensorFlow.js version, the libtensorflow a native backend loaded (version, file, origin), CPU and GPU, SQLite and the data directory.
 
   --json   print one JSON object (field "backend" names the backend chosen)`
+
+function formatLibTensorflow(lib: DoctorReport['libtensorflow']): string {
+  if (!lib) return 'none (no native backend package installed)'
+  if (!lib.version) return `not loaded (${lib.package} installed; ${lib.source})`
+  return `${lib.version} via ${lib.package}, ${lib.source}${lib.path ? `, ${lib.path}` : ''}`
+}
 
 function formatReport(r: DoctorReport): string {
   const lines = [
@@ -15,6 +21,7 @@ function formatReport(r: DoctorReport): string {
     `threads        ${r.threads}`,
     `simd           ${r.simd ? 'yes' : 'no'}`,
     `tfjs           ${r.tfjsVersion}`,
+    `libtensorflow  ${formatLibTensorflow(r.libtensorflow)}`,
     `cpu            ${r.cpuModel} × ${r.cpuCount}`,
     `gpu            ${r.gpuName ?? 'none'}`,
     `platform       ${r.platform}, node ${r.nodeVersion}${r.electronVersion ? `, electron ${r.electronVersion}` : ''}`,

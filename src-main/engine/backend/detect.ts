@@ -1,7 +1,10 @@
+import { existsSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import type { BackendName } from '@shared/domain/config'
 import type { BackendProbe } from '@shared/domain/system'
 import { gpuName, wasmApi } from './detect-hardware'
+import { registerNativeTrainingKernels } from './native-kernels'
+import { CUDA_DRIVER_LIBRARY, MIN_COMPUTE_CAPABILITY, bindingPath, gpuComputeCapability, hasCudaDriverLibrary, missingCudaLibraries, packageDir } from './native-library'
 
 /** npm package that provides each native backend (both register the tfjs backend "tensorflow"). */
 export const NATIVE_PACKAGES = {
@@ -31,13 +34,22 @@ export function oneLine(error: unknown): string {
   return first.length > 200 ? `${first.slice(0, 197)}…` : first
 }
 
-function isInstalled(pkg: string): boolean {
-  try {
-    requireOptional.resolve(`${pkg}/package.json`)
-    return true
-  } catch {
-    return false
+/** The command that builds a native backend here when tfjs-node's own install could not. */
+export function nativeInstallCommand(name: NativeBackendName): string {
+  return name === 'tensorflow-gpu' ? 'npm run native:install -- --gpu' : 'npm run native:install'
+}
+
+/** Why the GPU build cannot run here (each missing piece named), or null when everything is present. */
+async function gpuBlocker(name: NativeBackendName, dir: string): Promise<string | null> {
+  if ((await gpuName()) === null) return 'no NVIDIA GPU found (nvidia-smi is missing or lists no GPU)'
+  if (!(await hasCudaDriverLibrary())) return `the NVIDIA driver's ${CUDA_DRIVER_LIBRARY} is not on the loader path (install the NVIDIA driver)`
+  const capability = await gpuComputeCapability()
+  if (capability !== null && Number(capability) < MIN_COMPUTE_CAPABILITY) {
+    return `the GPU's compute capability ${capability} is below ${MIN_COMPUTE_CAPABILITY}, the oldest TensorFlow 2.12 supports`
   }
+  const missing = await missingCudaLibraries(dir)
+  if (missing.length > 0) return `CUDA 11.8 / cuDNN 8.6 libraries missing: ${missing.join(', ')} (${nativeInstallCommand(name)} stages them)`
+  return null
 }
 
 const nativeLoads = new Map<NativeBackendName, Promise<string | null>>()
@@ -52,14 +64,23 @@ export function loadNative(name: NativeBackendName): Promise<string | null> {
   if (!pending) {
     pending = (async () => {
       const pkg = NATIVE_PACKAGES[name]
-      if (!isInstalled(pkg)) {
-        return `${pkg} is not installed (optional dependency; it installs only where libtensorflow can be downloaded)`
+      const dir = packageDir(pkg)
+      if (!dir) {
+        return `${pkg} is not installed (optional dependency; it installs only where libtensorflow can be downloaded, or run ${nativeInstallCommand(name)})`
       }
-      if (name === 'tensorflow-gpu' && (await gpuName()) === null) {
-        return 'no NVIDIA GPU found (nvidia-smi is missing or lists no GPU)'
+      const binding = bindingPath(dir)
+      if (!binding || !existsSync(binding)) {
+        return `${pkg} is installed but its binding is not built (libtensorflow could not be downloaded); run ${nativeInstallCommand(name)}`
       }
+      if (name === 'tensorflow-gpu') {
+        const blocker = await gpuBlocker(name, dir)
+        if (blocker) return blocker
+      }
+      // TensorFlow's C++ logging (oneDNN and CPU-feature notices) would go to stderr on every start.
+      process.env.TF_CPP_MIN_LOG_LEVEL ??= '2'
       try {
         await import(/* @vite-ignore */ pkg)
+        registerNativeTrainingKernels()
         return null
       } catch (error) {
         return `${pkg} failed to load: ${oneLine(error)}`
@@ -68,6 +89,18 @@ export function loadNative(name: NativeBackendName): Promise<string | null> {
     nativeLoads.set(name, pending)
   }
   return pending
+}
+
+/** TF_Version() of the libtensorflow a loaded native package links, or null when it did not load. */
+export async function loadedTensorflowVersion(name: NativeBackendName): Promise<string | null> {
+  if ((await loadNative(name)) !== null) return null
+  const dir = packageDir(NATIVE_PACKAGES[name])
+  const binding = dir ? bindingPath(dir) : null
+  if (!binding) return null
+  // The same file tfjs-node required: Node's module cache hands back that instance, nothing loads twice.
+  const loaded: unknown = requireOptional(binding)
+  const version = typeof loaded === 'object' && loaded !== null ? (loaded as { TF_Version?: unknown }).TF_Version : undefined
+  return typeof version === 'string' ? version : null
 }
 
 /** Whether each backend could be used, without switching to it (native packages are loaded, though). */

@@ -5,10 +5,14 @@ import type { BackendName } from '@shared/domain/config'
 import type { BackendProbe } from '@shared/domain/system'
 import * as tf from '../tf'
 import { cpuCount, cpuModel, gpuName } from './detect-hardware'
-import { BACKEND_ORDER, TFJS_BACKEND_NAME, loadNative, oneLine, probeBackends as probeInstalled } from './detect'
+import type { LibTensorflowInfo } from '@shared/domain/system'
+import { BACKEND_ORDER, NATIVE_PACKAGES, TFJS_BACKEND_NAME, loadNative, loadedTensorflowVersion, oneLine, probeBackends as probeInstalled, type NativeBackendName } from './detect'
+import { nativeThreads } from './native-env'
+import { libTensorflowInfo } from './native-library'
 
 export { cpuCount, cpuModel, gpuName } from './detect-hardware'
 export { BACKEND_ORDER, NATIVE_PACKAGES } from './detect'
+export { setNativeEnvironment } from './native-env'
 
 export interface BackendStatus {
   name: BackendName
@@ -52,6 +56,11 @@ async function switchTo(name: BackendName): Promise<void> {
   }
 }
 
+/** tfjs-node's backend says whether its TFE context found a GPU device. */
+function usesGpuDevice(backend: unknown): boolean {
+  return typeof backend === 'object' && backend !== null && (backend as { isUsingGpuDevice?: unknown }).isUsingGpuDevice === true
+}
+
 async function activate(name: BackendName, options: InitOptions, forced: boolean): Promise<BackendStatus> {
   switch (name) {
     case 'tensorflow-gpu':
@@ -59,9 +68,14 @@ async function activate(name: BackendName, options: InitOptions, forced: boolean
       const reason = await loadNative(name)
       if (reason) throw new Error(reason)
       await switchTo(name)
+      // TensorFlow registers no GPU device (and computes on the CPU) when a CUDA library fails to load;
+      // that would be a silent fallback, so the GPU backend refuses it.
+      if (name === 'tensorflow-gpu' && !usesGpuDevice(tf.backend())) {
+        throw new Error('TensorFlow registered no GPU device (a CUDA/cuDNN library failed to load, or the driver is too old)')
+      }
       const device = name === 'tensorflow-gpu' ? await gpuName() : cpuModel()
       // libtensorflow's prebuilt binaries use AVX; its intra-op pool defaults to one thread per core.
-      return { name, threads: cpuCount(), simd: true, device, forced }
+      return { name, threads: nativeThreads(cpuCount()), simd: true, device, forced }
     }
     case 'wasm': {
       // Imported lazily: registering the wasm backend costs nothing until it is selected.
@@ -138,4 +152,21 @@ export async function probeBackends(): Promise<BackendProbe[]> {
     const failure = initFailures.get(probe.name)
     return failure && probe.available ? { name: probe.name, available: false, reason: failure } : probe
   })
+}
+
+/**
+ * The libtensorflow behind the native backend in use, or (when another backend runs) behind the
+ * first native package that loaded; null when none is installed.
+ */
+export async function nativeLibrary(): Promise<LibTensorflowInfo | null> {
+  const active = current?.status.name
+  const order: NativeBackendName[] = active === 'tensorflow' || active === 'tensorflow-gpu' ? [active] : ['tensorflow-gpu', 'tensorflow']
+  let installed: LibTensorflowInfo | null = null
+  for (const name of order) {
+    const version = await loadedTensorflowVersion(name)
+    const info = libTensorflowInfo(NATIVE_PACKAGES[name], version)
+    if (info && version) return info
+    installed ??= info
+  }
+  return installed
 }

@@ -4,6 +4,7 @@ import { parentPort, workerData } from 'node:worker_threads'
 import { z } from 'zod'
 import { RunJob, WorkerMessage } from './messages'
 import { runJob } from './run-job'
+import { lowerTrainingThreadPriority } from './worker-priority'
 
 const Data = z.object({ job: RunJob, cancelFlag: z.instanceof(SharedArrayBuffer) })
 
@@ -19,6 +20,8 @@ async function main(): Promise<void> {
   // The main thread sets the flag; reading it needs no message round trip, so a cancel is seen
   // between two batches even while the loop never yields.
   const flag = new Int32Array(parsed.data.cancelFlag)
+  // Before the backend starts, so its compute threads inherit the lower priority.
+  lowerTrainingThreadPriority()
   const isCancelled = () => Atomics.load(flag, 0) !== 0
   await runJob(
     parsed.data.job,

@@ -21,7 +21,7 @@ export const en = {
   },
   settings: {
     title: 'Settings', doctor: 'System report', backend: 'Backend in use', forced: 'forced', backends: 'Backends tried', available: 'available', skipped: 'skipped',
-    threads: 'Threads', simd: 'SIMD', tfjs: 'TensorFlow.js', cpu: 'CPU', gpu: 'GPU', platform: 'Platform', node: 'Node', electron: 'Electron', sqlite: 'SQLite',
+    threads: 'Threads', simd: 'SIMD', tfjs: 'TensorFlow.js', libtensorflow: 'libtensorflow', libtensorflowNotLoaded: '{pkg} is installed but did not load', cpu: 'CPU', gpu: 'GPU', platform: 'Platform', node: 'Node', electron: 'Electron', sqlite: 'SQLite',
     dataDir: 'Data directory', shell: 'Shell', appVersion: 'App version', preferences: 'Preferences', language: 'Language', languageSystem: 'Follow the system',
     theme: 'Theme', themeSystem: 'Follow the system', themeLight: 'Light', themeDark: 'Dark', preferredBackend: 'Preferred backend', threadsAuto: 'auto',
     saved: 'Saved. A new backend or thread count applies to the next run.',

@@ -23,7 +23,7 @@ export const es: Messages = {
   },
   settings: {
     title: 'Ajustes', doctor: 'Informe del sistema', backend: 'Backend en uso', forced: 'forzado', backends: 'Backends probados', available: 'disponible', skipped: 'descartado',
-    threads: 'Hilos', simd: 'SIMD', tfjs: 'TensorFlow.js', cpu: 'CPU', gpu: 'GPU', platform: 'Plataforma', node: 'Node', electron: 'Electron', sqlite: 'SQLite',
+    threads: 'Hilos', simd: 'SIMD', tfjs: 'TensorFlow.js', libtensorflow: 'libtensorflow', libtensorflowNotLoaded: '{pkg} está instalado pero no se cargó', cpu: 'CPU', gpu: 'GPU', platform: 'Plataforma', node: 'Node', electron: 'Electron', sqlite: 'SQLite',
     dataDir: 'Directorio de datos', shell: 'Entorno', appVersion: 'Versión', preferences: 'Preferencias', language: 'Idioma', languageSystem: 'Según el sistema',
     theme: 'Tema', themeSystem: 'Según el sistema', themeLight: 'Claro', themeDark: 'Oscuro', preferredBackend: 'Backend preferido', threadsAuto: 'automático',
     saved: 'Guardado. Un backend o número de hilos nuevo se aplica a la siguiente ejecución.',

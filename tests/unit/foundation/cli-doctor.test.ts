@@ -6,6 +6,8 @@ import { afterAll, describe, expect, it } from 'vitest'
 import { DoctorReport } from '@shared/domain/system'
 
 const repoRoot = resolve(import.meta.dirname, '..', '..', '..')
+/** Whether `npm run native:install` (or tfjs-node's own install) built the native CPU backend here. */
+const nativeBuilt = existsSync(join(repoRoot, 'node_modules', '@tensorflow', 'tfjs-node', 'lib'))
 const bin = join(repoRoot, 'bin', 'cifar-workbench.mjs')
 const scratch = mkdtempSync(join(tmpdir(), 'cwb-cli-'))
 
@@ -29,13 +31,24 @@ describe('cifar-workbench doctor (child process)', () => {
     const lines = stdout.trim().split('\n')
     expect(lines).toHaveLength(1)
     const report = DoctorReport.parse(JSON.parse(lines[0]!))
-    // Neither native package can install on this machine, so wasm is the best available here.
-    expect(report.backend).toBe('wasm')
     expect(report.forced).toBe(false)
-    for (const name of ['tensorflow-gpu', 'tensorflow'] as const) {
-      const probe = report.backends.find((b) => b.name === name)
-      expect(probe?.available).toBe(false)
-      expect(probe?.reason).toMatch(/@tensorflow\/tfjs-node(-gpu)? is not installed/)
+    // No GPU here: the GPU build is skipped, for the first piece missing.
+    const gpuProbe = report.backends.find((b) => b.name === 'tensorflow-gpu')
+    expect(gpuProbe?.available).toBe(false)
+    expect(gpuProbe?.reason).toMatch(/@tensorflow\/tfjs-node-gpu is (not installed|installed but its binding is not built)|no NVIDIA GPU found/)
+    const cpuProbe = report.backends.find((b) => b.name === 'tensorflow')
+    if (nativeBuilt) {
+      // The native CPU backend is the fastest that works, and the report names its libtensorflow.
+      expect(report.backend).toBe('tensorflow')
+      expect(cpuProbe).toMatchObject({ available: true, reason: null })
+      expect(report.libtensorflow?.package).toBe('@tensorflow/tfjs-node')
+      expect(report.libtensorflow?.version).toMatch(/^2\.\d+\.\d+/)
+      expect(report.libtensorflow?.path).toMatch(/deps\/lib\/libtensorflow/)
+    } else {
+      // Neither native package installed on this machine, so wasm is the best available here.
+      expect(report.backend).toBe('wasm')
+      expect(cpuProbe?.available).toBe(false)
+      expect(cpuProbe?.reason).toMatch(/@tensorflow\/tfjs-node is (not installed|installed but its binding is not built)/)
     }
     expect(report.dataDir).toBe(dataDir)
     expect(existsSync(dataDir)).toBe(true)
@@ -57,8 +70,8 @@ describe('cifar-workbench doctor (child process)', () => {
     expect(stdout).toMatch(/^backend\s+cpu \(forced\)$/m)
     expect(stdout).toMatch(/^gpu\s+NVIDIA Test GPU 80GB$/m)
     expect(stdout).toContain(`data dir       ${dataDir}`)
-    // The GPU is there but the package is not: still skipped, for that reason.
-    expect(stdout).toMatch(/tensorflow-gpu\s+skipped: @tensorflow\/tfjs-node-gpu is not installed/)
+    // The GPU is there but the package, its build or the driver library is not: skipped, for that reason.
+    expect(stdout).toMatch(/tensorflow-gpu\s+skipped: (@tensorflow\/tfjs-node-gpu is (not installed|installed but its binding is not built)|the NVIDIA driver's libcuda\.so\.1 is not on the loader path)/)
   })
 
   it('fails with a one-line error and non-zero exit for an unknown backend or option', async () => {
@@ -71,7 +84,14 @@ describe('cifar-workbench doctor (child process)', () => {
     expect(unknownOption.stderr).toMatch(/^error: doctor: .*--verbose/)
   })
 
-  it('fails clearly when a forced native backend is not installed, also in --json', async () => {
+  it('fails clearly when the forced GPU backend cannot be used, also in --json (never falls back)', async () => {
+    const { code, stdout, stderr } = await cli(['--data-dir', join(scratch, 'forced-gpu'), '--backend', 'tensorflow-gpu', 'doctor', '--json'])
+    expect(code).toBe(1)
+    expect(JSON.parse(stdout)).toMatchObject({ error: { code: 'unavailable' } })
+    expect(stderr).toMatch(/backend "tensorflow-gpu" was forced but cannot be used: (@tensorflow\/tfjs-node-gpu is|no NVIDIA GPU found)/)
+  })
+
+  it.skipIf(nativeBuilt)('fails clearly when a forced native backend is not installed, also in --json', async () => {
     const { code, stdout, stderr } = await cli(['--data-dir', join(scratch, 'forced'), '--backend', 'tensorflow', 'doctor', '--json'])
     expect(code).toBe(1)
     expect(JSON.parse(stdout)).toMatchObject({ error: { code: 'unavailable' } })

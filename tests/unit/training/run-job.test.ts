@@ -188,12 +188,12 @@ for (const tier of tiers) describe.skipIf(tier.skip !== null)(`a whole run in-pr
 
   it('a backend forced by a saved setting that cannot start falls back to the automatic one and records it; a forced flag fails', async () => {
     const tiny = { kind: 'scratch' as const, convBlocks: 1, filters: [8], denseUnits: 16 }
-    const fallback = await run(tiny, { epochs: 1, batchSize: 32, seed: 1 }, { backend: 'tensorflow', backendFallback: true })
+    const fallback = await run(tiny, { epochs: 1, batchSize: 32, seed: 1 }, { backend: 'tensorflow-gpu', backendFallback: true })
     expect(fallback.done, fallback.done.message ?? '').toMatchObject({ status: 'completed' })
     const started = fallback.messages.find((m) => m.type === 'started')
-    expect(started?.type === 'started' && started.info.backend).not.toBe('tensorflow')
-    const strict = await run(tiny, { epochs: 1, batchSize: 32, seed: 1 }, { backend: 'tensorflow' })
+    expect(started?.type === 'started' && started.info.backend).not.toBe('tensorflow-gpu')
+    const strict = await run(tiny, { epochs: 1, batchSize: 32, seed: 1 }, { backend: 'tensorflow-gpu' })
     expect(strict.done.status).toBe('failed')
-    expect(strict.done.message).toMatch(/backend "tensorflow" was forced but cannot be used/)
+    expect(strict.done.message).toMatch(/backend "tensorflow-gpu" was forced but cannot be used/)
   })
 })
