@@ -17,6 +17,7 @@ export default defineConfig({
         input: {
           index: path('./src-main/electron/main.ts'),
           'training-worker': path('./src-main/engine/training/worker.ts'),
+          'inference-worker': path('./src-main/engine/inference/worker.ts'),
         },
         external: nativeDeps,
         output: { entryFileNames: '[name].js' },

@@ -10,6 +10,7 @@ import { runHandlers } from '../store/handlers'
 import { ModelService, modelHandlers, registerBundledBases } from '../base-models'
 import { DatasetService, datasetHandlers } from '../data'
 import { TrainingService, trainingHandlers } from '../experiments'
+import { InferenceService, inferenceHandlers } from '../inference'
 import { APP_VERSION } from '../system/app-version'
 
 export interface CoreOptions {
@@ -63,6 +64,8 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     preference: () => system.backendPreference(),
   })
   closers.push(() => training.close())
+  // Exports and predictions with a finished run's model, each in a worker of its own.
+  const inference = new InferenceService({ dataDir: options.dataDir, store, appVersion: APP_VERSION, preference: () => system.backendPreference() })
 
   const handlers: Handlers = {
     ...system.handlers(),
@@ -70,6 +73,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     ...modelHandlers(models),
     ...runHandlers(store),
     ...trainingHandlers(training),
+    ...inferenceHandlers(inference),
   }
 
   const invoke = createDispatcher(handlers, { shell: options.shell })

@@ -1,9 +1,11 @@
 import type { z } from 'zod'
 import { datasetMethods, modelMethods, runMethods, systemMethods, trainingMethods } from './methods'
+import { inferenceMethods } from './inference-methods'
 
 export * from './define'
 export * from './events'
 export * from './methods'
+export * from './inference-methods'
 
 /** Every call between a shell (renderer, CLI) and the core. The single source of truth. */
 export const contract = {
@@ -12,6 +14,7 @@ export const contract = {
   ...modelMethods,
   ...runMethods,
   ...trainingMethods,
+  ...inferenceMethods,
 } as const
 
 export type Contract = typeof contract
