@@ -55,8 +55,10 @@ export class InferenceService {
     return { runId: run.id, runName: run.name, modelDir, classNames, preprocessing, imageSize, inputSize, appVersion: this.o.appVersion }
   }
 
-  async exportModel(id: string, format: ModelFormat, out: string): Promise<ExportModelResult> {
-    const reply = await this.run({ backend: this.o.preference().backend, context: this.context(id), task: { type: 'export', format, out: resolve(out) } })
+  async exportModel(id: string, format: ModelFormat, out?: string): Promise<ExportModelResult> {
+    const context = this.context(id)
+    const dir = out === undefined ? join(this.o.dataDir, 'exports', `${id}-${format}`) : resolve(out)
+    const reply = await this.run({ backend: this.o.preference().backend, context, task: { type: 'export', format, out: dir } })
     if (!('export' in reply)) throw new ContractError('failed', 'the inference worker answered without an export')
     return reply.export
   }

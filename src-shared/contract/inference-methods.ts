@@ -8,8 +8,8 @@ export type ModelFormat = z.infer<typeof ModelFormat>
 export const ExportModelRequest = z.object({
   id: z.string().min(1),
   format: ModelFormat,
-  /** A new or empty folder (an earlier export there is replaced). */
-  out: z.string().min(1, 'give a folder to export into'),
+  /** A new or empty folder (an earlier export there is replaced); default <data dir>/exports/<run>-<format>. */
+  out: z.string().min(1, 'give a folder to export into').optional(),
 })
 export const ExportModelResult = z.object({
   format: ModelFormat,
@@ -48,6 +48,8 @@ export const PredictResult = z.object({
   runId: z.string(),
   /** How each image was prepared, in words (resize and scaling of the run). */
   preparation: z.string(),
+  /** The same as data: the dataset's image side, the model's input side, the scaling mode. */
+  input: z.object({ imageSize: z.number().int(), inputSize: z.number().int(), preprocessing: z.string() }),
   predictions: z.array(ImagePrediction),
 })
 export type PredictResult = z.infer<typeof PredictResult>

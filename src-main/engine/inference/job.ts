@@ -68,7 +68,7 @@ export async function runInferenceJob(job: InferenceJob): Promise<InferenceReply
       }
       const inputs = await Promise.all(job.task.images.map(readInput))
       const predictions = await predictImages(model, inputs, recipe, ctx.classNames, job.task.topK)
-      return { ok: true, predict: { runId: ctx.runId, preparation: describeRecipe(recipe), predictions } }
+      return { ok: true, predict: { runId: ctx.runId, preparation: describeRecipe(recipe), input: recipe, predictions } }
     } finally {
       model.dispose()
     }
