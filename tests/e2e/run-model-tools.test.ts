@@ -41,7 +41,7 @@ describe.skipIf(missing !== null)('Run detail: predict on dropped images and exp
     await page.locator('[data-testid="predictions"] li table.top').waitFor({ timeout: 120_000 })
     expect(await items.count()).toBe(2)
     expect(await items.nth(0).locator('tr').count()).toBe(5)
-    expect(await items.nth(0).locator('img').evaluate((img) => (img as HTMLImageElement).naturalWidth)).toBe(80)
+    expect(await items.nth(0).locator('img').evaluate((img) => (img as unknown as { naturalWidth: number }).naturalWidth)).toBe(80)
     expect(await items.nth(1).locator('[role="alert"]').textContent()).toBe('not a JPEG, PNG or WebP image')
     expect(await page.locator('[data-testid="predict-preparation"]').textContent()).toContain('32×32')
 
