@@ -123,7 +123,7 @@ describe.skipIf(!hasShared)('TrainingService through the core, training in its w
 
   it('lists the built-in presets and refuses a transfer run whose base is not registered', async () => {
     const presets = await ws.core.call('training.presets', {})
-    expect(presets.filter((p) => p.builtIn).map((p) => p.id)).toEqual(['seed-cnn', 'mobilenetv2-transfer', 'squeezenet-transfer'])
+    expect(presets.filter((p) => p.builtIn).map((p) => p.id)).toEqual(['seed-cnn', 'mobilenetv2-transfer', 'squeezenet-transfer', 'vgg16-transfer'])
     const bad = { ...config('no base', 1), model: { kind: 'transfer', baseId: 'nope' } }
     await expect(ws.core.call('training.start', { config: ExperimentConfig.parse(bad) })).rejects.toThrow(/base model nope not found/)
   })
