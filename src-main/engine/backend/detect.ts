@@ -22,7 +22,9 @@ export const TFJS_BACKEND_NAME: Record<BackendName, string> = {
 /** The order tried when nothing is forced: fastest first. */
 export const BACKEND_ORDER: readonly BackendName[] = ['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu']
 
-const require = createRequire(import.meta.url)
+// Not named `require`: electron-vite's ESM shim declares a module-level `require` in whichever chunk
+// this lands in, and two top-level declarations of one name make the bundled worker fail to load.
+const resolveFromHere = createRequire(import.meta.url)
 
 /** First line of an error, trimmed, so a skip reason stays one line. */
 export function oneLine(error: unknown): string {
@@ -33,7 +35,7 @@ export function oneLine(error: unknown): string {
 
 function isInstalled(pkg: string): boolean {
   try {
-    require.resolve(`${pkg}/package.json`)
+    resolveFromHere.resolve(`${pkg}/package.json`)
     return true
   } catch {
     return false
