@@ -6,7 +6,8 @@ import * as tf from '../../../src-main/engine/tf'
 import { buildModel, loadTfjsFolder, type LoadedBase } from '../../../src-main/engine/architectures'
 import { exportLayersModel } from '../../../src-main/engine/evaluation/export-model'
 import { exportModel, type ExportDescription } from '../../../src-main/engine/export'
-import { randomValues } from '../architectures/h5-fixtures'
+import { mobileNetV2NoTop } from '../../../src-main/engine/architectures/keras'
+import { randomLayers, randomValues } from '../architectures/h5-fixtures'
 import { runPython, workbenchPython } from '../support/python'
 import type { BaseModelInfo, ModelConfig } from '@shared/index'
 
@@ -84,9 +85,9 @@ function images(n: number, size: number, seed: number): tf.Tensor4D {
   return tf.tensor4d(values, [n, size, size, 3])
 }
 
-function baseInfo(id: string, family: BaseModelInfo['family'], cut: string): BaseModelInfo {
+function baseInfo(id: string, family: BaseModelInfo['family'], cut: string, format: BaseModelInfo['format'] = 'tfjs-layers'): BaseModelInfo {
   return {
-    id, name: id, family, format: 'tfjs-layers', path: id, sha256: '', preprocessing: 'imagenet-mean-std',
+    id, name: id, family, format, path: id, sha256: '', preprocessing: 'imagenet-mean-std',
     defaultCutLayer: cut, minInputSize: 32, source: 'test', summary: null, registeredAt: new Date().toISOString(),
   }
 }
@@ -127,6 +128,24 @@ describe.skipIf(!python)('export to Keras 3 and ONNX, checked by the real librar
     const model = await asSaved(built.model, 'mobilenetv2')
     sharpenPredictions(model)
     await checkAgainstReference(model, 'mobilenetv2', images(3, 64, 13))
+  })
+
+  it("a transfer model on Keras' MobileNetV2 (BatchNormalization, asymmetric ZeroPadding2D) predicts the same", async () => {
+    // Keras' own architecture as the .h5 import builds it, with random weights and batch-norm statistics.
+    const keras = mobileNetV2NoTop(null)
+    for (const layer of randomLayers(keras, 17)) {
+      keras.getLayer(layer.name).setWeights(layer.weights.map((w) => tf.tensor(w.values, w.shape)))
+    }
+    const base: LoadedBase = { info: baseInfo('mobilenetv2-keras', 'mobilenetv2', 'out_relu', 'keras-h5'), model: keras }
+    const config: ModelConfig = {
+      kind: 'transfer', baseId: base.info.id, cutLayer: null, inputSize: 32, headPooling: 'gap', headUnits: 32, headDropout: 0.5,
+      fineTune: { enabled: false, epochs: 1, learningRate: 1e-4, trainableLayers: 20, fromLayer: null },
+    }
+    const built = buildModel(config, { numClasses: 10, imageSize: 32, seed: 8, base })
+    keras.dispose()
+    const model = await asSaved(built.model, 'mobilenetv2-keras')
+    sharpenPredictions(model)
+    await checkAgainstReference(model, 'mobilenetv2-keras', images(3, 32, 15))
   })
 
   it('a transfer model on the shipped SqueezeNet (Concatenate, MaxPool) with a Flatten head predicts the same', async () => {
