@@ -18,6 +18,7 @@ export default defineConfig({
           index: path('./src-main/electron/main.ts'),
           'training-worker': path('./src-main/engine/training/worker.ts'),
           'reevaluate-worker': path('./src-main/engine/evaluation/reevaluate-worker.ts'),
+          'inference-worker': path('./src-main/engine/inference/worker.ts'),
         },
         external: nativeDeps,
         output: { entryFileNames: '[name].js' },

@@ -1,7 +1,8 @@
 #!/usr/bin/env node
-// Creates (or reuses) the Python virtual environment the reference tests run SciPy in and prints
+// Creates (or reuses) the Python virtual environment the reference tests run against (SciPy, Keras 3
+// on JAX, onnxruntime; never dependencies of the app) and prints
 // its python. The packages are pinned in scripts/python-requirements.txt; the environment is rebuilt
-// when that file changes. Location: $WORKBENCH_PYENV, else ~/.cache/cifar-workbench/pyenv-scipy.
+// when that file changes. Location: $WORKBENCH_PYENV, else ~/.cache/cifar-workbench/pyenv.
 //
 //   node scripts/python-env.mjs          # create or update, print the interpreter's path
 //   WORKBENCH_PYTHON=$(node scripts/python-env.mjs) npx vitest run tests/unit/stats
@@ -14,7 +15,7 @@ import { fileURLToPath } from 'node:url'
 
 const here = dirname(fileURLToPath(import.meta.url))
 const requirements = join(here, 'python-requirements.txt')
-const envDir = process.env.WORKBENCH_PYENV || join(homedir(), '.cache', 'cifar-workbench', 'pyenv-scipy')
+const envDir = process.env.WORKBENCH_PYENV || join(homedir(), '.cache', 'cifar-workbench', 'pyenv')
 const python = join(envDir, process.platform === 'win32' ? 'Scripts/python.exe' : 'bin/python')
 const stamp = join(envDir, 'requirements.sha256')
 const wanted = createHash('sha256').update(readFileSync(requirements)).digest('hex')

@@ -9,6 +9,7 @@ import { openStore, runHandlers } from '../store'
 import { ModelService, modelHandlers, registerBundledBases } from '../base-models'
 import { DatasetService, datasetHandlers } from '../data'
 import { TrainingService, trainingHandlers } from '../experiments'
+import { InferenceService, inferenceHandlers } from '../inference'
 import { APP_VERSION } from '../system/app-version'
 import { refuseIfInUse } from '../experiments/active-runs'
 import { TrainerLock } from '../experiments/trainer-lock'
@@ -82,13 +83,16 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     lock: trainerLock,
   })
   closers.push(() => training.close())
-
-  // Per-image predictions for statistics; old runs are re-evaluated in a worker of their own.
+  // What exports, predictions and re-evaluation read: a run and the dataset and base it used.
   const runsAndRegistry: PredictionsSource = {
     getRun: (id) => store.runs.getRun(id),
     getDataset: (id) => store.registry.getDataset(id),
     getBaseModel: (id) => store.registry.getBaseModel(id),
   }
+  // Exports and predictions with a finished run's model, each in a worker of its own.
+  const inference = new InferenceService({ dataDir: options.dataDir, store: runsAndRegistry, appVersion: APP_VERSION, preference: () => system.backendPreference() })
+
+  // Per-image predictions for statistics; old runs are re-evaluated in a worker of their own.
   const predictions = new PredictionsService({ dataDir: options.dataDir, store: runsAndRegistry, preference: () => system.backendPreference() })
 
   const handlers: Handlers = {
@@ -98,6 +102,7 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     ...runHandlers(store),
     ...trainingHandlers(training),
     ...compareHandlers(runsAndRegistry, predictions),
+    ...inferenceHandlers(inference),
   }
 
   const invoke = createDispatcher(handlers, { shell: options.shell })

@@ -1,12 +1,14 @@
 import type { z } from 'zod'
 import { compareMethods } from './compare-methods'
 import { datasetMethods, modelMethods, runMethods, systemMethods, trainingMethods } from './methods'
+import { inferenceMethods } from './inference-methods'
 
 export * from './define'
 export * from './events'
 export * from './methods'
 export * from './compare-methods'
 export * from './shell'
+export * from './inference-methods'
 
 /** Every call between a shell (renderer, CLI) and the core. The single source of truth. */
 export const contract = {
@@ -16,6 +18,7 @@ export const contract = {
   ...runMethods,
   ...trainingMethods,
   ...compareMethods,
+  ...inferenceMethods,
 } as const
 
 export type Contract = typeof contract

@@ -29,12 +29,21 @@ export function expandSeeds(config: ExperimentConfig, seeds: readonly number[] |
 /**
  * A matched pair from one config: everything but the model is shared, so comparing the two isolates the
  * model. The config's own model stays on its side (a transfer model only when it uses `baseId`); the
- * other side gets the Seed CNN or the default head on `baseId`.
+ * other side gets the Seed CNN, or `presetModel` (the base's built-in preset model: VGG16's 32 px Flatten
+ * head) else the default head on `baseId`.
  */
-export function scratchVsTransfer(config: ExperimentConfig, baseId: string): [ExperimentConfig, ExperimentConfig] {
+export function scratchVsTransfer(
+  config: ExperimentConfig,
+  baseId: string,
+  presetModel: ModelConfig | null = null,
+): [ExperimentConfig, ExperimentConfig] {
   const scratch = config.model.kind === 'scratch' ? config.model : structuredClone(SEED_CNN)
   const transfer =
-    config.model.kind === 'transfer' && config.model.baseId === baseId ? config.model : ModelConfig.parse({ kind: 'transfer', baseId })
+    config.model.kind === 'transfer' && config.model.baseId === baseId
+      ? config.model
+      : presetModel?.kind === 'transfer'
+        ? { ...structuredClone(presetModel), baseId }
+        : ModelConfig.parse({ kind: 'transfer', baseId })
   return [
     { ...config, name: `${config.name} · scratch`, model: scratch },
     { ...config, name: `${config.name} · transfer`, model: transfer },

@@ -38,9 +38,12 @@ export const IMAGENET_BASE_IDS = {
   squeezenet: 'squeezenet1.1-imagenet',
 } as const satisfies Partial<Record<BaseFamily, string>>
 
+/** Registry ids of every base a built-in preset names: the bundled ones and Keras' VGG16 (`models download vgg16`). */
+export const KNOWN_BASE_IDS = { ...IMAGENET_BASE_IDS, vgg16: 'vgg16-keras' } as const satisfies Partial<Record<BaseFamily, string>>
+
 /** The family a known base id stands for ("mobilenetv2-imagenet" → mobilenetv2), else null. */
 export function familyOfBaseId(id: string): BaseFamily | null {
-  const entry = Object.entries(IMAGENET_BASE_IDS).find(([, known]) => known === id)
+  const entry = Object.entries(KNOWN_BASE_IDS).find(([, known]) => known === id)
   return entry ? (entry[0] as BaseFamily) : null
 }
 

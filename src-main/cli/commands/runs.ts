@@ -4,6 +4,7 @@ import { RunSortKey } from '@shared/contract'
 import { RunStatus, type RunDetail, type RunSummary } from '@shared/domain/run'
 import { readBundle, writeBundle } from '../../store/bundle-files'
 import { CliError, type CliCommand, type CliContext } from '../command'
+import { EXPORT_MODEL_USAGE, exportModelCommand } from './export-model'
 
 const USAGE = `usage: cifar-workbench [--data-dir DIR] runs SUBCOMMAND [options] [--json]
 
@@ -16,6 +17,7 @@ const USAGE = `usage: cifar-workbench [--data-dir DIR] runs SUBCOMMAND [options]
   delete ID…                       delete runs with their checkpoints and exported models
   export ID… --out FILE.json|DIR   a portable bundle (DIR: manifest.json + <id>-epochs.csv)
   import FILE.json|DIR             import a bundle; runs already present are skipped
+${EXPORT_MODEL_USAGE}
 
   --json   machine-readable output (list: an array of runs; show: one run with "epochs" and "evaluation")`
 
@@ -140,7 +142,7 @@ function oneId(sub: string, positionals: string[], extra = 0): string {
 
 export const runsCommand: CliCommand = {
   name: 'runs',
-  summary: 'list, show, tag, annotate, delete, export and import training runs',
+  summary: 'list, show, tag, annotate, delete, export and import training runs; export a trained model',
   usage: USAGE,
   async run(argv, ctx) {
     const [sub, ...args] = argv
@@ -200,11 +202,13 @@ export const runsCommand: CliCommand = {
         )
         return 0
       }
+      case 'export-model':
+        return exportModelCommand(args, ctx)
       case undefined:
         ctx.io.out(USAGE)
         return 2
       default:
-        throw new CliError(`runs: unknown subcommand "${sub}" (list, show, tag, note, delete, export, import)`, 2)
+        throw new CliError(`runs: unknown subcommand "${sub}" (list, show, tag, note, delete, export, import, export-model)`, 2)
     }
   },
 }

@@ -12,7 +12,7 @@ import { CliError, type CliCommand, type CliContext } from '../command'
 const USAGE = `usage: cifar-workbench [--data-dir DIR] [--backend NAME] train (--preset NAME | --config FILE) [options] [--json]
        cifar-workbench [--data-dir DIR] train --resume RUN [--json]
 
-  --preset NAME         seed-cnn | mobilenetv2-transfer | squeezenet-transfer, or a saved preset's id
+  --preset NAME         seed-cnn | mobilenetv2-transfer | squeezenet-transfer | vgg16-transfer, or a saved preset's id
   --config FILE         an experiment config (JSON, the ExperimentConfig schema); data.datasetId optional
   --dataset ID          dataset to train on (default: the only, else the first, imported dataset)
   --name NAME           run name

@@ -25,7 +25,9 @@ export const TFJS_BACKEND_NAME: Record<BackendName, string> = {
 /** The order tried when nothing is forced: fastest first. */
 export const BACKEND_ORDER: readonly BackendName[] = ['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu']
 
-const requireOptional = createRequire(import.meta.url)
+// Not named `require`: electron-vite's ESM shim declares a module-level `require` in whichever chunk
+// this lands in, and two top-level declarations of one name make the bundled worker fail to load.
+const resolveFromHere = createRequire(import.meta.url)
 
 /** First line of an error, trimmed, so a skip reason stays one line. */
 export function oneLine(error: unknown): string {
@@ -98,7 +100,7 @@ export async function loadedTensorflowVersion(name: NativeBackendName): Promise<
   const binding = dir ? bindingPath(dir) : null
   if (!binding) return null
   // The same file tfjs-node required: Node's module cache hands back that instance, nothing loads twice.
-  const loaded: unknown = requireOptional(binding)
+  const loaded: unknown = resolveFromHere(binding)
   const version = typeof loaded === 'object' && loaded !== null ? (loaded as { TF_Version?: unknown }).TF_Version : undefined
   return typeof version === 'string' ? version : null
 }

@@ -103,5 +103,10 @@ export const en = {
     },
     augmentation: { _title: 'Augmentation', enabled: 'Enabled', rotationRange: 'Rotation (degrees)', widthShiftRange: 'Width shift (fraction)', heightShiftRange: 'Height shift (fraction)', horizontalFlip: 'Horizontal flip', zoomRange: 'Zoom range', fillMode: 'Fill mode', cval: 'Fill value', seed: 'Seed' },
   },
+  modelTools: {
+    title: 'Use the model', predictTitle: 'Predict on your images', dropHint: 'Drop JPEG, PNG or WebP images here, or click to pick them (any size)', predicting: 'Classifying…',
+    preparation: 'Each image was resized to {size}×{size} (bilinear) and scaled “{mode}”, as the training images were.', preparationUpscaled: 'Each image was resized to {size}×{size} (bilinear), scaled “{mode}” and resized to {input}×{input}, as the training images were.', exportTitle: 'Export the model', format: 'Format', exporting: 'Exporting…', exportedTo: 'Exported to',
+    exportHint: 'A folder with the model, README.txt and export.json (input size, channel order, scaling). The preprocessing is not inside the model.',
+  },
 }
 export type Messages = typeof en

@@ -105,4 +105,9 @@ export const es: Messages = {
     },
     augmentation: { _title: 'Aumento de datos', enabled: 'Activado', rotationRange: 'Rotación (grados)', widthShiftRange: 'Desplazamiento horizontal (fracción)', heightShiftRange: 'Desplazamiento vertical (fracción)', horizontalFlip: 'Volteo horizontal', zoomRange: 'Rango de zoom', fillMode: 'Modo de relleno', cval: 'Valor de relleno', seed: 'Semilla' },
   },
+  modelTools: {
+    title: 'Usar el modelo', predictTitle: 'Predecir con tus imágenes', dropHint: 'Suelta aquí imágenes JPEG, PNG o WebP, o haz clic para elegirlas (cualquier tamaño)', predicting: 'Clasificando…',
+    preparation: 'Cada imagen se ha redimensionado a {size}×{size} (bilineal) y escalado «{mode}», como las de entrenamiento.', preparationUpscaled: 'Cada imagen se ha redimensionado a {size}×{size} (bilineal), escalado «{mode}» y llevado a {input}×{input}, como las de entrenamiento.', exportTitle: 'Exportar el modelo', format: 'Formato', exporting: 'Exportando…', exportedTo: 'Exportado en',
+    exportHint: 'Una carpeta con el modelo, README.txt y export.json (tamaño de entrada, orden de canales, escalado). El preprocesado no está dentro del modelo.',
+  },
 }

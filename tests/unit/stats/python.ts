@@ -11,7 +11,7 @@ import { join } from 'node:path'
 function findPython(): string | null {
   const fromEnv = process.env.WORKBENCH_PYTHON
   if (fromEnv) return fromEnv
-  const fallback = join(process.env.WORKBENCH_PYENV || join(homedir(), '.cache', 'cifar-workbench', 'pyenv-scipy'), 'bin', 'python')
+  const fallback = join(process.env.WORKBENCH_PYENV || join(homedir(), '.cache', 'cifar-workbench', 'pyenv'), 'bin', 'python')
   return existsSync(fallback) ? fallback : null
 }
 

@@ -134,7 +134,7 @@ for (const tier of tiers) describe.skipIf(tier.skip !== null)(`TrainingService t
 
   it('lists the built-in presets and refuses a transfer run whose base is not registered', async () => {
     const presets = await ws.core.call('training.presets', {})
-    expect(presets.filter((p) => p.builtIn).map((p) => p.id)).toEqual(['seed-cnn', 'mobilenetv2-transfer', 'squeezenet-transfer'])
+    expect(presets.filter((p) => p.builtIn).map((p) => p.id)).toEqual(['seed-cnn', 'mobilenetv2-transfer', 'squeezenet-transfer', 'vgg16-transfer'])
     const bad = { ...config('no base', 1), model: { kind: 'transfer', baseId: 'nope' } }
     await expect(ws.core.call('training.start', { config: ExperimentConfig.parse(bad) })).rejects.toThrow(/base model nope not found/)
   })

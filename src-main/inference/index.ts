@@ -1,0 +1,2 @@
+export { InferenceService, type InferenceServiceOptions, type InferenceStore } from './inference-service'
+export { inferenceHandlers } from './handlers'

@@ -1,0 +1,174 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import * as tf from '../../../src-main/engine/tf'
+import { buildModel, loadTfjsFolder, type LoadedBase } from '../../../src-main/engine/architectures'
+import { exportLayersModel } from '../../../src-main/engine/evaluation/export-model'
+import { exportModel, type ExportDescription } from '../../../src-main/engine/export'
+import { mobileNetV2NoTop } from '../../../src-main/engine/architectures/keras'
+import { randomLayers, randomValues } from '../architectures/h5-fixtures'
+import { runPython, workbenchPython } from '../support/python'
+import type { BaseModelInfo, ModelConfig } from '@shared/index'
+
+const python = workbenchPython('Keras and ONNX export against Keras 3 and onnxruntime')
+const script = resolve(__dirname, 'predict_exported.py')
+const bases = resolve(__dirname, '../../../resources/bases')
+const CLASSES = ['airplane', 'automobile', 'bird', 'cat', 'deer', 'dog', 'frog', 'horse', 'ship', 'truck']
+
+let work: string
+beforeAll(() => {
+  work = mkdtempSync(join(tmpdir(), 'model-export-'))
+})
+afterAll(() => rmSync(work, { recursive: true, force: true }))
+
+function description(inputSize: number): ExportDescription {
+  return { runId: 'run-1', runName: 'test run', classNames: CLASSES, preprocessing: 'unit', imageSize: 32, inputSize, appVersion: '0.0.0-test' }
+}
+
+/** The model as a run leaves it: saved as a tfjs folder and loaded back. */
+async function asSaved(model: tf.LayersModel, name: string): Promise<tf.LayersModel> {
+  const saved = await exportLayersModel(model, join(work, `${name}-saved`))
+  return loadTfjsFolder(saved.dir)
+}
+
+type Kind = 'keras' | 'keras-weights' | 'onnx'
+
+/** Runs the exported models in one Python process on `x`; returns predictions and Keras' layer names. */
+function predictInPython(jobs: Array<[Kind, string]>, x: tf.Tensor4D): { y: Record<Kind, Float32Array>; layers: Partial<Record<Kind, string[]>> } {
+  const input = join(work, 'input.f32')
+  writeFileSync(input, x.dataSync() as Float32Array)
+  const outputs = jobs.map(([kind]) => join(work, `output-${kind}.f32`))
+  const stdout = runPython(python!, [script, input, ...x.shape.map(String), ...jobs.map(([kind, dir], i) => `${kind}:${dir}:${outputs[i]}`)])
+  const line = stdout.trim().split('\n').pop()!
+  const y = {} as Record<Kind, Float32Array>
+  jobs.forEach(([kind], i) => {
+    const bytes = readFileSync(outputs[i]!)
+    y[kind] = new Float32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 4)
+  })
+  return { y, layers: JSON.parse(line) as Partial<Record<Kind, string[]>> }
+}
+
+function maxAbsDiff(a: Float32Array, b: Float32Array): number {
+  expect(a.length).toBe(b.length)
+  let max = 0
+  for (let i = 0; i < a.length; i++) max = Math.max(max, Math.abs(a[i]! - b[i]!))
+  return max
+}
+
+/** Exports `model` as Keras and ONNX and checks the real libraries predict what tfjs predicts. */
+async function checkAgainstReference(model: tf.LayersModel, name: string, x: tf.Tensor4D): Promise<void> {
+  const ours = (model.predict(x) as tf.Tensor).dataSync() as Float32Array
+  // A peaked softmax: near-uniform probabilities would hide a wrong layout anywhere upstream.
+  expect(Math.max(...ours)).toBeGreaterThan(0.3)
+  const keras = await exportModel(model, 'keras', join(work, `${name}-keras`), description(x.shape[1]))
+  expect(keras.files.map((f) => f.name)).toEqual(['model.keras', 'model.weights.h5', 'README.txt', 'export.json'])
+  const onnx = await exportModel(model, 'onnx', join(work, `${name}-onnx`), description(x.shape[1]))
+  expect(onnx.files.map((f) => f.name)).toEqual(['model.onnx', 'README.txt', 'export.json'])
+  const reference = predictInPython([['keras', keras.dir], ['keras-weights', keras.dir], ['onnx', onnx.dir]], x)
+  expect(reference.layers.keras).toEqual(model.layers.map((l) => l.name))
+  expect(maxAbsDiff(reference.y.keras, ours)).toBeLessThan(1e-4)
+  expect(maxAbsDiff(reference.y['keras-weights'], ours)).toBeLessThan(1e-4)
+  expect(maxAbsDiff(reference.y.onnx, ours)).toBeLessThan(1e-4)
+}
+
+/**
+ * Scales the classifier so its logits on `x` span about ±8: a peaked softmax, where a wrong layout
+ * anywhere upstream shows in the probabilities (small random features would leave them near uniform).
+ */
+function sharpenPredictions(model: tf.LayersModel, x: tf.Tensor4D): void {
+  const layer = model.getLayer('predictions')
+  const features = tf.model({ inputs: model.inputs, outputs: layer.input as tf.SymbolicTensor })
+  const [kernel, bias] = layer.getWeights()
+  const spread = tf.tidy(() => tf.max(tf.abs(tf.matMul(features.predict(x) as tf.Tensor2D, kernel as tf.Tensor2D))).dataSync()[0]!)
+  layer.setWeights([tf.mul(kernel!, spread > 0 ? 8 / spread : 1), bias!])
+}
+
+function images(n: number, size: number, seed: number): tf.Tensor4D {
+  const values = randomValues(n * size * size * 3, seed, 1)
+  for (let i = 0; i < values.length; i++) values[i] = (values[i]! + 1) / 2
+  return tf.tensor4d(values, [n, size, size, 3])
+}
+
+function baseInfo(id: string, family: BaseModelInfo['family'], cut: string, format: BaseModelInfo['format'] = 'tfjs-layers'): BaseModelInfo {
+  return {
+    id, name: id, family, format, path: id, sha256: '', preprocessing: 'imagenet-mean-std',
+    defaultCutLayer: cut, minInputSize: 32, source: 'test', summary: null, registeredAt: new Date().toISOString(),
+  }
+}
+
+// Keras 3 and onnxruntime start slowly on a loaded machine; the models themselves are small.
+describe.skipIf(!python)('export to Keras 3 and ONNX, checked by the real libraries', { timeout: 600_000 }, () => {
+  it('a scratch CNN trained on generated data (Conv/ReLU/MaxPool/Flatten/Dense) predicts the same', async () => {
+    const config: ModelConfig = { kind: 'scratch', convBlocks: 2, filters: [8, 16], kernelSize: 3, convsPerBlock: 1, batchNorm: false, dropout: 0, denseUnits: 32, pooling: 'flatten' }
+    const built = buildModel(config, { numClasses: 10, imageSize: 32, seed: 3, base: null })
+    const x = images(16, 32, 11)
+    const labels = tf.oneHot(tf.tensor1d(Array.from({ length: 16 }, (_, i) => i % 10), 'int32'), 10)
+    built.model.compile({ optimizer: tf.train.adam(1e-2), loss: 'categoricalCrossentropy' })
+    await built.model.fit(x, labels, { epochs: 3, batchSize: 8, verbose: 0 })
+    const model = await asSaved(built.model, 'scratch')
+    sharpenPredictions(model, x)
+    await checkAgainstReference(model, 'scratch', x)
+  })
+
+  it('a scratch CNN with batch norm, dropout and global average pooling predicts the same', async () => {
+    const config: ModelConfig = { kind: 'scratch', convBlocks: 3, filters: [8, 8, 16], kernelSize: 3, convsPerBlock: 2, batchNorm: true, dropout: 0.25, denseUnits: 16, pooling: 'gap' }
+    const built = buildModel(config, { numClasses: 10, imageSize: 32, seed: 5, base: null })
+    const model = await asSaved(built.model, 'scratch-bn')
+    // Non-trivial batch-norm statistics (fresh ones are 0 and 1, which hide a wrong weight order).
+    for (const layer of model.layers.filter((l) => l.getClassName() === 'BatchNormalization')) {
+      const [gamma, beta, mean, variance] = layer.getWeights()
+      layer.setWeights([tf.add(gamma!, 0.5), tf.add(beta!, 0.1), tf.sub(mean!, 0.05), tf.add(variance!, 0.5)])
+    }
+    const x = images(4, 32, 12)
+    sharpenPredictions(model, x)
+    await checkAgainstReference(model, 'scratch-bn', x)
+  })
+
+  it('a transfer model on the shipped MobileNetV2 (ZeroPadding2D, DepthwiseConv2D, ReLU6, Add) predicts the same', async () => {
+    const base: LoadedBase = { info: baseInfo('mobilenetv2-imagenet', 'mobilenetv2', 'head_relu'), model: await loadTfjsFolder(join(bases, 'mobilenetv2-imagenet')) }
+    const config: ModelConfig = {
+      kind: 'transfer', baseId: base.info.id, cutLayer: null, inputSize: 64, headPooling: 'gap', headUnits: 32, headDropout: 0.5,
+      fineTune: { enabled: false, epochs: 1, learningRate: 1e-4, trainableLayers: 20, fromLayer: null },
+    }
+    const built = buildModel(config, { numClasses: 10, imageSize: 32, seed: 7, base })
+    base.model.dispose()
+    const model = await asSaved(built.model, 'mobilenetv2')
+    const x = images(3, 64, 13)
+    sharpenPredictions(model, x)
+    await checkAgainstReference(model, 'mobilenetv2', x)
+  })
+
+  it("a transfer model on Keras' MobileNetV2 (BatchNormalization, asymmetric ZeroPadding2D) predicts the same", async () => {
+    // Keras' own architecture as the .h5 import builds it, with random weights and batch-norm statistics.
+    const keras = mobileNetV2NoTop(null)
+    for (const layer of randomLayers(keras, 17)) {
+      keras.getLayer(layer.name).setWeights(layer.weights.map((w) => tf.tensor(w.values, w.shape)))
+    }
+    const base: LoadedBase = { info: baseInfo('mobilenetv2-keras', 'mobilenetv2', 'out_relu', 'keras-h5'), model: keras }
+    const config: ModelConfig = {
+      kind: 'transfer', baseId: base.info.id, cutLayer: null, inputSize: 32, headPooling: 'gap', headUnits: 32, headDropout: 0.5,
+      fineTune: { enabled: false, epochs: 1, learningRate: 1e-4, trainableLayers: 20, fromLayer: null },
+    }
+    const built = buildModel(config, { numClasses: 10, imageSize: 32, seed: 8, base })
+    keras.dispose()
+    const model = await asSaved(built.model, 'mobilenetv2-keras')
+    const x = images(3, 32, 15)
+    sharpenPredictions(model, x)
+    await checkAgainstReference(model, 'mobilenetv2-keras', x)
+  })
+
+  it('a transfer model on the shipped SqueezeNet (Concatenate, MaxPool) with a Flatten head predicts the same', async () => {
+    const base: LoadedBase = { info: baseInfo('squeezenet1.1-imagenet', 'squeezenet', 'fire9_concat'), model: await loadTfjsFolder(join(bases, 'squeezenet1.1-imagenet')) }
+    const config: ModelConfig = {
+      kind: 'transfer', baseId: base.info.id, cutLayer: null, inputSize: 64, headPooling: 'flatten', headUnits: 32, headDropout: 0.5,
+      fineTune: { enabled: false, epochs: 1, learningRate: 1e-4, trainableLayers: 20, fromLayer: null },
+    }
+    const built = buildModel(config, { numClasses: 10, imageSize: 32, seed: 9, base })
+    base.model.dispose()
+    const model = await asSaved(built.model, 'squeezenet')
+    const x = images(3, 64, 14)
+    sharpenPredictions(model, x)
+    await checkAgainstReference(model, 'squeezenet', x)
+  })
+})
