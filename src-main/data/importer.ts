@@ -62,7 +62,12 @@ async function removeStaleTemp(root: string): Promise<void> {
  * Validates, decodes and caches a dataset, then registers it. Everything is written into a temporary
  * folder that is renamed into place at the end, so a failed or cancelled import leaves nothing behind.
  */
-export async function importDataset(dataDir: string, registry: DatasetRegistry, sourcePath: string, opts: ImportOptions): Promise<DatasetInfo> {
+export async function importDataset(
+  dataDir: string,
+  registry: DatasetRegistry,
+  sourcePath: string,
+  opts: ImportOptions,
+): Promise<DatasetInfo> {
   const progress: ProgressFn = opts.onProgress ?? (() => {})
   const source = await openSource(sourcePath, { signal: opts.signal, onProgress: progress })
   throwIfCancelled(opts.signal)
@@ -83,7 +88,10 @@ export async function importDataset(dataDir: string, registry: DatasetRegistry, 
   if (existing) throw new ContractError('conflict', `${sourcePath} is already imported as "${existing.name}" (${existing.id})`)
 
   const name = opts.name ?? defaultName(decoded, sourcePath)
-  const id = `${slug(name)}-${createHash('sha256').update(source.sha256 + sizeKey).digest('hex').slice(0, 8)}`
+  const id = `${slug(name)}-${createHash('sha256')
+    .update(source.sha256 + sizeKey)
+    .digest('hex')
+    .slice(0, 8)}`
   const finalDir = datasetDir(dataDir, id)
   if (registry.getDataset(id)) throw new ContractError('conflict', `a dataset with id ${id} already exists`)
   const numClasses = decoded.classNames.length

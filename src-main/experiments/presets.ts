@@ -17,14 +17,23 @@ export const BUILT_IN_PRESETS: Preset[] = [
     config: {
       name: 'Seed CNN',
       data: {},
-      model: { kind: 'scratch', convBlocks: 2, filters: [32, 64], kernelSize: 3, convsPerBlock: 1, denseUnits: 512, pooling: 'flatten' },
+      model: {
+        kind: 'scratch',
+        convBlocks: 2,
+        filters: [32, 64],
+        kernelSize: 3,
+        convsPerBlock: 1,
+        denseUnits: 512,
+        pooling: 'flatten',
+      },
       training: { epochs: 10, batchSize: 64, optimizer: 'adam', learningRate: 1e-3 },
     },
   }),
   Preset.parse({
     id: 'mobilenetv2-transfer',
     name: 'MobileNetV2 transfer',
-    description: 'ImageNet MobileNetV2 frozen at 96 px with a GAP-Dense(256)-Dropout head (5 epochs), then 1 epoch fine-tuning its last two blocks at 1e-4.',
+    description:
+      'ImageNet MobileNetV2 frozen at 96 px with a GAP-Dense(256)-Dropout head (5 epochs), then 1 epoch fine-tuning its last two blocks at 1e-4.',
     builtIn: true,
     config: {
       name: 'MobileNetV2 transfer',
@@ -50,18 +59,29 @@ export const BUILT_IN_PRESETS: Preset[] = [
     config: {
       name: 'SqueezeNet transfer',
       data: {},
-      model: { kind: 'transfer', baseId: 'squeezenet1.1-imagenet', inputSize: 96, headPooling: 'gap', headUnits: 256, headDropout: 0.5 },
+      model: {
+        kind: 'transfer',
+        baseId: 'squeezenet1.1-imagenet',
+        inputSize: 96,
+        headPooling: 'gap',
+        headUnits: 256,
+        headDropout: 0.5,
+      },
       training: { epochs: 5, batchSize: 64, optimizer: 'adam', learningRate: 1e-3 },
     },
   }),
 ]
 
-const FAMILY_OF_PRESET: Record<string, BaseFamily> = { 'mobilenetv2-transfer': 'mobilenetv2', 'squeezenet-transfer': 'squeezenet' }
+const FAMILY_OF_PRESET: Record<string, BaseFamily> = {
+  'mobilenetv2-transfer': 'mobilenetv2',
+  'squeezenet-transfer': 'squeezenet',
+}
 
 const HOW_TO_GET: Record<string, string> = {
   mobilenetv2:
     'register one with `cifar-workbench models import ../shared/models/mobilenetv2-imagenet` (a TensorFlow.js folder) or `cifar-workbench models download mobilenetv2` (the Keras no-top file)',
-  squeezenet: 'register one with `cifar-workbench models import ../shared/models/squeezenet1.1-imagenet` (a TensorFlow.js folder)',
+  squeezenet:
+    'register one with `cifar-workbench models import ../shared/models/squeezenet1.1-imagenet` (a TensorFlow.js folder)',
 }
 
 /** The registered base a preset should use: its own id if registered, else one of its family (tfjs first). */
@@ -69,10 +89,15 @@ export function resolveBase(baseId: string, family: BaseFamily | null, bases: Ba
   const exact = bases.find((b) => b.id === baseId)
   if (exact) return exact
   const fam = family ?? bases.find((b) => b.id === baseId)?.family ?? null
-  const candidates = bases.filter((b) => b.family === fam).sort((a, b) => (a.format === b.format ? 0 : a.format === 'tfjs-layers' ? -1 : 1))
+  const candidates = bases
+    .filter((b) => b.family === fam)
+    .sort((a, b) => (a.format === b.format ? 0 : a.format === 'tfjs-layers' ? -1 : 1))
   if (candidates[0]) return candidates[0]
   const how = fam ? HOW_TO_GET[fam] : null
-  throw new ContractError('not_found', `no ${fam ?? baseId} base is registered; ${how ?? 'register one with `cifar-workbench models import PATH`'}`)
+  throw new ContractError(
+    'not_found',
+    `no ${fam ?? baseId} base is registered; ${how ?? 'register one with `cifar-workbench models import PATH`'}`,
+  )
 }
 
 /** A full experiment config from a preset: the dataset filled in and the base resolved in the registry. */

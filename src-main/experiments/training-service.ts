@@ -80,14 +80,15 @@ export class TrainingService {
   start(config: ExperimentConfig, seeds?: number[]): { runIds: string[] } {
     this.assertOpen()
     this.checkRefs(config)
-    const configs = seeds && seeds.length > 0
-      ? seeds.map((seed) => ({
-          ...config,
-          name: `${config.name} (seed ${seed})`,
-          training: { ...config.training, seed },
-          augmentation: { ...config.augmentation, seed },
-        }))
-      : [config]
+    const configs =
+      seeds && seeds.length > 0
+        ? seeds.map((seed) => ({
+            ...config,
+            name: `${config.name} (seed ${seed})`,
+            training: { ...config.training, seed },
+            augmentation: { ...config.augmentation, seed },
+          }))
+        : [config]
     const runIds = configs.map((c) => this.o.store.createRun({ config: c }).id)
     for (const runId of runIds) this.queue.push({ runId, resume: false })
     this.queueChanged()
@@ -125,7 +126,10 @@ export class TrainingService {
     this.assertOpen()
     const summary = this.o.store.getSummary(runId)
     if (summary.status !== 'interrupted' && summary.status !== 'cancelled') {
-      throw new ContractError('conflict', `run ${runId} is ${summary.status}; only an interrupted or cancelled run can be resumed`)
+      throw new ContractError(
+        'conflict',
+        `run ${runId} is ${summary.status}; only an interrupted or cancelled run can be resumed`,
+      )
     }
     this.o.store.requeueRun(runId)
     this.queue.push({ runId, resume: true })
@@ -165,7 +169,8 @@ export class TrainingService {
   }
 
   deletePreset(id: string): { ok: true } {
-    if (BUILT_IN_PRESETS.some((p) => p.id === id)) throw new ContractError('conflict', `preset ${id} is built in and cannot be deleted`)
+    if (BUILT_IN_PRESETS.some((p) => p.id === id))
+      throw new ContractError('conflict', `preset ${id} is built in and cannot be deleted`)
     if (!this.o.store.deletePreset(id)) throw new ContractError('not_found', `preset ${id} not found`)
     return { ok: true }
   }
@@ -223,10 +228,16 @@ export class TrainingService {
   /** Fails early, before a run is queued, when the dataset or base does not exist. */
   private checkRefs(config: ExperimentConfig): void {
     if (!this.o.store.getDataset(config.data.datasetId)) {
-      throw new ContractError('not_found', `dataset ${config.data.datasetId} not found; import one with \`cifar-workbench dataset import PATH\``)
+      throw new ContractError(
+        'not_found',
+        `dataset ${config.data.datasetId} not found; import one with \`cifar-workbench dataset import PATH\``,
+      )
     }
     if (config.model.kind === 'transfer' && !this.o.store.getBaseModel(config.model.baseId)) {
-      throw new ContractError('not_found', `base model ${config.model.baseId} not found; register it with \`cifar-workbench models import PATH\``)
+      throw new ContractError(
+        'not_found',
+        `base model ${config.model.baseId} not found; register it with \`cifar-workbench models import PATH\``,
+      )
     }
   }
 
@@ -259,7 +270,8 @@ export class TrainingService {
     const dataset = store.getDataset(run.config.data.datasetId)
     if (!dataset) throw new Error(`dataset ${run.config.data.datasetId} is no longer registered`)
     const base = run.config.model.kind === 'transfer' ? store.getBaseModel(run.config.model.baseId) : null
-    if (run.config.model.kind === 'transfer' && !base) throw new Error(`base model ${run.config.model.baseId} is no longer registered`)
+    if (run.config.model.kind === 'transfer' && !base)
+      throw new Error(`base model ${run.config.model.baseId} is no longer registered`)
     const job: RunJobInput = {
       runId: run.id,
       dataDir: this.o.dataDir,
@@ -334,11 +346,12 @@ export class TrainingService {
             stage: msg.stage,
             done: msg.done,
             total: msg.total,
-            message: msg.stage !== 'hit'
-              ? null
-              : msg.cache === 'features'
-                ? 'base features reused from the cache'
-                : `fine-tuning starts from cached activations of ${msg.layer ?? 'the frozen layers'}`,
+            message:
+              msg.stage !== 'hit'
+                ? null
+                : msg.cache === 'features'
+                  ? 'base features reused from the cache'
+                  : `fine-tuning starts from cached activations of ${msg.layer ?? 'the frozen layers'}`,
           })
           return
         case 'done':

@@ -19,7 +19,11 @@ export function startTrainingWorker(workerData: unknown): Worker {
   }
   const root = join(here, '../..')
   const source = pathToFileURL(join(root, 'src-main/engine/training/worker.ts')).href
-  const tsxApi = pathToFileURL(createRequire(join(root, 'package.json')).resolve('tsx/esm/api').replace(/\.cjs$/, '.mjs')).href
+  const tsxApi = pathToFileURL(
+    createRequire(join(root, 'package.json'))
+      .resolve('tsx/esm/api')
+      .replace(/\.cjs$/, '.mjs'),
+  ).href
   const tsconfig = join(root, 'tsconfig.json')
   const bootstrap =
     `import(${JSON.stringify(tsxApi)})` +

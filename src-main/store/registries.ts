@@ -14,7 +14,10 @@ function parse<S extends z.ZodType>(schema: S, text: string, what: string): z.ou
   const parsed = schema.safeParse(value)
   if (!parsed.success) {
     const issue = issuesOf(parsed.error)[0]
-    throw new ContractError('internal', `${what}: stored record does not match its schema (${issue?.path || '(root)'}: ${issue?.message})`)
+    throw new ContractError(
+      'internal',
+      `${what}: stored record does not match its schema (${issue?.path || '(root)'}: ${issue?.message})`,
+    )
   }
   return parsed.data
 }
@@ -32,12 +35,17 @@ export class Registries {
   putDataset(info: DatasetInfo): void {
     const d = check(DatasetInfo, info, 'dataset record')
     this.db
-      .prepare('INSERT INTO datasets (id, info_json, created_at) VALUES (?, ?, ?) ON CONFLICT (id) DO UPDATE SET info_json = excluded.info_json')
+      .prepare(
+        'INSERT INTO datasets (id, info_json, created_at) VALUES (?, ?, ?) ON CONFLICT (id) DO UPDATE SET info_json = excluded.info_json',
+      )
       .run(d.id, JSON.stringify(d), d.createdAt)
   }
 
   listDatasets(): DatasetInfo[] {
-    const rows = this.db.prepare('SELECT id, info_json FROM datasets ORDER BY created_at, id').all() as Array<{ id: string; info_json: string }>
+    const rows = this.db.prepare('SELECT id, info_json FROM datasets ORDER BY created_at, id').all() as Array<{
+      id: string
+      info_json: string
+    }>
     return rows.map((r) => parse(DatasetInfo, r.info_json, `dataset ${r.id}`))
   }
 
@@ -60,7 +68,10 @@ export class Registries {
   }
 
   listBaseModels(): BaseModelInfo[] {
-    const rows = this.db.prepare('SELECT id, info_json FROM base_models ORDER BY registered_at, id').all() as Array<{ id: string; info_json: string }>
+    const rows = this.db.prepare('SELECT id, info_json FROM base_models ORDER BY registered_at, id').all() as Array<{
+      id: string
+      info_json: string
+    }>
     return rows.map((r) => parse(BaseModelInfo, r.info_json, `base model ${r.id}`))
   }
 
@@ -84,7 +95,10 @@ export class Registries {
   }
 
   listPresets(): Preset[] {
-    const rows = this.db.prepare('SELECT id, preset_json FROM presets ORDER BY created_at, id').all() as Array<{ id: string; preset_json: string }>
+    const rows = this.db.prepare('SELECT id, preset_json FROM presets ORDER BY created_at, id').all() as Array<{
+      id: string
+      preset_json: string
+    }>
     return rows.map((r) => parse(Preset, r.preset_json, `preset ${r.id}`))
   }
 

@@ -1,8 +1,8 @@
 import type { z } from 'zod'
 import { ContractError } from '@shared/contract'
 import { BackendName, ExperimentConfig } from '@shared/domain/config'
+import type { Artifact } from '@shared/domain/run'
 import {
-  Artifact,
   ArtifactKind,
   Evaluation,
   ModelSummary,
@@ -105,7 +105,10 @@ export function parseColumn<S extends z.ZodType>(schema: S, text: string, runId:
   const parsed = schema.safeParse(value)
   if (!parsed.success) {
     const issue = parsed.error.issues[0]
-    throw new ContractError('internal', `run ${runId}: column ${column} does not match its schema (${issue?.path.join('.') || '(root)'}: ${issue?.message})`)
+    throw new ContractError(
+      'internal',
+      `run ${runId}: column ${column} does not match its schema (${issue?.path.join('.') || '(root)'}: ${issue?.message})`,
+    )
   }
   return parsed.data
 }
@@ -158,7 +161,13 @@ export function toEpoch(row: EpochRow): EpochMetric {
 }
 
 export function toBatchPoint(row: BatchRow): BatchPoint {
-  return { phase: row.phase === 'finetune' ? 'finetune' : 'train', epoch: row.epoch, step: row.step, loss: row.loss, accuracy: row.accuracy }
+  return {
+    phase: row.phase === 'finetune' ? 'finetune' : 'train',
+    epoch: row.epoch,
+    step: row.step,
+    loss: row.loss,
+    accuracy: row.accuracy,
+  }
 }
 
 export function toArtifact(row: ArtifactRow): Artifact {
@@ -173,7 +182,13 @@ export function toArtifact(row: ArtifactRow): Artifact {
 
 export function toDetail(
   row: DetailRow,
-  parts: { tags: string[]; epochs: EpochMetric[]; batchPoints: BatchPoint[]; evaluationJson: string | null; artifacts: Artifact[] },
+  parts: {
+    tags: string[]
+    epochs: EpochMetric[]
+    batchPoints: BatchPoint[]
+    evaluationJson: string | null
+    artifacts: Artifact[]
+  },
 ): RunDetail {
   const sizes =
     row.train_size !== null && row.validation_size !== null && row.test_size !== null
@@ -190,7 +205,8 @@ export function toDetail(
     tfjsVersion: row.tfjs_version,
     datasetHash: row.dataset_hash,
     sizes,
-    modelSummary: row.model_summary_json === null ? null : parseColumn(ModelSummary, row.model_summary_json, row.id, 'model_summary_json'),
+    modelSummary:
+      row.model_summary_json === null ? null : parseColumn(ModelSummary, row.model_summary_json, row.id, 'model_summary_json'),
     nonTrainableParams: row.non_trainable_params,
     modelSizeBytes: row.model_size_bytes,
     epochs: parts.epochs,

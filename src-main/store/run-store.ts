@@ -150,7 +150,10 @@ function validate<S extends z.ZodType>(schema: S, value: unknown, what: string):
 }
 
 function newRunId(now: Date): string {
-  const stamp = now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, '')
+  const stamp = now
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d+Z$/, '')
   return `${stamp}-${randomBytes(3).toString('hex')}`
 }
 
@@ -235,32 +238,32 @@ class SqliteRunStore implements RunStore {
       if (row.status !== 'queued') throw new ContractError('conflict', `run ${id} is ${row.status}; only a queued run can start`)
       this.db.prepare('UPDATE run_payloads SET model_summary_json = ? WHERE run_id = ?').run(JSON.stringify(summary), id)
       this.db
-      .prepare(
-        `UPDATE runs SET status = 'running', started_at = COALESCE(started_at, @now), last_started_at = @now,
+        .prepare(
+          `UPDATE runs SET status = 'running', started_at = COALESCE(started_at, @now), last_started_at = @now,
            last_heartbeat_at = @now, owner_pid = @pid, failure_message = NULL, finished_at = NULL,
            backend = @backend, device = @device, tfjs_version = @tfjsVersion, app_version = @appVersion,
            dataset_hash = @datasetHash, train_size = @train, validation_size = @validation, test_size = @test,
            total_params = @total, trainable_params = @trainable,
            non_trainable_params = @nonTrainable, model_size_bytes = @sizeBytes
          WHERE id = @id`,
-      )
-      .run({
-        id,
-        now,
-        pid: process.pid,
-        backend: info.backend,
-        device: info.device,
-        tfjsVersion: info.tfjsVersion,
-        appVersion: info.appVersion,
-        datasetHash: info.datasetHash,
-        train: info.sizes.train,
-        validation: info.sizes.validation,
-        test: info.sizes.test,
-        total: summary.totalParams,
-        trainable: summary.trainableParams,
-        nonTrainable: summary.nonTrainableParams,
-        sizeBytes: info.modelSizeBytes,
-      })
+        )
+        .run({
+          id,
+          now,
+          pid: process.pid,
+          backend: info.backend,
+          device: info.device,
+          tfjsVersion: info.tfjsVersion,
+          appVersion: info.appVersion,
+          datasetHash: info.datasetHash,
+          train: info.sizes.train,
+          validation: info.sizes.validation,
+          test: info.sizes.test,
+          total: summary.totalParams,
+          trainable: summary.trainableParams,
+          nonTrainable: summary.nonTrainableParams,
+          sizeBytes: info.modelSizeBytes,
+        })
     })()
     return this.getSummary(id)
   }
@@ -286,7 +289,9 @@ class SqliteRunStore implements RunStore {
       const row = this.requireRunning(id, 'record batch points')
       const maxStep = incoming.reduce((m, p) => Math.max(m, p.step), 0)
       const stride = strideFor(maxStep, row.batch_stride)
-      const insert = this.db.prepare('INSERT OR REPLACE INTO batch_points (run_id, step, phase, epoch, loss, accuracy) VALUES (?, ?, ?, ?, ?, ?)')
+      const insert = this.db.prepare(
+        'INSERT OR REPLACE INTO batch_points (run_id, step, phase, epoch, loss, accuracy) VALUES (?, ?, ?, ?, ?, ?)',
+      )
       const write = (list: BatchPoint[]) => {
         for (const p of list) insert.run(id, p.step, p.phase, p.epoch, p.loss, p.accuracy)
       }
@@ -307,7 +312,9 @@ class SqliteRunStore implements RunStore {
         if (list) list.push(p)
         else byBucket.set(b, [p])
       }
-      const select = this.db.prepare('SELECT run_id, step, phase, epoch, loss, accuracy FROM batch_points WHERE run_id = ? AND step BETWEEN ? AND ?')
+      const select = this.db.prepare(
+        'SELECT run_id, step, phase, epoch, loss, accuracy FROM batch_points WHERE run_id = ? AND step BETWEEN ? AND ?',
+      )
       const remove = this.db.prepare('DELETE FROM batch_points WHERE run_id = ? AND step BETWEEN ? AND ?')
       for (const [bucket, fresh] of byBucket) {
         const lo = bucket * stride + 1
@@ -325,11 +332,18 @@ class SqliteRunStore implements RunStore {
 
   setPhaseTime(id: string, phase: string, ms: number): void {
     if (!phase || !Number.isFinite(ms) || ms < 0) {
-      throw new ContractError('invalid_input', `phase time of run ${id}: give a phase name and a duration ≥ 0 ms (got ${phase}=${ms})`)
+      throw new ContractError(
+        'invalid_input',
+        `phase time of run ${id}: give a phase name and a duration ≥ 0 ms (got ${phase}=${ms})`,
+      )
     }
     this.row(id)
     this.db.transaction(() => {
-      this.db.prepare("UPDATE run_payloads SET phase_times_json = json_set(phase_times_json, '$.' || json_quote(?), ?) WHERE run_id = ?").run(phase, ms, id)
+      this.db
+        .prepare(
+          "UPDATE run_payloads SET phase_times_json = json_set(phase_times_json, '$.' || json_quote(?), ?) WHERE run_id = ?",
+        )
+        .run(phase, ms, id)
       this.db.prepare('UPDATE runs SET last_heartbeat_at = ? WHERE id = ?').run(new Date().toISOString(), id)
     })()
   }
@@ -339,7 +353,9 @@ class SqliteRunStore implements RunStore {
     this.db.transaction(() => {
       this.row(id)
       this.db
-        .prepare('INSERT OR REPLACE INTO evaluations (run_id, test_loss, accuracy, evaluation_json, created_at) VALUES (?, ?, ?, ?, ?)')
+        .prepare(
+          'INSERT OR REPLACE INTO evaluations (run_id, test_loss, accuracy, evaluation_json, created_at) VALUES (?, ?, ?, ?, ?)',
+        )
         .run(id, ev.testLoss, ev.accuracy, JSON.stringify(ev), new Date().toISOString())
       this.db.prepare('UPDATE runs SET test_accuracy = ? WHERE id = ?').run(ev.accuracy, id)
     })()
@@ -447,11 +463,15 @@ class SqliteRunStore implements RunStore {
     // chosen on narrow columns first, then only its rows are read whole.
     const nullsLast = NOT_NULL_SORT_KEYS.has(q.sortBy) ? '' : `(${column.split(' ')[0]} IS NULL), `
     const pageIds = this.db
-      .prepare(`SELECT id FROM runs ${whereSql} ORDER BY ${nullsLast}${column} ${dir}, created_at ${dir}, id ${dir} LIMIT ? OFFSET ?`)
+      .prepare(
+        `SELECT id FROM runs ${whereSql} ORDER BY ${nullsLast}${column} ${dir}, created_at ${dir}, id ${dir} LIMIT ? OFFSET ?`,
+      )
       .pluck()
       .all(...params, q.limit, q.offset) as string[]
     const byId = new Map(
-      (this.db.prepare(`SELECT * FROM runs WHERE id IN (${placeholders(pageIds.length)})`).all(...pageIds) as RunRow[]).map((r) => [r.id, r]),
+      (this.db.prepare(`SELECT * FROM runs WHERE id IN (${placeholders(pageIds.length)})`).all(...pageIds) as RunRow[]).map(
+        (r) => [r.id, r],
+      ),
     )
     const rows = pageIds.map((id) => byId.get(id)!)
     const tags = this.tags(rows.map((r) => r.id))
@@ -468,16 +488,21 @@ class SqliteRunStore implements RunStore {
     const rows =
       ids === undefined
         ? (this.db.prepare(select).all() as GroupRow[])
-        : this.chunked(ids, (part) => this.db.prepare(`${select} WHERE r.id IN (${placeholders(part.length)})`).all(...part) as GroupRow[])
+        : this.chunked(
+            ids,
+            (part) => this.db.prepare(`${select} WHERE r.id IN (${placeholders(part.length)})`).all(...part) as GroupRow[],
+          )
     const completedIds = rows.filter((r) => r.status === 'completed').map((r) => r.id)
     const epochs = this.epochs(completedIds)
     const evals = new Map<string, { testLoss: number; macroF1: number }>()
-    for (const e of this.chunked(completedIds, (part) =>
-      this.db
-        .prepare(
-          `SELECT run_id, test_loss, json_extract(evaluation_json, '$.macro.f1') AS macro_f1 FROM evaluations WHERE run_id IN (${placeholders(part.length)})`,
-        )
-        .all(...part) as Array<{ run_id: string; test_loss: number; macro_f1: number | null }>,
+    for (const e of this.chunked(
+      completedIds,
+      (part) =>
+        this.db
+          .prepare(
+            `SELECT run_id, test_loss, json_extract(evaluation_json, '$.macro.f1') AS macro_f1 FROM evaluations WHERE run_id IN (${placeholders(part.length)})`,
+          )
+          .all(...part) as Array<{ run_id: string; test_loss: number; macro_f1: number | null }>,
     )) {
       evals.set(e.run_id, { testLoss: e.test_loss, macroF1: e.macro_f1 ?? Number.NaN })
     }
@@ -541,10 +566,12 @@ class SqliteRunStore implements RunStore {
 
   deleteRuns(ids: string[]): number {
     const unique = [...new Set(ids)]
-    const rows = this.chunked(unique, (part) =>
-      this.db.prepare(`SELECT id, status, owner_pid FROM runs WHERE id IN (${placeholders(part.length)})`).all(...part) as Array<
-        Pick<RunRow, 'id' | 'status' | 'owner_pid'>
-      >,
+    const rows = this.chunked(
+      unique,
+      (part) =>
+        this.db
+          .prepare(`SELECT id, status, owner_pid FROM runs WHERE id IN (${placeholders(part.length)})`)
+          .all(...part) as Array<Pick<RunRow, 'id' | 'status' | 'owner_pid'>>,
     )
     const found = new Set(rows.map((r) => r.id))
     const missing = unique.filter((id) => !found.has(id))
@@ -559,7 +586,12 @@ class SqliteRunStore implements RunStore {
       for (const id of unique) del.run(id)
     })()
     // Files go after the rows are gone: a crash in between leaves orphan files, never dangling rows.
-    for (const id of unique) deleteRunFiles(this.dataDir, id, (artifacts.get(id) ?? []).map((a) => a.path))
+    for (const id of unique)
+      deleteRunFiles(
+        this.dataDir,
+        id,
+        (artifacts.get(id) ?? []).map((a) => a.path),
+      )
     return unique.length
   }
 
@@ -588,9 +620,13 @@ class SqliteRunStore implements RunStore {
       if (csv === undefined) continue
       const fromCsv = epochsFromCsv(csv, `epoch CSV of run ${run.id}`)
       const same =
-        fromCsv.length === run.epochs.length && fromCsv.every((e, i) => e.epoch === run.epochs[i]!.epoch && e.phase === run.epochs[i]!.phase)
+        fromCsv.length === run.epochs.length &&
+        fromCsv.every((e, i) => e.epoch === run.epochs[i]!.epoch && e.phase === run.epochs[i]!.phase)
       if (!same) {
-        throw new ContractError('invalid_input', `run ${run.id}: the epoch CSV (${fromCsv.length} rows) does not match the manifest (${run.epochs.length} epochs)`)
+        throw new ContractError(
+          'invalid_input',
+          `run ${run.id}: the epoch CSV (${fromCsv.length} rows) does not match the manifest (${run.epochs.length} epochs)`,
+        )
       }
     }
     this.db.transaction(() => {
@@ -668,9 +704,12 @@ class SqliteRunStore implements RunStore {
       n: number
       ips: number | null
     }
-    const last = this.db.prepare('SELECT * FROM epochs WHERE run_id = ? ORDER BY epoch DESC LIMIT 1').get(id) as EpochRow | undefined
+    const last = this.db.prepare('SELECT * FROM epochs WHERE run_id = ? ORDER BY epoch DESC LIMIT 1').get(id) as
+      EpochRow | undefined
     const best = this.db
-      .prepare('SELECT epoch, val_accuracy FROM epochs WHERE run_id = ? AND val_accuracy IS NOT NULL ORDER BY val_accuracy DESC, epoch ASC LIMIT 1')
+      .prepare(
+        'SELECT epoch, val_accuracy FROM epochs WHERE run_id = ? AND val_accuracy IS NOT NULL ORDER BY val_accuracy DESC, epoch ASC LIMIT 1',
+      )
       .get(id) as { epoch: number; val_accuracy: number } | undefined
     this.db
       .prepare(
@@ -698,7 +737,11 @@ class SqliteRunStore implements RunStore {
     return out
   }
 
-  private grouped<R extends { run_id: string }, T>(ids: readonly string[], sql: (ph: string) => string, map: (row: R) => T): Map<string, T[]> {
+  private grouped<R extends { run_id: string }, T>(
+    ids: readonly string[],
+    sql: (ph: string) => string,
+    map: (row: R) => T,
+  ): Map<string, T[]> {
     const out = new Map<string, T[]>()
     const rows = this.chunked(ids, (part) => this.db.prepare(sql(placeholders(part.length))).all(...part) as R[])
     for (const row of rows) {
@@ -718,7 +761,11 @@ class SqliteRunStore implements RunStore {
   }
 
   private epochs(ids: readonly string[]): Map<string, EpochMetric[]> {
-    return this.grouped<EpochRow, EpochMetric>(ids, (ph) => `SELECT * FROM epochs WHERE run_id IN (${ph}) ORDER BY run_id, epoch`, toEpoch)
+    return this.grouped<EpochRow, EpochMetric>(
+      ids,
+      (ph) => `SELECT * FROM epochs WHERE run_id IN (${ph}) ORDER BY run_id, epoch`,
+      toEpoch,
+    )
   }
 
   private batchPoints(ids: readonly string[]): Map<string, BatchPoint[]> {
@@ -728,7 +775,8 @@ class SqliteRunStore implements RunStore {
   private artifacts(ids: readonly string[]): Map<string, Artifact[]> {
     return this.grouped<ArtifactRow, Artifact>(
       ids,
-      (ph) => `SELECT run_id, kind, path, size_bytes, sha256, created_at FROM artifacts WHERE run_id IN (${ph}) ORDER BY run_id, id`,
+      (ph) =>
+        `SELECT run_id, kind, path, size_bytes, sha256, created_at FROM artifacts WHERE run_id IN (${ph}) ORDER BY run_id, id`,
       toArtifact,
     )
   }
@@ -764,7 +812,9 @@ class SqliteRunStore implements RunStore {
       this.chunked(
         ids,
         (part) =>
-          this.db.prepare(`SELECT run_id, evaluation_json FROM evaluations WHERE run_id IN (${placeholders(part.length)})`).all(...part) as Array<{
+          this.db
+            .prepare(`SELECT run_id, evaluation_json FROM evaluations WHERE run_id IN (${placeholders(part.length)})`)
+            .all(...part) as Array<{
             run_id: string
             evaluation_json: string
           }>,
@@ -826,7 +876,12 @@ class SqliteRunStore implements RunStore {
       })
     this.db
       .prepare('INSERT INTO run_payloads (run_id, config_json, model_summary_json, phase_times_json) VALUES (?, ?, ?, ?)')
-      .run(run.id, JSON.stringify(run.config), run.modelSummary ? JSON.stringify(run.modelSummary) : null, JSON.stringify(run.phaseTimes))
+      .run(
+        run.id,
+        JSON.stringify(run.config),
+        run.modelSummary ? JSON.stringify(run.modelSummary) : null,
+        JSON.stringify(run.phaseTimes),
+      )
     const tag = this.db.prepare('INSERT OR IGNORE INTO run_tags (run_id, tag) VALUES (?, ?)')
     for (const t of run.tags) tag.run(run.id, t)
     const epoch = this.db.prepare(
@@ -834,20 +889,41 @@ class SqliteRunStore implements RunStore {
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     )
     for (const e of run.epochs) {
-      epoch.run(run.id, e.epoch, e.phase, e.loss, e.accuracy, e.valLoss, e.valAccuracy, e.learningRate, e.durationMs, e.imagesPerSecond)
+      epoch.run(
+        run.id,
+        e.epoch,
+        e.phase,
+        e.loss,
+        e.accuracy,
+        e.valLoss,
+        e.valAccuracy,
+        e.learningRate,
+        e.durationMs,
+        e.imagesPerSecond,
+      )
     }
     const maxStep = run.batchPoints.reduce((m, p) => Math.max(m, p.step), 0)
     const stride = strideFor(maxStep, 1)
-    const point = this.db.prepare('INSERT OR REPLACE INTO batch_points (run_id, step, phase, epoch, loss, accuracy) VALUES (?, ?, ?, ?, ?, ?)')
+    const point = this.db.prepare(
+      'INSERT OR REPLACE INTO batch_points (run_id, step, phase, epoch, loss, accuracy) VALUES (?, ?, ?, ?, ?, ?)',
+    )
     for (const p of downsample(run.batchPoints, stride)) point.run(run.id, p.step, p.phase, p.epoch, p.loss, p.accuracy)
     this.db.prepare('UPDATE runs SET batch_stride = ? WHERE id = ?').run(stride, run.id)
     if (run.evaluation) {
       this.db
         .prepare('INSERT INTO evaluations (run_id, test_loss, accuracy, evaluation_json, created_at) VALUES (?, ?, ?, ?, ?)')
-        .run(run.id, run.evaluation.testLoss, run.evaluation.accuracy, JSON.stringify(run.evaluation), run.finishedAt ?? run.createdAt)
+        .run(
+          run.id,
+          run.evaluation.testLoss,
+          run.evaluation.accuracy,
+          JSON.stringify(run.evaluation),
+          run.finishedAt ?? run.createdAt,
+        )
     }
     // Bundles carry records, not files: only artifacts already present in this data directory are kept.
-    const artifact = this.db.prepare('INSERT OR IGNORE INTO artifacts (run_id, kind, path, size_bytes, sha256, created_at) VALUES (?, ?, ?, ?, ?, ?)')
+    const artifact = this.db.prepare(
+      'INSERT OR IGNORE INTO artifacts (run_id, kind, path, size_bytes, sha256, created_at) VALUES (?, ?, ?, ?, ?, ?)',
+    )
     for (const a of run.artifacts) {
       if (artifactExists(this.dataDir, a.path)) artifact.run(run.id, a.kind, a.path, a.sizeBytes, a.sha256, a.createdAt)
     }

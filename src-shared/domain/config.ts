@@ -51,14 +51,7 @@ export const ScratchModelConfig = z
   })
 export type ScratchModelConfig = z.infer<typeof ScratchModelConfig>
 
-export const InputSize = z.union([
-  z.literal(32),
-  z.literal(64),
-  z.literal(96),
-  z.literal(128),
-  z.literal(160),
-  z.literal(224),
-])
+export const InputSize = z.union([z.literal(32), z.literal(64), z.literal(96), z.literal(128), z.literal(160), z.literal(224)])
 export type InputSize = z.infer<typeof InputSize>
 
 export const FineTuneConfig = z

@@ -41,7 +41,8 @@ export const compareCommand: CliCommand = {
     }
     const { values, positionals: ids } = parsed
     if (ids.length < 1 || ids.length > 10) throw new CliError('compare: give 1 to 10 run ids', 2)
-    if (!values.export && !values.csv && !values.report) throw new CliError('compare: nothing to write (give --export, --csv and/or --report)', 2)
+    if (!values.export && !values.csv && !values.report)
+      throw new CliError('compare: nothing to write (give --export, --csv and/or --report)', 2)
     const figureExt = values.export ? extname(values.export).toLowerCase() : null
     if (figureExt !== null && figureExt !== '.png' && figureExt !== '.svg') {
       throw new CliError(`compare: --export must end in .png or .svg (got "${values.export}")`, 2)

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises'
 import { resolve } from 'node:path'
 import { parseArgs } from 'node:util'
-import { z } from 'zod'
+import type { z } from 'zod'
 import type { AnyEvent } from '@shared/contract'
 import { BackendName, ExperimentConfig, InputSize } from '@shared/domain/config'
 import type { RunDetail } from '@shared/domain/run'
@@ -53,11 +53,13 @@ function issuesText(error: z.ZodError, where: string): string {
 async function pickDataset(core: Core, id: string | undefined): Promise<string> {
   const datasets = await core.call('datasets.list', {})
   if (id) {
-    if (!datasets.some((d) => d.id === id)) throw new CliError(`train: dataset "${id}" not found (have: ${datasets.map((d) => d.id).join(', ') || 'none'})`)
+    if (!datasets.some((d) => d.id === id))
+      throw new CliError(`train: dataset "${id}" not found (have: ${datasets.map((d) => d.id).join(', ') || 'none'})`)
     return id
   }
   const first = datasets[0]
-  if (!first) throw new CliError('train: no dataset imported yet; run `cifar-workbench dataset import PATH` (or `dataset download`) first')
+  if (!first)
+    throw new CliError('train: no dataset imported yet; run `cifar-workbench dataset import PATH` (or `dataset download`) first')
   return first.id
 }
 
@@ -80,8 +82,12 @@ async function loadConfigFile(file: string, datasetId: () => Promise<string>): P
   return parsed.data
 }
 
-function applyOverrides(config: ExperimentConfig, v: Record<string, string | boolean | undefined>, backend: string | null): ExperimentConfig {
-  const s = (k: string) => (typeof v[k] === 'string' ? (v[k] as string) : undefined)
+function applyOverrides(
+  config: ExperimentConfig,
+  v: Record<string, string | boolean | undefined>,
+  backend: string | null,
+): ExperimentConfig {
+  const s = (k: string) => (typeof v[k] === 'string' ? v[k] : undefined)
   const raw: ExperimentConfig = structuredClone(config)
   if (s('name')) raw.name = s('name')!
   const epochs = int('epochs', s('epochs'))
@@ -97,13 +103,20 @@ function applyOverrides(config: ExperimentConfig, v: Record<string, string | boo
   const inputSize = int('input-size', s('input-size'))
   const ftLayers = int('fine-tune-layers', s('fine-tune-layers'))
   if (inputSize !== undefined || ftLayers !== undefined) {
-    if (raw.model.kind !== 'transfer') throw new CliError('train: --input-size and --fine-tune-layers apply to transfer models only')
+    if (raw.model.kind !== 'transfer')
+      throw new CliError('train: --input-size and --fine-tune-layers apply to transfer models only')
     if (inputSize !== undefined) {
       const size = InputSize.safeParse(inputSize)
       if (!size.success) throw new CliError(`train: --input-size must be one of 32, 64, 96, 128, 160, 224 (got ${inputSize})`, 2)
       raw.model.inputSize = size.data
     }
-    if (ftLayers !== undefined) raw.model.fineTune = { ...raw.model.fineTune, enabled: ftLayers > 0, trainableLayers: Math.max(1, ftLayers), fromLayer: null }
+    if (ftLayers !== undefined)
+      raw.model.fineTune = {
+        ...raw.model.fineTune,
+        enabled: ftLayers > 0,
+        trainableLayers: Math.max(1, ftLayers),
+        fromLayer: null,
+      }
   }
   if (backend) {
     const b = BackendName.safeParse(backend)
@@ -162,7 +175,8 @@ export const trainCommand: CliCommand = {
     }
     const presetId = values.preset as string | undefined
     const configFile = values.config as string | undefined
-    if (!presetId === !configFile) throw new CliError('train: give exactly one of --preset NAME or --config FILE (see train --help)', 2)
+    if (!presetId === !configFile)
+      throw new CliError('train: give exactly one of --preset NAME or --config FILE (see train --help)', 2)
     const core = await ctx.core()
     const datasetId = () => pickDataset(core, values.dataset as string | undefined)
     let config: ExperimentConfig
@@ -188,7 +202,22 @@ export const trainCommand: CliCommand = {
         const p = e.payload
         if (p.type === 'batch') {
           if (json) {
-            ctx.io.out(JSON.stringify({ type: 'progress', runId, phase: p.phase, epoch: p.epoch, batch: p.batch, batchesPerEpoch: p.batchesPerEpoch, loss: p.loss, accuracy: p.accuracy, learningRate: p.learningRate, imagesPerSecond: p.imagesPerSecond, etaSeconds: p.etaSeconds, backend: p.backend }))
+            ctx.io.out(
+              JSON.stringify({
+                type: 'progress',
+                runId,
+                phase: p.phase,
+                epoch: p.epoch,
+                batch: p.batch,
+                batchesPerEpoch: p.batchesPerEpoch,
+                loss: p.loss,
+                accuracy: p.accuracy,
+                learningRate: p.learningRate,
+                imagesPerSecond: p.imagesPerSecond,
+                etaSeconds: p.etaSeconds,
+                backend: p.backend,
+              }),
+            )
           } else if (tty) {
             const eta = p.etaSeconds === null ? '' : ` eta ${Math.round(p.etaSeconds)}s`
             lastLine = `${p.phase} epoch ${p.epoch} ${bar(p.batch / p.batchesPerEpoch)} ${p.batch}/${p.batchesPerEpoch} loss ${p.loss.toFixed(4)} acc ${pct(p.accuracy)} ${p.imagesPerSecond.toFixed(0)} img/s${eta}`
@@ -199,7 +228,9 @@ export const trainCommand: CliCommand = {
           if (json) ctx.io.out(JSON.stringify({ type: 'epoch', runId, ...m, totalEpochs: p.totalEpochs }))
           else {
             if (tty) process.stdout.write('\r'.padEnd(101) + '\r')
-            ctx.io.out(`${m.phase} epoch ${m.epoch}/${p.totalEpochs}: loss ${m.loss.toFixed(4)} acc ${pct(m.accuracy)}  val_loss ${m.valLoss?.toFixed(4) ?? '-'} val_acc ${pct(m.valAccuracy)}  ${m.imagesPerSecond.toFixed(0)} img/s  ${(m.durationMs / 1000).toFixed(1)}s`)
+            ctx.io.out(
+              `${m.phase} epoch ${m.epoch}/${p.totalEpochs}: loss ${m.loss.toFixed(4)} acc ${pct(m.accuracy)}  val_loss ${m.valLoss?.toFixed(4) ?? '-'} val_acc ${pct(m.valAccuracy)}  ${m.imagesPerSecond.toFixed(0)} img/s  ${(m.durationMs / 1000).toFixed(1)}s`,
+            )
           }
         } else if (p.type === 'status') {
           if (p.status === 'completed' || p.status === 'failed' || p.status === 'cancelled') {
@@ -226,8 +257,13 @@ export const trainCommand: CliCommand = {
       ctx.io.out(`run ${run.id} ${run.status}${run.failureMessage ? `: ${run.failureMessage}` : ''}`)
       if (run.evaluation) {
         const ev = run.evaluation
-        ctx.io.out(`test accuracy ${pct(ev.accuracy)}, test loss ${ev.testLoss.toFixed(4)}, macro F1 ${ev.macro.f1.toFixed(3)}, ${ev.inferenceMsPerImage.toFixed(2)} ms/image`)
-        if (ev.overfitting) ctx.io.out(`overfitting gap ${pct(ev.overfitting.gap)} at epoch ${ev.overfitting.bestEpoch}; lowest val loss at epoch ${ev.overfitting.lowestValLossEpoch}`)
+        ctx.io.out(
+          `test accuracy ${pct(ev.accuracy)}, test loss ${ev.testLoss.toFixed(4)}, macro F1 ${ev.macro.f1.toFixed(3)}, ${ev.inferenceMsPerImage.toFixed(2)} ms/image`,
+        )
+        if (ev.overfitting)
+          ctx.io.out(
+            `overfitting gap ${pct(ev.overfitting.gap)} at epoch ${ev.overfitting.bestEpoch}; lowest val loss at epoch ${ev.overfitting.lowestValLossEpoch}`,
+          )
       }
     }
     if (run.status === 'failed') throw new CliError(`run ${run.id} failed: ${run.failureMessage ?? 'unknown error'}`)

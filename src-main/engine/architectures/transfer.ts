@@ -24,7 +24,8 @@ export function cutBase(base: tf.LayersModel, cutLayer: string, inputSize: numbe
     const names = config.layers.map((l) => l.name)
     throw new Error(`cut layer "${cutLayer}" is not in the base (its last layers: ${names.slice(-6).join(', ')})`)
   }
-  if (config.inputLayers.length !== 1) throw new Error(`the base has ${config.inputLayers.length} inputs; a base needs exactly one image input`)
+  if (config.inputLayers.length !== 1)
+    throw new Error(`the base has ${config.inputLayers.length} inputs; a base needs exactly one image input`)
   // Keep only what the cut layer depends on (e.g. drop SqueezeNet's ImageNet classifier).
   const needed = new Set<string>()
   const stack = [cutLayer]
@@ -95,7 +96,12 @@ export function buildTransfer(config: TransferModelConfig, base: LoadedBase, opt
       : tf.layers.flatten({ name: 'head_flatten' }),
     tf.layers.dense({ units: config.headUnits, activation: 'relu', kernelInitializer: kernel('head_dense'), name: 'head_dense' }),
     tf.layers.dropout({ rate: config.headDropout, seed: deriveSeed(opts.seed, 'head_dropout'), name: 'head_dropout' }),
-    tf.layers.dense({ units: opts.numClasses, activation: 'softmax', kernelInitializer: kernel('predictions'), name: 'predictions' }),
+    tf.layers.dense({
+      units: opts.numClasses,
+      activation: 'softmax',
+      kernelInitializer: kernel('predictions'),
+      name: 'predictions',
+    }),
   ]
   const applyHead = (x: tf.SymbolicTensor) => headLayers.reduce((t, layer) => layer.apply(t) as tf.SymbolicTensor, x)
 

@@ -119,12 +119,10 @@ export async function initBackend(preferred: BackendName | null, opts: InitOptio
   const key = `${preferred ?? 'auto'}|${opts.threads ?? 'auto'}`
   if (current?.key === key && tf.getBackend() === TFJS_BACKEND_NAME[current.status.name]) return current.status
   if (pending?.key === key) return pending.promise
-  const promise = initUncached(preferred, opts).then(
-    (status) => {
-      current = { key, status }
-      return status
-    },
-  )
+  const promise = initUncached(preferred, opts).then((status) => {
+    current = { key, status }
+    return status
+  })
   pending = { key, promise }
   try {
     return await promise

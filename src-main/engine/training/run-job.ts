@@ -74,7 +74,8 @@ async function runInner(job: RunJob, emit: Emit, isCancelled: () => boolean): Pr
   if (job.resume) {
     const state = await readCheckpointState(ckDir)
     if (state) {
-      if (state.configHash !== job.configHash) throw new Error(`checkpoint of run ${runId} belongs to another config (hash ${state.configHash})`)
+      if (state.configHash !== job.configHash)
+        throw new Error(`checkpoint of run ${runId} belongs to another config (hash ${state.configHash})`)
       built.setPhase(state.phase, config.model.kind === 'transfer' ? config.model.fineTune : undefined)
       resume = { state, best: await restoreModel(ckDir, state, built.model) }
     }
@@ -91,7 +92,11 @@ async function runInner(job: RunJob, emit: Emit, isCancelled: () => boolean): Pr
       preprocessing: built.preprocessing,
       inputSize: built.inputSize,
     })
-  const pix = { train: pixel('train', splits.train), validation: pixel('train', splits.validation), test: pixel('test', splits.test) }
+  const pix = {
+    train: pixel('train', splits.train),
+    validation: pixel('train', splits.validation),
+    test: pixel('test', splits.test),
+  }
 
   emit({
     type: 'started',
@@ -107,7 +112,10 @@ async function runInner(job: RunJob, emit: Emit, isCancelled: () => boolean): Pr
     },
     resumedFromEpoch: resume?.state.epoch ?? 0,
   })
-  emit({ type: 'progress', event: { type: 'status', runId, status: 'running', message: resume ? `resumed after epoch ${resume.state.epoch}` : null } })
+  emit({
+    type: 'progress',
+    event: { type: 'status', runId, status: 'running', message: resume ? `resumed after epoch ${resume.state.epoch}` : null },
+  })
 
   const throttledFeatureProgress = (cache: 'features' | 'activations') => {
     let lastEmit = 0
@@ -123,7 +131,14 @@ async function runInner(job: RunJob, emit: Emit, isCancelled: () => boolean): Pr
   let features: FeatureSet | null = null
   const headCut = built.head ? splitHead(built.head) : null
   const phase1Pending = !resume || (resume.state.phaseIndex === 0 && !resume.state.phaseDone)
-  if (job.featureCache && config.model.kind === 'transfer' && !config.augmentation.enabled && built.featureExtractor && headCut && phase1Pending) {
+  if (
+    job.featureCache &&
+    config.model.kind === 'transfer' &&
+    !config.augmentation.enabled &&
+    built.featureExtractor &&
+    headCut &&
+    phase1Pending
+  ) {
     const parts = {
       datasetHash: info.source.sha256,
       baseSha256: job.base?.sha256 ?? '',
@@ -142,7 +157,15 @@ async function runInner(job: RunJob, emit: Emit, isCancelled: () => boolean): Pr
       isCancelled,
       onProgress: throttledFeatureProgress('features'),
     })
-    emit({ type: 'features', cache: 'features', stage: features.hit ? 'hit' : 'stored', done: total, total, key: features.key, layer: parts.cutLayer })
+    emit({
+      type: 'features',
+      cache: 'features',
+      stage: features.hit ? 'hit' : 'stored',
+      done: total,
+      total,
+      key: features.key,
+      layer: parts.cutLayer,
+    })
   }
   emit({ type: 'phaseTime', phase: 'load', ms: performance.now() - t0 })
 
@@ -178,7 +201,15 @@ async function runInner(job: RunJob, emit: Emit, isCancelled: () => boolean): Pr
       onProgress: throttledFeatureProgress('activations'),
     })
     const total = splits.train.length + splits.validation.length + splits.test.length
-    emit({ type: 'features', cache: 'activations', stage: set.hit ? 'hit' : 'stored', done: total, total, key: set.key, layer: boundary.layer })
+    emit({
+      type: 'features',
+      cache: 'activations',
+      stage: set.hit ? 'hit' : 'stored',
+      done: total,
+      total,
+      key: set.key,
+      layer: boundary.layer,
+    })
     return { boundary, set }
   }
   const setupPhase = async (plan: PhasePlan): Promise<PhaseSetup> => {
@@ -199,7 +230,13 @@ async function runInner(job: RunJob, emit: Emit, isCancelled: () => boolean): Pr
         }
       }
       usedFeatures = false
-      return { model: built.model, forward: frozenBaseForward(built.featureExtractor, built.head), train: pix.train, validation: pix.validation, augmentFor }
+      return {
+        model: built.model,
+        forward: frozenBaseForward(built.featureExtractor, built.head),
+        train: pix.train,
+        validation: pix.validation,
+        augmentFor,
+      }
     }
     usedFeatures = false
     built.setPhase('finetune', plan.fineTune)
@@ -229,7 +266,8 @@ async function runInner(job: RunJob, emit: Emit, isCancelled: () => boolean): Pr
     hooks: {
       setupPhase,
       isCancelled,
-      onPhase: (phase, learningRate) => emit({ type: 'progress', event: { type: 'phase', runId, phase, learningRate, backend: backend.name } }),
+      onPhase: (phase, learningRate) =>
+        emit({ type: 'progress', event: { type: 'phase', runId, phase, learningRate, backend: backend.name } }),
       onBatch: (b) => {
         const mem = tf.memory()
         emit({
@@ -248,7 +286,15 @@ async function runInner(job: RunJob, emit: Emit, isCancelled: () => boolean): Pr
         const mem = tf.memory()
         emit({
           type: 'progress',
-          event: { type: 'epoch', runId, metric: p.metric, totalEpochs: p.totalEpochs, etaSeconds: p.etaSeconds, tensors: mem.numTensors, memoryBytes: mem.numBytes },
+          event: {
+            type: 'epoch',
+            runId,
+            metric: p.metric,
+            totalEpochs: p.totalEpochs,
+            etaSeconds: p.etaSeconds,
+            tensors: mem.numTensors,
+            memoryBytes: mem.numBytes,
+          },
         })
       },
     },
@@ -271,16 +317,24 @@ async function runInner(job: RunJob, emit: Emit, isCancelled: () => boolean): Pr
         inferenceMsPerImage: timeInference(fullForward, pix.test, evalBatch),
       })
     : onFeatures
-    ? evaluate({
-        forward: chainForward(headCut!.rest),
-        split: new FeatureSplit(features!.rows.test, features!.rowShape, pix.test.labels),
-        datasetIndices: splits.test,
-        classNames: info.classNames,
-        batchSize: evalBatch,
-        epochs: result.history,
-        inferenceMsPerImage: timeInference(fullForward, pix.test, evalBatch),
-      })
-    : evaluate({ forward: fullForward, split: pix.test, datasetIndices: splits.test, classNames: info.classNames, batchSize: evalBatch, epochs: result.history, isCancelled })
+      ? evaluate({
+          forward: chainForward(headCut.rest),
+          split: new FeatureSplit(features!.rows.test, features!.rowShape, pix.test.labels),
+          datasetIndices: splits.test,
+          classNames: info.classNames,
+          batchSize: evalBatch,
+          epochs: result.history,
+          inferenceMsPerImage: timeInference(fullForward, pix.test, evalBatch),
+        })
+      : evaluate({
+          forward: fullForward,
+          split: pix.test,
+          datasetIndices: splits.test,
+          classNames: info.classNames,
+          batchSize: evalBatch,
+          epochs: result.history,
+          isCancelled,
+        })
   emit({ type: 'progress', event: { type: 'evaluation', runId, evaluation } })
   const exported = await exportLayersModel(built.model, join(dataDir, 'runs', runId, 'model'))
   emit({ type: 'artifact', artifact: artifact('model', dataDir, exported.dir, exported.sizeBytes, exported.sha256) })
@@ -298,4 +352,3 @@ function requireBase(job: RunJob) {
   if (!job.base) throw new Error(`transfer run ${job.runId} has no base model info`)
   return job.base
 }
-

@@ -163,7 +163,11 @@ export async function train(options: TrainerOptions): Promise<TrainerResult> {
     const optimizer = createOptimizer(t.optimizer, learningRate)
     if (resuming && options.checkpointDir) await restoreOptimizer(options.checkpointDir, resume, optimizer)
     const es = t.earlyStopping.enabled
-      ? new PlateauTracker(t.earlyStopping.monitor, t.earlyStopping.minDelta, resuming ? (resume.earlyStopping ?? undefined) : undefined)
+      ? new PlateauTracker(
+          t.earlyStopping.monitor,
+          t.earlyStopping.minDelta,
+          resuming ? (resume.earlyStopping ?? undefined) : undefined,
+        )
       : null
     const rlr = t.reduceLrOnPlateau.enabled
       ? new PlateauTracker(t.reduceLrOnPlateau.monitor, 0, resuming ? (resume.reduceLr ?? undefined) : undefined)
@@ -183,7 +187,11 @@ export async function train(options: TrainerOptions): Promise<TrainerResult> {
         }
         epoch += 1
         const epochStart = performance.now()
-        const order = shuffledOrder(Int32Array.from({ length: setup.train.count }, (_, i) => i), t.seed, epoch)
+        const order = shuffledOrder(
+          Int32Array.from({ length: setup.train.count }, (_, i) => i),
+          t.seed,
+          epoch,
+        )
         const augment = setup.augmentFor?.(epoch) ?? null
         const ranges = batchRanges(setup.train.count, t.batchSize)
         const points: Array<{ phase: Phase; epoch: number; step: number; loss: number; accuracy: number }> = []
@@ -291,21 +299,27 @@ export async function train(options: TrainerOptions): Promise<TrainerResult> {
         // Keras restores the best weights when training stops (early or not) and the best was earlier.
         if (phaseDone && best && es && es.state.bestEpoch !== epoch) best.restore(setup.model)
         if (options.checkpointDir) {
-          const saved = await saveCheckpoint(options.checkpointDir, setup.model, phaseDone ? null : optimizer, phaseDone ? null : best, {
-            runId: options.runId,
-            configHash: options.configHash,
-            phaseIndex: pi,
-            phase: plan.phase,
-            phaseEpochs,
-            phaseDone,
-            epoch,
-            step,
-            learningRate,
-            earlyStopping: es?.state ?? null,
-            reduceLr: rlr?.state ?? null,
-            history,
-            rng: { shuffleSeed: t.seed, augmentSeed: config.augmentation.seed },
-          })
+          const saved = await saveCheckpoint(
+            options.checkpointDir,
+            setup.model,
+            phaseDone ? null : optimizer,
+            phaseDone ? null : best,
+            {
+              runId: options.runId,
+              configHash: options.configHash,
+              phaseIndex: pi,
+              phase: plan.phase,
+              phaseEpochs,
+              phaseDone,
+              epoch,
+              step,
+              learningRate,
+              earlyStopping: es?.state ?? null,
+              reduceLr: rlr?.state ?? null,
+              history,
+              rng: { shuffleSeed: t.seed, augmentSeed: config.augmentation.seed },
+            },
+          )
           await hooks.onCheckpoint?.(saved.dir, saved.sizeBytes)
         }
         const ips = metric.imagesPerSecond

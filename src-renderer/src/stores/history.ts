@@ -64,5 +64,22 @@ export const useHistoryStore = defineStore('history', () => {
     selected.value = selected.value.includes(id) ? selected.value.filter((s) => s !== id) : [...selected.value, id]
   }
 
-  return { items, total, loading, error, text, status, modelKind, tag, sortBy, sortDir, page, pageSize, selected, load, sort, toggle }
+  return {
+    items,
+    total,
+    loading,
+    error,
+    text,
+    status,
+    modelKind,
+    tag,
+    sortBy,
+    sortDir,
+    page,
+    pageSize,
+    selected,
+    load,
+    sort,
+    toggle,
+  }
 })

@@ -50,7 +50,10 @@ const fineTune = (over: Partial<FineTuneConfig>): FineTuneConfig => ({
 describe.skipIf(!haveShared)('transfer from the shared tfjs MobileNetV2', () => {
   let base: LoadedBase
   beforeAll(async () => {
-    base = { info: info('mobilenetv2-imagenet', 'mobilenetv2', 'tfjs-layers', 'head_relu'), model: await loadTfjsFolder(resolve(shared, 'mobilenetv2-imagenet')) }
+    base = {
+      info: info('mobilenetv2-imagenet', 'mobilenetv2', 'tfjs-layers', 'head_relu'),
+      model: await loadTfjsFolder(resolve(shared, 'mobilenetv2-imagenet')),
+    }
   })
   afterAll(() => base?.model.dispose())
 
@@ -118,16 +121,24 @@ describe.skipIf(!haveShared)('transfer from the shared tfjs MobileNetV2', () => 
   })
 
   it('a cut layer that does not exist is an error naming it', () => {
-    expect(() => buildModel(transfer(base.info.id, { cutLayer: 'fc7' }), { numClasses: 10, imageSize: 32, seed: 1, base })).toThrow(
-      /cut layer "fc7" is not in the base/,
-    )
+    expect(() =>
+      buildModel(transfer(base.info.id, { cutLayer: 'fc7' }), { numClasses: 10, imageSize: 32, seed: 1, base }),
+    ).toThrow(/cut layer "fc7" is not in the base/)
   })
 })
 
 describe.skipIf(!haveShared)('transfer from the shared tfjs SqueezeNet', () => {
   it('cuts at fire9_concat, dropping the ImageNet classifier', async () => {
-    const base = { info: info('squeezenet1.1-imagenet', 'squeezenet', 'tfjs-layers', 'fire9_concat'), model: await loadTfjsFolder(resolve(shared, 'squeezenet1.1-imagenet')) }
-    const built = buildModel(transfer(base.info.id, { headPooling: 'flatten', headUnits: 64 }), { numClasses: 10, imageSize: 32, seed: 3, base })
+    const base = {
+      info: info('squeezenet1.1-imagenet', 'squeezenet', 'tfjs-layers', 'fire9_concat'),
+      model: await loadTfjsFolder(resolve(shared, 'squeezenet1.1-imagenet')),
+    }
+    const built = buildModel(transfer(base.info.id, { headPooling: 'flatten', headUnits: 64 }), {
+      numClasses: 10,
+      imageSize: 32,
+      seed: 3,
+      base,
+    })
     expect(built.featureExtractor!.outputs[0]!.shape).toEqual([null, 5, 5, 512])
     const names = built.model.layers.map((l) => l.name)
     expect(names).not.toContain('conv10')
@@ -140,7 +151,10 @@ describe.skipIf(!haveShared)('transfer from the shared tfjs SqueezeNet', () => {
 
 describe('transfer from a Keras MobileNetV2 with batch normalisation', () => {
   it('keeps the base BatchNorm layers in inference mode while they train', () => {
-    const base: LoadedBase = { info: info('mobilenetv2-keras', 'mobilenetv2', 'keras-h5', 'out_relu'), model: mobileNetV2NoTop(null) }
+    const base: LoadedBase = {
+      info: info('mobilenetv2-keras', 'mobilenetv2', 'keras-h5', 'out_relu'),
+      model: mobileNetV2NoTop(null),
+    }
     const built = buildModel(transfer(base.info.id, { inputSize: 64 }), { numClasses: 10, imageSize: 32, seed: 1, base })
     expect(built.preprocessing).toBe('minus-one-one')
     expect(built.featureExtractor!.outputs[0]!.shape).toEqual([null, 2, 2, 1280])

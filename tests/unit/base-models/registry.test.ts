@@ -1,4 +1,14 @@
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs'
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  truncateSync,
+  writeFileSync,
+} from 'node:fs'
 import { createHash } from 'node:crypto'
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
@@ -63,7 +73,8 @@ describe.skipIf(!haveShared)('registry of tfjs folders', () => {
     const copied = join(dataDir, info.path)
     expect(readdirSync(copied).sort()).toEqual(['group1-shard1of2.bin', 'group1-shard2of2.bin', 'model.json'])
     const expectedHash = createHash('sha256')
-    for (const f of ['model.json', 'group1-shard1of2.bin', 'group1-shard2of2.bin']) expectedHash.update(readFileSync(join(copied, f)))
+    for (const f of ['model.json', 'group1-shard1of2.bin', 'group1-shard2of2.bin'])
+      expectedHash.update(readFileSync(join(copied, f)))
     expect(info.sha256).toBe(expectedHash.digest('hex'))
     // Up to fire9_concat: the full model's 1,235,496 parameters minus conv10 (512·1000 + 1000).
     expect(info.summary!.totalParams).toBe(1_235_496 - 513_000)
@@ -88,7 +99,8 @@ describe.skipIf(!haveShared)('registry of tfjs folders', () => {
   it('a broken model.json and a truncated shard give clear errors and register nothing', async () => {
     const broken = join(root, 'broken')
     mkdirSync(broken)
-    for (const f of readdirSync(join(shared, 'squeezenet1.1-imagenet'))) copyFileSync(join(shared, 'squeezenet1.1-imagenet', f), join(broken, f))
+    for (const f of readdirSync(join(shared, 'squeezenet1.1-imagenet')))
+      copyFileSync(join(shared, 'squeezenet1.1-imagenet', f), join(broken, f))
     const json = readFileSync(join(broken, 'model.json'), 'utf8')
 
     writeFileSync(join(broken, 'model.json'), json.slice(0, 500))
@@ -99,10 +111,14 @@ describe.skipIf(!haveShared)('registry of tfjs folders', () => {
     writeFileSync(join(broken, 'model.json'), json)
     truncateSync(join(broken, 'group1-shard2of2.bin'), 1000)
     const truncated = await failure(service.import({ path: broken }))
-    expect(truncated.message).toBe(`${broken}: weight shards hold ${4194304 + 1000} bytes but model.json describes ${4194304 + 747680} bytes (truncated or wrong shard?)`)
+    expect(truncated.message).toBe(
+      `${broken}: weight shards hold ${4194304 + 1000} bytes but model.json describes ${4194304 + 747680} bytes (truncated or wrong shard?)`,
+    )
 
     rmSync(join(broken, 'group1-shard2of2.bin'))
-    expect((await failure(service.import({ path: broken }))).message).toMatch(/group1-shard2of2\.bin: weight shard listed in model.json is missing/)
+    expect((await failure(service.import({ path: broken }))).message).toMatch(
+      /group1-shard2of2\.bin: weight shard listed in model.json is missing/,
+    )
 
     expect(service.list()).toEqual([])
     expect(readdirSync(join(dataDir, 'models')).filter((n) => !n.startsWith('.downloads'))).toEqual([])
@@ -112,7 +128,13 @@ describe.skipIf(!haveShared)('registry of tfjs folders', () => {
 describe('registry of Keras .h5 files', () => {
   it('recognises a Keras MobileNetV2 file, registers it and loads it', async () => {
     const info = await service.import({ path: kerasFile })
-    expect(info).toMatchObject({ id: 'mobilenetv2-keras', family: 'mobilenetv2', format: 'keras-h5', preprocessing: 'minus-one-one', defaultCutLayer: 'out_relu' })
+    expect(info).toMatchObject({
+      id: 'mobilenetv2-keras',
+      family: 'mobilenetv2',
+      format: 'keras-h5',
+      preprocessing: 'minus-one-one',
+      defaultCutLayer: 'out_relu',
+    })
     expect(info.summary!.totalParams).toBe(2_257_984)
     expect(info.sha256).toBe(sha256(kerasFile))
     const loaded = await service.loadBase(info.id)
@@ -124,8 +146,12 @@ describe('registry of Keras .h5 files', () => {
 
   it('refuses an .h5 of another architecture and a file that is not HDF5', async () => {
     const other = join(root, 'other.h5')
-    await writeKeras2(other, [{ name: 'dense_1', weights: [{ name: 'dense_1/kernel:0', shape: [2, 3], values: new Float32Array(6) }] }])
-    expect((await failure(service.import({ path: other }))).message).toMatch(/not a VGG16 or MobileNetV2 Keras weights file \(layers found: dense_1\)/)
+    await writeKeras2(other, [
+      { name: 'dense_1', weights: [{ name: 'dense_1/kernel:0', shape: [2, 3], values: new Float32Array(6) }] },
+    ])
+    expect((await failure(service.import({ path: other }))).message).toMatch(
+      /not a VGG16 or MobileNetV2 Keras weights file \(layers found: dense_1\)/,
+    )
     const text = join(root, 'notes.h5')
     writeFileSync(text, 'not hdf5')
     expect((await failure(service.import({ path: text }))).message).toMatch(/not a readable HDF5 file/)
@@ -142,13 +168,25 @@ describe('registry of Keras .h5 files', () => {
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
     const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/mobilenet.h5`
     try {
-      const wrong = new ModelService({ dataDir, registry: store, kerasCacheDir: null, kerasFiles: { mobilenetv2: { url, md5: '0'.repeat(32) } } })
+      const wrong = new ModelService({
+        dataDir,
+        registry: store,
+        kerasCacheDir: null,
+        kerasFiles: { mobilenetv2: { url, md5: '0'.repeat(32) } },
+      })
       const mismatch = await failure(wrong.download({ name: 'mobilenetv2' }))
       expect(mismatch.message).toBe(`${url}: MD5 ${md5} does not match the expected ${'0'.repeat(32)}; the file was discarded`)
       expect(service.list()).toEqual([])
 
-      const missing = new ModelService({ dataDir, registry: store, kerasCacheDir: null, kerasFiles: { mobilenetv2: { url: `${url}x`, md5 } } })
-      expect((await failure(missing.download({ name: 'mobilenetv2' }))).message).toMatch(/cannot download mobilenetv2 .*HTTP 404.*models import PATH/)
+      const missing = new ModelService({
+        dataDir,
+        registry: store,
+        kerasCacheDir: null,
+        kerasFiles: { mobilenetv2: { url: `${url}x`, md5 } },
+      })
+      expect((await failure(missing.download({ name: 'mobilenetv2' }))).message).toMatch(
+        /cannot download mobilenetv2 .*HTTP 404.*models import PATH/,
+      )
 
       const good = new ModelService({ dataDir, registry: store, kerasCacheDir: null, kerasFiles: { mobilenetv2: { url, md5 } } })
       const info = await good.download({ name: 'mobilenetv2' })
@@ -163,7 +201,12 @@ describe('registry of Keras .h5 files', () => {
     const cache = join(root, 'keras-cache')
     mkdirSync(cache)
     copyFileSync(kerasFile, join(cache, 'mobilenet_v2_weights_tf_dim_ordering_tf_kernels_1.0_224_no_top.h5'))
-    const offline = new ModelService({ dataDir, registry: store, kerasCacheDir: cache, kerasFiles: { mobilenetv2: { url: 'http://127.0.0.1:9/none' } } })
+    const offline = new ModelService({
+      dataDir,
+      registry: store,
+      kerasCacheDir: cache,
+      kerasFiles: { mobilenetv2: { url: 'http://127.0.0.1:9/none' } },
+    })
     const cached = await offline.download({ name: 'mobilenetv2' })
     expect(cached.source).toMatch(/^Keras cache /)
     await offline.delete(cached.id)

@@ -88,7 +88,10 @@ describe('datasets.download', () => {
     const error = await service('0'.repeat(32))
       .download({})
       .catch((e: unknown) => e)
-    expect(error).toMatchObject({ code: 'failed', message: expect.stringContaining(`has MD5 ${md5}, expected ${'0'.repeat(32)}`) })
+    expect(error).toMatchObject({
+      code: 'failed',
+      message: expect.stringContaining(`has MD5 ${md5}, expected ${'0'.repeat(32)}`),
+    })
     expect(downloadsLeft()).toEqual([])
     expect(store.listDatasets()).toEqual([])
   })
@@ -115,7 +118,10 @@ describe('datasets.download', () => {
 
   it('fails clearly on a broken connection or a missing file, then retries cleanly', async () => {
     mode = 'break'
-    await expect(service().download({})).rejects.toMatchObject({ code: 'failed', message: expect.stringMatching(/broke off|stopped at/) })
+    await expect(service().download({})).rejects.toMatchObject({
+      code: 'failed',
+      message: expect.stringMatching(/broke off|stopped at/),
+    })
     expect(downloadsLeft()).toEqual([])
     mode = 'missing'
     await expect(service().download({})).rejects.toMatchObject({ code: 'failed', message: expect.stringContaining('HTTP 404') })

@@ -98,7 +98,9 @@ describe('CIFAR-10 binary', () => {
   })
 
   it('refuses a label out of range', async () => {
-    const dir = writeCifarBinary(work, N, (name, b) => (name === 'data_batch_2.bin' ? binaryBatch(2, N, (_, i) => (i === 4 ? 12 : 1)) : b))
+    const dir = writeCifarBinary(work, N, (name, b) =>
+      name === 'data_batch_2.bin' ? binaryBatch(2, N, (_, i) => (i === 4 ? 12 : 1)) : b,
+    )
     await expectRefused(dir, /data_batch_2\.bin: record 4 has label 12, outside 0\.\.9/)
   })
 
@@ -129,7 +131,9 @@ describe('CIFAR-10 binary', () => {
     const dir = writeCifarBinary(work, N)
     const controller = new AbortController()
     controller.abort()
-    await expect(importDataset(dataDir, store, dir, { ...defaults, signal: controller.signal })).rejects.toMatchObject({ code: 'cancelled' })
+    await expect(importDataset(dataDir, store, dir, { ...defaults, signal: controller.signal })).rejects.toMatchObject({
+      code: 'cancelled',
+    })
     expect(store.listDatasets()).toEqual([])
   })
 })
@@ -159,7 +163,9 @@ describe('CIFAR-10 python', () => {
   })
 
   it('reads batches pickled by Python 3 / numpy 2 under protocol 2 too', async () => {
-    const dir = writeCifarPython(work, N, (name, b) => (name.startsWith('data_batch') || name === 'test_batch' ? pythonBatchPy3(Number(name.slice(-1)) || 0, N) : b))
+    const dir = writeCifarPython(work, N, (name, b) =>
+      name.startsWith('data_batch') || name === 'test_batch' ? pythonBatchPy3(Number(name.slice(-1)) || 0, N) : b,
+    )
     const loaded = await loadDatasetFromCache(dataDir, await importDataset(dataDir, store, dir, defaults))
     const train = Buffer.concat([1, 2, 3, 4, 5].map((b) => Buffer.from(expectedNhwc(b, N))))
     expect(Buffer.from(loaded.train.images).equals(train)).toBe(true)
@@ -167,13 +173,15 @@ describe('CIFAR-10 python', () => {
   })
 
   it('refuses a label out of range, a wrong data size and a foreign pickle', async () => {
-    let dir = writeCifarPython(work, N, (name, b) => (name === 'data_batch_1' ? pythonBatch(1, N, { label: (_, i) => (i === 2 ? 10 : 0) }) : b))
+    let dir = writeCifarPython(work, N, (name, b) =>
+      name === 'data_batch_1' ? pythonBatch(1, N, { label: (_, i) => (i === 2 ? 10 : 0) }) : b,
+    )
     await expectRefused(dir, /data_batch_1: label 10 at index 2 is outside 0\.\.9/)
     const w2 = tempDir()
     dir = writeCifarPython(w2, N, (name, b) => (name === 'test_batch' ? pythonBatch(0, N, { dataBytes: N * 3072 - 10 }) : b))
     await expectRefused(dir, /test_batch: "data" holds 18422 bytes, expected 18432/)
     const w3 = tempDir()
-    const evil = Buffer.from("\x80\x02cos\nsystem\nq\x00U\x02lsq\x01\x85R.", 'latin1')
+    const evil = Buffer.from('\x80\x02cos\nsystem\nq\x00U\x02lsq\x01\x85R.', 'latin1')
     dir = writeCifarPython(w3, N, (name, b) => (name === 'data_batch_5' ? evil : b))
     await expectRefused(dir, /data_batch_5: not a CIFAR-10 python batch \(refusing pickle global os\.system\)/)
     const w4 = tempDir()
@@ -213,7 +221,8 @@ describe('image folders', () => {
     const classes = ['a', 'b']
     const files: Array<{ path: string; data?: Buffer }> = [{ path: 'train/' }, { path: 'test/' }]
     classes.forEach((name, c) => {
-      for (let k = 0; k < 2; k++) files.push({ path: `train/${name}/${k}.png`, data: pngOf(32, (r, col) => [c * 100 + r, k * 50 + col, 7]) })
+      for (let k = 0; k < 2; k++)
+        files.push({ path: `train/${name}/${k}.png`, data: pngOf(32, (r, col) => [c * 100 + r, k * 50 + col, 7]) })
       files.push({ path: `test/${name}/x.png`, data: pngOf(32, () => [c, 1, 2]) })
     })
     const zip = zipOf(files, join(work, 'ds.zip'))
@@ -235,7 +244,8 @@ describe('image folders', () => {
 
   it('splits one folder per class by testRatio, stratified and seeded, and resizes other sizes', async () => {
     const files: Record<string, Buffer> = {}
-    for (const [c, name] of ['x', 'y'].entries()) for (let k = 0; k < 10; k++) files[`flat/${name}/${k}.png`] = pngOf(64, () => colour(c, k))
+    for (const [c, name] of ['x', 'y'].entries())
+      for (let k = 0; k < 10; k++) files[`flat/${name}/${k}.png`] = pngOf(64, () => colour(c, k))
     writeFiles(work, files)
     const info = await importDataset(dataDir, store, join(work, 'flat'), { ...defaults, imageSize: 16, testRatio: 0.3 })
     expect(info.imageSize).toEqual({ height: 16, width: 16, channels: 3 })
@@ -245,7 +255,11 @@ describe('image folders', () => {
     // A flat 64×64 image stays flat at 16×16; the colour says which file went to test.
     const testKs = [0, 1, 2].map((i) => loaded.test.images[i * 768 + 1]! / 10).sort((a, b) => a - b)
     const store2 = openRunStore(join(work, 'wb2.sqlite'), { dataDir: join(work, 'd2') })
-    const again = await importDataset(join(work, 'd2'), store2, join(work, 'flat'), { ...defaults, imageSize: 16, testRatio: 0.3 }).finally(() => store2.close())
+    const again = await importDataset(join(work, 'd2'), store2, join(work, 'flat'), {
+      ...defaults,
+      imageSize: 16,
+      testRatio: 0.3,
+    }).finally(() => store2.close())
     const loaded2 = await loadDatasetFromCache(join(work, 'd2'), again)
     expect(Buffer.from(loaded2.test.images).equals(Buffer.from(loaded.test.images))).toBe(true)
     expect(testKs.every((k) => Number.isInteger(k) && k >= 0 && k < 10)).toBe(true)
@@ -267,7 +281,13 @@ describe('image folders', () => {
   })
 
   it('refuses a corrupt zip', async () => {
-    const zip = zipOf([{ path: 'a/1.png', data: pngOf(32, () => [1, 1, 1]) }, { path: 'b/1.png', data: pngOf(32, () => [2, 2, 2]) }], join(work, 'x.zip'))
+    const zip = zipOf(
+      [
+        { path: 'a/1.png', data: pngOf(32, () => [1, 1, 1]) },
+        { path: 'b/1.png', data: pngOf(32, () => [2, 2, 2]) },
+      ],
+      join(work, 'x.zip'),
+    )
     const bytes = readFileSync(zip)
     writeFileSync(zip, bytes.subarray(0, bytes.length - 30))
     await expectRefused(zip, /x\.zip: corrupt zip archive/)

@@ -11,10 +11,15 @@ const scratch = mkdtempSync(join(tmpdir(), 'cwb-cli-'))
 
 function cli(args: string[], env: Record<string, string> = {}): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((done) => {
-    execFile(process.execPath, [bin, ...args], { cwd: repoRoot, env: { ...process.env, ...env }, timeout: 120_000 }, (error, stdout, stderr) => {
-      const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0
-      done({ code, stdout, stderr })
-    })
+    execFile(
+      process.execPath,
+      [bin, ...args],
+      { cwd: repoRoot, env: { ...process.env, ...env }, timeout: 120_000 },
+      (error, stdout, stderr) => {
+        const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0
+        done({ code, stdout, stderr })
+      },
+    )
   })
 }
 
@@ -72,7 +77,14 @@ describe('cifar-workbench doctor (child process)', () => {
   })
 
   it('fails clearly when a forced native backend is not installed, also in --json', async () => {
-    const { code, stdout, stderr } = await cli(['--data-dir', join(scratch, 'forced'), '--backend', 'tensorflow', 'doctor', '--json'])
+    const { code, stdout, stderr } = await cli([
+      '--data-dir',
+      join(scratch, 'forced'),
+      '--backend',
+      'tensorflow',
+      'doctor',
+      '--json',
+    ])
     expect(code).toBe(1)
     expect(JSON.parse(stdout)).toMatchObject({ error: { code: 'unavailable' } })
     expect(stderr).toMatch(/backend "tensorflow" was forced but cannot be used: @tensorflow\/tfjs-node is not installed/)

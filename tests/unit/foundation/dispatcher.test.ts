@@ -64,10 +64,7 @@ describe('core dispatcher', () => {
   })
 
   it('validates handler output too: a wrong shape becomes an internal error, not a leak', async () => {
-    const invoke = createDispatcher(
-      handlers({ 'runs.list': () => ({ total: 'many', items: [] }) as never }),
-      { shell: 'cli' },
-    )
+    const invoke = createDispatcher(handlers({ 'runs.list': () => ({ total: 'many', items: [] }) as never }), { shell: 'cli' })
     const result = await invoke('runs.list', {})
     expect(result.ok).toBe(false)
     if (result.ok) return
@@ -87,7 +84,10 @@ describe('core dispatcher', () => {
       }),
       { shell: 'browser' },
     )
-    expect(await invoke('runs.get', { id: 'r1' })).toEqual({ ok: false, error: { code: 'not_found', message: 'run r1 not found' } })
+    expect(await invoke('runs.get', { id: 'r1' })).toEqual({
+      ok: false,
+      error: { code: 'not_found', message: 'run r1 not found' },
+    })
     expect(await invoke('runs.groups', {})).toEqual({ ok: false, error: { code: 'internal', message: 'boom' } })
   })
 

@@ -99,7 +99,9 @@ describe('system.* through the core', () => {
 
   it('rejects an unknown --backend when the core is created', async () => {
     mkdirSync(join(scratch, 'bad'))
-    await expect(createCore({ dataDir: join(scratch, 'bad'), shell: 'cli', backend: 'quantum' })).rejects.toThrow(/quantum.*choose tensorflow-gpu, tensorflow, wasm, cpu/)
+    await expect(createCore({ dataDir: join(scratch, 'bad'), shell: 'cli', backend: 'quantum' })).rejects.toThrow(
+      /quantum.*choose tensorflow-gpu, tensorflow, wasm, cpu/,
+    )
   })
 })
 

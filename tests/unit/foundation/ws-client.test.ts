@@ -79,7 +79,9 @@ describe('WebSocket bridge (browser side)', () => {
   })
 
   it('derives the socket URL from the page URL, keeping the token', () => {
-    expect(browserSocketUrl({ protocol: 'http:', host: '127.0.0.1:8617', search: '?token=abc123' })).toBe('ws://127.0.0.1:8617/ws?token=abc123')
+    expect(browserSocketUrl({ protocol: 'http:', host: '127.0.0.1:8617', search: '?token=abc123' })).toBe(
+      'ws://127.0.0.1:8617/ws?token=abc123',
+    )
     expect(browserSocketUrl({ protocol: 'https:', host: 'box:443', search: '' })).toBe('wss://box:443/ws')
   })
 })

@@ -82,7 +82,12 @@ export const TOLERANCE = 1e-4
 export type Pad = 'same' | 'valid' | [[number, number], [number, number], [number, number], [number, number]]
 
 /** Runs `kernel` on cpu and on wasm with the same inputs: same shape, close values, nothing leaked. */
-export async function expectWasmMatchesCpu(kernel: string, inputs: Record<string, HostTensor>, attrs: object, label: string): Promise<void> {
+export async function expectWasmMatchesCpu(
+  kernel: string,
+  inputs: Record<string, HostTensor>,
+  attrs: object,
+  label: string,
+): Promise<void> {
   const expected = await runKernel('cpu', kernel, inputs, attrs)
   const actual = await runKernel('wasm', kernel, inputs, attrs)
   expect(actual.out.shape, label).toEqual(expected.out.shape)

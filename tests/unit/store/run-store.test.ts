@@ -20,7 +20,12 @@ afterEach(() => {
 })
 
 /** A finished run with the given validation accuracies per epoch and a test accuracy. */
-function completedRun(config = scratchConfig(), valAccuracies = [0.3, 0.5, 0.4], testAccuracy: number | null = 0.45, name?: string) {
+function completedRun(
+  config = scratchConfig(),
+  valAccuracies = [0.3, 0.5, 0.4],
+  testAccuracy: number | null = 0.45,
+  name?: string,
+) {
   const run = store.createRun({ config, name })
   store.startRun(run.id, startInfo)
   valAccuracies.forEach((v, i) => store.appendEpoch(run.id, epochMetric(i + 1, v)))
@@ -54,7 +59,13 @@ describe('run lifecycle', () => {
     for (const [i, v] of [0.2, 0.6, 0.5].entries()) store.appendEpoch(run.id, epochMetric(i + 1, v))
     store.setPhaseTime(run.id, 'train', 3000)
     store.saveEvaluation(run.id, evaluation(0.55))
-    store.addArtifact(run.id, { kind: 'model', path: `runs/${run.id}/model/model.json`, sizeBytes: 10, sha256: 'f'.repeat(64), createdAt: new Date().toISOString() })
+    store.addArtifact(run.id, {
+      kind: 'model',
+      path: `runs/${run.id}/model/model.json`,
+      sizeBytes: 10,
+      sha256: 'f'.repeat(64),
+      createdAt: new Date().toISOString(),
+    })
     const done = store.finishRun(run.id, 'completed')
 
     expect(done.status).toBe('completed')
@@ -82,7 +93,11 @@ describe('run lifecycle', () => {
     store.startRun(run.id, startInfo)
     expectCode(() => store.startRun(run.id, startInfo), 'conflict')
     expectCode(() => store.appendEpoch(run.id, { ...epochMetric(1, 0.1), loss: Number.NaN }), 'invalid_input')
-    expectCode(() => store.addArtifact(run.id, { kind: 'model', path: '../outside', sizeBytes: 1, sha256: 'x', createdAt: 'now' }), 'invalid_input', /relative/)
+    expectCode(
+      () => store.addArtifact(run.id, { kind: 'model', path: '../outside', sizeBytes: 1, sha256: 'x', createdAt: 'now' }),
+      'invalid_input',
+      /relative/,
+    )
     store.finishRun(run.id, 'failed', 'out of memory')
     expect(store.getRun(run.id).failureMessage).toBe('out of memory')
     expectCode(() => store.finishRun(run.id, 'completed'), 'conflict', /already failed/)
@@ -165,7 +180,8 @@ describe('batch points', () => {
   it('keeps short runs point for point', () => {
     const run = store.createRun({ config: scratchConfig() })
     store.startRun(run.id, startInfo)
-    for (let s = 1; s <= 300; s++) store.appendBatchPoints(run.id, [{ phase: 'train', epoch: 1, step: s, loss: 1 / s, accuracy: s / 300 }])
+    for (let s = 1; s <= 300; s++)
+      store.appendBatchPoints(run.id, [{ phase: 'train', epoch: 1, step: s, loss: 1 / s, accuracy: s / 300 }])
     expect(store.getRun(run.id).batchPoints).toHaveLength(300)
   })
 })
@@ -291,7 +307,9 @@ describe('export and import', () => {
     store.appendEpoch(run.id, epochMetric(1, 0.2))
 
     const bundle = store.exportRuns([a.id, run.id])
-    expect(bundle.epochCsv[a.id]!.split('\n')[0]).toBe('phase,epoch,loss,accuracy,val_loss,val_accuracy,learning_rate,duration_ms,images_per_second')
+    expect(bundle.epochCsv[a.id]!.split('\n')[0]).toBe(
+      'phase,epoch,loss,accuracy,val_loss,val_accuracy,learning_rate,duration_ms,images_per_second',
+    )
     expect(bundle.epochCsv[a.id]!.trim().split('\n')).toHaveLength(3)
 
     const otherDir = tempDir()
@@ -322,7 +340,11 @@ describe('export and import', () => {
     const bundle = store.exportRuns([a.id])
     store.deleteRuns([a.id])
     const lines = bundle.epochCsv[a.id]!.trim().split('\n')
-    expectCode(() => store.importBundle({ ...bundle, epochCsv: { [a.id]: lines.slice(0, 2).join('\n') } }), 'invalid_input', /does not match/)
+    expectCode(
+      () => store.importBundle({ ...bundle, epochCsv: { [a.id]: lines.slice(0, 2).join('\n') } }),
+      'invalid_input',
+      /does not match/,
+    )
     expectCode(() => store.importBundle({ ...bundle, epochCsv: { [a.id]: 'bad,header\n' } }), 'invalid_input', /header/)
     expect(store.listRuns({}).total).toBe(0)
   })
@@ -370,7 +392,13 @@ describe('registries', () => {
     expect(store.deleteBaseModel(base.id)).toBe(false)
 
     const { data: _data, ...rest } = scratchConfig()
-    const preset: Preset = { id: 'p1', name: 'Mine', description: '', builtIn: false, config: { ...rest, data: { validationSplit: 0.2 } } }
+    const preset: Preset = {
+      id: 'p1',
+      name: 'Mine',
+      description: '',
+      builtIn: false,
+      config: { ...rest, data: { validationSplit: 0.2 } },
+    }
     store.putPreset(preset)
     // Stored as the contract parses it (defaults filled in).
     expect(store.listPresets()).toEqual([Preset.parse(preset)])

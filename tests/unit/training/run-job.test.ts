@@ -49,7 +49,12 @@ describe.skipIf(!hasShared)('a whole run in-process (dataset cache, real models,
     extra: Partial<RunJob> = {},
     splitSeed = 42,
   ): Promise<Outcome> {
-    const config = ExperimentConfig.parse({ name: 'run test', data: { datasetId: ws.dataset.id, validationSplit: 0.2, splitSeed }, model, training })
+    const config = ExperimentConfig.parse({
+      name: 'run test',
+      data: { datasetId: ws.dataset.id, validationSplit: 0.2, splitSeed },
+      model,
+      training,
+    })
     const job = RunJob.parse({
       runId: `job-${++counter}`,
       dataDir: ws.dir,
@@ -65,11 +70,16 @@ describe.skipIf(!hasShared)('a whole run in-process (dataset cache, real models,
       ...extra,
     })
     const messages: WorkerMessage[] = []
-    await runJob(job, (m) => messages.push(m), () => false)
+    await runJob(
+      job,
+      (m) => messages.push(m),
+      () => false,
+    )
     const done = messages.at(-1) as Outcome['done']
     expect(done.type).toBe('done')
     const epochs = messages.flatMap((m) => (m.type === 'progress' && m.event.type === 'epoch' ? [m.event.metric] : []))
-    const evaluation = messages.flatMap((m) => (m.type === 'progress' && m.event.type === 'evaluation' ? [m.event.evaluation] : []))[0] ?? null
+    const evaluation =
+      messages.flatMap((m) => (m.type === 'progress' && m.event.type === 'evaluation' ? [m.event.evaluation] : []))[0] ?? null
     return { messages, epochs, evaluation, done }
   }
 
@@ -90,7 +100,13 @@ describe.skipIf(!hasShared)('a whole run in-process (dataset cache, real models,
 
   it('MobileNetV2 transfer: phase 1 leaves the frozen base bit-identical, fine-tuning changes only its last layers', async () => {
     const out = await run(
-      { kind: 'transfer', baseId: ws.mobilenet.id, inputSize: 32, headDropout: 0, fineTune: { enabled: true, epochs: 1, learningRate: 1e-3, trainableLayers: 4 } },
+      {
+        kind: 'transfer',
+        baseId: ws.mobilenet.id,
+        inputSize: 32,
+        headDropout: 0,
+        fineTune: { enabled: true, epochs: 1, learningRate: 1e-3, trainableLayers: 4 },
+      },
       { epochs: 2, batchSize: 16, seed: 2 },
     )
     expect(out.done).toMatchObject({ status: 'completed' })
@@ -149,7 +165,9 @@ describe.skipIf(!hasShared)('a whole run in-process (dataset cache, real models,
     const uncached = await run(model, training, { featureCache: false }, 11)
     for (const o of [first, second, uncached]) expect(o.done, o.done.message ?? '').toMatchObject({ status: 'completed' })
     const stages = (o: Outcome) =>
-      o.messages.flatMap((m) => (m.type === 'features' && m.cache === 'activations' && m.stage !== 'computing' ? [`${m.stage}@${m.layer}`] : []))
+      o.messages.flatMap((m) =>
+        m.type === 'features' && m.cache === 'activations' && m.stage !== 'computing' ? [`${m.stage}@${m.layer}`] : [],
+      )
     expect(stages(first)).toEqual(['stored@block_15_add'])
     expect(stages(second)).toEqual(['hit@block_15_add'])
     expect(stages(uncached)).toEqual([])

@@ -35,9 +35,22 @@ function fusedAdam(args: { inputs: tf.NamedTensorInfoMap; attrs?: tf.NamedAttrMa
   const outs = [native.output(value.shape), native.output(value.shape), native.output(value.shape)] as const
   const f = Math.fround
   native.kernels.adam(
-    native.pointer(value), native.pointer(m), native.pointer(v), native.pointer(g),
-    native.pointer(outs[0]), native.pointer(outs[1]), native.pointer(outs[2]), size,
-    -a.learningRate, a.beta1, f(1 - a.beta1), a.beta2, f(1 - a.beta2), a.epsilon, a.correction1, a.correction2,
+    native.pointer(value),
+    native.pointer(m),
+    native.pointer(v),
+    native.pointer(g),
+    native.pointer(outs[0]),
+    native.pointer(outs[1]),
+    native.pointer(outs[2]),
+    size,
+    -a.learningRate,
+    a.beta1,
+    f(1 - a.beta1),
+    a.beta2,
+    f(1 - a.beta2),
+    a.epsilon,
+    a.correction1,
+    a.correction2,
   )
   return [...outs]
 }

@@ -22,7 +22,13 @@ export function depthwiseConv2dNativeBackpropInput(args: {
   const inputShape = attrs.inputShape
   const filterShape = filterInfo.shape as [number, number, number, number]
   const info = tf.backend_util.computeConv2DInfo(
-    inputShape, filterShape, attrs.strides, attrs.dilations, attrs.pad, attrs.dimRoundingMode, true,
+    inputShape,
+    filterShape,
+    attrs.strides,
+    attrs.dilations,
+    attrs.pad,
+    attrs.dimRoundingMode,
+    true,
   )
   const [kh, kw, c, m] = filterShape
   const [sh, sw] = pair(attrs.strides)
@@ -30,10 +36,16 @@ export function depthwiseConv2dNativeBackpropInput(args: {
   const [n, h, w] = inputShape
   if (m === 1) {
     // dy scattered through the filter taps in one pass on the native kernel (native/kernels.c).
-    if (dyInfo.dtype !== 'float32' || filterInfo.dtype !== 'float32') throw new Error(`${NAME} on wasm supports float32, got ${dyInfo.dtype}`)
+    if (dyInfo.dtype !== 'float32' || filterInfo.dtype !== 'float32')
+      throw new Error(`${NAME} on wasm supports float32, got ${dyInfo.dtype}`)
     const native = new NativeBackend(args.backend, NAME)
     const dx = native.output([n, h, w, c])
-    native.kernels.depthwise_input_grad(native.pointer(dyInfo), native.pointer(filterInfo), native.pointer(dx), ...depthwiseDims(info))
+    native.kernels.depthwise_input_grad(
+      native.pointer(dyInfo),
+      native.pointer(filterInfo),
+      native.pointer(dx),
+      ...depthwiseDims(info),
+    )
     return dx
   }
   return tf.tidy(() => {

@@ -44,7 +44,7 @@ function gradient(kernelName: string, cap: number, stock: (dy: tf.Tensor, x: tf.
       return {
         x: () =>
           x.dtype === 'float32' && tf.getKernel(RELU_GRAD, tf.getBackend()) !== undefined
-            ? (tf.engine().runKernel(RELU_GRAD, { dy: grad, x }, { cap } as unknown as tf.NamedAttrMap) as tf.Tensor)
+            ? (tf.engine().runKernel(RELU_GRAD, { dy: grad, x }, { cap }) as tf.Tensor)
             : stock(grad, x),
       }
     },
