@@ -49,7 +49,9 @@ export function cutBase(base: tf.LayersModel, cutLayer: string, inputSize: numbe
   try {
     cut = tf.LayersModel.fromConfig(tf.LayersModel, cutConfig as unknown as tf.serialization.ConfigDict) as tf.LayersModel
   } catch (error) {
-    throw new Error(`cannot cut the base at "${cutLayer}" for ${inputSize}x${inputSize} input: ${(error as Error).message}`)
+    throw new Error(`cannot cut the base at "${cutLayer}" for ${inputSize}x${inputSize} input: ${(error as Error).message}`, {
+      cause: error,
+    })
   }
   for (const layer of cut.layers) {
     if (layer.weights.length === 0) continue

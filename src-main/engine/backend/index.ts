@@ -48,7 +48,7 @@ async function switchTo(name: BackendName): Promise<void> {
     ok = await tf.setBackend(expected)
     await tf.ready()
   } catch (error) {
-    throw new Error(`tfjs could not initialise "${expected}": ${oneLine(error)}`)
+    throw new Error(`tfjs could not initialise "${expected}": ${oneLine(error)}`, { cause: error })
   }
   const actual = tf.getBackend()
   if (!ok || actual !== expected) {

@@ -144,6 +144,7 @@ export class NativeBackend {
         const reason = error instanceof Error ? error.message : String(error)
         throw new Error(
           `${kernel}: the SIMD kernels module could not load into tfjs-backend-wasm's ${shared ? 'shared ' : ''}memory: ${reason}`,
+          { cause: error },
         )
       }
       instances.set(memory, kernels)
