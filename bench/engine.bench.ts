@@ -244,7 +244,7 @@ async function time(
 
 function batchOf(batch: number, size: number): { xs: tf.Tensor4D; ys: tf.Tensor2D } {
   return tf.tidy(() => ({
-    xs: tf.randomUniform([batch, size, size, 3], -1, 1, 'float32', 1) as tf.Tensor4D,
+    xs: tf.randomUniform<tf.Rank.R4>([batch, size, size, 3], -1, 1, 'float32', 1),
     ys: tf.oneHot(
       tf.tensor1d(
         Array.from({ length: batch }, (_, i) => i % 10),

@@ -69,7 +69,7 @@ async function main(): Promise<void> {
   const relu6Calls = relus.map((l) => {
     const probe = Object.assign(Object.create(Object.getPrototypeOf(l) as object) as tf.layers.Layer, l)
     if (!useRelu6Kernel(probe)) throw new Error(`${l.name} is not a ReLU capped at 6`)
-    return probe.call
+    return probe.call.bind(l)
   })
   const use = (variant: 'stock' | 'relu6') => relus.forEach((l, i) => (l.call = variant === 'stock' ? stock[i]! : relu6Calls[i]!))
 
@@ -82,7 +82,7 @@ async function main(): Promise<void> {
     10,
   )
   const vars = model.trainableWeights.map((w) => w.read() as tf.Variable)
-  const lossOf = () => tf.losses.softmaxCrossEntropy(ys, model.apply(xs, { training: true }) as tf.Tensor) as tf.Scalar
+  const lossOf = () => tf.losses.softmaxCrossEntropy<tf.Tensor, tf.Scalar>(ys, model.apply(xs, { training: true }) as tf.Tensor)
 
   // Same outputs and gradients, compared before any timing (no optimizer step in between).
   const grads = (variant: 'stock' | 'relu6') => {

@@ -146,7 +146,7 @@ describe('Identity on wasm', () => {
       [1, 2],
       [3, 4],
     ])
-    const y = tf.engine().runKernel(tf.Identity, { x }) as tf.Tensor
+    const y = tf.engine().runKernel<tf.Tensor>(tf.Identity, { x })
     expect(backend.numDataIds()).toBe(before + 1) // no copy
     x.dispose()
     expect(Array.from(await y.data())).toEqual([1, 2, 3, 4]) // outlives its source

@@ -26,7 +26,8 @@ function fusedAdam(args: { inputs: tf.NamedTensorInfoMap; attrs?: tf.NamedAttrMa
   const g = input(args.inputs, 'gradient', FUSED_ADAM)
   const size = tf.util.sizeFromShape(value.shape)
   for (const t of [m, v, g]) {
-    if (tf.util.sizeFromShape(t.shape) !== size) throw new Error(`${FUSED_ADAM}: shapes differ (${value.shape} vs ${t.shape})`)
+    if (tf.util.sizeFromShape(t.shape) !== size)
+      throw new Error(`${FUSED_ADAM}: shapes differ (${value.shape.join(',')} vs ${t.shape.join(',')})`)
   }
   for (const t of [value, m, v, g]) {
     if (t.dtype !== 'float32') throw new Error(`${FUSED_ADAM} supports float32 variables, got ${t.dtype}`)

@@ -18,7 +18,7 @@ export interface Pads {
  * Identity kernel, so disposing the wrapper (by the enclosing tidy) leaves the caller's data alone.
  */
 export function asTensor<R extends tf.Rank>(info: tf.TensorInfo): tf.Tensor<R> {
-  if (info instanceof tf.Tensor) return info
+  if (info instanceof tf.Tensor) return info as tf.Tensor<R>
   return tf.engine().runKernel(tf.Identity, { x: info } as unknown as tf.NamedTensorMap) as unknown as tf.Tensor<R>
 }
 

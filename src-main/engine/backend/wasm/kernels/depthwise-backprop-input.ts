@@ -66,7 +66,7 @@ export function depthwiseConv2dNativeBackpropInput(args: {
     const grouped = tf.reshape(spreadDy, [n, rows, cols, c, m])
     let sum: tf.Tensor4D | null = null
     for (let q = 0; q < m; q++) {
-      const g = tf.reshape(tf.slice(grouped, [0, 0, 0, 0, q], [-1, -1, -1, -1, 1]), [n, rows, cols, c]) as tf.Tensor4D
+      const g = tf.reshape<tf.Rank.R4>(tf.slice(grouped, [0, 0, 0, 0, q], [-1, -1, -1, -1, 1]), [n, rows, cols, c])
       const part = conv(g, tf.slice(flipped, [0, 0, 0, q], [kh, kw, c, 1]))
       sum = sum === null ? part : tf.add<tf.Tensor4D>(sum, part)
     }
