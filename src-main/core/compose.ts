@@ -19,18 +19,16 @@ export interface CoreOptions {
   electronVersion?: string | null
 }
 
-/** Placeholder for a domain whose service is not wired yet: a clear, typed error instead of a crash. */
-export function unavailable(what: string): () => never {
-  return () => {
-    throw new ContractError('unavailable', `${what} is not available in this build`)
-  }
-}
-
 /**
  * The composition root: opens the store, builds each domain's service and maps every contract method
  * to its handler. Every shell (Electron, browser mode, CLI, tests) goes through here.
  */
-export async function createCore(options: CoreOptions): Promise<Core> {
+export function createCore(options: CoreOptions): Promise<Core> {
+  // Opening is synchronous; the executor turns a failure there into a rejection, like any later one.
+  return new Promise((resolve) => resolve(openCore(options)))
+}
+
+function openCore(options: CoreOptions): Core {
   const events = new EventBus()
   const closers: Array<() => Promise<void> | void> = []
   // The run history first: every service records into it. Runs left `running` by a process that died

@@ -1,11 +1,13 @@
 import { describe, expect, it } from 'vitest'
 import { ContractError, contract, methodNames } from '@shared/contract'
 import { createDispatcher } from '../../../src-main/core/core'
-import { unavailable } from '../../../src-main/core/compose'
 import type { Handlers } from '../../../src-main/core/handlers'
 
-/** Every method unavailable except the ones a test overrides. */
+/** Every method answers `unavailable` except the ones a test overrides. */
 function handlers(overrides: Partial<Handlers>): Handlers {
+  const unavailable = (method: string) => () => {
+    throw new ContractError('unavailable', `${method} is not under test`)
+  }
   const all = Object.fromEntries(methodNames.map((m) => [m, unavailable(m)])) as unknown as Handlers
   return { ...all, ...overrides }
 }
