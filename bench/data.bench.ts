@@ -117,7 +117,7 @@ await new Promise<void>((res) => {
 let t = performance.now()
 for (const f of files) jpeg.decode(f, { useTArray: true, formatAsRGBA: false, tolerantDecoding: false })
 const jpegJs = (performance.now() - t) / files.length
-let canvasNote = 'not loadable here'
+let canvasNote: string
 try {
   const { createCanvas, Image } = await import('@napi-rs/canvas')
   const ctx = createCanvas(32, 32).getContext('2d')
@@ -163,7 +163,7 @@ const flipShift = augRate(
 )
 
 let trainRate: number | null = null
-let trainNote = ''
+let trainNote: string
 try {
   const { initBackend } = await import('../src-main/engine/backend')
   const { buildModel, SEED_CNN } = await import('../src-main/engine/architectures')

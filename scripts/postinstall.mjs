@@ -41,7 +41,9 @@ function findNodeGyp() {
   for (const id of ['node-gyp/bin/node-gyp.js']) {
     try {
       return require.resolve(id)
-    } catch {}
+    } catch {
+      // not installed beside us: try npm's own copy below
+    }
   }
   const bundled = join(
     dirname(process.execPath),

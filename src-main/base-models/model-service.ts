@@ -16,7 +16,7 @@ import {
   summarizeModel,
   type LoadedBase,
 } from '../engine/architectures'
-import { loadKerasBase, type KerasFamily } from '../engine/architectures/keras'
+import { loadKerasBase } from '../engine/architectures/keras'
 import { downloadFile } from './download'
 import { hashFiles, slugify } from './files'
 import { KERAS_FILES, kerasModelsDir, type KerasDownloadName, type KerasFileSpec } from './keras-files'

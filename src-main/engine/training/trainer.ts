@@ -149,7 +149,7 @@ export async function train(options: TrainerOptions): Promise<TrainerResult> {
   const phaseTimes: Partial<Record<Phase, number>> = {}
   let lastSetup: PhaseSetup | null = null
   const totalEpochs = plans.reduce((s, p) => s + p.epochs, 0)
-  let startPhase = resume ? resume.phaseIndex + (resume.phaseDone ? 1 : 0) : 0
+  const startPhase = resume ? resume.phaseIndex + (resume.phaseDone ? 1 : 0) : 0
   let best: WeightSnapshot | null = options.resume?.best ?? null
 
   for (let pi = startPhase; pi < plans.length; pi++) {
@@ -337,7 +337,6 @@ export async function train(options: TrainerOptions): Promise<TrainerResult> {
     }
   }
   best?.dispose()
-  startPhase = plans.length
   return { status: 'completed', history, phaseTimes, lastSetup }
 }
 
