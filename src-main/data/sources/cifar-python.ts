@@ -40,7 +40,7 @@ function readBatch(entry: SourceEntry, numClasses: number): DecodedSplit {
   const out: DecodedSplit = { images: new Uint8Array(rows * CIFAR_PIXELS), labels: new Uint8Array(rows), count: rows }
   labels.forEach((label, i) => {
     if (typeof label !== 'number' || !Number.isInteger(label) || label < 0 || label >= numClasses) {
-      throw importFailed(entry.path, `label ${String(label)} at index ${i} is outside 0..${numClasses - 1}`)
+      throw importFailed(entry.path, `label ${JSON.stringify(label)} at index ${i} is outside 0..${numClasses - 1}`)
     }
     out.labels[i] = label
   })

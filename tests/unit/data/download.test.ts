@@ -90,7 +90,7 @@ describe('datasets.download', () => {
       .catch((e: unknown) => e)
     expect(error).toMatchObject({
       code: 'failed',
-      message: expect.stringContaining(`has MD5 ${md5}, expected ${'0'.repeat(32)}`),
+      message: expect.stringContaining(`has MD5 ${md5}, expected ${'0'.repeat(32)}`) as string,
     })
     expect(downloadsLeft()).toEqual([])
     expect(store.listDatasets()).toEqual([])
@@ -120,11 +120,14 @@ describe('datasets.download', () => {
     mode = 'break'
     await expect(service().download({})).rejects.toMatchObject({
       code: 'failed',
-      message: expect.stringMatching(/broke off|stopped at/),
+      message: expect.stringMatching(/broke off|stopped at/) as string,
     })
     expect(downloadsLeft()).toEqual([])
     mode = 'missing'
-    await expect(service().download({})).rejects.toMatchObject({ code: 'failed', message: expect.stringContaining('HTTP 404') })
+    await expect(service().download({})).rejects.toMatchObject({
+      code: 'failed',
+      message: expect.stringContaining('HTTP 404') as string,
+    })
     mode = 'ok'
     await expect(service().download({})).resolves.toMatchObject({ totals: { train: 200, test: 40 } })
   })

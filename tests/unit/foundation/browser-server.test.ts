@@ -156,7 +156,7 @@ describe('browser server', () => {
         check()
       })
     ws.on('message', (data) => {
-      const frame = JSON.parse(String(data)) as ServerFrame
+      const frame = JSON.parse((data as Buffer).toString('utf8')) as ServerFrame
       if ('id' in frame) replies.set(frame.id, frame)
     })
     ws.send(JSON.stringify({ id: 1, method: 'system.getSettings', payload: {} }))

@@ -18,7 +18,7 @@ async function scriptedServer(): Promise<{ url: string; dropAll(): void; connect
   wss.on('connection', (socket) => {
     count++
     socket.on('message', (data) => {
-      const frame = JSON.parse(String(data)) as ClientFrame
+      const frame = JSON.parse((data as Buffer).toString('utf8')) as ClientFrame
       if (frame.method === 'echo') socket.send(JSON.stringify({ id: frame.id, result: { ok: true, value: frame.payload } }))
     })
   })

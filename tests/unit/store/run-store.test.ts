@@ -1,5 +1,6 @@
 import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
+import type Database from 'better-sqlite3'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { ContractError, Preset } from '@shared/contract'
 import type { DatasetInfo } from '@shared/domain/dataset'
@@ -140,7 +141,7 @@ describe('run lifecycle', () => {
     store.close()
     // Simulate a run owned by a process that no longer exists.
     const reopened = openRunStore(join(dir, 'workbench.sqlite'), { dataDir: dir })
-    ;(reopened as unknown as { db: import('better-sqlite3').Database }).db
+    ;(reopened as unknown as { db: Database.Database }).db
       .prepare('UPDATE runs SET owner_pid = 2147483646 WHERE id = ?')
       .run(orphan.id)
     expect(reopened.markInterruptedRuns()).toEqual([orphan.id])

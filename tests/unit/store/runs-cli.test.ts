@@ -93,7 +93,7 @@ describe('cifar-workbench runs', () => {
     const folder = join(other, 'bundle')
     await json(home, 'runs', 'export', scratchId, transferId, '--out', file)
     await json(home, 'runs', 'export', scratchId, '--out', folder)
-    expect(JSON.parse(readFileSync(file, 'utf8')).runs).toHaveLength(2)
+    expect((JSON.parse(readFileSync(file, 'utf8')) as { runs: unknown[] }).runs).toHaveLength(2)
     expect(
       readFileSync(join(folder, `${scratchId}-epochs.csv`), 'utf8')
         .trim()
