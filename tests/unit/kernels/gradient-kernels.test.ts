@@ -123,7 +123,7 @@ function undilateFilter(g: HostTensor, d: number, kh: number, kw: number): HostT
   return { shape: [kh, kw, c, m], values }
 }
 
-async function expectMatches(actual: KernelRun, expected: HostTensor, label: string): Promise<void> {
+function expectMatches(actual: KernelRun, expected: HostTensor, label: string): void {
   expect(actual.out.shape, label).toEqual(expected.shape)
   expect(relativeError(actual.out, expected), label).toBeLessThan(TOLERANCE)
   expect(actual.leaked, `${label}: tensors left behind`).toBe(0)
@@ -153,7 +153,7 @@ describe('DepthwiseConv2dNative gradients on wasm', () => {
           { dy, filter: dilateFilter(filter, c.dilation) },
           { ...attrs, dilations: 1 },
         )
-        await expectMatches(actual, expected.out, `${label(c)} m${multiplier}`)
+        expectMatches(actual, expected.out, `${label(c)} m${multiplier}`)
       }
     })
     it(`BackpropFilter matches cpu, channel multiplier ${multiplier}, ${cases.length} cases`, async () => {
@@ -179,7 +179,7 @@ describe('DepthwiseConv2dNative gradients on wasm', () => {
           { x, dy },
           { ...attrs, dilations: 1, filterShape: dilatedShape },
         )
-        await expectMatches(actual, undilateFilter(expected.out, c.dilation, c.k[0], c.k[1]), `${label(c)} m${multiplier}`)
+        expectMatches(actual, undilateFilter(expected.out, c.dilation, c.k[0], c.k[1]), `${label(c)} m${multiplier}`)
       }
     })
   }
