@@ -34,7 +34,7 @@ export function gatherRows(
   return out
 }
 
-export function gatherLabels(labels: Uint8Array, order: ArrayLike<number>, start: number, end: number): Int32Array {
+export function gatherLabels(labels: ArrayLike<number>, order: ArrayLike<number>, start: number, end: number): Int32Array {
   const out = new Int32Array(end - start)
   for (let i = start; i < end; i++) out[i - start] = labels[order[i]!]!
   return out

@@ -1,13 +1,13 @@
 import type { ExperimentConfig, FineTuneConfig } from '@shared/domain/config'
 import type { EpochMetric, Phase } from '@shared/domain/run'
 import * as tf from '../tf'
-import { batchRanges } from './batches'
+import { batchRanges, gatherLabels } from './batches'
 import { restoreOptimizer, saveCheckpoint, type CheckpointState } from './checkpoint'
 import type { Forward } from './forward'
 import { categoricalCrossentropy, correctCount, crossentropySum } from './loss'
 import { createOptimizer, setLearningRate } from './optimizer'
 import { monitoredValue, PlateauTracker } from './plateau'
-import { epochSeed, shuffledOrder } from './rng'
+import { shuffledOrder } from './rng'
 import type { SplitSource } from './sources'
 import { trainableVariables, WeightSnapshot } from './weights'
 
@@ -207,9 +207,7 @@ export async function train(options: TrainerOptions): Promise<TrainerResult> {
           const [start, end] = ranges[b]!
           const n = end - start
           const x = setup.train.input(order, start, end, augment)
-          const labels = new Int32Array(n)
-          for (let i = 0; i < n; i++) labels[i] = setup.train.labels[order[start + i]!]!
-          const y = tf.tensor1d(labels, 'int32')
+          const y = tf.tensor1d(gatherLabels(setup.train.labels, order, start, end), 'int32')
           let correctT: tf.Scalar | null = null
           const cost = optimizer.minimize(
             () => {
@@ -346,5 +344,3 @@ function remainingImages(plans: PhasePlan[], pi: number, doneInPhase: number, tr
   for (let i = pi + 1; i < plans.length; i++) epochs += plans[i]!.epochs
   return epochs * trainCount
 }
-
-export { epochSeed }
