@@ -215,15 +215,3 @@ export function toDetail(
     artifacts: parts.artifacts,
   }
 }
-
-/** Summary columns derived from a run's epochs, refreshed whenever an epoch is written. */
-export interface EpochAggregates {
-  epochs_done: number
-  final_loss: number | null
-  final_accuracy: number | null
-  final_val_loss: number | null
-  final_val_accuracy: number | null
-  best_val_accuracy: number | null
-  best_epoch: number | null
-  images_per_second: number | null
-}

@@ -59,10 +59,6 @@ export function api(): Api {
   return client.api
 }
 
-export function shell(): 'electron' | 'browser' {
-  return client?.shell ?? (window.workbench ? 'electron' : 'browser')
-}
-
 export function onEvent<E extends EventName>(event: E, listener: (payload: EventPayload<E>) => void): () => void {
   if (!client) throw new Error('the workbench API is not connected yet')
   return client.on(event, listener)

@@ -10,10 +10,6 @@ export function errorMessage(error: unknown): string {
   return String(error)
 }
 
-export function isUnavailable(error: unknown): boolean {
-  return error instanceof ContractError && error.code === 'unavailable'
-}
-
 export function pct(value: number | null | undefined, digits = 1): string {
   return value === null || value === undefined || !Number.isFinite(value) ? '—' : `${(value * 100).toFixed(digits)}%`
 }

@@ -3,14 +3,13 @@ import { buildScratch } from './scratch'
 import { buildTransfer } from './transfer'
 import type { BuildOptions, BuiltModel } from './types'
 
-export type { BuildOptions, BuiltModel, LoadedBase, TrainingPhase } from './types'
-export { summarizeModel, formatSummary } from './summary'
-export { buildScratchModel, SEED_CNN } from './scratch'
+export type { BuildOptions, BuiltModel, LoadedBase } from './types'
+export { summarizeModel } from './summary'
+export { SEED_CNN } from './scratch'
 export { FAMILY_DEFAULTS } from './base-defaults'
 export { inspectTfjsFolder, loadTfjsFolder } from './tfjs-folder'
-export { deriveSeed } from './seeds'
 export { cutBase } from './transfer'
-export { loadBaseFromInfo, resolveBasePath } from './load-base'
+export { loadBaseFromInfo } from './load-base'
 
 /** Build the network an experiment describes: a CNN from scratch, or a frozen base with a new head. */
 export function buildModel(config: ModelConfig, opts: BuildOptions): BuiltModel {

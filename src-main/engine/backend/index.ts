@@ -8,7 +8,6 @@ import { cpuCount, cpuModel, gpuName } from './detect-hardware'
 import { BACKEND_ORDER, TFJS_BACKEND_NAME, loadNative, oneLine, probeBackends as probeInstalled } from './detect'
 
 export { cpuCount, cpuModel, gpuName } from './detect-hardware'
-export { BACKEND_ORDER, NATIVE_PACKAGES } from './detect'
 
 export interface BackendStatus {
   name: BackendName
@@ -34,11 +33,6 @@ let pending: { key: string; promise: Promise<BackendStatus> } | null = null
 /** The tfjs-core version every backend runs on. */
 export function tfjsVersion(): string {
   return tf.version_core
-}
-
-/** The status chosen by the last successful initBackend, or null before the first. */
-export function currentBackend(): BackendStatus | null {
-  return current?.status ?? null
 }
 
 async function switchTo(name: BackendName): Promise<void> {

@@ -139,12 +139,6 @@ export async function readKerasWeights(file: string): Promise<KerasWeightFile> {
   }
 }
 
-/** Layer names stored in a Keras .h5 file (for recognising the architecture). */
-export async function kerasLayerNames(file: string): Promise<{ layout: KerasLayout; names: string[] }> {
-  const weights = await readKerasWeights(file)
-  return { layout: weights.layout, names: [...weights.layers.keys()] }
-}
-
 const fmt = (shape: ReadonlyArray<number | null>) => `[${shape.join(', ')}]`
 
 /**
