@@ -22,7 +22,7 @@ import { fuseRelu6Pairs, useRelu6Kernel } from '../src-main/engine/architectures
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..')
 const MOBILENET_DIR = join(repoRoot, '../shared/models/mobilenetv2-imagenet')
-/** FP32 peak measured for the 2-vCPU AVX2 machine of the issue; used when PyTorch cannot measure one. */
+/** FP32 peak measured on the 2-vCPU AVX2 machine BENCHMARKS.md was recorded on; used when PyTorch cannot measure one. */
 const FALLBACK_PEAK_GFLOPS = 187
 
 type Workload = 'seed-forward' | 'seed-train' | 'vgg16-forward' | 'mobilenet-forward' | 'mobilenet-finetune'

@@ -121,7 +121,7 @@ const section = [
   '|---|---|---|---|---|---|---|---|---|---|',
   ...rows,
   '',
-  `Transfer ahead of scratch by ${gapPts} points. Targets (issue 7): quick — transfer ≥ 70% and ≥ 15 points ahead of scratch; full — scratch ≥ 68%, frozen ≥ 77%, fine-tuned ≥ 80%.`,
+  `Transfer ahead of scratch by ${gapPts} points. Targets: quick — transfer ≥ 70% and ≥ 15 points ahead of scratch; full — scratch ≥ 68%, frozen ≥ 77%, fine-tuned ≥ 80%.`,
   'The frozen phase trains the head on cached, globally pooled MobileNetV2 features (computed once, reused by later runs); the fine-tune phase trains the unfrozen layers on activations cached at the last exact cut before them (augmentation is off in these presets).',
   '',
 ].join('\n')

@@ -20,7 +20,7 @@ async function trainingAvailable(wb: Workbench): Promise<boolean> {
   }
 }
 
-/** Issue 5's evidence: the Experiments form, live curves, History, Run detail, Compare and exports. */
+/** An experiment from start to finish: the Experiments form, live curves, History, Run detail, Compare and exports. */
 describe.skipIf(missing !== null)('experiments end to end in browser mode', () => {
   let wb: Workbench
 

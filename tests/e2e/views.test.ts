@@ -39,7 +39,7 @@ async function expectInside(inner: Locator, outer: Locator): Promise<void> {
   expect(a!.x + a!.width).toBeLessThanOrEqual(b!.x + b!.width + 1)
 }
 
-/** Issue 5's views with real content, their empty and error states, the dark theme and wide tables at 1400 px. */
+/** The views with real content, their empty and error states, the dark theme and wide tables at 1400 px. */
 describe.skipIf(missing !== null)('views with content, errors and themes in browser mode', () => {
   let wb: Workbench
   let scratch: string

@@ -34,7 +34,7 @@ async function cli(dataDir: string, ...args: string[]): Promise<CliResult> {
   }
 }
 
-/** Issue 5: `cifar-workbench compare ID… --export … --csv … --report …` on two runs imported into a fresh data dir. */
+/** `cifar-workbench compare ID… --export … --csv … --report …` on two runs imported into a fresh data dir. */
 describe('cifar-workbench compare (child process)', () => {
   let dir: string
   let dataDir: string
