@@ -10,12 +10,16 @@ import tseslint from 'typescript-eslint'
 const root = import.meta.dirname
 
 export default defineConfig(
+  // ESLint does not read .gitignore: its folders are repeated here, with the generated wasm kernels.
   globalIgnores([
     'out/',
     'dist/',
     'node_modules/',
     '.cache/',
     'test-output/',
+    '.gl/',
+    '.whl/',
+    '**/.venv/',
     'src-main/engine/backend/wasm/native/kernels-wasm.ts',
   ]),
   js.configs.recommended,
