@@ -56,18 +56,31 @@ const say = (text: string) => {
   lines.push(text)
   console.log(text)
 }
-const child = <T>(...args: string[]): T => JSON.parse(execFileSync(process.execPath, [runTs, self, ...args], { encoding: 'utf8' }).trim().split('\n').at(-1)!) as T
+const child = <T>(...args: string[]): T =>
+  JSON.parse(
+    execFileSync(process.execPath, [runTs, self, ...args], { encoding: 'utf8' })
+      .trim()
+      .split('\n')
+      .at(-1)!,
+  ) as T
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!
 
 const dataDir = tempDir('cifar-data-bench-')
 say(`## Datasets\n`)
-say(`Node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? 'CPU'}; machine shared with other work, so times are indicative. \`npm run bench:data\`.\n`)
+say(
+  `Node ${process.version}, ${cpus().length} × ${cpus()[0]?.model ?? 'CPU'}; machine shared with other work, so times are indicative. \`npm run bench:data\`.\n`,
+)
 
 // 1. import
-const imp = child<{ ms: number; peakRssMb: number; baselineRssMb: number; totals: { train: number; test: number } }>('--child-import', dataDir)
+const imp = child<{ ms: number; peakRssMb: number; baselineRssMb: number; totals: { train: number; test: number } }>(
+  '--child-import',
+  dataDir,
+)
 say('| measure | value |')
 say('| --- | --- |')
-say(`| import cifar10-jpg.tar.gz (${imp.totals.train + imp.totals.test} JPEGs → uint8 NHWC cache), fresh process | ${(imp.ms / 1000).toFixed(1)} s (${Math.round((imp.totals.train + imp.totals.test) / (imp.ms / 1000))} images/s) |`)
+say(
+  `| import cifar10-jpg.tar.gz (${imp.totals.train + imp.totals.test} JPEGs → uint8 NHWC cache), fresh process | ${(imp.ms / 1000).toFixed(1)} s (${Math.round((imp.totals.train + imp.totals.test) / (imp.ms / 1000))} images/s) |`,
+)
 say(`| peak RSS of that process (before the import: ${imp.baselineRssMb.toFixed(0)} MB) | ${imp.peakRssMb.toFixed(0)} MB |`)
 
 // 2. reopen
@@ -82,7 +95,9 @@ for (let i = 0; i < 5; i++) {
   warm.push(performance.now() - t)
 }
 store.close()
-say(`| reopen: open store + read 60,000 cached images (${(info.sizeBytes / 1e6).toFixed(0)} MB), fresh process | ${cold.ms.toFixed(0)} ms (${(imp.ms / cold.ms).toFixed(0)}× faster than importing) |`)
+say(
+  `| reopen: open store + read 60,000 cached images (${(info.sizeBytes / 1e6).toFixed(0)} MB), fresh process | ${cold.ms.toFixed(0)} ms (${(imp.ms / cold.ms).toFixed(0)}× faster than importing) |`,
+)
 say(`| reopen: loadDatasetFromCache only, warm, median of 5 | ${median(warm).toFixed(0)} ms |`)
 
 // 3. decoders on the same files
@@ -102,7 +117,7 @@ await new Promise<void>((res) => {
 let t = performance.now()
 for (const f of files) jpeg.decode(f, { useTArray: true, formatAsRGBA: false, tolerantDecoding: false })
 const jpegJs = (performance.now() - t) / files.length
-let canvasNote = 'not loadable here'
+let canvasNote: string
 try {
   const { createCanvas, Image } = await import('@napi-rs/canvas')
   const ctx = createCanvas(32, 32).getContext('2d')
@@ -122,7 +137,14 @@ say(`| JPEG decode, jpeg-js (used), ${files.length} files | ${(jpegJs * 1000).to
 say(`| JPEG decode, @napi-rs/canvas, same files | ${canvasNote} |`)
 
 // 4. augmentation vs a training step
-const config = AugmentationConfig.parse({ enabled: true, rotationRange: 15, widthShiftRange: 0.1, heightShiftRange: 0.1, horizontalFlip: true, zoomRange: 0.1 })
+const config = AugmentationConfig.parse({
+  enabled: true,
+  rotationRange: 15,
+  widthShiftRange: 0.1,
+  heightShiftRange: 0.1,
+  horizontalFlip: true,
+  zoomRange: 0.1,
+})
 const batch = 64
 const batches = 150
 const pixels = loaded.train.images
@@ -135,10 +157,13 @@ const augRate = (interpolation: 'bilinear' | 'nearest', cfg = config) => {
 }
 const bilinear = augRate('bilinear')
 const nearest = augRate('nearest')
-const flipShift = augRate('bilinear', AugmentationConfig.parse({ enabled: true, widthShiftRange: 0.1, heightShiftRange: 0.1, horizontalFlip: true }))
+const flipShift = augRate(
+  'bilinear',
+  AugmentationConfig.parse({ enabled: true, widthShiftRange: 0.1, heightShiftRange: 0.1, horizontalFlip: true }),
+)
 
 let trainRate: number | null = null
-let trainNote = ''
+let trainNote: string
 try {
   const { initBackend } = await import('../src-main/engine/backend')
   const { buildModel } = await import('../src-main/engine/architectures')
@@ -146,7 +171,10 @@ try {
   const status = await initBackend('wasm').catch(() => initBackend('cpu'))
   const built = buildModel(SEED_CNN, { numClasses: 10, imageSize: 32, seed: 1, base: null })
   built.model.compile({ optimizer: tf.train.adam(1e-3), loss: 'categoricalCrossentropy', metrics: ['accuracy'] })
-  const x = tf.tensor4d(new Float32Array(batch * 3072).map((_, i) => (pixels[i] ?? 0) / 255), [batch, 32, 32, 3])
+  const x = tf.tensor4d(
+    new Float32Array(batch * 3072).map((_, i) => (pixels[i] ?? 0) / 255),
+    [batch, 32, 32, 3],
+  )
   const y = tf.cast(tf.oneHot(tf.tensor1d(Array.from(loaded.train.labels.subarray(0, batch)), 'int32'), 10), 'float32')
   for (let i = 0; i < 2; i++) await built.model.trainOnBatch(x, y)
   const steps = 8
@@ -157,9 +185,16 @@ try {
 } catch (error) {
   trainNote = `unavailable: ${(error as Error).message}`
 }
-say(`| augmentation (rotation 15°, shifts 0.1, flip, zoom 0.1; bilinear, as Keras), batch ${batch}, 1 thread | ${Math.round(bilinear)} images/s |`)
+say(
+  `| augmentation (rotation 15°, shifts 0.1, flip, zoom 0.1; bilinear, as Keras), batch ${batch}, 1 thread | ${Math.round(bilinear)} images/s |`,
+)
 say(`| same, nearest sampling | ${Math.round(nearest)} images/s |`)
 say(`| shifts + flip only, bilinear | ${Math.round(flipShift)} images/s |`)
-say(`| Seed CNN training step (trainOnBatch, batch ${batch}; ${trainNote}) | ${trainRate ? `${Math.round(trainRate)} images/s` : '—'} |`)
-if (trainRate) say(`\nAugmentation keeps up: ${(bilinear / trainRate).toFixed(1)}× the training step's rate on one thread, so it costs about ${((100 * trainRate) / bilinear).toFixed(1)}% of a step's time when done in line.`)
+say(
+  `| Seed CNN training step (trainOnBatch, batch ${batch}; ${trainNote}) | ${trainRate ? `${Math.round(trainRate)} images/s` : '—'} |`,
+)
+if (trainRate)
+  say(
+    `\nAugmentation keeps up: ${(bilinear / trainRate).toFixed(1)}× the training step's rate on one thread, so it costs about ${((100 * trainRate) / bilinear).toFixed(1)}% of a step's time when done in line.`,
+  )
 rmSync(dataDir, { recursive: true, force: true })

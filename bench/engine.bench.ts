@@ -25,7 +25,7 @@ import { fuseRelu6Pairs, useRelu6Kernel } from '../src-main/engine/architectures
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..')
 const MOBILENET_DIR = join(repoRoot, '../shared/models/mobilenetv2-imagenet')
-/** FP32 peak measured for the 2-vCPU AVX2 machine of the issue; used when PyTorch cannot measure one. */
+/** FP32 peak measured on the 2-vCPU AVX2 machine BENCHMARKS.md was recorded on; used when PyTorch cannot measure one. */
 const FALLBACK_PEAK_GFLOPS = 187
 
 type Workload = 'seed-forward' | 'seed-train' | 'vgg16-forward' | 'mobilenet-forward' | 'mobilenet-finetune'
@@ -65,14 +65,26 @@ function seedCnn(): tf.LayersModel {
 /** Keras VGG16 without its top: 13 3x3 convs in 5 blocks, each block closed by 2x2 max pooling. */
 function vgg16Base(size: number): tf.LayersModel {
   const m = tf.sequential()
-  const blocks = [[64, 2], [128, 2], [256, 3], [512, 3], [512, 3]] as const
+  const blocks = [
+    [64, 2],
+    [128, 2],
+    [256, 3],
+    [512, 3],
+    [512, 3],
+  ] as const
   let first = true
   blocks.forEach(([filters, convs], b) => {
     for (let c = 0; c < convs; c++) {
-      m.add(tf.layers.conv2d({
-        ...(first ? { inputShape: [size, size, 3] } : {}),
-        filters, kernelSize: 3, padding: 'same', activation: 'relu', name: `block${b + 1}_conv${c + 1}`,
-      }))
+      m.add(
+        tf.layers.conv2d({
+          ...(first ? { inputShape: [size, size, 3] } : {}),
+          filters,
+          kernelSize: 3,
+          padding: 'same',
+          activation: 'relu',
+          name: `block${b + 1}_conv${c + 1}`,
+        }),
+      )
       first = false
     }
     m.add(tf.layers.maxPooling2d({ poolSize: 2, name: `block${b + 1}_pool` }))
@@ -118,7 +130,12 @@ function mobilenetFinetune(base: tf.LayersModel, size: number): tf.LayersModel {
 const size = (shape: readonly number[]): number => shape.reduce((a, b) => a * b, 1)
 
 /** FLOPs (2 per multiply-add) of one top-level convolution or matmul kernel call; 0 for the rest. */
-function kernelFlops(name: string, inputs: Record<string, tf.TensorInfo>, attrs: Record<string, unknown>, out: tf.TensorInfo): number {
+function kernelFlops(
+  name: string,
+  inputs: Record<string, tf.TensorInfo>,
+  attrs: Record<string, unknown>,
+  out: tf.TensorInfo,
+): number {
   const shape = (n: string): number[] => inputs[n]?.shape ?? []
   switch (name) {
     case 'Conv2D':
@@ -147,7 +164,7 @@ function kernelFlops(name: string, inputs: Record<string, tf.TensorInfo>, attrs:
     case 'BatchMatMul':
     case '_FusedMatMul': {
       const a = shape('a')
-      const k = attrs['transposeA'] ? a[a.length - 2] ?? 0 : a[a.length - 1] ?? 0
+      const k = attrs['transposeA'] ? (a[a.length - 2] ?? 0) : (a[a.length - 1] ?? 0)
       return 2 * size(out.shape) * k
     }
     default:
@@ -164,7 +181,13 @@ async function countFlops(fn: () => Promise<void>): Promise<number> {
   return total
 }
 
-type KernelHook = (name: string, inputs: Record<string, tf.TensorInfo>, attrs: Record<string, unknown>, out: tf.TensorInfo, ms: number) => void
+type KernelHook = (
+  name: string,
+  inputs: Record<string, tf.TensorInfo>,
+  attrs: Record<string, unknown>,
+  out: tf.TensorInfo,
+  ms: number,
+) => void
 
 /** Calls `hook` after every top-level kernel run during `fn` (kernels a composite kernel runs are inside it). */
 async function withKernelHook(hook: KernelHook, fn: () => Promise<void>): Promise<void> {
@@ -182,7 +205,13 @@ async function withKernelHook(hook: KernelHook, fn: () => Promise<void>): Promis
       depth--
     }
     const first = (Array.isArray(out) ? out[0] : out) as tf.TensorInfo
-    hook(name, (inputs ?? {}) as Record<string, tf.TensorInfo>, (attrs ?? {}) as Record<string, unknown>, first, performance.now() - t0)
+    hook(
+      name,
+      (inputs ?? {}) as Record<string, tf.TensorInfo>,
+      (attrs ?? {}) as Record<string, unknown>,
+      first,
+      performance.now() - t0,
+    )
     return out
   }
   try {
@@ -198,7 +227,13 @@ async function withKernelHook(hook: KernelHook, fn: () => Promise<void>): Promis
  * Seconds per step: the best of `rounds` rounds of `iterations` steps. The machine is shared, so the
  * fastest round is the one least disturbed by other processes (the PyTorch peer does the same).
  */
-async function time(label: string, iterations: number, warmup: number, rounds: number, step: () => Promise<void>): Promise<number> {
+async function time(
+  label: string,
+  iterations: number,
+  warmup: number,
+  rounds: number,
+  step: () => Promise<void>,
+): Promise<number> {
   for (let i = 0; i < warmup; i++) await step()
   let best = Infinity
   for (let r = 0; r < rounds; r++) {
@@ -212,8 +247,14 @@ async function time(label: string, iterations: number, warmup: number, rounds: n
 
 function batchOf(batch: number, size: number): { xs: tf.Tensor4D; ys: tf.Tensor2D } {
   return tf.tidy(() => ({
-    xs: tf.randomUniform([batch, size, size, 3], -1, 1, 'float32', 1) as tf.Tensor4D,
-    ys: tf.oneHot(tf.tensor1d(Array.from({ length: batch }, (_, i) => i % 10), 'int32'), 10) as tf.Tensor2D,
+    xs: tf.randomUniform<tf.Rank.R4>([batch, size, size, 3], -1, 1, 'float32', 1),
+    ys: tf.oneHot(
+      tf.tensor1d(
+        Array.from({ length: batch }, (_, i) => i % 10),
+        'int32',
+      ),
+      10,
+    ) as tf.Tensor2D,
   }))
 }
 
@@ -343,7 +384,10 @@ function runPytorch(quick: boolean): PeerOutput | string {
   if (!existsSync(PYTHON)) return `${PYTHON} not found`
   if (!torchAvailable()) {
     process.stderr.write('PyTorch missing: apt-get install -y python3-torch libopenblas0-pthread\n')
-    const apt = spawnSync('apt-get', ['install', '-y', 'python3-torch', 'libopenblas0-pthread'], { stdio: ['ignore', 'ignore', 'pipe'], encoding: 'utf8' })
+    const apt = spawnSync('apt-get', ['install', '-y', 'python3-torch', 'libopenblas0-pthread'], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+      encoding: 'utf8',
+    })
     if (apt.status !== 0 || !torchAvailable()) {
       return `PyTorch is not installed and apt-get could not install python3-torch (${(apt.stderr ?? '').trim().split('\n').pop() ?? 'no output'})`
     }
@@ -367,14 +411,18 @@ function report(children: ChildOutput[], peer: PeerOutput | string): string {
   const peerOk = typeof peer !== 'string'
   // Peak: the fastest FP32 rate anything reached on this machine in this run (PyTorch's sgemm or any
   // workload, tfjs or PyTorch, at the FLOPs counted here); a lower bound of the true peak.
-  const flopsOf = (w: Workload): number | undefined => children.flatMap((c) => c.results).find((r) => r.workload === w)?.flopsPerImage
+  const flopsOf = (w: Workload): number | undefined =>
+    children.flatMap((c) => c.results).find((r) => r.workload === w)?.flopsPerImage
   const rates = [
     ...children.flatMap((c) => c.results.map((r) => r.gflops ?? 0)),
     ...(peerOk ? [peer.sgemmGflops, ...peer.results.map((r) => (r.imagesPerSecond * (flopsOf(r.workload) ?? 0)) / 1e9)] : []),
   ]
   const PEAK_GFLOPS = Math.max(FALLBACK_PEAK_GFLOPS, ...rates)
   const bestWasm = (w: Workload): Result | undefined =>
-    children.filter((c) => c.backend.startsWith('wasm')).flatMap((c) => c.results).filter((r) => r.workload === w)
+    children
+      .filter((c) => c.backend.startsWith('wasm'))
+      .flatMap((c) => c.results)
+      .filter((r) => r.workload === w)
       .sort((a, b) => (b.imagesPerSecond ?? 0) - (a.imagesPerSecond ?? 0))[0]
   const native = children.find((c) => c.backend.startsWith('tensorflow'))
   lines.push(`| workload (images/s) | MFLOP/image | ${columns.join(' | ')} | PyTorch CPU | best wasm / PyTorch |${native ? ' tensorflow / PyTorch | tensorflow / best wasm |' : ''} best wasm % of peak | PyTorch % of peak |`)
@@ -382,7 +430,9 @@ function report(children: ChildOutput[], peer: PeerOutput | string): string {
   for (const w of WORKLOADS) {
     const cells = children.map((c) => {
       const r = c.results.find((x) => x.workload === w)
-      return r ? `${fmt(r.imagesPerSecond, r.imagesPerSecond !== null && r.imagesPerSecond < 10 ? 2 : 0)}${r.batch !== 64 && w.startsWith('seed') ? ` (b${r.batch})` : ''}` : '—'
+      return r
+        ? `${fmt(r.imagesPerSecond, r.imagesPerSecond !== null && r.imagesPerSecond < 10 ? 2 : 0)}${r.batch !== 64 && w.startsWith('seed') ? ` (b${r.batch})` : ''}`
+        : '—'
     })
     const p = peerOk ? peer.results.find((x) => x.workload === w) : undefined
     const best = bestWasm(w)
@@ -395,15 +445,28 @@ function report(children: ChildOutput[], peer: PeerOutput | string): string {
     lines.push(`| ${w} | ${fmt(flopsPerImage === null ? null : flopsPerImage / 1e6)} | ${cells.join(' | ')} | ${fmt(p?.imagesPerSecond)} | ${ratio === null ? '—' : ratio.toFixed(2)} |${nativeCells} ${best?.gflops ? ((best.gflops / PEAK_GFLOPS) * 100).toFixed(1) + '%' : '—'} | ${peerPeak === null ? '—' : peerPeak.toFixed(1) + '%'} |`)
   }
   if (!peerOk) lines.push('', `PyTorch column skipped: ${peer}`)
-  else lines.push('', `PyTorch ${peer.torch}, ${peer.threads} threads; its sgemm 2048³ ran at ${peer.sgemmGflops.toFixed(0)} GFLOP/s.`)
-  lines.push(`"% of peak" is of ${PEAK_GFLOPS.toFixed(0)} GFLOP/s, the fastest FP32 rate measured in this run (a lower bound of the peak).`)
+  else
+    lines.push(
+      '',
+      `PyTorch ${peer.torch}, ${peer.threads} threads; its sgemm 2048³ ran at ${peer.sgemmGflops.toFixed(0)} GFLOP/s.`,
+    )
+  lines.push(
+    `"% of peak" is of ${PEAK_GFLOPS.toFixed(0)} GFLOP/s, the fastest FP32 rate measured in this run (a lower bound of the peak).`,
+  )
   for (const c of children) {
     for (const p of c.profile) {
-      lines.push('', `Per-kernel time of one ${p.workload} step on ${c.backend} (${p.total.toFixed(0)} ms, top-level kernels):`, '')
+      lines.push(
+        '',
+        `Per-kernel time of one ${p.workload} step on ${c.backend} (${p.total.toFixed(0)} ms, top-level kernels):`,
+        '',
+      )
       lines.push('| kernel | ms | calls | share |', '| --- | ---: | ---: | ---: |')
-      for (const k of p.kernels.slice(0, 14)) lines.push(`| ${k.kernel} | ${k.ms.toFixed(1)} | ${k.calls} | ${((k.ms / p.total) * 100).toFixed(1)}% |`)
+      for (const k of p.kernels.slice(0, 14))
+        lines.push(`| ${k.kernel} | ${k.ms.toFixed(1)} | ${k.calls} | ${((k.ms / p.total) * 100).toFixed(1)}% |`)
       const kernelMs = p.kernels.reduce((s, k) => s + k.ms, 0)
-      lines.push(`| (outside kernels: layers, optimizer bookkeeping, JS) | ${(p.total - kernelMs).toFixed(1)} | | ${(((p.total - kernelMs) / p.total) * 100).toFixed(1)}% |`)
+      lines.push(
+        `| (outside kernels: layers, optimizer bookkeeping, JS) | ${(p.total - kernelMs).toFixed(1)} | | ${(((p.total - kernelMs) / p.total) * 100).toFixed(1)}% |`,
+      )
     }
   }
   return lines.join('\n')
@@ -455,7 +518,10 @@ async function main(): Promise<void> {
   const table = report(children, peer)
   const cacheDir = join(repoRoot, '.cache')
   mkdirSync(cacheDir, { recursive: true })
-  writeFileSync(join(cacheDir, 'engine-bench.json'), JSON.stringify({ date: new Date().toISOString(), cpu: cpus()[0]?.model, cores: cpus().length, children, peer }, null, 2))
+  writeFileSync(
+    join(cacheDir, 'engine-bench.json'),
+    JSON.stringify({ date: new Date().toISOString(), cpu: cpus()[0]?.model, cores: cpus().length, children, peer }, null, 2),
+  )
   process.stdout.write(`\nCPU: ${cpus()[0]?.model ?? 'unknown'} × ${cpus().length}\n\n${table}\n`)
 }
 

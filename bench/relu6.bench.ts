@@ -19,7 +19,9 @@ const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..')
 const MOBILENET_DIR = join(repoRoot, '../shared/models/mobilenetv2-imagenet')
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { threads: { type: 'string', default: '2' }, rounds: { type: 'string', default: '5' } } })
+  const { values } = parseArgs({
+    options: { threads: { type: 'string', default: '2' }, rounds: { type: 'string', default: '5' } },
+  })
   const rounds = Number(values.rounds)
   if (!existsSync(join(MOBILENET_DIR, 'model.json'))) {
     console.log(`skipped: ${MOBILENET_DIR} is absent`)
@@ -30,13 +32,31 @@ async function main(): Promise<void> {
   await tf.setBackend('wasm')
   const loaded = await loadTfjsFolder(MOBILENET_DIR)
   const info = {
-    id: 'mobilenetv2-imagenet', name: 'MobileNetV2', family: 'mobilenetv2' as const, format: 'tfjs-layers' as const, path: MOBILENET_DIR,
-    sha256: '', preprocessing: 'imagenet-mean-std' as const, defaultCutLayer: 'head_relu', minInputSize: 32, source: 'bench', summary: null,
+    id: 'mobilenetv2-imagenet',
+    name: 'MobileNetV2',
+    family: 'mobilenetv2' as const,
+    format: 'tfjs-layers' as const,
+    path: MOBILENET_DIR,
+    sha256: '',
+    preprocessing: 'imagenet-mean-std' as const,
+    defaultCutLayer: 'head_relu',
+    minInputSize: 32,
+    source: 'bench',
+    summary: null,
     registeredAt: new Date().toISOString(),
   }
   const fineTune = { enabled: true, epochs: 1, learningRate: 1e-4, trainableLayers: null, fromLayer: 'block_13_expand' }
   const built = buildModel(
-    { kind: 'transfer', baseId: info.id, cutLayer: null, inputSize: 96, headPooling: 'gap', headUnits: 256, headDropout: 0, fineTune },
+    {
+      kind: 'transfer',
+      baseId: info.id,
+      cutLayer: null,
+      inputSize: 96,
+      headPooling: 'gap',
+      headUnits: 256,
+      headDropout: 0,
+      fineTune,
+    },
     { numClasses: 10, imageSize: 32, seed: 1, base: { info, model: loaded } },
   )
   loaded.dispose()
@@ -49,14 +69,20 @@ async function main(): Promise<void> {
   const relu6Calls = relus.map((l) => {
     const probe = Object.assign(Object.create(Object.getPrototypeOf(l) as object) as tf.layers.Layer, l)
     if (!useRelu6Kernel(probe)) throw new Error(`${l.name} is not a ReLU capped at 6`)
-    return probe.call
+    return probe.call.bind(l)
   })
   const use = (variant: 'stock' | 'relu6') => relus.forEach((l, i) => (l.call = variant === 'stock' ? stock[i]! : relu6Calls[i]!))
 
   const xs = tf.randomUniform([32, 96, 96, 3], -2, 2, 'float32', 1)
-  const ys = tf.oneHot(tf.tensor1d(Array.from({ length: 32 }, (_, i) => i % 10), 'int32'), 10)
+  const ys = tf.oneHot(
+    tf.tensor1d(
+      Array.from({ length: 32 }, (_, i) => i % 10),
+      'int32',
+    ),
+    10,
+  )
   const vars = model.trainableWeights.map((w) => w.read() as tf.Variable)
-  const lossOf = () => tf.losses.softmaxCrossEntropy(ys, model.apply(xs, { training: true }) as tf.Tensor) as tf.Scalar
+  const lossOf = () => tf.losses.softmaxCrossEntropy<tf.Tensor, tf.Scalar>(ys, model.apply(xs, { training: true }) as tf.Tensor)
 
   // Same outputs and gradients, compared before any timing (no optimizer step in between).
   const grads = (variant: 'stock' | 'relu6') => {
@@ -107,11 +133,16 @@ async function main(): Promise<void> {
       await timeIt(`${v} forward`, forward, 3)
     }
   }
-  console.log(`wasm ${setup.threads} threads, SIMD ${setup.simd}; ${relus.length} ReLU6 layers; ${vars.length} trainable variables`)
+  console.log(
+    `wasm ${setup.threads} threads, SIMD ${setup.simd}; ${relus.length} ReLU6 layers; ${vars.length} trainable variables`,
+  )
   console.log(`max |difference|: forward ${forwardDiff}, loss and gradients ${maxDiff}`)
   console.log('| variant | fine-tuning step (ms) | forward (ms) |\n| --- | ---: | ---: |')
-  for (const v of ['stock', 'relu6']) console.log(`| ${v} | ${best[`${v} step`]!.toFixed(1)} | ${best[`${v} forward`]!.toFixed(1)} |`)
-  console.log(`relu6 / stock: step ${(best['relu6 step']! / best['stock step']!).toFixed(3)}, forward ${(best['relu6 forward']! / best['stock forward']!).toFixed(3)}`)
+  for (const v of ['stock', 'relu6'])
+    console.log(`| ${v} | ${best[`${v} step`]!.toFixed(1)} | ${best[`${v} forward`]!.toFixed(1)} |`)
+  console.log(
+    `relu6 / stock: step ${(best['relu6 step']! / best['stock step']!).toFixed(3)}, forward ${(best['relu6 forward']! / best['stock forward']!).toFixed(3)}`,
+  )
 }
 
 main().catch((error: unknown) => {

@@ -24,7 +24,13 @@ const repoRoot = resolve(import.meta.dirname, '..')
 const dir = tempDir('cifar-store-load-bench-')
 
 function point(step: number): BatchPoint {
-  return { phase: 'train', epoch: 1 + Math.floor(step / 1000), step, loss: 1 + Math.sin(step / 300) * 0.2 + Math.random() * 0.05, accuracy: 0.5 + Math.random() * 0.1 }
+  return {
+    phase: 'train',
+    epoch: 1 + Math.floor(step / 1000),
+    step,
+    loss: 1 + Math.sin(step / 300) * 0.2 + Math.random() * 0.05,
+    accuracy: 0.5 + Math.random() * 0.1,
+  }
 }
 
 /** The part of a store version this benchmark times. */
@@ -45,7 +51,9 @@ function loader(file: string, open: typeof openStore): Loader {
  */
 async function baselineStore(rev: string, file: string): Promise<Loader> {
   const root = join(dir, 'baseline')
-  const files = execFileSync('git', ['ls-tree', '-r', '--name-only', rev, 'src-main/store'], { cwd: repoRoot, encoding: 'utf8' }).trim().split('\n')
+  const files = execFileSync('git', ['ls-tree', '-r', '--name-only', rev, 'src-main/store'], { cwd: repoRoot, encoding: 'utf8' })
+    .trim()
+    .split('\n')
   mkdirSync(join(root, 'src-main/store'), { recursive: true })
   for (const f of files) writeFileSync(join(root, f), execFileSync('git', ['show', `${rev}:${f}`], { cwd: repoRoot }))
   for (const link of ['src-main/core', 'src-shared', 'package.json', 'node_modules']) symlinkSync(join(repoRoot, link), join(root, link))
@@ -66,7 +74,11 @@ async function main(): Promise<void> {
     const id = store.createRun({ config: scratchConfig({ name: `compare ${r}` }) }).id
     store.startRun(id, startInfo)
     for (let e = 1; e <= 50; e++) store.appendEpoch(id, epochMetric(e, 0.5 + e / 200))
-    for (let s = 1; s <= 200_000; s += 1000) store.appendBatchPoints(id, Array.from({ length: 1000 }, (_, i) => point(s + i)))
+    for (let s = 1; s <= 200_000; s += 1000)
+      store.appendBatchPoints(
+        id,
+        Array.from({ length: 1000 }, (_, i) => point(s + i)),
+      )
     store.saveEvaluation(id, evaluation(0.8, 10))
     store.finishRun(id, 'completed')
     ids.push(id)
@@ -97,14 +109,18 @@ async function main(): Promise<void> {
   console.log('| call | version | median | p95 | target |')
   console.log('|---|---|---|---|---|')
   contenders.forEach((c, i) => {
-    console.log(`| compareRuns, 10 runs (50 epochs + ${Math.round(points).toLocaleString('en')} batch points each, evaluation) | ${c.label} | ${ms(median(compare[i]!))} | ${ms(percentile(compare[i]!, 0.95))} | < 100 ms |`)
+    console.log(
+      `| compareRuns, 10 runs (50 epochs + ${Math.round(points).toLocaleString('en')} batch points each, evaluation) | ${c.label} | ${ms(median(compare[i]!))} | ${ms(percentile(compare[i]!, 0.95))} | < 100 ms |`,
+    )
   })
   contenders.forEach((c, i) => {
     console.log(`| getRun, 1 of those runs | ${c.label} | ${ms(median(one[i]!))} | ${ms(percentile(one[i]!, 0.95))} | |`)
   })
   if (contenders.length === 2) {
     console.log('')
-    console.log(`Median ratio before / this version: compareRuns ${(median(compare[0]!) / median(compare[1]!)).toFixed(2)}×, getRun ${(median(one[0]!) / median(one[1]!)).toFixed(2)}×.`)
+    console.log(
+      `Median ratio before / this version: compareRuns ${(median(compare[0]!) / median(compare[1]!)).toFixed(2)}×, getRun ${(median(one[0]!) / median(one[1]!)).toFixed(2)}×.`,
+    )
   }
   for (const c of contenders) c.store.close()
 }

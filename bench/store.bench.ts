@@ -28,7 +28,13 @@ function repeat(n: number, fn: () => void): number[] {
 }
 
 function point(step: number): BatchPoint {
-  return { phase: 'train', epoch: 1 + Math.floor(step / 1000), step, loss: 1 + Math.sin(step / 300) * 0.2 + Math.random() * 0.05, accuracy: 0.5 + Math.random() * 0.1 }
+  return {
+    phase: 'train',
+    epoch: 1 + Math.floor(step / 1000),
+    step,
+    loss: 1 + Math.sin(step / 300) * 0.2 + Math.random() * 0.05,
+    accuracy: 0.5 + Math.random() * 0.1,
+  }
 }
 
 function runningRun(store: RunStore, name: string): string {
@@ -45,7 +51,11 @@ function benchBatchPoints(): void {
   const perCall = 100
   const id = runningRun(store, 'million points')
   const t = performance.now()
-  for (let s = 1; s <= total; s += perCall) store.appendBatchPoints(id, Array.from({ length: perCall }, (_, i) => point(s + i)))
+  for (let s = 1; s <= total; s += perCall)
+    store.appendBatchPoints(
+      id,
+      Array.from({ length: perCall }, (_, i) => point(s + i)),
+    )
   const storeMs = performance.now() - t
   const stored = store.getRun(id).batchPoints.length
 
@@ -62,7 +72,9 @@ function benchBatchPoints(): void {
   const raw = new Database(join(dir, 'raw.sqlite'))
   raw.pragma('journal_mode = WAL')
   raw.pragma('synchronous = NORMAL')
-  raw.exec('CREATE TABLE points (run_id TEXT, step INTEGER, phase TEXT, epoch INTEGER, loss REAL, accuracy REAL, PRIMARY KEY (run_id, step)) WITHOUT ROWID')
+  raw.exec(
+    'CREATE TABLE points (run_id TEXT, step INTEGER, phase TEXT, epoch INTEGER, loss REAL, accuracy REAL, PRIMARY KEY (run_id, step)) WITHOUT ROWID',
+  )
   const insert = raw.prepare('INSERT INTO points VALUES (?, ?, ?, ?, ?, ?)')
   const batch = raw.transaction((from: number, n: number, runId: string) => {
     for (let i = 0; i < n; i++) {
@@ -80,11 +92,19 @@ function benchBatchPoints(): void {
   say('')
   say('| write path | time | points/s | rows kept |')
   say('|---|---|---|---|')
-  say(`| appendBatchPoints, 100 points per call (validated, downsampled) | ${(storeMs / 1000).toFixed(2)} s | ${Math.round(total / (storeMs / 1000)).toLocaleString('en')} | ${stored.toLocaleString('en')} (cap ${MAX_STORED_POINTS.toLocaleString('en')}) |`)
-  say(`| raw INSERT, same rows, 1 transaction per 100 rows | ${(rawBatchedMs / 1000).toFixed(2)} s | ${Math.round(total / (rawBatchedMs / 1000)).toLocaleString('en')} | ${total.toLocaleString('en')} |`)
-  say(`| raw INSERT, same rows, 1 transaction | ${(rawOneTxMs / 1000).toFixed(2)} s | ${Math.round(total / (rawOneTxMs / 1000)).toLocaleString('en')} | ${total.toLocaleString('en')} |`)
+  say(
+    `| appendBatchPoints, 100 points per call (validated, downsampled) | ${(storeMs / 1000).toFixed(2)} s | ${Math.round(total / (storeMs / 1000)).toLocaleString('en')} | ${stored.toLocaleString('en')} (cap ${MAX_STORED_POINTS.toLocaleString('en')}) |`,
+  )
+  say(
+    `| raw INSERT, same rows, 1 transaction per 100 rows | ${(rawBatchedMs / 1000).toFixed(2)} s | ${Math.round(total / (rawBatchedMs / 1000)).toLocaleString('en')} | ${total.toLocaleString('en')} |`,
+  )
+  say(
+    `| raw INSERT, same rows, 1 transaction | ${(rawOneTxMs / 1000).toFixed(2)} s | ${Math.round(total / (rawOneTxMs / 1000)).toLocaleString('en')} | ${total.toLocaleString('en')} |`,
+  )
   say('')
-  say(`appendBatchPoints with one point per call (20,000 calls): median ${(median(perPoint) * 1000).toFixed(0)} µs, p99 ${(percentile(perPoint, 0.99) * 1000).toFixed(0)} µs, max ${ms(Math.max(...perPoint))} (the max is a re-bucketing when the run doubles in length).`)
+  say(
+    `appendBatchPoints with one point per call (20,000 calls): median ${(median(perPoint) * 1000).toFixed(0)} µs, p99 ${(percentile(perPoint, 0.99) * 1000).toFixed(0)} µs, max ${ms(Math.max(...perPoint))} (the max is a re-bucketing when the run doubles in length).`,
+  )
   say('')
 }
 
@@ -149,7 +169,10 @@ function benchQueries(): void {
     ['status completed, sort by test accuracy', { status: ['completed'], sortBy: 'testAccuracy' }],
     ['model kind transfer + tag "paper"', { modelKind: 'transfer', tag: 'paper' }],
     ['text "augmentation" in name/notes', { text: 'augmentation' }],
-    ['status + kind + text, sort by name asc, page 5', { status: ['completed', 'failed'], modelKind: 'scratch', text: 'scratch 1', sortBy: 'name', sortDir: 'asc', offset: 200 }],
+    [
+      'status + kind + text, sort by name asc, page 5',
+      { status: ['completed', 'failed'], modelKind: 'scratch', text: 'scratch 1', sortBy: 'name', sortDir: 'asc', offset: 200 },
+    ],
   ]
   say('### Listing 10,000 runs (page of 50, with total count)')
   say('')
@@ -168,7 +191,11 @@ function benchQueries(): void {
   for (let r = 0; r < 10; r++) {
     const id = runningRun(store, `compare ${r}`)
     for (let e = 1; e <= 50; e++) store.appendEpoch(id, epochMetric(e, 0.5 + e / 200))
-    for (let s = 1; s <= 200_000; s += 1000) store.appendBatchPoints(id, Array.from({ length: 1000 }, (_, i) => point(s + i)))
+    for (let s = 1; s <= 200_000; s += 1000)
+      store.appendBatchPoints(
+        id,
+        Array.from({ length: 1000 }, (_, i) => point(s + i)),
+      )
     store.saveEvaluation(id, evaluation(0.8, 10))
     store.finishRun(id, 'completed')
     ids.push(id)
@@ -182,7 +209,9 @@ function benchQueries(): void {
   say('')
   say('| call | median | p95 | target |')
   say('|---|---|---|---|')
-  say(`| compareRuns, 10 runs (50 epochs + ${Math.round(points / 10).toLocaleString('en')} batch points each, evaluation) | ${ms(median(compare))} | ${ms(percentile(compare, 0.95))} | < 100 ms |`)
+  say(
+    `| compareRuns, 10 runs (50 epochs + ${Math.round(points / 10).toLocaleString('en')} batch points each, evaluation) | ${ms(median(compare))} | ${ms(percentile(compare, 0.95))} | < 100 ms |`,
+  )
   say(`| getRun, 1 of those runs | ${ms(median(one))} | ${ms(percentile(one, 0.95))} | |`)
   say(`| groupRuns over all 10,010 runs | ${ms(median(groups))} | ${ms(percentile(groups, 0.95))} | |`)
   say('')
@@ -226,7 +255,17 @@ async function benchTrainingStep(backend: 'cpu' | 'wasm', pairs: number): Promis
       const r = performance.now()
       store.appendBatchPoints(id, [{ phase: 'train', epoch: step, step, loss: loss!, accuracy: acc! }])
       const e = performance.now()
-      store.appendEpoch(id, { phase: 'train', epoch: step, loss: loss!, accuracy: acc!, valLoss: loss!, valAccuracy: acc!, learningRate: 1e-3, durationMs: 1, imagesPerSecond: 1 })
+      store.appendEpoch(id, {
+        phase: 'train',
+        epoch: step,
+        loss: loss!,
+        accuracy: acc!,
+        valLoss: loss!,
+        valAccuracy: acc!,
+        learningRate: 1e-3,
+        durationMs: 1,
+        imagesPerSecond: 1,
+      })
       point = e - r
       epoch = performance.now() - e
     }
@@ -266,15 +305,21 @@ async function benchTrainingStep(backend: 'cpu' | 'wasm', pairs: number): Promis
 }
 
 async function main(): Promise<void> {
-  say(`Machine: ${cpus()[0]?.model ?? 'unknown CPU'} × ${cpus().length}, Node ${process.version}, ${new Date().toISOString().slice(0, 10)}.`)
+  say(
+    `Machine: ${cpus()[0]?.model ?? 'unknown CPU'} × ${cpus().length}, Node ${process.version}, ${new Date().toISOString().slice(0, 10)}.`,
+  )
   say('')
   benchBatchPoints()
   benchQueries()
   say('### Training step with and without recording its metrics')
   say('')
-  say('Small CNN (conv8-pool-conv16-pool-dense32-dense10), batch 16 of 32×32×3, `trainOnBatch`, recording in line on the same thread (the worst case: the app records from the main process while the worker trains). "With" records one batch point and one epoch row (two transactions) after every step; three series (without, with, without again as a control) interleaved in ABBA order; medians.')
+  say(
+    'Small CNN (conv8-pool-conv16-pool-dense32-dense10), batch 16 of 32×32×3, `trainOnBatch`, recording in line on the same thread (the worst case: the app records from the main process while the worker trains). "With" records one batch point and one epoch row (two transactions) after every step; three series (without, with, without again as a control) interleaved in ABBA order; medians.',
+  )
   say('')
-  say('| backend | steps per series | step without | step with recording | difference | noise floor (without vs without) | appendBatchPoints | appendEpoch | recording / step |')
+  say(
+    '| backend | steps per series | step without | step with recording | difference | noise floor (without vs without) | appendBatchPoints | appendEpoch | recording / step |',
+  )
   say('|---|---|---|---|---|---|---|---|---|')
   await benchTrainingStep('cpu', 16)
   await benchTrainingStep('wasm', 120)

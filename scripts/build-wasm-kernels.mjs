@@ -20,10 +20,21 @@ const source = join(dir, 'kernels.c')
 const target = join(dir, 'kernels-wasm.ts')
 
 const COMMON = [
-  '--target=wasm32', '-O3', '-msimd128', '-mbulk-memory', '-nostdlib', '-ffreestanding',
-  '-Wall', '-Wextra', '-Werror',
-  '-Wl,--no-entry', '-Wl,--import-memory', '-Wl,--initial-memory=65536', '-Wl,--max-memory=4294967296',
-  '-Wl,-z,stack-size=0', '-Wl,--strip-all',
+  '--target=wasm32',
+  '-O3',
+  '-msimd128',
+  '-mbulk-memory',
+  '-nostdlib',
+  '-ffreestanding',
+  '-Wall',
+  '-Wextra',
+  '-Werror',
+  '-Wl,--no-entry',
+  '-Wl,--import-memory',
+  '-Wl,--initial-memory=65536',
+  '-Wl,--max-memory=4294967296',
+  '-Wl,-z,stack-size=0',
+  '-Wl,--strip-all',
 ]
 const VARIANTS = { plain: [], shared: ['-matomics', '-Wl,--shared-memory'] }
 
@@ -58,7 +69,9 @@ function verify(file, bytes) {
   if (ids.includes(11) || ids.includes(12)) throw new Error(`${file}: has a data section; kernels.c must not use static data`)
   const disassembly = run('llvm-objdump', ['-d', file])
   if (/global\.(get|set)/.test(disassembly)) {
-    throw new Error(`${file}: uses the shadow stack (global.get/set); kernels.c must not use local arrays or take addresses of locals`)
+    throw new Error(
+      `${file}: uses the shadow stack (global.get/set); kernels.c must not use local arrays or take addresses of locals`,
+    )
   }
 }
 

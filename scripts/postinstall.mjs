@@ -35,7 +35,13 @@ function run(command, args, cwd, extraEnv = {}) {
 }
 
 function lastLine(text) {
-  return text.split('\n').map((l) => l.trim()).filter(Boolean).pop() ?? 'no output'
+  return (
+    text
+      .split('\n')
+      .map((l) => l.trim())
+      .filter(Boolean)
+      .pop() ?? 'no output'
+  )
 }
 
 function findNodeGyp() {
@@ -44,9 +50,21 @@ function findNodeGyp() {
   for (const id of ['node-gyp/bin/node-gyp.js']) {
     try {
       return require.resolve(id)
-    } catch {}
+    } catch {
+      // not installed beside us: try npm's own copy below
+    }
   }
-  const bundled = join(dirname(process.execPath), '..', 'lib', 'node_modules', 'npm', 'node_modules', 'node-gyp', 'bin', 'node-gyp.js')
+  const bundled = join(
+    dirname(process.execPath),
+    '..',
+    'lib',
+    'node_modules',
+    'npm',
+    'node_modules',
+    'node-gyp',
+    'bin',
+    'node-gyp.js',
+  )
   return existsSync(bundled) ? bundled : null
 }
 
@@ -63,7 +81,11 @@ function buildForElectron(version) {
     const reasons = []
     if (existsSync(prebuild)) {
       log(`fetching the prebuilt better-sqlite3 for Electron ${version}…`)
-      const r = run(process.execPath, [prebuild, '--runtime', 'electron', '--target', version, '--arch', process.arch, '--platform', process.platform], scratch)
+      const r = run(
+        process.execPath,
+        [prebuild, '--runtime', 'electron', '--target', version, '--arch', process.arch, '--platform', process.platform],
+        scratch,
+      )
       if (r.ok && existsSync(built)) return { file: built, scratch }
       reasons.push(`prebuilt: ${lastLine(r.output)}`)
     }
@@ -72,7 +94,15 @@ function buildForElectron(version) {
       log(`building better-sqlite3 from source against Electron ${version} headers (node-gyp)…`)
       const r = run(
         process.execPath,
-        [gyp, 'rebuild', '--release', `--target=${version}`, `--arch=${process.arch}`, '--runtime=electron', '--dist-url=https://electronjs.org/headers'],
+        [
+          gyp,
+          'rebuild',
+          '--release',
+          `--target=${version}`,
+          `--arch=${process.arch}`,
+          '--runtime=electron',
+          '--dist-url=https://electronjs.org/headers',
+        ],
         scratch,
       )
       if (r.ok && existsSync(built)) return { file: built, scratch }

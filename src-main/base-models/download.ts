@@ -18,7 +18,7 @@ export async function downloadFile(
     response = await fetch(url)
   } catch (error) {
     const cause = (error as { cause?: { code?: string; message?: string } }).cause
-    throw new Error(cause?.code ?? cause?.message ?? (error as Error).message)
+    throw new Error(cause?.code ?? cause?.message ?? (error as Error).message, { cause: error })
   }
   if (!response.ok || !response.body) throw new Error(`HTTP ${response.status} ${response.statusText}`.trim())
   const length = Number(response.headers.get('content-length'))

@@ -43,7 +43,10 @@ const SHARED_BASES: Partial<Record<BaseFamily, string>> = IMAGENET_BASE_IDS
 const SUMMARY_INPUT_SIZE = 224
 
 /** Which cut layer and preprocessing a tfjs base of a family gets (Keras-named ones are Keras models). */
-function tfjsDefaults(family: BaseFamily, model: tf.LayersModel): { cut: string; preprocessing: Preprocessing; minInputSize: number } {
+function tfjsDefaults(
+  family: BaseFamily,
+  model: tf.LayersModel,
+): { cut: string; preprocessing: Preprocessing; minInputSize: number } {
   const names = new Set(model.layers.map((l) => l.name))
   const last = model.outputLayers[0]?.name ?? model.layers[model.layers.length - 1]!.name
   if (family === 'custom') return { cut: last, preprocessing: 'imagenet-mean-std', minInputSize: 32 }
@@ -154,7 +157,10 @@ export class ModelService {
     try {
       const { md5 } = await downloadFile(spec.url, part, (done, total) => progress('download', done, total))
       if (spec.md5 !== null && md5 !== spec.md5) {
-        throw new ContractError('failed', `${spec.url}: MD5 ${md5} does not match the expected ${spec.md5}; the file was discarded`)
+        throw new ContractError(
+          'failed',
+          `${spec.url}: MD5 ${md5} does not match the expected ${spec.md5}; the file was discarded`,
+        )
       }
       const file = join(partDir, spec.fileName)
       await rename(part, file)
@@ -213,7 +219,10 @@ export class ModelService {
 
   private claimId(requested: string): string {
     if (this.registry.getBaseModel(requested)) {
-      throw new ContractError('conflict', `a base model with id "${requested}" is already registered; delete it first or give another --name`)
+      throw new ContractError(
+        'conflict',
+        `a base model with id "${requested}" is already registered; delete it first or give another --name`,
+      )
     }
     return requested
   }
@@ -288,7 +297,12 @@ export class ModelService {
     }
   }
 
-  private async importKeras(file: string, request: ImportRequest, progress: ReturnType<ModelService['progress']>, source?: string) {
+  private async importKeras(
+    file: string,
+    request: ImportRequest,
+    progress: ReturnType<ModelService['progress']>,
+    source?: string,
+  ) {
     if (request.family && request.family !== 'vgg16' && request.family !== 'mobilenetv2') {
       throw new Error(`${file}: Keras .h5 files can be imported as vgg16 or mobilenetv2, not ${request.family}`)
     }

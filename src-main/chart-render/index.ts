@@ -1,1 +1,1 @@
-export { PNG_SCALE, measureText, panelToPng, panelToSvgString, renderCompare, type CompareRender } from './node-render'
+export { panelToPng, panelToSvgString, renderCompare } from './node-render'

@@ -42,7 +42,8 @@ export async function main(argv: string[]): Promise<number> {
   const rest: string[] = []
   for (const token of tokens ?? []) {
     if (token.kind === 'option' && globalNames.has(token.name)) continue
-    if (token.kind === 'option') rest.push(token.rawName, ...(token.value !== undefined && token.inlineValue === false ? [token.value] : []))
+    if (token.kind === 'option')
+      rest.push(token.rawName, ...(token.value !== undefined && token.inlineValue === false ? [token.value] : []))
     else if (token.kind === 'positional') rest.push(token.value)
     else rest.push('--')
   }
@@ -88,7 +89,10 @@ export async function main(argv: string[]): Promise<number> {
       error instanceof ContractError && error.issues?.length
         ? ` (${error.issues.map((i) => `${i.path || 'input'}: ${i.message}`).join('; ')})`
         : ''
-    if (json) io.out(JSON.stringify({ error: { message: message + detail, code: error instanceof ContractError ? error.code : 'failed' } }))
+    if (json)
+      io.out(
+        JSON.stringify({ error: { message: message + detail, code: error instanceof ContractError ? error.code : 'failed' } }),
+      )
     io.err(`error: ${message}${detail}`.split('\n')[0]!)
     return error instanceof CliError ? error.exitCode : 1
   } finally {

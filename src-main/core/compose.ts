@@ -23,13 +23,6 @@ export interface CoreOptions {
   electronVersion?: string | null
 }
 
-/** Placeholder for a domain whose service is not wired yet: a clear, typed error instead of a crash. */
-export function unavailable(what: string): () => never {
-  return () => {
-    throw new ContractError('unavailable', `${what} is not available in this build`)
-  }
-}
-
 /**
  * The composition root: opens the store, builds each domain's service and maps every contract method
  * to its handler. Every shell (Electron, browser mode, CLI, tests) goes through here.

@@ -18,7 +18,14 @@ export function electronSqliteBindingPath(
   platform: string = process.platform,
   arch: string = process.arch,
 ): string {
-  return join(nodeModulesDir, '.cache', 'cifar-workbench', 'electron', `${electronVersion}-${platform}-${arch}`, 'better_sqlite3.node')
+  return join(
+    nodeModulesDir,
+    '.cache',
+    'cifar-workbench',
+    'electron',
+    `${electronVersion}-${platform}-${arch}`,
+    'better_sqlite3.node',
+  )
 }
 
 function nodeModulesDir(): string | null {

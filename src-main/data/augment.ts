@@ -67,7 +67,15 @@ export class Augmenter {
     const out = new Uint8Array(n * size)
     for (let i = 0; i < n; i++) {
       const t = this.randomTransform(h, w)
-      applyTransform(pixels.subarray(i * size, (i + 1) * size), out.subarray(i * size, (i + 1) * size), h, w, t, this.options, this.interpolation)
+      applyTransform(
+        pixels.subarray(i * size, (i + 1) * size),
+        out.subarray(i * size, (i + 1) * size),
+        h,
+        w,
+        t,
+        this.options,
+        this.interpolation,
+      )
     }
     return out
   }

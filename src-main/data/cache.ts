@@ -36,7 +36,8 @@ export function datasetsRoot(dataDir: string): string {
 }
 
 export function datasetDir(dataDir: string, id: string): string {
-  if (!/^[A-Za-z0-9._-]+$/.test(id) || id.startsWith('.')) throw new ContractError('invalid_input', `dataset id "${id}" is not a valid folder name`)
+  if (!/^[A-Za-z0-9._-]+$/.test(id) || id.startsWith('.'))
+    throw new ContractError('invalid_input', `dataset id "${id}" is not a valid folder name`)
   return join(datasetsRoot(dataDir), id)
 }
 
@@ -81,14 +82,18 @@ async function loadSplit(dir: string, info: DatasetInfo, split: SplitName): Prom
     throw new ContractError('not_found', `dataset "${info.name}" cache is missing a file: ${(error as Error).message}`)
   }
   if (images.length !== expected) {
-    throw new ContractError('failed', `${imagesFile} holds ${images.length} bytes, expected ${expected} (${count} images of ${height}x${width}x${channels}); re-import the dataset`)
+    throw new ContractError(
+      'failed',
+      `${imagesFile} holds ${images.length} bytes, expected ${expected} (${count} images of ${height}x${width}x${channels}); re-import the dataset`,
+    )
   }
   if (labels.length !== count) {
     throw new ContractError('failed', `${labelsFile} holds ${labels.length} labels, expected ${count}; re-import the dataset`)
   }
   const numClasses = info.classNames.length
   for (let i = 0; i < labels.length; i++) {
-    if (labels[i]! >= numClasses) throw new ContractError('failed', `${labelsFile}: label ${labels[i]} at index ${i} is outside 0..${numClasses - 1}`)
+    if (labels[i]! >= numClasses)
+      throw new ContractError('failed', `${labelsFile}: label ${labels[i]} at index ${i} is outside 0..${numClasses - 1}`)
   }
   return {
     images: new Uint8Array(images.buffer, images.byteOffset, images.length),

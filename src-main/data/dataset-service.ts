@@ -65,8 +65,21 @@ export class DatasetService {
     const url = req.url ?? this.options.download?.url ?? CIFAR10_BINARY_URL
     const md5 = this.options.download?.md5 ?? CIFAR10_BINARY_MD5
     return this.runJob(req.jobId, 'dataset-download', async (signal, onProgress) => {
-      const file = await downloadFile({ url, md5, file: join(this.options.dataDir, 'downloads', 'cifar-10-binary.tar.gz'), signal, onProgress })
-      return importDataset(this.options.dataDir, this.options.registry, file, { name: 'CIFAR-10', imageSize: 32, testRatio: 0.2, splitSeed: 42, signal, onProgress })
+      const file = await downloadFile({
+        url,
+        md5,
+        file: join(this.options.dataDir, 'downloads', 'cifar-10-binary.tar.gz'),
+        signal,
+        onProgress,
+      })
+      return importDataset(this.options.dataDir, this.options.registry, file, {
+        name: 'CIFAR-10',
+        imageSize: 32,
+        testRatio: 0.2,
+        splitSeed: 42,
+        signal,
+        onProgress,
+      })
     })
   }
 
@@ -77,7 +90,10 @@ export class DatasetService {
   }
 
   async findKerasCache(): Promise<string | null> {
-    const dirs = this.options.kerasDirs ?? [...(process.env.KERAS_HOME ? [join(process.env.KERAS_HOME, 'datasets')] : []), join(homedir(), '.keras', 'datasets')]
+    const dirs = this.options.kerasDirs ?? [
+      ...(process.env.KERAS_HOME ? [join(process.env.KERAS_HOME, 'datasets')] : []),
+      join(homedir(), '.keras', 'datasets'),
+    ]
     for (const dir of dirs) {
       const candidate = join(dir, 'cifar-10-batches-py')
       const ok = await stat(join(candidate, 'data_batch_1')).then(
@@ -141,17 +157,27 @@ export class DatasetService {
     const ds = await this.load(req.id)
     const count = ds[req.split].count
     const bad = req.indices.find((i) => i >= count)
-    if (bad !== undefined) throw new ContractError('invalid_input', `index ${bad} is outside the ${req.split} split of ${count} images`)
+    if (bad !== undefined)
+      throw new ContractError('invalid_input', `index ${bad} is outside the ${req.split} split of ${count} images`)
     return req.indices.map((i) => this.sample(ds, req.split, i))
   }
 
   private sample(ds: LoadedDataset, split: SplitName, index: number): ImageSample {
     const { height: h, width: w } = ds.info.imageSize
     const label = ds[split].labels[index]!
-    return { index, label, className: ds.info.classNames[label] ?? String(label), dataUrl: pngDataUrl(ds[split].images, index * h * w * 3, h, w) }
+    return {
+      index,
+      label,
+      className: ds.info.classNames[label] ?? String(label),
+      dataUrl: pngDataUrl(ds[split].images, index * h * w * 3, h, w),
+    }
   }
 
-  private async runJob<T>(jobId: string | undefined, kind: JobProgressEvent['kind'], work: (signal: AbortSignal, onProgress: ProgressFn) => Promise<T>): Promise<T> {
+  private async runJob<T>(
+    jobId: string | undefined,
+    kind: JobProgressEvent['kind'],
+    work: (signal: AbortSignal, onProgress: ProgressFn) => Promise<T>,
+  ): Promise<T> {
     const id = jobId ?? randomUUID()
     if (this.jobs.has(id)) throw new ContractError('conflict', `job ${id} is already running`)
     const controller = new AbortController()

@@ -51,9 +51,13 @@ export async function downloadFile(opts: DownloadOptions): Promise<string> {
       response = await fetch(opts.url, { signal: opts.signal, redirect: 'follow' })
     } catch (error) {
       if (opts.signal?.aborted) throw new ContractError('cancelled', 'download cancelled')
-      throw new ContractError('failed', `cannot reach ${opts.url}: ${(error as Error & { cause?: Error }).cause?.message ?? (error as Error).message}`)
+      throw new ContractError(
+        'failed',
+        `cannot reach ${opts.url}: ${(error as Error & { cause?: Error }).cause?.message ?? (error as Error).message}`,
+      )
     }
-    if (!response.ok || !response.body) throw new ContractError('failed', `${opts.url} answered HTTP ${response.status} ${response.statusText}`.trim())
+    if (!response.ok || !response.body)
+      throw new ContractError('failed', `${opts.url} answered HTTP ${response.status} ${response.statusText}`.trim())
     const header = Number(response.headers.get('content-length'))
     const total = Number.isFinite(header) && header > 0 ? header : null
     const hash = createHash('md5')
@@ -79,9 +83,11 @@ export async function downloadFile(opts: DownloadOptions): Promise<string> {
       await new Promise<void>((resolve, reject) => out.end((error?: Error | null) => (error ? reject(error) : resolve())))
     }
     if (opts.signal?.aborted) throw new ContractError('cancelled', 'download cancelled')
-    if (total !== null && done !== total) throw new ContractError('failed', `download of ${opts.url} stopped at ${done} of ${total} bytes`)
+    if (total !== null && done !== total)
+      throw new ContractError('failed', `download of ${opts.url} stopped at ${done} of ${total} bytes`)
     const md5 = hash.digest('hex')
-    if (md5 !== opts.md5) throw new ContractError('failed', `${opts.url}: downloaded file has MD5 ${md5}, expected ${opts.md5}; it was deleted`)
+    if (md5 !== opts.md5)
+      throw new ContractError('failed', `${opts.url}: downloaded file has MD5 ${md5}, expected ${opts.md5}; it was deleted`)
     progress('download', done, total ?? done, 'checked MD5')
     await rename(part, opts.file)
     return opts.file

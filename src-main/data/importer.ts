@@ -63,7 +63,12 @@ async function removeStaleTemp(root: string): Promise<void> {
  * dataset unchanged. Everything is written into a temporary
  * folder that is renamed into place at the end, so a failed or cancelled import leaves nothing behind.
  */
-export async function importDataset(dataDir: string, registry: DatasetRegistry, sourcePath: string, opts: ImportOptions): Promise<DatasetInfo> {
+export async function importDataset(
+  dataDir: string,
+  registry: DatasetRegistry,
+  sourcePath: string,
+  opts: ImportOptions,
+): Promise<DatasetInfo> {
   const progress: ProgressFn = opts.onProgress ?? (() => {})
   const source = await openSource(sourcePath, { signal: opts.signal, onProgress: progress })
   throwIfCancelled(opts.signal)
@@ -90,7 +95,10 @@ export async function importDataset(dataDir: string, registry: DatasetRegistry, 
   const sizeKey = decoded.kind === 'image-folder' ? `:${decoded.height}` : ''
 
   const name = opts.name ?? defaultName(decoded, sourcePath)
-  const id = `${slug(name)}-${createHash('sha256').update(source.sha256 + sizeKey).digest('hex').slice(0, 8)}`
+  const id = `${slug(name)}-${createHash('sha256')
+    .update(source.sha256 + sizeKey)
+    .digest('hex')
+    .slice(0, 8)}`
   const finalDir = datasetDir(dataDir, id)
   if (registry.getDataset(id)) throw new ContractError('conflict', `a dataset with id ${id} already exists`)
   const numClasses = decoded.classNames.length

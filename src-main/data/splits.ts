@@ -63,7 +63,12 @@ function subset(groups: number[][], take: number | null, rng: Rng): number[] {
  * optional subsets are drawn (stratified, seeded) from what is left of train and from test.
  * Same labels + same options → same indices, on every machine.
  */
-export function makeSplits(trainLabels: Uint8Array, testLabels: Uint8Array, data: SplitOptions, numClasses: number): SplitIndices {
+export function makeSplits(
+  trainLabels: Uint8Array,
+  testLabels: Uint8Array,
+  data: SplitOptions,
+  numClasses: number,
+): SplitIndices {
   if (!(data.validationSplit > 0 && data.validationSplit < 1)) {
     throw new Error(`makeSplits: validationSplit must be in (0, 1), got ${data.validationSplit}`)
   }

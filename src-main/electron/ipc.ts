@@ -14,17 +14,20 @@ export function isTrustedFrame(frame: WebFrameMain | null, isAppUrl: (url: strin
  * one event channel pushed to every app window. Returns a function that removes both.
  */
 export function connectCoreToIpc(core: Core, isAppUrl: (url: string) => boolean): () => void {
-  ipcMain.handle(IPC_INVOKE, async (event: IpcMainInvokeEvent, method: unknown, payload: unknown): Promise<CallResult<unknown>> => {
-    if (!isTrustedFrame(event.senderFrame, isAppUrl)) {
-      const url = event.senderFrame?.url ?? 'an unknown frame'
-      console.warn(`refused IPC call from ${url}`)
-      return { ok: false, error: { code: 'unauthorized', message: 'calls are only accepted from the workbench window' } }
-    }
-    if (typeof method !== 'string') {
-      return { ok: false, error: { code: 'invalid_input', message: 'method must be a string' } }
-    }
-    return core.invoke(method, payload)
-  })
+  ipcMain.handle(
+    IPC_INVOKE,
+    async (event: IpcMainInvokeEvent, method: unknown, payload: unknown): Promise<CallResult<unknown>> => {
+      if (!isTrustedFrame(event.senderFrame, isAppUrl)) {
+        const url = event.senderFrame?.url ?? 'an unknown frame'
+        console.warn(`refused IPC call from ${url}`)
+        return { ok: false, error: { code: 'unauthorized', message: 'calls are only accepted from the workbench window' } }
+      }
+      if (typeof method !== 'string') {
+        return { ok: false, error: { code: 'invalid_input', message: 'method must be a string' } }
+      }
+      return core.invoke(method, payload)
+    },
+  )
   const unsubscribe = core.events.subscribe((message) => {
     for (const window of BrowserWindow.getAllWindows()) {
       const contents = window.webContents

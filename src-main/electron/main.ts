@@ -97,7 +97,10 @@ if (!app.requestSingleInstanceLock()) {
       // Typically the run database cannot open (e.g. better-sqlite3 lacks its Electron build).
       const message = error instanceof Error ? error.message : String(error)
       console.error('CIFAR Workbench failed to start:', error)
-      dialog.showErrorBox('CIFAR Workbench could not start', `${message}\n\nBrowser mode (npm run serve) runs the same workbench without Electron.`)
+      dialog.showErrorBox(
+        'CIFAR Workbench could not start',
+        `${message}\n\nBrowser mode (npm run serve) runs the same workbench without Electron.`,
+      )
       app.exit(1)
     })
 }

@@ -4,7 +4,10 @@ import { app, shell, type Session } from 'electron'
  * Electron's security checklist, applied app-wide: no permissions, no remote requests, no new
  * windows, no navigation away from the app, no <webview>. Links to the web open in the OS browser.
  */
-export function hardenApp(session: Session, options: { isAppUrl: (url: string) => boolean; csp: string; devServer: URL | null }): void {
+export function hardenApp(
+  session: Session,
+  options: { isAppUrl: (url: string) => boolean; csp: string; devServer: URL | null },
+): void {
   const { isAppUrl, csp, devServer } = options
 
   session.setPermissionRequestHandler((_contents, _permission, callback) => callback(false))

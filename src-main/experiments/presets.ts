@@ -24,7 +24,8 @@ export const BUILT_IN_PRESETS: Preset[] = [
   Preset.parse({
     id: 'mobilenetv2-transfer',
     name: 'MobileNetV2 transfer',
-    description: 'ImageNet MobileNetV2 frozen at 96 px with a GAP-Dense(256)-Dropout head (5 epochs), then 1 epoch fine-tuning its last two blocks at 1e-4.',
+    description:
+      'ImageNet MobileNetV2 frozen at 96 px with a GAP-Dense(256)-Dropout head (5 epochs), then 1 epoch fine-tuning its last two blocks at 1e-4.',
     builtIn: true,
     config: {
       name: 'MobileNetV2 transfer',
@@ -94,7 +95,10 @@ export function resolveBase(baseId: string, bases: BaseModelInfo[]): BaseModelIn
   if (chosen) return chosen
   const fam = familyOfBaseId(baseId)
   const how = fam ? HOW_TO_GET[fam] : null
-  throw new ContractError('not_found', `no ${fam ?? baseId} base is registered; ${how ?? 'register one with `cifar-workbench models import PATH`'}`)
+  throw new ContractError(
+    'not_found',
+    `no ${fam ?? baseId} base is registered; ${how ?? 'register one with `cifar-workbench models import PATH`'}`,
+  )
 }
 
 /** A full experiment config from a preset: the dataset filled in and the base resolved in the registry. */

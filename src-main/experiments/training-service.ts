@@ -129,7 +129,10 @@ export class TrainingService {
     this.assertOpen()
     const summary = this.o.runs.getSummary(runId)
     if (summary.status !== 'interrupted' && summary.status !== 'cancelled') {
-      throw new ContractError('conflict', `run ${runId} is ${summary.status}; only an interrupted or cancelled run can be resumed`)
+      throw new ContractError(
+        'conflict',
+        `run ${runId} is ${summary.status}; only an interrupted or cancelled run can be resumed`,
+      )
     }
     this.lock.acquire()
     this.o.runs.requeueRun(runId)
@@ -343,11 +346,12 @@ export class TrainingService {
             stage: msg.stage,
             done: msg.done,
             total: msg.total,
-            message: msg.stage !== 'hit'
-              ? null
-              : msg.cache === 'features'
-                ? 'base features reused from the cache'
-                : `fine-tuning starts from cached activations of ${msg.layer ?? 'the frozen layers'}`,
+            message:
+              msg.stage !== 'hit'
+                ? null
+                : msg.cache === 'features'
+                  ? 'base features reused from the cache'
+                  : `fine-tuning starts from cached activations of ${msg.layer ?? 'the frozen layers'}`,
           })
           return
         case 'done':

@@ -50,7 +50,9 @@ function plain(res: ServerResponse, status: number, text: string, headers: Recor
 
 function refuseUpgrade(socket: Duplex, status: number, reason: string): void {
   const text = status === 401 ? 'Unauthorized' : status === 403 ? 'Forbidden' : 'Not Found'
-  socket.end(`HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: ${Buffer.byteLength(reason)}\r\n\r\n${reason}`)
+  socket.end(
+    `HTTP/1.1 ${status} ${text}\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: ${Buffer.byteLength(reason)}\r\n\r\n${reason}`,
+  )
 }
 
 function listen(server: Server, port: number, host: string): Promise<number> {
@@ -83,7 +85,12 @@ export async function startBrowserServer(options: BrowserServerOptions): Promise
     const url = new URL(req.url ?? '/', `http://127.0.0.1:${port}`)
     const auth = authorize(req, url, token, port)
     if (!auth.ok) {
-      plain(res, auth.status, `${auth.status === 401 ? 'unauthorized' : 'forbidden'}: ${auth.reason}. Open the URL printed by \`npm run serve\` (it carries ?${TOKEN_PARAM}=…).`, headers)
+      plain(
+        res,
+        auth.status,
+        `${auth.status === 401 ? 'unauthorized' : 'forbidden'}: ${auth.reason}. Open the URL printed by \`npm run serve\` (it carries ?${TOKEN_PARAM}=…).`,
+        headers,
+      )
       return
     }
     if (url.pathname.startsWith(UPLOAD_PATH)) {

@@ -1,1 +1,1 @@
-export { startBrowserServer, DEFAULT_RENDERER_DIR, type BrowserServer, type BrowserServerOptions } from './browser-server'
+export { startBrowserServer, type BrowserServer } from './browser-server'

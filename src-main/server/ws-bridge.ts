@@ -38,7 +38,8 @@ export function attachCoreToSockets(wss: WebSocketServer, core: Core): void {
       }
       let raw: unknown
       try {
-        raw = JSON.parse(data.toString())
+        // Text frames arrive as one Buffer (ws' default binaryType joins fragments).
+        raw = JSON.parse((data as Buffer).toString('utf8'))
       } catch {
         socket.close(1007, 'frames must be JSON')
         return

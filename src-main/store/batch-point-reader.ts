@@ -55,7 +55,13 @@ export class BatchPointReader {
     for (let i = 0; i < n; i++) {
       const ep = epochPhase[i]!
       const epoch = Math.floor(ep / 2)
-      points[i] = { phase: ep - epoch * 2 === 1 ? 'finetune' : 'train', epoch, step: step[i]!, loss: loss[i]!, accuracy: accuracy[i]! }
+      points[i] = {
+        phase: ep - epoch * 2 === 1 ? 'finetune' : 'train',
+        epoch,
+        step: step[i]!,
+        loss: loss[i]!,
+        accuracy: accuracy[i]!,
+      }
     }
     return points
   }

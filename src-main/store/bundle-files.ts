@@ -37,7 +37,8 @@ export function readBundle(path: string): RunBundle {
   if (!existsSync(path)) throw new ContractError('not_found', `${path} does not exist`)
   const isDir = statSync(path).isDirectory()
   const manifest = isDir ? join(path, MANIFEST_NAME) : path
-  if (isDir && !existsSync(manifest)) throw new ContractError('invalid_input', `${path} has no ${MANIFEST_NAME}; is it an exported run bundle?`)
+  if (isDir && !existsSync(manifest))
+    throw new ContractError('invalid_input', `${path} has no ${MANIFEST_NAME}; is it an exported run bundle?`)
   let raw: unknown
   try {
     raw = JSON.parse(readFileSync(manifest, 'utf8'))

@@ -81,7 +81,8 @@ export function openDatabase(file: string): OpenedDatabase {
     }
     if (previousVersion === 0) {
       const tables = db.prepare("SELECT count(*) AS n FROM sqlite_master WHERE type = 'table'").get() as { n: number }
-      if (tables.n > 0) refuse(`${file} is an SQLite database but not a CIFAR Workbench run history (no schema version); it was left untouched.`)
+      if (tables.n > 0)
+        refuse(`${file} is an SQLite database but not a CIFAR Workbench run history (no schema version); it was left untouched.`)
     }
   }
 

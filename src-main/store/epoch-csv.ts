@@ -38,7 +38,10 @@ export function epochsFromCsv(text: string, source: string): EpochMetric[] {
   return lines.map((line, i) => {
     const cells = line.split(',')
     if (cells.length !== EPOCH_CSV_COLUMNS.length) {
-      throw new ContractError('invalid_input', `${source}: line ${i + 2} has ${cells.length} cells, expected ${EPOCH_CSV_COLUMNS.length}`)
+      throw new ContractError(
+        'invalid_input',
+        `${source}: line ${i + 2} has ${cells.length} cells, expected ${EPOCH_CSV_COLUMNS.length}`,
+      )
     }
     const num = (k: number): number | null => (cells[k] === '' ? null : Number(cells[k]))
     const parsed = EpochMetric.safeParse({

@@ -54,7 +54,9 @@ export function buildGroups(members: readonly GroupMember[]): RunGroup[] {
     const completed = runs.filter((r) => r.status === 'completed')
     const stats: RunGroup['stats'] = {}
     for (const metric of GROUP_METRICS) {
-      const values = completed.map((r) => r.metrics[metric]).filter((v): v is number => typeof v === 'number' && Number.isFinite(v))
+      const values = completed
+        .map((r) => r.metrics[metric])
+        .filter((v): v is number => typeof v === 'number' && Number.isFinite(v))
       const s = meanStd(values)
       if (s) stats[metric] = s
     }

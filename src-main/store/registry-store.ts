@@ -32,7 +32,9 @@ export class SqliteRegistryStore implements RegistryStore {
   putDataset(info: DatasetInfo): void {
     const d = checkInput(DatasetInfo, info, 'dataset record')
     this.db
-      .prepare('INSERT INTO datasets (id, info_json, created_at) VALUES (?, ?, ?) ON CONFLICT (id) DO UPDATE SET info_json = excluded.info_json')
+      .prepare(
+        'INSERT INTO datasets (id, info_json, created_at) VALUES (?, ?, ?) ON CONFLICT (id) DO UPDATE SET info_json = excluded.info_json',
+      )
       .run(d.id, JSON.stringify(d), d.createdAt)
   }
 

@@ -1,6 +1,6 @@
 import { BackendName, ExperimentConfig } from '@shared/domain/config'
+import type { Artifact } from '@shared/domain/run'
 import {
-  Artifact,
   ArtifactKind,
   Evaluation,
   ModelSummary,
@@ -141,7 +141,13 @@ export function toEpoch(row: EpochRow): EpochMetric {
 }
 
 export function toBatchPoint(row: BatchRow): BatchPoint {
-  return { phase: row.phase === 'finetune' ? 'finetune' : 'train', epoch: row.epoch, step: row.step, loss: row.loss, accuracy: row.accuracy }
+  return {
+    phase: row.phase === 'finetune' ? 'finetune' : 'train',
+    epoch: row.epoch,
+    step: row.step,
+    loss: row.loss,
+    accuracy: row.accuracy,
+  }
 }
 
 export function toArtifact(row: ArtifactRow): Artifact {
@@ -156,7 +162,13 @@ export function toArtifact(row: ArtifactRow): Artifact {
 
 export function toDetail(
   row: DetailRow,
-  parts: { tags: string[]; epochs: EpochMetric[]; batchPoints: BatchPoint[]; evaluationJson: string | null; artifacts: Artifact[] },
+  parts: {
+    tags: string[]
+    epochs: EpochMetric[]
+    batchPoints: BatchPoint[]
+    evaluationJson: string | null
+    artifacts: Artifact[]
+  },
 ): RunDetail {
   const sizes =
     row.train_size !== null && row.validation_size !== null && row.test_size !== null

@@ -64,7 +64,10 @@ export interface RunStore {
 }
 
 function newRunId(now: Date): string {
-  const stamp = now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, '')
+  const stamp = now
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d+Z$/, '')
   return `${stamp}-${randomBytes(3).toString('hex')}`
 }
 
@@ -168,11 +171,18 @@ export class SqliteRunStore extends RunQueries implements RunStore {
 
   setPhaseTime(id: string, phase: string, ms: number): void {
     if (!phase || !Number.isFinite(ms) || ms < 0) {
-      throw new ContractError('invalid_input', `phase time of run ${id}: give a phase name and a duration ≥ 0 ms (got ${phase}=${ms})`)
+      throw new ContractError(
+        'invalid_input',
+        `phase time of run ${id}: give a phase name and a duration ≥ 0 ms (got ${phase}=${ms})`,
+      )
     }
     this.row(id)
     this.db.transaction(() => {
-      this.db.prepare("UPDATE run_payloads SET phase_times_json = json_set(phase_times_json, '$.' || json_quote(?), ?) WHERE run_id = ?").run(phase, ms, id)
+      this.db
+        .prepare(
+          "UPDATE run_payloads SET phase_times_json = json_set(phase_times_json, '$.' || json_quote(?), ?) WHERE run_id = ?",
+        )
+        .run(phase, ms, id)
       this.db.prepare('UPDATE runs SET last_heartbeat_at = ? WHERE id = ?').run(new Date().toISOString(), id)
     })()
   }
@@ -276,7 +286,12 @@ export class SqliteRunStore extends RunQueries implements RunStore {
       for (const id of unique) del.run(id)
     })()
     // Files go after the rows are gone: a crash in between leaves orphan files, never dangling rows.
-    for (const id of unique) deleteRunFiles(this.dataDir, id, (artifacts.get(id) ?? []).map((a) => a.path))
+    for (const id of unique)
+      deleteRunFiles(
+        this.dataDir,
+        id,
+        (artifacts.get(id) ?? []).map((a) => a.path),
+      )
     return unique.length
   }
 

@@ -1,4 +1,5 @@
 import { createRequire } from 'node:module'
+import type Database from 'better-sqlite3'
 import type { BackendName } from '@shared/domain/config'
 import type { DoctorReport } from '@shared/domain/system'
 import type { Shell } from '../core/handlers'
@@ -13,8 +14,8 @@ export function sqliteVersion(): string | null {
   if (sqliteVersionCache !== undefined) return sqliteVersionCache
   try {
     const require = createRequire(import.meta.url)
-    const Database = require('better-sqlite3') as typeof import('better-sqlite3')
-    const db = new Database(':memory:', { nativeBinding: sqliteNativeBinding() })
+    const Sqlite = require('better-sqlite3') as typeof Database
+    const db = new Sqlite(':memory:', { nativeBinding: sqliteNativeBinding() })
     try {
       const row = db.prepare('select sqlite_version() as version').get() as { version: string }
       sqliteVersionCache = row.version

@@ -66,9 +66,11 @@ export class SystemService {
     if (patch.backend) {
       const probe = (await probeBackends()).find((p) => p.name === patch.backend)
       if (probe && !probe.available) {
-        throw new ContractError('unavailable', `backend "${patch.backend}" cannot be used here: ${probe.reason ?? 'unavailable'}`, [
-          { path: 'backend', message: probe.reason ?? 'unavailable' },
-        ])
+        throw new ContractError(
+          'unavailable',
+          `backend "${patch.backend}" cannot be used here: ${probe.reason ?? 'unavailable'}`,
+          [{ path: 'backend', message: probe.reason ?? 'unavailable' }],
+        )
       }
     }
     return this.settings.update(patch)

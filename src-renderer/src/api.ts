@@ -10,7 +10,6 @@ declare global {
   }
 }
 
-
 /**
  * One plain socket first: if the server closes it before it opens (wrong or missing token) the user
  * gets a clear error at once, instead of the bridge retrying quietly forever.
@@ -29,7 +28,11 @@ function probe(url: string, timeoutMs = 10_000): Promise<void> {
     }
     ws.onclose = (event) => {
       clearTimeout(timer)
-      reject(new Error(`the workbench server refused the connection (code ${event.code}${event.reason ? `: ${event.reason}` : ''}); is the access token in the URL right?`))
+      reject(
+        new Error(
+          `the workbench server refused the connection (code ${event.code}${event.reason ? `: ${event.reason}` : ''}); is the access token in the URL right?`,
+        ),
+      )
     }
   })
 }
@@ -54,10 +57,6 @@ export async function connect(): Promise<ApiClient> {
 export function api(): Api {
   if (!client) throw new Error('the workbench API is not connected yet')
   return client.api
-}
-
-export function shell(): 'electron' | 'browser' {
-  return client?.shell ?? (window.workbench ? 'electron' : 'browser')
 }
 
 export function onEvent<E extends EventName>(event: E, listener: (payload: EventPayload<E>) => void): () => void {

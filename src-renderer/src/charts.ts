@@ -15,11 +15,27 @@ export const PNG_SCALE = 2
 export function useChartLabels(): ComputedRef<ChartLabels> {
   const { t } = useI18n()
   return computed(() => ({
-    step: t('charts.step'), epoch: t('charts.epoch'), loss: t('charts.loss'), accuracy: t('charts.accuracy'), trainBatch: t('charts.trainBatch'),
-    trainSmoothed: t('charts.trainSmoothed'), trainEpoch: t('charts.trainEpoch'), valEpoch: t('charts.valEpoch'), params: t('charts.params'), wallTime: t('charts.wallTime'),
-    classAccuracy: t('charts.classAccuracy'), countDiff: t('charts.countDiff'), finetune: t('charts.finetune'), lr: (lr: string) => t('charts.lr', { lr }),
-    valAccuracyTitle: t('compare.curvesAcc'), valLossTitle: t('compare.curvesLoss'), perClassTitle: t('compare.perClass'), scatterParamsTitle: t('compare.scatterParams'),
-    scatterTimeTitle: t('compare.scatterTime'), confusionTitle: t('detail.confusion'), confusionDiffTitle: (a: string, b: string) => t('compare.confusionDiff', { a, b }),
+    step: t('charts.step'),
+    epoch: t('charts.epoch'),
+    loss: t('charts.loss'),
+    accuracy: t('charts.accuracy'),
+    trainBatch: t('charts.trainBatch'),
+    trainSmoothed: t('charts.trainSmoothed'),
+    trainEpoch: t('charts.trainEpoch'),
+    valEpoch: t('charts.valEpoch'),
+    params: t('charts.params'),
+    wallTime: t('charts.wallTime'),
+    classAccuracy: t('charts.classAccuracy'),
+    countDiff: t('charts.countDiff'),
+    finetune: t('charts.finetune'),
+    lr: (lr: string) => t('charts.lr', { lr }),
+    valAccuracyTitle: t('compare.curvesAcc'),
+    valLossTitle: t('compare.curvesLoss'),
+    perClassTitle: t('compare.perClass'),
+    scatterParamsTitle: t('compare.scatterParams'),
+    scatterTimeTitle: t('compare.scatterTime'),
+    confusionTitle: t('detail.confusion'),
+    confusionDiffTitle: (a: string, b: string) => t('compare.confusionDiff', { a, b }),
   }))
 }
 
@@ -40,7 +56,12 @@ function canvasOf(width: number, height: number): HTMLCanvasElement {
 
 /** A file name safe on every OS. */
 export function fileName(base: string, ext: string): string {
-  const clean = base.replace(/[^\p{L}\p{N}._-]+/gu, '-').replace(/-+/g, '-').replace(/^-|-$/g, '').slice(0, 80) || 'chart'
+  const clean =
+    base
+      .replace(/[^\p{L}\p{N}._-]+/gu, '-')
+      .replace(/-+/g, '-')
+      .replace(/^-|-$/g, '')
+      .slice(0, 80) || 'chart'
   return `${clean}.${ext}`
 }
 
@@ -76,7 +97,9 @@ export function saveText(name: string, text: string, mime: string): Promise<stri
 }
 
 function canvasBlob(canvas: HTMLCanvasElement): Promise<Blob> {
-  return new Promise((resolve, reject) => canvas.toBlob((b) => (b ? resolve(b) : reject(new Error('PNG encoding failed'))), 'image/png'))
+  return new Promise((resolve, reject) =>
+    canvas.toBlob((b) => (b ? resolve(b) : reject(new Error('PNG encoding failed'))), 'image/png'),
+  )
 }
 
 export async function exportPanelPng(panel: Panel, name: string): Promise<void> {

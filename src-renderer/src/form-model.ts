@@ -43,7 +43,7 @@ function stepFor(node: Json): number {
 }
 
 function fieldOf(path: string, node: Json): FieldSpec {
-  if (REFS[path]) return { kind: 'ref', path, source: REFS[path]! }
+  if (REFS[path]) return { kind: 'ref', path, source: REFS[path] }
   const options = node.anyOf ?? []
   const nullable = options.some((o) => o.type === 'null')
   const inner = nullable ? options.filter((o) => o.type !== 'null') : options
@@ -56,7 +56,13 @@ function fieldOf(path: string, node: Json): FieldSpec {
     return { kind: 'variant', path, discriminator: 'kind', variants }
   }
   if (inner.length > 1 && inner.every((o) => o.const !== undefined)) {
-    return { kind: 'select', path, options: inner.map((o) => o.const!), nullable, numeric: inner.every((o) => typeof o.const === 'number') }
+    return {
+      kind: 'select',
+      path,
+      options: inner.map((o) => o.const!),
+      nullable,
+      numeric: inner.every((o) => typeof o.const === 'number'),
+    }
   }
   const one = inner.length === 1 ? inner[0]! : node
   if (one.enum) return { kind: 'select', path, options: one.enum, nullable, numeric: false }
@@ -68,8 +74,16 @@ function fieldOf(path: string, node: Json): FieldSpec {
     case 'integer':
     case 'number':
       return {
-        kind: 'number', path, integer: one.type === 'integer', nullable, step: stepFor(one),
-        ...(one.minimum !== undefined ? { min: one.minimum } : one.exclusiveMinimum !== undefined ? { min: one.exclusiveMinimum } : {}),
+        kind: 'number',
+        path,
+        integer: one.type === 'integer',
+        nullable,
+        step: stepFor(one),
+        ...(one.minimum !== undefined
+          ? { min: one.minimum }
+          : one.exclusiveMinimum !== undefined
+            ? { min: one.exclusiveMinimum }
+            : {}),
         ...(one.maximum !== undefined && one.maximum < MAX_SAFE ? { max: one.maximum } : {}),
       }
     case 'array':
@@ -103,7 +117,7 @@ function objectDefaults(node: Json | undefined): Record<string, unknown> {
   const out: Record<string, unknown> = {}
   for (const [key, child] of Object.entries(node?.properties ?? {})) {
     if (child.const !== undefined) continue
-    if (child.type === 'object') out[key] = { ...objectDefaults(child), ...((child.default as object) ?? {}) }
+    if (child.type === 'object') out[key] = { ...objectDefaults(child), ...(child.default ?? {}) }
     else if (child.default !== undefined) out[key] = structuredClone(child.default)
   }
   return out
@@ -139,7 +153,10 @@ export interface FieldIssue {
 export function issuesByPath(error: z.ZodError | null): FieldIssue[] {
   if (!error) return []
   return error.issues.map((i) => {
-    const { code, message, path, ...params } = i as unknown as { code: string; message: string; path: PropertyKey[] } & Record<string, unknown>
+    const { code, message, path, ...params } = i as unknown as { code: string; message: string; path: PropertyKey[] } & Record<
+      string,
+      unknown
+    >
     return { path: path.map(String).join('.'), code, message, params }
   })
 }

@@ -40,7 +40,12 @@ export function commonOptions(theme: ChartTheme, title: string | null): Record<s
     font: { family: theme.fontFamily },
     layout: { padding: 8 },
     plugins: {
-      title: { display: title !== null, text: title ?? '', color: theme.text, font: { family: theme.fontFamily, size: 14, weight: 'bold' } },
+      title: {
+        display: title !== null,
+        text: title ?? '',
+        color: theme.text,
+        font: { family: theme.fontFamily, size: 14, weight: 'bold' },
+      },
       legend: { labels: { color: theme.text, font: { family: theme.fontFamily, size: 11 }, boxWidth: 14, boxHeight: 8 } },
       tooltip: { enabled: true },
       decimation: { enabled: false },

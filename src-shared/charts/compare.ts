@@ -6,7 +6,19 @@ import { seriesColor, type ChartTheme } from './palette'
 /** The runs a comparison shows, in order; the index decides the colour everywhere. */
 export type CompareRun = Pick<
   RunDetail,
-  'id' | 'name' | 'seed' | 'testAccuracy' | 'bestValAccuracy' | 'totalParams' | 'trainableParams' | 'wallTimeMs' | 'imagesPerSecond' | 'evaluation' | 'epochs' | 'modelKind' | 'config'
+  | 'id'
+  | 'name'
+  | 'seed'
+  | 'testAccuracy'
+  | 'bestValAccuracy'
+  | 'totalParams'
+  | 'trainableParams'
+  | 'wallTimeMs'
+  | 'imagesPerSecond'
+  | 'evaluation'
+  | 'epochs'
+  | 'modelKind'
+  | 'config'
 >
 
 /** Short, unique label per run for legends (names repeat across seeds). */
@@ -17,7 +29,13 @@ export function runLabels(runs: readonly Pick<RunDetail, 'name' | 'seed' | 'id'>
 }
 
 /** Per-class accuracy (= recall) bars, one colour per run. */
-export function perClassConfig(input: { runs: readonly CompareRun[]; labels: ChartLabels; theme: ChartTheme; names: readonly string[]; title?: string | null }): AnyChartConfig {
+export function perClassConfig(input: {
+  runs: readonly CompareRun[]
+  labels: ChartLabels
+  theme: ChartTheme
+  names: readonly string[]
+  title?: string | null
+}): AnyChartConfig {
   const { theme, labels } = input
   const classNames = input.runs.find((r) => r.evaluation)?.evaluation?.classNames ?? []
   const options = commonOptions(theme, input.title ?? null)
@@ -27,7 +45,7 @@ export function perClassConfig(input: { runs: readonly CompareRun[]; labels: Cha
       labels: [...classNames],
       datasets: input.runs.map((r, i) => ({
         label: input.names[i] ?? r.name,
-        data: classNames.map((_, c) => (r.evaluation?.perClass[c] ? r.evaluation.perClass[c]!.recall * 100 : 0)),
+        data: classNames.map((_, c) => (r.evaluation?.perClass[c] ? r.evaluation.perClass[c].recall * 100 : 0)),
         backgroundColor: seriesColor(i),
         borderColor: seriesColor(i),
         borderWidth: 0,
@@ -101,18 +119,25 @@ export function scatterConfig(input: {
             ? {
                 type: 'logarithmic',
                 ...(xs.length ? { min: Math.min(...xs) / 2, max: Math.max(...xs) * 2 } : {}),
-                ticks: { color: theme.muted, font: { family: theme.fontFamily, size: 11 }, maxRotation: 0, autoSkip: false, callback: logTickLabel },
+                ticks: {
+                  color: theme.muted,
+                  font: { family: theme.fontFamily, size: 11 },
+                  maxRotation: 0,
+                  autoSkip: false,
+                  callback: logTickLabel,
+                },
               }
             : { type: 'linear', beginAtZero: true, ...(xs.length ? { suggestedMax: Math.max(...xs) * 1.15 } : {}) },
         ),
         y: axis(theme, labels.accuracy, { suggestedMin: 0, suggestedMax: 100 }),
       },
-    } as unknown as AnyChartConfig['options'],
+    },
     plugins: [backgroundPlugin],
   }
 }
 
-export type MetricKey = 'testAccuracy' | 'bestValAccuracy' | 'gap' | 'totalParams' | 'trainableParams' | 'wallTime' | 'imagesPerSecond'
+export type MetricKey =
+  'testAccuracy' | 'bestValAccuracy' | 'gap' | 'totalParams' | 'trainableParams' | 'wallTime' | 'imagesPerSecond'
 
 export interface MetricRow {
   key: MetricKey

@@ -1,6 +1,19 @@
 import type { RunDetail } from '../domain/run'
 
-const HEADER = ['run_id', 'run_name', 'seed', 'phase', 'epoch', 'loss', 'accuracy', 'val_loss', 'val_accuracy', 'learning_rate', 'duration_ms', 'images_per_second']
+const HEADER = [
+  'run_id',
+  'run_name',
+  'seed',
+  'phase',
+  'epoch',
+  'loss',
+  'accuracy',
+  'val_loss',
+  'val_accuracy',
+  'learning_rate',
+  'duration_ms',
+  'images_per_second',
+]
 
 function cell(value: string | number | null): string {
   if (value === null) return ''
@@ -13,7 +26,24 @@ export function epochMetricsCsv(runs: readonly Pick<RunDetail, 'id' | 'name' | '
   const lines = [HEADER.join(',')]
   for (const run of runs) {
     for (const e of run.epochs) {
-      lines.push([run.id, run.name, run.seed, e.phase, e.epoch, e.loss, e.accuracy, e.valLoss, e.valAccuracy, e.learningRate, e.durationMs, e.imagesPerSecond].map(cell).join(','))
+      lines.push(
+        [
+          run.id,
+          run.name,
+          run.seed,
+          e.phase,
+          e.epoch,
+          e.loss,
+          e.accuracy,
+          e.valLoss,
+          e.valAccuracy,
+          e.learningRate,
+          e.durationMs,
+          e.imagesPerSecond,
+        ]
+          .map(cell)
+          .join(','),
+      )
     }
   }
   return `${lines.join('\n')}\n`

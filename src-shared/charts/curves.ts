@@ -27,30 +27,30 @@ interface MarkerOptions {
 export const markerPlugin: Plugin = {
   id: 'workbenchMarkers',
   afterDatasetsDraw(chart, _args, options: MarkerOptions) {
-      const x = chart.scales.x
-      const copy = options.markers ?? []
-      if (!x || copy.length === 0) return
-      const { ctx, chartArea } = chart
-      ctx.save()
-      ctx.strokeStyle = options.color ?? '#777'
-      ctx.fillStyle = options.color ?? '#777'
-      ctx.lineWidth = 1
-      ctx.setLineDash([4, 4])
-      ctx.font = options.font ?? '11px sans-serif'
-      ctx.textAlign = 'left'
-      ctx.textBaseline = 'top'
-      for (const m of copy) {
-        const px = x.getPixelForValue(m.step)
-        if (px < chartArea.left || px > chartArea.right) continue
-        ctx.beginPath()
-        ctx.moveTo(px, chartArea.top)
-        ctx.lineTo(px, chartArea.bottom)
-        ctx.stroke()
-        const lr = `${options.lrPrefix ?? 'LR'} ${formatLr(m.learningRate)}`
-        const text = m.kind === 'phase' && m.phase === 'finetune' ? `${options.finetune ?? 'fine-tune'} · ${lr}` : lr
-        ctx.fillText(text, px + 3, chartArea.top + 2)
-      }
-      ctx.restore()
+    const x = chart.scales.x
+    const copy = options.markers ?? []
+    if (!x || copy.length === 0) return
+    const { ctx, chartArea } = chart
+    ctx.save()
+    ctx.strokeStyle = options.color ?? '#777'
+    ctx.fillStyle = options.color ?? '#777'
+    ctx.lineWidth = 1
+    ctx.setLineDash([4, 4])
+    ctx.font = options.font ?? '11px sans-serif'
+    ctx.textAlign = 'left'
+    ctx.textBaseline = 'top'
+    for (const m of copy) {
+      const px = x.getPixelForValue(m.step)
+      if (px < chartArea.left || px > chartArea.right) continue
+      ctx.beginPath()
+      ctx.moveTo(px, chartArea.top)
+      ctx.lineTo(px, chartArea.bottom)
+      ctx.stroke()
+      const lr = `${options.lrPrefix ?? 'LR'} ${formatLr(m.learningRate)}`
+      const text = m.kind === 'phase' && m.phase === 'finetune' ? `${options.finetune ?? 'fine-tune'} · ${lr}` : lr
+      ctx.fillText(text, px + 3, chartArea.top + 2)
+    }
+    ctx.restore()
   },
 }
 
@@ -76,7 +76,10 @@ export function runCurveConfig(input: RunCurveInput): AnyChartConfig {
   const { series, metric, theme, labels } = input
   const f = scaleOf(metric)
   const raw = series.batches.map((b) => ({ x: b.step, y: f(b[metric]) }))
-  const smoothed = smooth(raw.map((p) => p.y), input.smoothing).map((y, i) => ({ x: raw[i]!.x, y }))
+  const smoothed = smooth(
+    raw.map((p) => p.y),
+    input.smoothing,
+  ).map((y, i) => ({ x: raw[i]!.x, y }))
   const trainKey = metric
   const valKey = metric === 'loss' ? 'valLoss' : 'valAccuracy'
   const trainEpoch = series.epochs.map((e) => ({ x: e.step, y: f(e[trainKey]) }))
@@ -96,19 +99,62 @@ export function runCurveConfig(input: RunCurveInput): AnyChartConfig {
     type: 'line',
     data: {
       datasets: [
-        { label: labels.trainBatch, data: downsample(raw, MAX_RAW_POINTS), borderColor: withAlpha(train, 0.25), backgroundColor: withAlpha(train, 0.25), borderWidth: 1, pointRadius: 0, tension: 0, order: 3 },
-        { label: labels.trainSmoothed, data: downsample(smoothed, MAX_RAW_POINTS), borderColor: train, backgroundColor: train, borderWidth: 2, pointRadius: 0, tension: 0, order: 2 },
-        { label: labels.trainEpoch, data: trainEpoch, borderColor: train, backgroundColor: train, borderWidth: 1.5, borderDash: [5, 3], pointRadius: 4, pointStyle: 'circle', order: 1, clip: EDGE_CLIP },
-        { label: labels.valEpoch, data: valEpoch, borderColor: val, backgroundColor: val, borderWidth: 2, pointRadius: 5, pointStyle: 'rectRot', order: 0, clip: EDGE_CLIP },
+        {
+          label: labels.trainBatch,
+          data: downsample(raw, MAX_RAW_POINTS),
+          borderColor: withAlpha(train, 0.25),
+          backgroundColor: withAlpha(train, 0.25),
+          borderWidth: 1,
+          pointRadius: 0,
+          tension: 0,
+          order: 3,
+        },
+        {
+          label: labels.trainSmoothed,
+          data: downsample(smoothed, MAX_RAW_POINTS),
+          borderColor: train,
+          backgroundColor: train,
+          borderWidth: 2,
+          pointRadius: 0,
+          tension: 0,
+          order: 2,
+        },
+        {
+          label: labels.trainEpoch,
+          data: trainEpoch,
+          borderColor: train,
+          backgroundColor: train,
+          borderWidth: 1.5,
+          borderDash: [5, 3],
+          pointRadius: 4,
+          pointStyle: 'circle',
+          order: 1,
+          clip: EDGE_CLIP,
+        },
+        {
+          label: labels.valEpoch,
+          data: valEpoch,
+          borderColor: val,
+          backgroundColor: val,
+          borderWidth: 2,
+          pointRadius: 5,
+          pointStyle: 'rectRot',
+          order: 0,
+          clip: EDGE_CLIP,
+        },
       ],
     },
     options: {
       ...options,
       scales: {
-        x: axis(theme, labels.step, { type: 'linear', min: 0, suggestedMax: Math.max(1, series.lastStep, input.expectedSteps ?? 0) }),
+        x: axis(theme, labels.step, {
+          type: 'linear',
+          min: 0,
+          suggestedMax: Math.max(1, series.lastStep, input.expectedSteps ?? 0),
+        }),
         y: axis(theme, metric === 'loss' ? labels.loss : labels.accuracy, yExtra),
       },
-    } as unknown as AnyChartConfig['options'],
+    },
     plugins: [backgroundPlugin, markerPlugin],
   }
 }
@@ -139,17 +185,56 @@ export function compareCurveConfig(input: {
       const pts = run.band.filter((b) => b.mean !== null)
       const lower = pts.map((b) => ({ x: b.epoch, y: f(b.mean! - (b.std ?? 0)) }))
       const upper = pts.map((b) => ({ x: b.epoch, y: f(b.mean! + (b.std ?? 0)) }))
-      datasets.push({ label: `${run.label} −σ`, data: lower, borderColor: 'rgba(0,0,0,0)', backgroundColor: 'rgba(0,0,0,0)', pointRadius: 0, fill: false, order: 5 })
-      datasets.push({ label: `${run.label} ±σ`, data: upper, borderColor: 'rgba(0,0,0,0)', backgroundColor: withAlpha(color, 0.2), pointRadius: 0, fill: '-1', order: 5 })
-      datasets.push({ label: run.label, data: pts.map((b) => ({ x: b.epoch, y: f(b.mean!) })), borderColor: color, backgroundColor: color, borderDash: dash, borderWidth: 2, pointRadius: 3, order: 1, clip: EDGE_CLIP })
+      datasets.push({
+        label: `${run.label} −σ`,
+        data: lower,
+        borderColor: 'rgba(0,0,0,0)',
+        backgroundColor: 'rgba(0,0,0,0)',
+        pointRadius: 0,
+        fill: false,
+        order: 5,
+      })
+      datasets.push({
+        label: `${run.label} ±σ`,
+        data: upper,
+        borderColor: 'rgba(0,0,0,0)',
+        backgroundColor: withAlpha(color, 0.2),
+        pointRadius: 0,
+        fill: '-1',
+        order: 5,
+      })
+      datasets.push({
+        label: run.label,
+        data: pts.map((b) => ({ x: b.epoch, y: f(b.mean!) })),
+        borderColor: color,
+        backgroundColor: color,
+        borderDash: dash,
+        borderWidth: 2,
+        pointRadius: 3,
+        order: 1,
+        clip: EDGE_CLIP,
+      })
     } else {
       const data = run.epochs.filter((e) => e[metric] !== null).map((e) => ({ x: e.epoch, y: f(e[metric] as number) }))
-      datasets.push({ label: run.label, data, borderColor: color, backgroundColor: color, borderDash: dash, borderWidth: 2, pointRadius: 3, order: 1, clip: EDGE_CLIP })
+      datasets.push({
+        label: run.label,
+        data,
+        borderColor: color,
+        backgroundColor: color,
+        borderDash: dash,
+        borderWidth: 2,
+        pointRadius: 3,
+        order: 1,
+        clip: EDGE_CLIP,
+      })
     }
   }
   const options = commonOptions(theme, input.title ?? null) as { plugins: { legend: Record<string, unknown> } }
   // Band edges are drawn but kept out of the legend.
-  options.plugins.legend = { ...options.plugins.legend, labels: { ...(options.plugins.legend.labels as object), filter: (item: { text: string }) => !/ [−±]σ$/.test(item.text) } }
+  options.plugins.legend = {
+    ...options.plugins.legend,
+    labels: { ...(options.plugins.legend.labels as object), filter: (item: { text: string }) => !/ [−±]σ$/.test(item.text) },
+  }
   return {
     type: 'line',
     data: { datasets: datasets as never },
@@ -157,9 +242,13 @@ export function compareCurveConfig(input: {
       ...options,
       scales: {
         x: axis(theme, labels.epoch, { type: 'linear', ticks: { color: theme.muted, precision: 0, stepSize: 1 } }),
-        y: axis(theme, metric === 'valAccuracy' ? labels.accuracy : labels.loss, metric === 'valAccuracy' ? { suggestedMin: 0, suggestedMax: 100 } : { beginAtZero: true }),
+        y: axis(
+          theme,
+          metric === 'valAccuracy' ? labels.accuracy : labels.loss,
+          metric === 'valAccuracy' ? { suggestedMin: 0, suggestedMax: 100 } : { beginAtZero: true },
+        ),
       },
-    } as unknown as AnyChartConfig['options'],
+    },
     plugins: [backgroundPlugin],
   }
 }

@@ -3,7 +3,13 @@ import { axis, backgroundPlugin, commonOptions, type AnyChartConfig } from './ba
 import { seriesColor, type ChartTheme } from './palette'
 
 /** Images per class, train and test side by side (an unbalanced import shows at a glance). */
-export function classCountsConfig(input: { dataset: Pick<DatasetInfo, 'classNames' | 'counts'>; theme: ChartTheme; trainLabel: string; testLabel: string; yLabel: string }): AnyChartConfig {
+export function classCountsConfig(input: {
+  dataset: Pick<DatasetInfo, 'classNames' | 'counts'>
+  theme: ChartTheme
+  trainLabel: string
+  testLabel: string
+  yLabel: string
+}): AnyChartConfig {
   const { theme } = input
   return {
     type: 'bar',
@@ -14,7 +20,11 @@ export function classCountsConfig(input: { dataset: Pick<DatasetInfo, 'className
         { label: input.testLabel, data: [...input.dataset.counts.test], backgroundColor: seriesColor(1), borderWidth: 0 },
       ],
     },
-    options: { ...commonOptions(theme, null), parsing: true, scales: { x: axis(theme, ''), y: axis(theme, input.yLabel, { beginAtZero: true }) } } as unknown as AnyChartConfig['options'],
+    options: {
+      ...commonOptions(theme, null),
+      parsing: true,
+      scales: { x: axis(theme, ''), y: axis(theme, input.yLabel, { beginAtZero: true }) },
+    } as unknown as AnyChartConfig['options'],
     plugins: [backgroundPlugin],
   }
 }

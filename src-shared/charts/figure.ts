@@ -15,7 +15,11 @@ export interface CompareFigureInput {
 }
 
 /** Curve entries for Compare: one per run, or one per seed group (mean ± std) when grouping. */
-export function compareCurveRuns(runs: readonly CompareRun[], groups: readonly RunGroup[] | null | undefined, metric: 'valAccuracy' | 'valLoss'): CompareCurveRun[] {
+export function compareCurveRuns(
+  runs: readonly CompareRun[],
+  groups: readonly RunGroup[] | null | undefined,
+  metric: 'valAccuracy' | 'valLoss',
+): CompareCurveRun[] {
   const names = runLabels(runs)
   if (!groups || groups.length === 0) return runs.map((r, i) => ({ label: names[i]!, colorIndex: i, epochs: r.epochs }))
   const out: CompareCurveRun[] = []
@@ -47,11 +51,33 @@ export function compareFigurePanels(input: CompareFigureInput): Panel[] {
   const { runs, labels, theme } = input
   const names = runLabels(runs)
   const panels: Panel[] = [
-    { kind: 'chart', config: compareCurveConfig({ runs: compareCurveRuns(runs, input.groups, 'valAccuracy'), metric: 'valAccuracy', theme, labels, title: labels.valAccuracyTitle }) },
-    { kind: 'chart', config: compareCurveConfig({ runs: compareCurveRuns(runs, input.groups, 'valLoss'), metric: 'valLoss', theme, labels, title: labels.valLossTitle }) },
+    {
+      kind: 'chart',
+      config: compareCurveConfig({
+        runs: compareCurveRuns(runs, input.groups, 'valAccuracy'),
+        metric: 'valAccuracy',
+        theme,
+        labels,
+        title: labels.valAccuracyTitle,
+      }),
+    },
+    {
+      kind: 'chart',
+      config: compareCurveConfig({
+        runs: compareCurveRuns(runs, input.groups, 'valLoss'),
+        metric: 'valLoss',
+        theme,
+        labels,
+        title: labels.valLossTitle,
+      }),
+    },
   ]
-  if (runs.some((r) => r.evaluation)) panels.push({ kind: 'chart', config: perClassConfig({ runs, labels, theme, names, title: labels.perClassTitle }) })
-  panels.push({ kind: 'chart', config: scatterConfig({ runs, x: 'params', labels, theme, names, title: labels.scatterParamsTitle }) })
+  if (runs.some((r) => r.evaluation))
+    panels.push({ kind: 'chart', config: perClassConfig({ runs, labels, theme, names, title: labels.perClassTitle }) })
+  panels.push({
+    kind: 'chart',
+    config: scatterConfig({ runs, x: 'params', labels, theme, names, title: labels.scatterParamsTitle }),
+  })
   panels.push({ kind: 'chart', config: scatterConfig({ runs, x: 'time', labels, theme, names, title: labels.scatterTimeTitle }) })
   const a = runs[0]?.evaluation
   const b = runs[1]?.evaluation

@@ -24,7 +24,9 @@ function mix(from: readonly number[], to: readonly number[], t: number): [number
 /** Fill colour of one cell; t in [0, 1] (sequential) or [-1, 1] (diverging). */
 export function cellColor(t: number, diverging: boolean, theme: ChartTheme): string {
   const base = theme.name === 'dark' ? [30, 33, 38] : [255, 255, 255]
-  const c = diverging ? mix(base, t < 0 ? BLUE : VERMILLION, Math.min(1, Math.abs(t))) : mix(base, BLUE, Math.min(1, Math.max(0, t)))
+  const c = diverging
+    ? mix(base, t < 0 ? BLUE : VERMILLION, Math.min(1, Math.abs(t)))
+    : mix(base, BLUE, Math.min(1, Math.max(0, t)))
   return `rgb(${c[0]},${c[1]},${c[2]})`
 }
 
@@ -58,7 +60,11 @@ export function drawHeatmap(ctx: Ctx2D, width: number, height: number, spec: Hea
   ctx.fillStyle = theme.text
   ctx.textAlign = 'center'
   ctx.textBaseline = 'top'
-  ctx.fillText(fitTitle(ctx, spec.title, width - 16, (size) => font(size, true)), width / 2, 8)
+  ctx.fillText(
+    fitTitle(ctx, spec.title, width - 16, (size) => font(size, true)),
+    width / 2,
+    8,
+  )
   if (n === 0) {
     ctx.restore()
     return
@@ -89,7 +95,8 @@ export function drawHeatmap(ctx: Ctx2D, width: number, height: number, spec: Hea
         ctx.font = cellFont
         ctx.textAlign = 'center'
         ctx.textBaseline = 'middle'
-        const text = spec.normalised && !spec.diverging ? `${Math.round(frac * 100)}` : spec.diverging && v > 0 ? `+${v}` : String(v)
+        const text =
+          spec.normalised && !spec.diverging ? `${Math.round(frac * 100)}` : spec.diverging && v > 0 ? `+${v}` : String(v)
         ctx.fillText(text, x + size / 2, y + size / 2)
       }
     }

@@ -16,8 +16,22 @@ export interface ChartTheme {
   fontFamily: string
 }
 
-export const LIGHT: ChartTheme = { name: 'light', background: '#ffffff', text: '#1b1d21', muted: '#5b6270', grid: 'rgba(0,0,0,0.10)', fontFamily: "'DejaVu Sans', system-ui, sans-serif" }
-export const DARK: ChartTheme = { name: 'dark', background: '#1e2126', text: '#e8eaed', muted: '#a1a8b3', grid: 'rgba(255,255,255,0.12)', fontFamily: "'DejaVu Sans', system-ui, sans-serif" }
+export const LIGHT: ChartTheme = {
+  name: 'light',
+  background: '#ffffff',
+  text: '#1b1d21',
+  muted: '#5b6270',
+  grid: 'rgba(0,0,0,0.10)',
+  fontFamily: "'DejaVu Sans', system-ui, sans-serif",
+}
+export const DARK: ChartTheme = {
+  name: 'dark',
+  background: '#1e2126',
+  text: '#e8eaed',
+  muted: '#a1a8b3',
+  grid: 'rgba(255,255,255,0.12)',
+  fontFamily: "'DejaVu Sans', system-ui, sans-serif",
+}
 
 export function themeOf(name: 'light' | 'dark'): ChartTheme {
   return name === 'dark' ? DARK : LIGHT

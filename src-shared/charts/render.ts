@@ -17,11 +17,21 @@ export type Panel = { kind: 'chart'; config: AnyChartConfig } | { kind: 'heatmap
 export function drawChart(canvas: CanvasLike, config: AnyChartConfig, width: number, height: number, pixelRatio: number): void {
   canvas.width = width
   canvas.height = height
-  const chart = new Chart(canvas as never, {
-    ...config,
-    platform: BasicPlatform,
-    options: { ...(config.options ?? {}), responsive: false, maintainAspectRatio: false, animation: false, devicePixelRatio: pixelRatio, events: [] },
-  } as never)
+  const chart = new Chart(
+    canvas as never,
+    {
+      ...config,
+      platform: BasicPlatform,
+      options: {
+        ...(config.options ?? {}),
+        responsive: false,
+        maintainAspectRatio: false,
+        animation: false,
+        devicePixelRatio: pixelRatio,
+        events: [],
+      },
+    } as never,
+  )
   // Stop without clearing: destroy() would wipe the pixels, so only detach the instance.
   chart.stop()
   const registry = Chart.instances as Record<string, Chart>

@@ -27,7 +27,9 @@ export function htmlReport(input: ReportInput): string {
   const names = runLabels(input.runs)
   const metricNames = input.metricNames ?? METRIC_NAMES
   const rows = metricRows(input.runs)
-  const head = names.map((n, i) => `<th><span class="swatch" style="background:${seriesColor(i)}"></span>${escapeXml(n)}</th>`).join('')
+  const head = names
+    .map((n, i) => `<th><span class="swatch" style="background:${seriesColor(i)}"></span>${escapeXml(n)}</th>`)
+    .join('')
   const body = rows
     .map(
       (row) =>

@@ -55,7 +55,10 @@ const BASELINE: Record<string, string> = {
   bottom: 'text-after-edge',
 }
 
-type PathOp = [name: 'moveTo' | 'lineTo' | 'closePath' | 'bezierCurveTo' | 'quadraticCurveTo' | 'rect' | 'arc' | 'ellipse', args: number[]]
+type PathOp = [
+  name: 'moveTo' | 'lineTo' | 'closePath' | 'bezierCurveTo' | 'quadraticCurveTo' | 'rect' | 'arc' | 'ellipse',
+  args: number[],
+]
 
 /**
  * Stand-in for Path2D while a chart is recorded as SVG: chart.js builds line paths as Path2D objects
@@ -64,15 +67,33 @@ type PathOp = [name: 'moveTo' | 'lineTo' | 'closePath' | 'bezierCurveTo' | 'quad
  */
 export class RecordingPath2D {
   readonly ops: PathOp[] = []
-  moveTo(...a: number[]): void { this.ops.push(['moveTo', a]) }
-  lineTo(...a: number[]): void { this.ops.push(['lineTo', a]) }
-  closePath(): void { this.ops.push(['closePath', []]) }
-  bezierCurveTo(...a: number[]): void { this.ops.push(['bezierCurveTo', a]) }
-  quadraticCurveTo(...a: number[]): void { this.ops.push(['quadraticCurveTo', a]) }
-  rect(...a: number[]): void { this.ops.push(['rect', a]) }
-  arc(...a: number[]): void { this.ops.push(['arc', a]) }
-  ellipse(...a: number[]): void { this.ops.push(['ellipse', a]) }
-  addPath(other: RecordingPath2D): void { this.ops.push(...other.ops) }
+  moveTo(...a: number[]): void {
+    this.ops.push(['moveTo', a])
+  }
+  lineTo(...a: number[]): void {
+    this.ops.push(['lineTo', a])
+  }
+  closePath(): void {
+    this.ops.push(['closePath', []])
+  }
+  bezierCurveTo(...a: number[]): void {
+    this.ops.push(['bezierCurveTo', a])
+  }
+  quadraticCurveTo(...a: number[]): void {
+    this.ops.push(['quadraticCurveTo', a])
+  }
+  rect(...a: number[]): void {
+    this.ops.push(['rect', a])
+  }
+  arc(...a: number[]): void {
+    this.ops.push(['arc', a])
+  }
+  ellipse(...a: number[]): void {
+    this.ops.push(['ellipse', a])
+  }
+  addPath(other: RecordingPath2D): void {
+    this.ops.push(...other.ops)
+  }
 }
 
 /** Runs `draw` with globalThis.Path2D swapped for the recording one (restored afterwards). */
@@ -109,34 +130,90 @@ export class SvgContext {
   ) {
     this.canvas = { width, height, style: {}, getContext: () => this }
     this.state = {
-      fillStyle: '#000000', strokeStyle: '#000000', lineWidth: 1, lineCap: 'butt', lineJoin: 'miter', miterLimit: 10, font: '10px sans-serif',
-      textAlign: 'start', textBaseline: 'alphabetic', globalAlpha: 1, lineDash: [], lineDashOffset: 0, transform: [...IDENTITY], clipId: null,
+      fillStyle: '#000000',
+      strokeStyle: '#000000',
+      lineWidth: 1,
+      lineCap: 'butt',
+      lineJoin: 'miter',
+      miterLimit: 10,
+      font: '10px sans-serif',
+      textAlign: 'start',
+      textBaseline: 'alphabetic',
+      globalAlpha: 1,
+      lineDash: [],
+      lineDashOffset: 0,
+      transform: [...IDENTITY],
+      clipId: null,
     }
   }
 
   // ------------------------------------------------------------------ state properties
-  get fillStyle(): string { return this.state.fillStyle }
-  set fillStyle(v: unknown) { if (typeof v === 'string') this.state.fillStyle = v }
-  get strokeStyle(): string { return this.state.strokeStyle }
-  set strokeStyle(v: unknown) { if (typeof v === 'string') this.state.strokeStyle = v }
-  get lineWidth(): number { return this.state.lineWidth }
-  set lineWidth(v: number) { if (Number.isFinite(v) && v > 0) this.state.lineWidth = v }
-  get lineCap(): string { return this.state.lineCap }
-  set lineCap(v: string) { this.state.lineCap = v }
-  get lineJoin(): string { return this.state.lineJoin }
-  set lineJoin(v: string) { this.state.lineJoin = v }
-  get miterLimit(): number { return this.state.miterLimit }
-  set miterLimit(v: number) { this.state.miterLimit = v }
-  get font(): string { return this.state.font }
-  set font(v: string) { this.state.font = v }
-  get textAlign(): string { return this.state.textAlign }
-  set textAlign(v: string) { this.state.textAlign = v }
-  get textBaseline(): string { return this.state.textBaseline }
-  set textBaseline(v: string) { this.state.textBaseline = v }
-  get globalAlpha(): number { return this.state.globalAlpha }
-  set globalAlpha(v: number) { if (Number.isFinite(v)) this.state.globalAlpha = Math.min(1, Math.max(0, v)) }
-  get lineDashOffset(): number { return this.state.lineDashOffset }
-  set lineDashOffset(v: number) { this.state.lineDashOffset = v }
+  get fillStyle(): string {
+    return this.state.fillStyle
+  }
+  set fillStyle(v: unknown) {
+    if (typeof v === 'string') this.state.fillStyle = v
+  }
+  get strokeStyle(): string {
+    return this.state.strokeStyle
+  }
+  set strokeStyle(v: unknown) {
+    if (typeof v === 'string') this.state.strokeStyle = v
+  }
+  get lineWidth(): number {
+    return this.state.lineWidth
+  }
+  set lineWidth(v: number) {
+    if (Number.isFinite(v) && v > 0) this.state.lineWidth = v
+  }
+  get lineCap(): string {
+    return this.state.lineCap
+  }
+  set lineCap(v: string) {
+    this.state.lineCap = v
+  }
+  get lineJoin(): string {
+    return this.state.lineJoin
+  }
+  set lineJoin(v: string) {
+    this.state.lineJoin = v
+  }
+  get miterLimit(): number {
+    return this.state.miterLimit
+  }
+  set miterLimit(v: number) {
+    this.state.miterLimit = v
+  }
+  get font(): string {
+    return this.state.font
+  }
+  set font(v: string) {
+    this.state.font = v
+  }
+  get textAlign(): string {
+    return this.state.textAlign
+  }
+  set textAlign(v: string) {
+    this.state.textAlign = v
+  }
+  get textBaseline(): string {
+    return this.state.textBaseline
+  }
+  set textBaseline(v: string) {
+    this.state.textBaseline = v
+  }
+  get globalAlpha(): number {
+    return this.state.globalAlpha
+  }
+  set globalAlpha(v: number) {
+    if (Number.isFinite(v)) this.state.globalAlpha = Math.min(1, Math.max(0, v))
+  }
+  get lineDashOffset(): number {
+    return this.state.lineDashOffset
+  }
+  set lineDashOffset(v: number) {
+    this.state.lineDashOffset = v
+  }
   // Accepted and ignored: no SVG equivalent needed for chart output.
   globalCompositeOperation = 'source-over'
   shadowBlur = 0
@@ -164,14 +241,31 @@ export class SvgContext {
   private apply(n: Matrix): void {
     this.state.transform = multiply(this.state.transform, n)
   }
-  translate(x: number, y: number): void { this.apply([1, 0, 0, 1, x, y]) }
-  scale(x: number, y: number): void { this.apply([x, 0, 0, y, 0, 0]) }
-  rotate(a: number): void { this.apply([Math.cos(a), Math.sin(a), -Math.sin(a), Math.cos(a), 0, 0]) }
-  transform(a: number, b: number, c: number, d: number, e: number, f: number): void { this.apply([a, b, c, d, e, f]) }
-  setTransform(a: number | { a: number; b: number; c: number; d: number; e: number; f: number } = 1, b = 0, c = 0, d = 1, e = 0, f = 0): void {
+  translate(x: number, y: number): void {
+    this.apply([1, 0, 0, 1, x, y])
+  }
+  scale(x: number, y: number): void {
+    this.apply([x, 0, 0, y, 0, 0])
+  }
+  rotate(a: number): void {
+    this.apply([Math.cos(a), Math.sin(a), -Math.sin(a), Math.cos(a), 0, 0])
+  }
+  transform(a: number, b: number, c: number, d: number, e: number, f: number): void {
+    this.apply([a, b, c, d, e, f])
+  }
+  setTransform(
+    a: number | { a: number; b: number; c: number; d: number; e: number; f: number } = 1,
+    b = 0,
+    c = 0,
+    d = 1,
+    e = 0,
+    f = 0,
+  ): void {
     this.state.transform = typeof a === 'object' ? [a.a, a.b, a.c, a.d, a.e, a.f] : [a, b, c, d, e, f]
   }
-  resetTransform(): void { this.state.transform = [...IDENTITY] }
+  resetTransform(): void {
+    this.state.transform = [...IDENTITY]
+  }
   getTransform(): { a: number; b: number; c: number; d: number; e: number; f: number } {
     const [a, b, c, d, e, f] = this.state.transform
     return { a, b, c, d, e, f }
@@ -261,7 +355,7 @@ export class SvgContext {
     const rot = (rotation * 180) / Math.PI
     for (let i = 1; i <= pieces; i++) {
       const p = at(start + (dir * delta * i) / pieces)
-      const sweep = (dir > 0) !== flipped ? 1 : 0
+      const sweep = dir > 0 !== flipped ? 1 : 0
       this.path.push(`A${r(rx * k)} ${r(ry * k)} ${r(rot)} 0 ${sweep} ${r(p[0])} ${r(p[1])}`)
       this.current = p
     }
@@ -280,7 +374,9 @@ export class SvgContext {
   private strokeAttrs(): string {
     const k = this.scaleFactor()
     const s = this.state
-    const dash = s.lineDash.length ? ` stroke-dasharray="${s.lineDash.map((d) => r(d * k)).join(' ')}" stroke-dashoffset="${r(s.lineDashOffset * k)}"` : ''
+    const dash = s.lineDash.length
+      ? ` stroke-dasharray="${s.lineDash.map((d) => r(d * k)).join(' ')}" stroke-dashoffset="${r(s.lineDashOffset * k)}"`
+      : ''
     return ` fill="none" stroke="${escapeXml(s.strokeStyle)}" stroke-width="${r(s.lineWidth * k)}" stroke-linecap="${s.lineCap}" stroke-linejoin="${s.lineJoin}"${dash}`
   }
   /** Replays a recorded Path2D as the current path (canvas semantics: transformed at paint time). */
@@ -295,7 +391,11 @@ export class SvgContext {
       const saved = [this.path, this.current, this.subpathStart] as const
       this.usePath(pathOrRule)
       this.fillCurrent(rule)
-      ;[this.path, this.current, this.subpathStart] = saved as unknown as [string[], [number, number] | null, [number, number] | null]
+      ;[this.path, this.current, this.subpathStart] = saved as unknown as [
+        string[],
+        [number, number] | null,
+        [number, number] | null,
+      ]
       return
     }
     this.fillCurrent(rule)
@@ -303,14 +403,20 @@ export class SvgContext {
   private fillCurrent(rule?: 'nonzero' | 'evenodd'): void {
     if (!this.path.length) return
     const fr = rule === 'evenodd' ? ' fill-rule="evenodd"' : ''
-    this.parts.push(`<path d="${this.path.join('')}" fill="${escapeXml(this.state.fillStyle)}"${fr}${this.alphaAttr()}${this.clipAttr()}/>`)
+    this.parts.push(
+      `<path d="${this.path.join('')}" fill="${escapeXml(this.state.fillStyle)}"${fr}${this.alphaAttr()}${this.clipAttr()}/>`,
+    )
   }
   stroke(path?: unknown): void {
     if (path instanceof RecordingPath2D) {
       const saved = [this.path, this.current, this.subpathStart] as const
       this.usePath(path)
       this.strokeCurrent()
-      ;[this.path, this.current, this.subpathStart] = saved as unknown as [string[], [number, number] | null, [number, number] | null]
+      ;[this.path, this.current, this.subpathStart] = saved as unknown as [
+        string[],
+        [number, number] | null,
+        [number, number] | null,
+      ]
       return
     }
     this.strokeCurrent()
@@ -330,7 +436,9 @@ export class SvgContext {
     return `M${ps.map((p) => `${r(p[0])} ${r(p[1])}`).join('L')}Z`
   }
   fillRect(x: number, y: number, w: number, h: number): void {
-    this.parts.push(`<path d="${this.rectPath(x, y, w, h)}" fill="${escapeXml(this.state.fillStyle)}"${this.alphaAttr()}${this.clipAttr()}/>`)
+    this.parts.push(
+      `<path d="${this.rectPath(x, y, w, h)}" fill="${escapeXml(this.state.fillStyle)}"${this.alphaAttr()}${this.clipAttr()}/>`,
+    )
   }
   strokeRect(x: number, y: number, w: number, h: number): void {
     this.parts.push(`<path d="${this.rectPath(x, y, w, h)}"${this.strokeAttrs()}${this.alphaAttr()}${this.clipAttr()}/>`)
@@ -343,10 +451,22 @@ export class SvgContext {
   }
 
   // ------------------------------------------------------------------ text
-  measureText(text: string): { width: number; actualBoundingBoxAscent: number; actualBoundingBoxDescent: number; actualBoundingBoxLeft: number; actualBoundingBoxRight: number } {
+  measureText(text: string): {
+    width: number
+    actualBoundingBoxAscent: number
+    actualBoundingBoxDescent: number
+    actualBoundingBoxLeft: number
+    actualBoundingBoxRight: number
+  } {
     const width = this.measure(this.state.font, text)
     const size = Number(/(\d+(?:\.\d+)?)px/.exec(this.state.font)?.[1] ?? 10)
-    return { width, actualBoundingBoxAscent: size * 0.8, actualBoundingBoxDescent: size * 0.2, actualBoundingBoxLeft: 0, actualBoundingBoxRight: width }
+    return {
+      width,
+      actualBoundingBoxAscent: size * 0.8,
+      actualBoundingBoxDescent: size * 0.2,
+      actualBoundingBoxLeft: 0,
+      actualBoundingBoxRight: width,
+    }
   }
   private text(text: string, x: number, y: number, paint: string): void {
     const s = this.state
@@ -362,7 +482,12 @@ export class SvgContext {
     this.text(String(text), x, y, `fill="${escapeXml(this.state.fillStyle)}"`)
   }
   strokeText(text: string, x: number, y: number): void {
-    this.text(String(text), x, y, `fill="none" stroke="${escapeXml(this.state.strokeStyle)}" stroke-width="${r(this.state.lineWidth)}"`)
+    this.text(
+      String(text),
+      x,
+      y,
+      `fill="none" stroke="${escapeXml(this.state.strokeStyle)}" stroke-width="${r(this.state.lineWidth)}"`,
+    )
   }
 
   // ------------------------------------------------------------------ images
@@ -371,7 +496,9 @@ export class SvgContext {
     if (typeof source.toDataURL !== 'function') return
     const [x = 0, y = 0, w = source.width ?? 0, h = source.height ?? 0] = args.length >= 8 ? args.slice(4) : args
     const m = this.state.transform
-    this.wrapClipped(`<image x="${r(x)}" y="${r(y)}" width="${r(w)}" height="${r(h)}" transform="matrix(${m.map(r).join(' ')})" href="${source.toDataURL('image/png')}"/>`)
+    this.wrapClipped(
+      `<image x="${r(x)}" y="${r(y)}" width="${r(w)}" height="${r(h)}" transform="matrix(${m.map(r).join(' ')})" href="${source.toDataURL('image/png')}"/>`,
+    )
   }
   createLinearGradient(): { addColorStop(): void } {
     return { addColorStop() {} }

@@ -60,7 +60,11 @@ export const datasetMethods = {
     'Download the official CIFAR-10 binary archive, check its MD5 and import it.',
   ),
   'datasets.cancel': method(z.object({ jobId: z.string().min(1) }), Done, 'Cancel an import or download.'),
-  'datasets.findKerasCache': method(Empty, z.object({ path: z.string().nullable() }), 'Find ~/.keras/datasets/cifar-10-batches-py.'),
+  'datasets.findKerasCache': method(
+    Empty,
+    z.object({ path: z.string().nullable() }),
+    'Find ~/.keras/datasets/cifar-10-batches-py.',
+  ),
   'datasets.delete': method(Id, Done, 'Remove a dataset and its cache files.'),
   'datasets.preview': method(DatasetPreviewRequest, DatasetPreview, 'Sample images per class and an augmentation grid.'),
   'datasets.images': method(
@@ -135,7 +139,11 @@ export type RunBundle = z.infer<typeof RunBundle>
 export const COMPARE_LIMIT = 10
 
 export const runMethods = {
-  'runs.list': method(RunListQuery, z.object({ total: z.number().int(), items: z.array(RunSummary) }), 'Filtered, sorted, paginated runs.'),
+  'runs.list': method(
+    RunListQuery,
+    z.object({ total: z.number().int(), items: z.array(RunSummary) }),
+    'Filtered, sorted, paginated runs.',
+  ),
   'runs.get': method(Id, RunDetail, 'One run in full: config, epochs, batch points, evaluation, artifacts.'),
   'runs.compare': method(z.object({ ids: z.array(z.string().min(1)).min(1).max(COMPARE_LIMIT) }), z.array(RunDetail), 'Several runs in one call, in the order asked.'),
   'runs.groups': method(
@@ -144,13 +152,29 @@ export const runMethods = {
     'Runs grouped by config hash (same experiment, several seeds) with mean ± std.',
   ),
   'runs.tag': method(
-    z.object({ id: z.string().min(1), add: z.array(z.string().trim().min(1).max(50)).default([]), remove: z.array(z.string()).default([]) }),
+    z.object({
+      id: z.string().min(1),
+      add: z.array(z.string().trim().min(1).max(50)).default([]),
+      remove: z.array(z.string()).default([]),
+    }),
     RunSummary,
     'Add or remove tags.',
   ),
-  'runs.note': method(z.object({ id: z.string().min(1), notes: z.string().max(20000) }), RunSummary, 'Replace the free-text notes.'),
-  'runs.rename': method(z.object({ id: z.string().min(1), name: z.string().trim().min(1).max(200) }), RunSummary, 'Rename a run.'),
-  'runs.delete': method(z.object({ ids: z.array(z.string().min(1)).min(1) }), z.object({ deleted: z.number().int() }), 'Delete runs with their artifacts.'),
+  'runs.note': method(
+    z.object({ id: z.string().min(1), notes: z.string().max(20000) }),
+    RunSummary,
+    'Replace the free-text notes.',
+  ),
+  'runs.rename': method(
+    z.object({ id: z.string().min(1), name: z.string().trim().min(1).max(200) }),
+    RunSummary,
+    'Rename a run.',
+  ),
+  'runs.delete': method(
+    z.object({ ids: z.array(z.string().min(1)).min(1) }),
+    z.object({ deleted: z.number().int() }),
+    'Delete runs with their artifacts.',
+  ),
   'runs.export': method(z.object({ ids: z.array(z.string().min(1)).min(1) }), RunBundle, 'A portable bundle of runs.'),
   'runs.import': method(
     z.object({ bundle: RunBundle }),
@@ -179,12 +203,24 @@ export const trainingMethods = {
     z.object({ runIds: z.array(z.string()) }),
     'Queue one run (or one per seed); they run one after another in the training worker.',
   ),
-  'training.cancel': method(z.object({ runId: z.string().min(1) }), Done, 'Cancel a queued or running run (finished epochs are kept).'),
-  'training.resume': method(z.object({ runId: z.string().min(1) }), z.object({ runId: z.string() }), 'Resume an interrupted or cancelled run from its last checkpoint.'),
+  'training.cancel': method(
+    z.object({ runId: z.string().min(1) }),
+    Done,
+    'Cancel a queued or running run (finished epochs are kept).',
+  ),
+  'training.resume': method(
+    z.object({ runId: z.string().min(1) }),
+    z.object({ runId: z.string() }),
+    'Resume an interrupted or cancelled run from its last checkpoint.',
+  ),
   'training.queue': method(Empty, QueueState, 'The running run and those waiting.'),
   'training.presets': method(Empty, z.array(Preset), 'Built-in presets and the user’s saved configs.'),
   'training.savePreset': method(
-    z.object({ name: z.string().trim().min(1).max(200), description: z.string().max(2000).default(''), config: ExperimentConfig }),
+    z.object({
+      name: z.string().trim().min(1).max(200),
+      description: z.string().max(2000).default(''),
+      config: ExperimentConfig,
+    }),
     Preset,
     'Save a config as a preset.',
   ),

@@ -16,9 +16,7 @@ export interface WorkbenchBridge {
 
 /** Browser-mode WebSocket frames (JSON). */
 export type ClientFrame = { id: number; method: string; payload: unknown }
-export type ServerFrame =
-  | { id: number; result: CallResult<unknown> }
-  | { event: AnyEvent['event']; payload: unknown }
+export type ServerFrame = { id: number; result: CallResult<unknown> } | { event: AnyEvent['event']; payload: unknown }
 
 /** Browser mode: the socket lives at this path; the per-start token rides in `?token=`. */
 export const WS_PATH = '/ws'

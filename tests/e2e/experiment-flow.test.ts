@@ -96,7 +96,8 @@ describe.skipIf(missing !== null)('experiments end to end in browser mode', () =
     const deadline = Date.now() + 240_000
     let list = await server.core.call('runs.list', {})
     while (Date.now() < deadline && list.items.filter((r) => r.status === 'completed').length < 2) {
-      if (list.items.some((r) => r.status === 'failed')) throw new Error(`a run failed: ${JSON.stringify(list.items.map((r) => [r.name, r.status]))}`)
+      if (list.items.some((r) => r.status === 'failed'))
+        throw new Error(`a run failed: ${JSON.stringify(list.items.map((r) => [r.name, r.status]))}`)
       await page.waitForTimeout(1000)
       list = await server.core.call('runs.list', {})
     }
@@ -126,8 +127,13 @@ describe.skipIf(missing !== null)('experiments end to end in browser mode', () =
     expect(png.colours).toBeGreaterThan(200)
     const svg = readFileSync((await download(page, '[data-export="figure-svg"]', wb.downloadsDir)).path, 'utf8')
     expect(await parseError(page, svg, 'image/svg+xml')).toBeNull()
-    const csv = readFileSync((await download(page, '[data-export="metrics-csv"]', wb.downloadsDir)).path, 'utf8').trim().split('\n')
-    const epochs = (await server.core.call('runs.compare', { ids: list.items.map((r) => r.id) })).reduce((n, r) => n + r.epochs.length, 0)
+    const csv = readFileSync((await download(page, '[data-export="metrics-csv"]', wb.downloadsDir)).path, 'utf8')
+      .trim()
+      .split('\n')
+    const epochs = (await server.core.call('runs.compare', { ids: list.items.map((r) => r.id) })).reduce(
+      (n, r) => n + r.epochs.length,
+      0,
+    )
     expect(csv).toHaveLength(1 + epochs)
     const html = readFileSync((await download(page, '[data-export="report-html"]', wb.downloadsDir)).path, 'utf8')
     expect(await parseError(page, html, 'text/html')).toBeNull()

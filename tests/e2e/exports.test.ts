@@ -15,7 +15,10 @@ if (missing) console.warn(`skipping the export e2e test: ${missing}`)
  */
 describe.skipIf(missing !== null)('History, Compare and exports in browser mode', () => {
   let wb: Workbench
-  const runs = [fakeRun({ id: 'e2e-scratch-1', name: 'Seed CNN', epochs: 4 }), fakeRun({ id: 'e2e-transfer-1', name: 'MobileNetV2 transfer', epochs: 4, base: 0.6, kind: 'transfer' })]
+  const runs = [
+    fakeRun({ id: 'e2e-scratch-1', name: 'Seed CNN', epochs: 4 }),
+    fakeRun({ id: 'e2e-transfer-1', name: 'MobileNetV2 transfer', epochs: 4, base: 0.6, kind: 'transfer' }),
+  ]
 
   beforeAll(async () => {
     wb = await startWorkbench()
@@ -26,7 +29,14 @@ describe.skipIf(missing !== null)('History, Compare and exports in browser mode'
 
   it('imports a bundle in History, selects both runs and compares them', async () => {
     const { page } = wb
-    const bundle: RunBundle = { format: 'cifar-workbench-runs', version: 1, exportedAt: new Date().toISOString(), appVersion: '0.1.0', runs, epochCsv: {} }
+    const bundle: RunBundle = {
+      format: 'cifar-workbench-runs',
+      version: 1,
+      exportedAt: new Date().toISOString(),
+      appVersion: '0.1.0',
+      runs,
+      epochCsv: {},
+    }
     const file = join(wb.downloadsDir, 'bundle.json')
     writeFileSync(file, JSON.stringify(bundle))
     await page.goto(`${wb.server.url}#/history`)

@@ -5,7 +5,7 @@ import { extraBrowser, missingPrerequisite, screenshot, startWorkbench, type Wor
 const missing = missingPrerequisite()
 if (missing) console.warn(`skipping the shell e2e test: ${missing}`)
 
-/** Issue 2: the renderer shell in Chromium over browser mode. */
+/** The renderer shell in Chromium over browser mode. */
 describe.skipIf(missing !== null)('renderer shell in browser mode', () => {
   let wb: Workbench
 

@@ -90,7 +90,10 @@ describe.skipIf(missing !== null)('views with content, errors and themes in brow
     await page.locator('[data-testid="augment-preview"]').click()
     await expect.poll(() => page.locator('.aug img').count(), { timeout: 30_000 }).toBe(9)
     await expectNoPageOverflow(page)
-    await expectInside(page.locator('[data-testid="datasets"]').locator('xpath=..'), page.locator('[data-testid="datasets"]').locator('xpath=../..'))
+    await expectInside(
+      page.locator('[data-testid="datasets"]').locator('xpath=..'),
+      page.locator('[data-testid="datasets"]').locator('xpath=../..'),
+    )
     await screenshot(page, 'data-dataset', { height: 1500 })
     expect(wb.errors).toEqual([])
   })
@@ -106,7 +109,10 @@ describe.skipIf(missing !== null)('views with content, errors and themes in brow
     await page.locator('main table.summary tbody tr').nth(5).waitFor()
     await expectNoPageOverflow(page)
     await screenshot(page, 'models-base')
-    await page.locator('main form input').first().fill(join(scratch, 'no-such-model', 'model.json'))
+    await page
+      .locator('main form input')
+      .first()
+      .fill(join(scratch, 'no-such-model', 'model.json'))
     await page.locator('main form button[type="submit"]').click()
     const alert = page.locator('main .card [role="alert"]')
     await alert.waitFor({ timeout: 30_000 })
@@ -119,8 +125,19 @@ describe.skipIf(missing !== null)('views with content, errors and themes in brow
     if (!dataset) return ctx.skip(noData ?? 'no dataset imported')
     const { page, server } = wb
     const ds = dataset
-    const base = fakeRun({ id: 'views-transfer', name: 'MobileNetV2 transfer, seed 7', epochs: 6, base: 0.55, kind: 'transfer', seed: 7 })
-    const images = await server.core.call('datasets.images', { id: ds.id, split: 'test', indices: Array.from({ length: 16 }, (_, i) => i * 17) })
+    const base = fakeRun({
+      id: 'views-transfer',
+      name: 'MobileNetV2 transfer, seed 7',
+      epochs: 6,
+      base: 0.55,
+      kind: 'transfer',
+      seed: 7,
+    })
+    const images = await server.core.call('datasets.images', {
+      id: ds.id,
+      split: 'test',
+      indices: Array.from({ length: 16 }, (_, i) => i * 17),
+    })
     const run: RunDetail = {
       ...base,
       datasetId: ds.id,
@@ -130,11 +147,23 @@ describe.skipIf(missing !== null)('views with content, errors and themes in brow
         ...base.evaluation!,
         classNames: [...ds.classNames],
         perClass: base.evaluation!.perClass.map((c, i) => ({ ...c, className: ds.classNames[i]! })),
-        mistakes: images.map((img, i) => ({ index: img.index, trueLabel: img.label, predictedLabel: (img.label + 1 + (i % 3)) % 10, confidence: 0.98 - i * 0.04 })),
+        mistakes: images.map((img, i) => ({
+          index: img.index,
+          trueLabel: img.label,
+          predictedLabel: (img.label + 1 + (i % 3)) % 10,
+          confidence: 0.98 - i * 0.04,
+        })),
       },
     }
     const other = fakeRun({ id: 'views-scratch', name: 'Seed CNN, seed 7', epochs: 4, seed: 7 })
-    const bundle: RunBundle = { format: 'cifar-workbench-runs', version: 1, exportedAt: new Date().toISOString(), appVersion: '0.1.0', runs: [run, other], epochCsv: {} }
+    const bundle: RunBundle = {
+      format: 'cifar-workbench-runs',
+      version: 1,
+      exportedAt: new Date().toISOString(),
+      appVersion: '0.1.0',
+      runs: [run, other],
+      epochCsv: {},
+    }
     await server.core.call('runs.import', { bundle })
 
     await page.goto(`${server.url}#/runs/${run.id}`)

@@ -14,12 +14,19 @@ const BIN = join(REPO_ROOT, 'bin', 'cifar-workbench.mjs')
 const KEEP = join(REPO_ROOT, 'test-output', 'cli-compare')
 const run = promisify(execFile)
 
-interface CliResult { code: number; stdout: string; stderr: string }
+interface CliResult {
+  code: number
+  stdout: string
+  stderr: string
+}
 
 /** The real CLI in a child process, as a user runs it. */
 async function cli(dataDir: string, ...args: string[]): Promise<CliResult> {
   try {
-    const { stdout, stderr } = await run(process.execPath, [BIN, '--data-dir', dataDir, ...args], { cwd: REPO_ROOT, timeout: 60_000 })
+    const { stdout, stderr } = await run(process.execPath, [BIN, '--data-dir', dataDir, ...args], {
+      cwd: REPO_ROOT,
+      timeout: 60_000,
+    })
     return { code: 0, stdout, stderr }
   } catch (error) {
     const e = error as { code?: number; stdout?: string; stderr?: string }
@@ -27,7 +34,7 @@ async function cli(dataDir: string, ...args: string[]): Promise<CliResult> {
   }
 }
 
-/** Issue 5: `cifar-workbench compare ID… --export … --csv … --report …` on two runs imported into a fresh data dir. */
+/** `cifar-workbench compare ID… --export … --csv … --report …` on two runs imported into a fresh data dir. */
 describe('cifar-workbench compare (child process)', () => {
   let dir: string
   let dataDir: string
@@ -39,7 +46,14 @@ describe('cifar-workbench compare (child process)', () => {
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'cw-cli-compare-'))
     dataDir = join(dir, 'data')
-    const bundle: RunBundle = { format: 'cifar-workbench-runs', version: 1, exportedAt: new Date().toISOString(), appVersion: '0.1.0', runs, epochCsv: {} }
+    const bundle: RunBundle = {
+      format: 'cifar-workbench-runs',
+      version: 1,
+      exportedAt: new Date().toISOString(),
+      appVersion: '0.1.0',
+      runs,
+      epochCsv: {},
+    }
     writeFileSync(join(dir, 'bundle.json'), JSON.stringify(bundle))
     const imported = await cli(dataDir, 'runs', 'import', join(dir, 'bundle.json'))
     expect(imported.stderr).toBe('')
@@ -61,12 +75,26 @@ describe('cifar-workbench compare (child process)', () => {
     const png = join(dir, 'fig.png')
     const csv = join(dir, 'metrics.csv')
     const html = join(dir, 'report.html')
-    const result = await cli(dataDir, '--json', 'compare', 'cli-scratch', 'cli-transfer', '--export', png, '--csv', csv, '--report', html)
+    const result = await cli(
+      dataDir,
+      '--json',
+      'compare',
+      'cli-scratch',
+      'cli-transfer',
+      '--export',
+      png,
+      '--csv',
+      csv,
+      '--report',
+      html,
+    )
     expect(result.stderr).toBe('')
     expect(result.code).toBe(0)
     const out = JSON.parse(result.stdout) as { runs: string[]; written: { kind: string; path: string; bytes: number }[] }
     expect(out.runs).toEqual(['cli-scratch', 'cli-transfer'])
-    expect(out.written).toEqual([png, csv, html].map((path, i) => ({ kind: ['figure', 'csv', 'report'][i], path, bytes: readFileSync(path).length })))
+    expect(out.written).toEqual(
+      [png, csv, html].map((path, i) => ({ kind: ['figure', 'csv', 'report'][i], path, bytes: readFileSync(path).length })),
+    )
 
     const image = PNG.sync.read(readFileSync(png))
     // Two runs: 6 panels in 2 columns of 640×400, 16 px gaps, 40 px title band, at 2x.

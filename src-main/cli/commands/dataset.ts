@@ -30,7 +30,8 @@ function parse<O extends NonNullable<ParseArgsConfig['options']>>(sub: string, a
 function numberOption(sub: string, name: string, value: string | undefined): number | undefined {
   if (value === undefined) return undefined
   const n = Number(value)
-  if (value.trim() === '' || !Number.isFinite(n)) throw new CliError(`dataset ${sub}: --${name} must be a number (got "${value}")`, 2)
+  if (value.trim() === '' || !Number.isFinite(n))
+    throw new CliError(`dataset ${sub}: --${name} must be a number (got "${value}")`, 2)
   return n
 }
 
@@ -46,9 +47,24 @@ function mb(bytes: number): string {
 function listText(items: DatasetInfo[]): string {
   if (items.length === 0) return 'no datasets yet (try: cifar-workbench dataset import PATH, or dataset download)'
   const header = ['ID', 'NAME', 'KIND', 'CLASSES', 'TRAIN', 'TEST', 'SIZE']
-  const rows = items.map((d) => [d.id, d.name, d.source.kind, String(d.classNames.length), String(d.totals.train), String(d.totals.test), `${d.imageSize.height}x${d.imageSize.width}`])
+  const rows = items.map((d) => [
+    d.id,
+    d.name,
+    d.source.kind,
+    String(d.classNames.length),
+    String(d.totals.train),
+    String(d.totals.test),
+    `${d.imageSize.height}x${d.imageSize.width}`,
+  ])
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)))
-  return [header, ...rows].map((r) => r.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd()).join('\n')
+  return [header, ...rows]
+    .map((r) =>
+      r
+        .map((c, i) => c.padEnd(widths[i]!))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n')
 }
 
 function showText(d: DatasetInfo): string {
@@ -61,7 +77,10 @@ function showText(d: DatasetInfo): string {
     `cache     ${mb(d.sizeBytes)}, created ${d.createdAt}`,
     '',
     `${'#'.padEnd(3)} ${'class'.padEnd(width)}  ${'train'.padStart(6)}  ${'test'.padStart(6)}`,
-    ...d.classNames.map((c, i) => `${String(i).padEnd(3)} ${c.padEnd(width)}  ${String(d.counts.train[i] ?? 0).padStart(6)}  ${String(d.counts.test[i] ?? 0).padStart(6)}`),
+    ...d.classNames.map(
+      (c, i) =>
+        `${String(i).padEnd(3)} ${c.padEnd(width)}  ${String(d.counts.train[i] ?? 0).padStart(6)}  ${String(d.counts.test[i] ?? 0).padStart(6)}`,
+    ),
   ].join('\n')
 }
 
@@ -88,7 +107,10 @@ async function withProgress<T>(ctx: CliContext, jobId: string, work: () => Promi
 
 function printInfo(ctx: CliContext, info: DatasetInfo, verb: string): void {
   if (ctx.json) ctx.io.out(JSON.stringify(info, null, 2))
-  else ctx.io.out(`${verb} ${info.id} (${info.name}): ${info.classNames.length} classes, train ${info.totals.train}, test ${info.totals.test}`)
+  else
+    ctx.io.out(
+      `${verb} ${info.id} (${info.name}): ${info.classNames.length} classes, train ${info.totals.train}, test ${info.totals.test}`,
+    )
 }
 
 export const datasetCommand: CliCommand = {
@@ -111,7 +133,8 @@ export const datasetCommand: CliCommand = {
         if (values.keras) {
           if (positionals.length) throw new CliError('dataset import: give PATH or --keras, not both', 2)
           const found = (await core.call('datasets.findKerasCache', {})).path
-          if (!found) throw new CliError('dataset import --keras: no cifar-10-batches-py in $KERAS_HOME/datasets or ~/.keras/datasets')
+          if (!found)
+            throw new CliError('dataset import --keras: no cifar-10-batches-py in $KERAS_HOME/datasets or ~/.keras/datasets')
           path = found
         } else path = resolve(one(sub, positionals, 'PATH'))
         const jobId = randomUUID()

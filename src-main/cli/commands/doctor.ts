@@ -33,7 +33,9 @@ function formatReport(r: DoctorReport): string {
   ]
   for (const b of r.backends) {
     const mark = b.name === r.backend ? '→' : b.available ? '✓' : '✗'
-    lines.push(`  ${mark} ${b.name.padEnd(15)}${b.reason ? `skipped: ${b.reason}` : b.name === r.backend ? 'chosen' : 'available'}`)
+    lines.push(
+      `  ${mark} ${b.name.padEnd(15)}${b.reason ? `skipped: ${b.reason}` : b.name === r.backend ? 'chosen' : 'available'}`,
+    )
   }
   return lines.join('\n')
 }
@@ -45,7 +47,12 @@ export const doctorCommand: CliCommand = {
   async run(args, ctx) {
     let json = ctx.json
     try {
-      const { values } = parseArgs({ args, options: { json: { type: 'boolean', default: false } }, strict: true, allowPositionals: false })
+      const { values } = parseArgs({
+        args,
+        options: { json: { type: 'boolean', default: false } },
+        strict: true,
+        allowPositionals: false,
+      })
       json ||= values.json === true
     } catch (error) {
       throw new CliError(`doctor: ${error instanceof Error ? error.message : String(error)}`, 2)

@@ -53,9 +53,11 @@ export const modelsCommand: CliCommand = {
       case 'import': {
         const { values, positionals } = parse(rest, true)
         const path = positionals[0]
-        if (!path || positionals.length > 1) throw new CliError('models import: give exactly one PATH (a model.json folder or an .h5 file)', 2)
+        if (!path || positionals.length > 1)
+          throw new CliError('models import: give exactly one PATH (a model.json folder or an .h5 file)', 2)
         const family = values.family === undefined ? undefined : BaseFamily.safeParse(values.family)
-        if (family && !family.success) throw new CliError(`models import: --family must be one of ${BaseFamily.options.join(', ')}`, 2)
+        if (family && !family.success)
+          throw new CliError(`models import: --family must be one of ${BaseFamily.options.join(', ')}`, 2)
         const core = await ctx.core()
         const known = new Set((await core.call('models.list', {})).map((b) => b.id))
         const info = await core.call('models.import', {
@@ -71,7 +73,12 @@ export const modelsCommand: CliCommand = {
       case 'list': {
         parse(rest)
         const list = await (await ctx.core()).call('models.list', {})
-        out(list, list.length === 0 ? 'no base models registered (see: cifar-workbench models import --help)' : list.map(oneLine).join('\n'))
+        out(
+          list,
+          list.length === 0
+            ? 'no base models registered (see: cifar-workbench models import --help)'
+            : list.map(oneLine).join('\n'),
+        )
         return 0
       }
       case 'show': {

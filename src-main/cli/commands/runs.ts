@@ -1,5 +1,5 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util'
-import { z } from 'zod'
+import type { z } from 'zod'
 import { RunSortKey } from '@shared/contract'
 import { RunStatus, type RunDetail, type RunSummary } from '@shared/domain/run'
 import { readBundle, writeBundle } from '../../store/bundle-files'
@@ -32,13 +32,15 @@ function parse<O extends NonNullable<ParseArgsConfig['options']>>(sub: string, a
 function intOption(sub: string, name: string, value: string | undefined, min: number, max: number): number | undefined {
   if (value === undefined) return undefined
   const n = Number(value)
-  if (!Number.isInteger(n) || n < min || n > max) throw new CliError(`runs ${sub}: --${name} must be an integer from ${min} to ${max} (got "${value}")`, 2)
+  if (!Number.isInteger(n) || n < min || n > max)
+    throw new CliError(`runs ${sub}: --${name} must be an integer from ${min} to ${max} (got "${value}")`, 2)
   return n
 }
 
 function oneOf<T extends string>(sub: string, name: string, value: string | undefined, options: readonly T[]): T | undefined {
   if (value === undefined) return undefined
-  if (!(options as readonly string[]).includes(value)) throw new CliError(`runs ${sub}: --${name} must be one of ${options.join(', ')} (got "${value}")`, 2)
+  if (!(options as readonly string[]).includes(value))
+    throw new CliError(`runs ${sub}: --${name} must be one of ${options.join(', ')} (got "${value}")`, 2)
   return value as T
 }
 
@@ -59,7 +61,14 @@ function summaryTable(runs: RunSummary[]): string {
     r.tags.join(','),
   ])
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)))
-  return [header, ...rows].map((row) => row.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd()).join('\n')
+  return [header, ...rows]
+    .map((row) =>
+      row
+        .map((c, i) => c.padEnd(widths[i]!))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n')
 }
 
 function detailText(r: RunDetail): string {
@@ -94,7 +103,10 @@ function detailText(r: RunDetail): string {
   }
   if (r.evaluation) {
     const ev = r.evaluation
-    lines.push('', `test        accuracy ${pct(ev.accuracy)}, loss ${num(ev.testLoss)}, macro F1 ${num(ev.macro.f1, 3)}, ${ev.inferenceMsPerImage.toFixed(2)} ms/image`)
+    lines.push(
+      '',
+      `test        accuracy ${pct(ev.accuracy)}, loss ${num(ev.testLoss)}, macro F1 ${num(ev.macro.f1, 3)}, ${ev.inferenceMsPerImage.toFixed(2)} ms/image`,
+    )
   }
   return lines.join('\n')
 }
@@ -128,7 +140,8 @@ async function list(args: string[], ctx: CliContext): Promise<number> {
   else if (result.items.length === 0) ctx.io.out(result.total === 0 ? 'no runs' : `no runs on this page (${result.total} in all)`)
   else {
     ctx.io.out(summaryTable(result.items))
-    if (result.total > result.items.length) ctx.io.out(`(${result.items.length} of ${result.total}; use --offset/--limit for more)`)
+    if (result.total > result.items.length)
+      ctx.io.out(`(${result.items.length} of ${result.total}; use --offset/--limit for more)`)
   }
   return 0
 }
@@ -158,7 +171,10 @@ export const runsCommand: CliCommand = {
         return 0
       }
       case 'tag': {
-        const { values, positionals } = parse('tag', args, { add: { type: 'string', multiple: true }, remove: { type: 'string', multiple: true } })
+        const { values, positionals } = parse('tag', args, {
+          add: { type: 'string', multiple: true },
+          remove: { type: 'string', multiple: true },
+        })
         const id = oneId('tag', positionals)
         if (!values.add?.length && !values.remove?.length) throw new CliError('runs tag: give --add TAG and/or --remove TAG', 2)
         const run = await (await ctx.core()).call('runs.tag', { id, add: values.add ?? [], remove: values.remove ?? [] })
@@ -198,7 +214,8 @@ export const runsCommand: CliCommand = {
         const result = await (await ctx.core()).call('runs.import', { bundle })
         print(
           result,
-          `imported ${result.imported.length} run(s)` + (result.skipped.length ? `, skipped ${result.skipped.length} already present (${result.skipped.join(', ')})` : ''),
+          `imported ${result.imported.length} run(s)` +
+            (result.skipped.length ? `, skipped ${result.skipped.length} already present (${result.skipped.join(', ')})` : ''),
         )
         return 0
       }

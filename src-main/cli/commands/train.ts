@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises'
 import { resolve } from 'node:path'
 import { parseArgs } from 'node:util'
-import { z } from 'zod'
+import type { z } from 'zod'
 import type { AnyEvent } from '@shared/contract'
 import { BackendName, ExperimentConfig, INPUT_SIZES, InputSize } from '@shared/domain/config'
 import type { RunDetail } from '@shared/domain/run'
@@ -56,11 +56,13 @@ function issuesText(error: z.ZodError, where: string): string {
 async function pickDataset(core: Core, id: string | undefined): Promise<string> {
   const datasets = await core.call('datasets.list', {})
   if (id) {
-    if (!datasets.some((d) => d.id === id)) throw new CliError(`train: dataset "${id}" not found (have: ${datasets.map((d) => d.id).join(', ') || 'none'})`)
+    if (!datasets.some((d) => d.id === id))
+      throw new CliError(`train: dataset "${id}" not found (have: ${datasets.map((d) => d.id).join(', ') || 'none'})`)
     return id
   }
   const first = datasets[0]
-  if (!first) throw new CliError('train: no dataset imported yet; run `cifar-workbench dataset import PATH` (or `dataset download`) first')
+  if (!first)
+    throw new CliError('train: no dataset imported yet; run `cifar-workbench dataset import PATH` (or `dataset download`) first')
   return first.id
 }
 
@@ -83,8 +85,12 @@ async function loadConfigFile(file: string, datasetId: () => Promise<string>): P
   return parsed.data
 }
 
-function applyOverrides(config: ExperimentConfig, v: Record<string, string | boolean | undefined>, backend: string | null): ExperimentConfig {
-  const s = (k: string) => (typeof v[k] === 'string' ? (v[k] as string) : undefined)
+function applyOverrides(
+  config: ExperimentConfig,
+  v: Record<string, string | boolean | undefined>,
+  backend: string | null,
+): ExperimentConfig {
+  const s = (k: string) => (typeof v[k] === 'string' ? v[k] : undefined)
   const raw: ExperimentConfig = structuredClone(config)
   if (s('name')) raw.name = s('name')!
   const epochs = int('epochs', s('epochs'))
@@ -100,13 +106,20 @@ function applyOverrides(config: ExperimentConfig, v: Record<string, string | boo
   const inputSize = int('input-size', s('input-size'))
   const ftLayers = int('fine-tune-layers', s('fine-tune-layers'))
   if (inputSize !== undefined || ftLayers !== undefined) {
-    if (raw.model.kind !== 'transfer') throw new CliError('train: --input-size and --fine-tune-layers apply to transfer models only')
+    if (raw.model.kind !== 'transfer')
+      throw new CliError('train: --input-size and --fine-tune-layers apply to transfer models only')
     if (inputSize !== undefined) {
       const size = InputSize.safeParse(inputSize)
       if (!size.success) throw new CliError(`train: --input-size must be one of ${INPUT_SIZES.join(', ')} (got ${inputSize})`, 2)
       raw.model.inputSize = size.data
     }
-    if (ftLayers !== undefined) raw.model.fineTune = { ...raw.model.fineTune, enabled: ftLayers > 0, trainableLayers: Math.max(1, ftLayers), fromLayer: null }
+    if (ftLayers !== undefined)
+      raw.model.fineTune = {
+        ...raw.model.fineTune,
+        enabled: ftLayers > 0,
+        trainableLayers: Math.max(1, ftLayers),
+        fromLayer: null,
+      }
   }
   if (backend) {
     const b = BackendName.safeParse(backend)

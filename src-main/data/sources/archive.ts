@@ -32,14 +32,20 @@ export interface OpenedSource {
 }
 
 function normalise(path: string): string {
-  return path.replace(/\\/g, '/').replace(/^(\.\/)+/, '').replace(/\/+$/, '')
+  return path
+    .replace(/\\/g, '/')
+    .replace(/^(\.\/)+/, '')
+    .replace(/\/+$/, '')
 }
 
 /**
  * Reads a folder, .tar, .tar.gz or .zip completely into memory (CIFAR-10 in any form is < 200 MB),
  * checking the container as it goes so a corrupt archive is refused before anything is decoded.
  */
-export async function openSource(path: string, opts: { signal?: AbortSignal; onProgress?: ProgressFn } = {}): Promise<OpenedSource> {
+export async function openSource(
+  path: string,
+  opts: { signal?: AbortSignal; onProgress?: ProgressFn } = {},
+): Promise<OpenedSource> {
   let info
   try {
     info = await stat(path)
@@ -68,7 +74,8 @@ export async function openSource(path: string, opts: { signal?: AbortSignal; onP
     return { path, container: 'tar.gz', entries: await parseTar(tarBytes, path), sha256 }
   }
   if (looksLikeTar(bytes)) return { path, container: 'tar', entries: await parseTar(bytes, path), sha256 }
-  if (bytes.length >= 4 && bytes.readUInt32LE(0) === 0x04034b50) return { path, container: 'zip', entries: await parseZip(bytes, path), sha256 }
+  if (bytes.length >= 4 && bytes.readUInt32LE(0) === 0x04034b50)
+    return { path, container: 'zip', entries: await parseZip(bytes, path), sha256 }
   if (bytes.length >= 4 && bytes.readUInt32LE(0) === 0x06054b50) throw importFailed(path, 'the zip archive is empty')
   throw importFailed(path, unrecognisedContent(name))
 }
@@ -76,7 +83,8 @@ export async function openSource(path: string, opts: { signal?: AbortSignal; onP
 /** Says what the name promised and that the content is not it, so a damaged download is recognisable. */
 function unrecognisedContent(name: string): string {
   const lower = name.toLowerCase()
-  if (lower.endsWith('.tar.gz') || lower.endsWith('.tgz') || lower.endsWith('.gz')) return 'not gzip data (the file is damaged or not really a .tar.gz archive)'
+  if (lower.endsWith('.tar.gz') || lower.endsWith('.tgz') || lower.endsWith('.gz'))
+    return 'not gzip data (the file is damaged or not really a .tar.gz archive)'
   if (lower.endsWith('.zip')) return 'not a zip archive (the file is damaged or not really a .zip)'
   if (lower.endsWith('.tar')) return 'not a tar archive (the file is damaged or not really a .tar)'
   return 'not a folder, .tar, .tar.gz or .zip archive'
@@ -88,7 +96,8 @@ function looksLikeTar(bytes: Buffer): boolean {
 
 async function parseTar(bytes: Buffer, file: string): Promise<SourceEntry[]> {
   // A tar is a whole number of 512-byte blocks; anything else was cut short.
-  if (bytes.length % 512 !== 0) throw importFailed(file, `truncated tar archive (${bytes.length} bytes is not a whole number of 512-byte blocks)`)
+  if (bytes.length % 512 !== 0)
+    throw importFailed(file, `truncated tar archive (${bytes.length} bytes is not a whole number of 512-byte blocks)`)
   const entries: SourceEntry[] = []
   let pending = 0
   await new Promise<void>((resolve, reject) => {
@@ -113,7 +122,12 @@ async function parseTar(bytes: Buffer, file: string): Promise<SourceEntry[]> {
           pending--
           if (!isDir && got !== entry.size) return fail(`${path}: ${got} of ${entry.size} bytes present`)
           // One chunk is a view into the tar bytes: keep it rather than copy (halves peak memory).
-          if (path) entries.push({ path, isDir, data: isDir ? Buffer.alloc(0) : chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, got) })
+          if (path)
+            entries.push({
+              path,
+              isDir,
+              data: isDir ? Buffer.alloc(0) : chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, got),
+            })
         })
       },
     })

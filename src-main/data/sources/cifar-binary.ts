@@ -34,7 +34,8 @@ function classNames(meta: SourceEntry | null): string[] {
     .split(/\r?\n/)
     .map((s) => s.trim())
     .filter(Boolean)
-  if (names.length < 2 || names.length > 256) throw importFailed(meta.path, `expected one class name per line, found ${names.length}`)
+  if (names.length < 2 || names.length > 256)
+    throw importFailed(meta.path, `expected one class name per line, found ${names.length}`)
   return names
 }
 

@@ -25,6 +25,7 @@ export function findCifarBatches(
   }
   if (byName.size === 0 || (byName.size === 1 && byName.has(metaName))) return null
   const missing = [...wanted, testName].filter((n) => !byName.has(n))
-  if (missing.length) throw importFailed(sourcePath, `missing CIFAR-10 batch${missing.length > 1 ? 'es' : ''} ${missing.join(', ')}`)
+  if (missing.length)
+    throw importFailed(sourcePath, `missing CIFAR-10 batch${missing.length > 1 ? 'es' : ''} ${missing.join(', ')}`)
   return { train: wanted.map((n) => byName.get(n)!), test: byName.get(testName)!, meta: byName.get(metaName) ?? null }
 }

@@ -23,20 +23,24 @@ function readBatch(entry: SourceEntry, numClasses: number): DecodedSplit {
   if (!(data instanceof NdArray)) throw importFailed(entry.path, 'has no numpy "data" array')
   if (!Array.isArray(labels)) throw importFailed(entry.path, 'has no "labels" list')
   const dtype = data.dtype?.name
-  if (dtype !== 'u1' && dtype !== '|u1' && dtype !== 'uint8') throw importFailed(entry.path, `"data" has dtype ${dtype}, expected uint8`)
+  if (dtype !== 'u1' && dtype !== '|u1' && dtype !== 'uint8')
+    throw importFailed(entry.path, `"data" has dtype ${dtype}, expected uint8`)
   if (data.fortranOrder) throw importFailed(entry.path, '"data" is in Fortran order, expected C order')
   const [rows, cols] = data.shape
   if (data.shape.length !== 2 || cols !== CIFAR_PIXELS || rows === undefined) {
     throw importFailed(entry.path, `"data" has shape (${data.shape.join(', ')}), expected (N, ${CIFAR_PIXELS})`)
   }
   if (data.data.length !== rows * CIFAR_PIXELS) {
-    throw importFailed(entry.path, `"data" holds ${data.data.length} bytes, expected ${rows * CIFAR_PIXELS} for shape (${rows}, ${CIFAR_PIXELS}) (truncated or oversized)`)
+    throw importFailed(
+      entry.path,
+      `"data" holds ${data.data.length} bytes, expected ${rows * CIFAR_PIXELS} for shape (${rows}, ${CIFAR_PIXELS}) (truncated or oversized)`,
+    )
   }
   if (labels.length !== rows) throw importFailed(entry.path, `${labels.length} labels for ${rows} images`)
   const out: DecodedSplit = { images: new Uint8Array(rows * CIFAR_PIXELS), labels: new Uint8Array(rows), count: rows }
   labels.forEach((label, i) => {
     if (typeof label !== 'number' || !Number.isInteger(label) || label < 0 || label >= numClasses) {
-      throw importFailed(entry.path, `label ${String(label)} at index ${i} is outside 0..${numClasses - 1}`)
+      throw importFailed(entry.path, `label ${JSON.stringify(label)} at index ${i} is outside 0..${numClasses - 1}`)
     }
     out.labels[i] = label
   })

@@ -12,7 +12,13 @@ export interface RgbImage {
 export function decodeImage(bytes: Buffer): RgbImage {
   if (bytes.length >= 3 && bytes[0] === 0xff && bytes[1] === 0xd8 && bytes[2] === 0xff) {
     // tolerantDecoding off: a truncated JPEG is an error, not a half-grey image.
-    const img = jpeg.decode(bytes, { useTArray: true, formatAsRGBA: false, tolerantDecoding: false, maxResolutionInMP: 100, maxMemoryUsageInMB: 1024 })
+    const img = jpeg.decode(bytes, {
+      useTArray: true,
+      formatAsRGBA: false,
+      tolerantDecoding: false,
+      maxResolutionInMP: 100,
+      maxMemoryUsageInMB: 1024,
+    })
     if (img.data.length !== img.width * img.height * 3) throw new Error('incomplete JPEG data')
     return { width: img.width, height: img.height, data: img.data }
   }

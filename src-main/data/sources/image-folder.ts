@@ -38,10 +38,15 @@ const byPath = (a: { path: string }, b: { path: string }) => (a.path < b.path ? 
  * Images per class: `train/<class>/*` + `test/<class>/*`, or `<class>/*` split by testRatio (stratified,
  * seeded). Classes are the folder names sorted, as Keras' flow_from_directory orders them.
  */
-export async function readImageFolder(entries: SourceEntry[], sourcePath: string, opts: ImageFolderOptions): Promise<DecodedDataset> {
+export async function readImageFolder(
+  entries: SourceEntry[],
+  sourcePath: string,
+  opts: ImageFolderOptions,
+): Promise<DecodedDataset> {
   const visible = entries.filter((e) => !ignored(e.path))
   const images = visible.filter((e) => !e.isDir && IMAGE_EXT.test(e.path))
-  if (images.length === 0) throw importFailed(sourcePath, 'no .png or .jpg images found (expected train/<class>/*, test/<class>/* or <class>/*)')
+  if (images.length === 0)
+    throw importFailed(sourcePath, 'no .png or .jpg images found (expected train/<class>/*, test/<class>/* or <class>/*)')
   const prefix = commonDirPrefix(images.map((e) => e.path))
   // With a single class folder everything shares its path too; keep the class level.
   const rel = (path: string) => path.split('/').slice(prefix.length)
@@ -75,7 +80,10 @@ export async function readImageFolder(entries: SourceEntry[], sourcePath: string
   }
   if (!splitLayout && !parts.every((p) => p.length === 2)) {
     const odd = images.find((_, i) => parts[i]!.length !== 2)!
-    throw importFailed(sourcePath, `${odd.path} is not inside a class folder (expected train/<class>/*, test/<class>/* or <class>/*)`)
+    throw importFailed(
+      sourcePath,
+      `${odd.path} is not inside a class folder (expected train/<class>/*, test/<class>/* or <class>/*)`,
+    )
   }
   const count = new Map<string, number>()
   parts.forEach((p) => {
@@ -100,10 +108,14 @@ export async function readImageFolder(entries: SourceEntry[], sourcePath: string
       const p = parts[i]!
       ;(p[0]!.toLowerCase() === 'train' ? train : test).push({ entry, label: classIndex.get(p[1]!)! })
     })
-    for (const [name, items] of [['train', train], ['test', test]] as const) {
+    for (const [name, items] of [
+      ['train', train],
+      ['test', test],
+    ] as const) {
       const present = new Set(items.map((it) => it.label))
       const missing = classNames.filter((_, i) => !present.has(i))
-      if (missing.length) throw importFailed(sourcePath, `${name}/ has no folder for class${missing.length > 1 ? 'es' : ''} ${missing.join(', ')}`)
+      if (missing.length)
+        throw importFailed(sourcePath, `${name}/ has no folder for class${missing.length > 1 ? 'es' : ''} ${missing.join(', ')}`)
     }
   } else {
     const rng = new Rng(opts.splitSeed)
@@ -111,7 +123,11 @@ export async function readImageFolder(entries: SourceEntry[], sourcePath: string
     images.forEach((entry, i) => perClass[classIndex.get(parts[i]![0]!)!]!.push({ entry, label: classIndex.get(parts[i]![0]!)! }))
     perClass.forEach((items, c) => {
       items.sort((a, b) => byPath(a.entry, b.entry))
-      if (items.length < 2) throw importFailed(sourcePath, `class ${classNames[c]} has ${items.length} image; at least 2 are needed to split train/test`)
+      if (items.length < 2)
+        throw importFailed(
+          sourcePath,
+          `class ${classNames[c]} has ${items.length} image; at least 2 are needed to split train/test`,
+        )
       const nTest = Math.min(items.length - 1, Math.max(1, Math.round(items.length * opts.testRatio)))
       rng.shuffle(items)
       test.push(...items.slice(0, nTest))
@@ -127,7 +143,11 @@ export async function readImageFolder(entries: SourceEntry[], sourcePath: string
   let done = 0
   const decodeSplit = async (items: Item[]): Promise<DecodedSplit> => {
     const size = opts.imageSize
-    const out: DecodedSplit = { images: new Uint8Array(items.length * size * size * 3), labels: new Uint8Array(items.length), count: items.length }
+    const out: DecodedSplit = {
+      images: new Uint8Array(items.length * size * size * 3),
+      labels: new Uint8Array(items.length),
+      count: items.length,
+    }
     for (let i = 0; i < items.length; i++) {
       const item = items[i]!
       if (done % 2000 === 0) {

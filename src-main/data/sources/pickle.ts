@@ -32,7 +32,8 @@ class Global {
   ) {}
 }
 
-export type PickleValue = null | boolean | number | string | Buffer | PickleValue[] | Map<string, PickleValue> | NdArray | NpDtype | Tuple | Global
+export type PickleValue =
+  null | boolean | number | string | Buffer | PickleValue[] | Map<string, PickleValue> | NdArray | NpDtype | Tuple | Global
 
 const MARK = Symbol('mark')
 type StackItem = PickleValue | typeof MARK
@@ -133,29 +134,29 @@ export function unpickle(bytes: Buffer): PickleValue {
       case 0x28: // MARK
         stack.push(MARK)
         break
-      case 0x75: // SETITEMS
-      {
+      case 0x75: {
+        // SETITEMS
         const items = popMark()
         setItems(top(), items)
         break
       }
-      case 0x73: // SETITEM
-      {
+      case 0x73: {
+        // SETITEM
         const v = pop()
         const k = pop()
         setItems(top(), [k, v])
         break
       }
-      case 0x65: // APPENDS
-      {
+      case 0x65: {
+        // APPENDS
         const items = popMark()
         const list = top()
         if (!Array.isArray(list)) throw new PickleError(`APPENDS on a non-list at byte ${pos}`)
         for (const item of items) list.push(item)
         break
       }
-      case 0x61: // APPEND
-      {
+      case 0x61: {
+        // APPEND
         const v = pop()
         const list = top()
         if (!Array.isArray(list)) throw new PickleError(`APPEND on a non-list at byte ${pos}`)
@@ -195,8 +196,8 @@ export function unpickle(bytes: Buffer): PickleValue {
         break
       case 0x68: // BINGET
       case 0x6a: // LONG_BINGET
-      case 0x67: // GET
-      {
+      case 0x67: {
+        // GET
         const id = op === 0x68 ? u8() : op === 0x6a ? u32() : Number(line())
         const v = memo.get(id)
         if (v === undefined) throw new PickleError(`memo ${id} is not defined (byte ${pos})`)
@@ -214,8 +215,8 @@ export function unpickle(bytes: Buffer): PickleValue {
         stack.push(bytes.readInt32LE(pos))
         pos += 4
         break
-      case 0x8a: // LONG1 (small values only)
-      {
+      case 0x8a: {
+        // LONG1 (small values only)
         const n = u8()
         if (n > 6) throw new PickleError(`integer too large at byte ${pos}`)
         stack.push(n === 0 ? 0 : take(n).readIntLE(0, n))
@@ -245,8 +246,8 @@ export function unpickle(bytes: Buffer): PickleValue {
         stack.push(take(u8()).toString('utf8'))
         break
       case 0x63: // GLOBAL
-      case 0x93: // STACK_GLOBAL
-      {
+      case 0x93: {
+        // STACK_GLOBAL
         let module: string
         let name: string
         if (op === 0x63) {
@@ -263,16 +264,16 @@ export function unpickle(bytes: Buffer): PickleValue {
         stack.push(new Global(module, name))
         break
       }
-      case 0x52: // REDUCE
-      {
+      case 0x52: {
+        // REDUCE
         const args = pop()
         const fn = pop()
         if (!(fn instanceof Global) || !(args instanceof Tuple)) throw new PickleError(`unsupported REDUCE at byte ${pos}`)
         stack.push(reduce(fn, args.items))
         break
       }
-      case 0x62: // BUILD
-      {
+      case 0x62: {
+        // BUILD
         const state = pop()
         build(top(), state)
         break
@@ -316,10 +317,11 @@ function build(target: PickleValue, state: PickleValue): void {
   if (target instanceof NdArray) {
     // (version, shape, dtype, is_fortran, raw data)
     const [, shape, dtype, fortran, raw] = s
-    if (!(shape instanceof Tuple) || !shape.items.every((d) => typeof d === 'number')) throw new PickleError('ndarray shape is not a tuple of ints')
+    if (!(shape instanceof Tuple) || !shape.items.every((d) => typeof d === 'number'))
+      throw new PickleError('ndarray shape is not a tuple of ints')
     if (!(dtype instanceof NpDtype)) throw new PickleError('ndarray without a dtype')
     if (!Buffer.isBuffer(raw)) throw new PickleError('ndarray data is not raw bytes (object arrays are not supported)')
-    target.shape = shape.items as number[]
+    target.shape = shape.items
     target.dtype = dtype
     target.fortranOrder = fortran === true || fortran === 1
     target.data = raw

@@ -9,9 +9,8 @@ export { buildScratchModel } from './scratch'
 export { FAMILY_DEFAULTS } from './base-defaults'
 export { recogniseBaseFamily } from './base-family'
 export { inspectTfjsFolder, loadTfjsFolder } from './tfjs-folder'
-export { deriveSeed } from './seeds'
 export { cutBase } from './transfer'
-export { loadBaseFromInfo, resolveBasePath } from './load-base'
+export { loadBaseFromInfo } from './load-base'
 
 /** Build the network an experiment describes: a CNN from scratch, or a frozen base with a new head. */
 export function buildModel(config: ModelConfig, opts: BuildOptions): BuiltModel {

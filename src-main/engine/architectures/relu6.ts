@@ -76,12 +76,23 @@ export function fuseRelu6IntoConv(conv: tf.layers.Layer, relu: tf.layers.Layer):
       const out =
         kind === 'Conv2D'
           ? tf.fused.conv2d({
-              x, filter: layer.kernel!.read() as tf.Tensor4D, strides: layer.strides, pad, dataFormat: 'NHWC',
-              dilations: layer.dilationRate ?? 1, bias, activation,
+              x,
+              filter: layer.kernel!.read() as tf.Tensor4D,
+              strides: layer.strides,
+              pad,
+              dataFormat: 'NHWC',
+              dilations: layer.dilationRate ?? 1,
+              bias,
+              activation,
             })
           : tf.fused.depthwiseConv2d({
-              x, filter: layer.depthwiseKernel!.read() as tf.Tensor4D, strides: layer.strides, pad, dataFormat: 'NHWC',
-              bias, activation,
+              x,
+              filter: layer.depthwiseKernel!.read() as tf.Tensor4D,
+              strides: layer.strides,
+              pad,
+              dataFormat: 'NHWC',
+              bias,
+              activation,
             })
       if (fused) activated.add(out)
       return out

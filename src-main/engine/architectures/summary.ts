@@ -30,7 +30,7 @@ function outputShapeIn(model: tf.LayersModel, layer: tf.layers.Layer): Shape {
   }
   if (!node) return []
   const shapes = node.outputShapes
-  const first = Array.isArray(shapes[0]) ? (shapes[0] as Shape) : (shapes as Shape)
+  const first = Array.isArray(shapes[0]) ? shapes[0] : (shapes as Shape)
   return [...first]
 }
 

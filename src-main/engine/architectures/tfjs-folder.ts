@@ -52,7 +52,7 @@ export async function inspectTfjsFolder(dir: string): Promise<TfjsFolder> {
   try {
     raw = JSON.parse(text)
   } catch (error) {
-    throw new Error(`${file}: invalid JSON (${(error as Error).message})`)
+    throw new Error(`${file}: invalid JSON (${(error as Error).message})`, { cause: error })
   }
   const parsed = ModelJson.safeParse(raw)
   if (!parsed.success) {
@@ -169,6 +169,6 @@ export async function loadTfjsFolder(dir: string): Promise<tf.LayersModel> {
   try {
     return await tf.loadLayersModel(handler)
   } catch (error) {
-    throw new Error(`${dir}: cannot build the model from model.json (${(error as Error).message})`)
+    throw new Error(`${dir}: cannot build the model from model.json (${(error as Error).message})`, { cause: error })
   }
 }

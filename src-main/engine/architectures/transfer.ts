@@ -24,7 +24,8 @@ export function cutBase(base: tf.LayersModel, cutLayer: string, inputSize: numbe
     const names = config.layers.map((l) => l.name)
     throw new Error(`cut layer "${cutLayer}" is not in the base (its last layers: ${names.slice(-6).join(', ')})`)
   }
-  if (config.inputLayers.length !== 1) throw new Error(`the base has ${config.inputLayers.length} inputs; a base needs exactly one image input`)
+  if (config.inputLayers.length !== 1)
+    throw new Error(`the base has ${config.inputLayers.length} inputs; a base needs exactly one image input`)
   // Keep only what the cut layer depends on (e.g. drop SqueezeNet's ImageNet classifier).
   const needed = new Set<string>()
   const stack = [cutLayer]
@@ -48,7 +49,9 @@ export function cutBase(base: tf.LayersModel, cutLayer: string, inputSize: numbe
   try {
     cut = tf.LayersModel.fromConfig(tf.LayersModel, cutConfig as unknown as tf.serialization.ConfigDict) as tf.LayersModel
   } catch (error) {
-    throw new Error(`cannot cut the base at "${cutLayer}" for ${inputSize}x${inputSize} input: ${(error as Error).message}`)
+    throw new Error(`cannot cut the base at "${cutLayer}" for ${inputSize}x${inputSize} input: ${(error as Error).message}`, {
+      cause: error,
+    })
   }
   for (const layer of cut.layers) {
     if (layer.weights.length === 0) continue
@@ -95,7 +98,12 @@ export function buildTransfer(config: TransferModelConfig, base: LoadedBase, opt
       : tf.layers.flatten({ name: 'head_flatten' }),
     tf.layers.dense({ units: config.headUnits, activation: 'relu', kernelInitializer: kernel('head_dense'), name: 'head_dense' }),
     tf.layers.dropout({ rate: config.headDropout, seed: deriveSeed(opts.seed, 'head_dropout'), name: 'head_dropout' }),
-    tf.layers.dense({ units: opts.numClasses, activation: 'softmax', kernelInitializer: kernel('predictions'), name: 'predictions' }),
+    tf.layers.dense({
+      units: opts.numClasses,
+      activation: 'softmax',
+      kernelInitializer: kernel('predictions'),
+      name: 'predictions',
+    }),
   ]
   const applyHead = (x: tf.SymbolicTensor) => headLayers.reduce((t, layer) => layer.apply(t) as tf.SymbolicTensor, x)
 

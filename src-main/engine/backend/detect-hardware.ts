@@ -25,7 +25,10 @@ export function gpuName(): Promise<string | null> {
       { timeout: 5000, windowsHide: true },
       (error, stdout) => {
         if (error) return resolve(null)
-        const first = stdout.split('\n').map((line) => line.trim()).find((line) => line.length > 0)
+        const first = stdout
+          .split('\n')
+          .map((line) => line.trim())
+          .find((line) => line.length > 0)
         resolve(first ?? null)
       },
     )

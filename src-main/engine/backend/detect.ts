@@ -32,7 +32,11 @@ const resolveFromHere = createRequire(import.meta.url)
 /** First line of an error, trimmed, so a skip reason stays one line. */
 export function oneLine(error: unknown): string {
   const text = error instanceof Error ? error.message : String(error)
-  const first = text.split('\n').map((line) => line.trim()).find((line) => line.length > 0) ?? 'unknown error'
+  const first =
+    text
+      .split('\n')
+      .map((line) => line.trim())
+      .find((line) => line.length > 0) ?? 'unknown error'
   return first.length > 200 ? `${first.slice(0, 197)}…` : first
 }
 

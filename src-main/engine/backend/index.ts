@@ -47,7 +47,7 @@ async function switchTo(name: BackendName): Promise<void> {
     ok = await tf.setBackend(expected)
     await tf.ready()
   } catch (error) {
-    throw new Error(`tfjs could not initialise "${expected}": ${oneLine(error)}`)
+    throw new Error(`tfjs could not initialise "${expected}": ${oneLine(error)}`, { cause: error })
   }
   const actual = tf.getBackend()
   if (!ok || actual !== expected) {
@@ -128,12 +128,10 @@ export async function initBackend(preferred: BackendName | null, opts: InitOptio
   const key = `${preferred ?? 'auto'}|${opts.threads ?? 'auto'}`
   if (current?.key === key && tf.getBackend() === TFJS_BACKEND_NAME[current.status.name]) return current.status
   if (pending?.key === key) return pending.promise
-  const promise = initUncached(preferred, opts).then(
-    (status) => {
-      current = { key, status }
-      return status
-    },
-  )
+  const promise = initUncached(preferred, opts).then((status) => {
+    current = { key, status }
+    return status
+  })
   pending = { key, promise }
   try {
     return await promise

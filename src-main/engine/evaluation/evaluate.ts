@@ -44,7 +44,7 @@ export function evaluateWithPredictions(o: EvaluateOptions): { evaluation: Evalu
       const out = o.forward(x, false)
       return [out, crossentropySum(y, out)]
     })
-    probs.set(p.dataSync() as Float32Array, start * numClasses)
+    probs.set(p.dataSync(), start * numClasses)
     lossSum += l.dataSync()[0]!
     tf.dispose([p, l])
   }

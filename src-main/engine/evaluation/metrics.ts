@@ -55,8 +55,14 @@ export function averages(perClass: ClassMetrics[]): Pick<Evaluation, 'macro' | '
   const total = perClass.reduce((s, m) => s + m.support, 0)
   const avg = (key: 'precision' | 'recall' | 'f1', weighted: boolean) =>
     weighted
-      ? safeDiv(perClass.reduce((s, m) => s + m[key] * m.support, 0), total)
-      : safeDiv(perClass.reduce((s, m) => s + m[key], 0), k)
+      ? safeDiv(
+          perClass.reduce((s, m) => s + m[key] * m.support, 0),
+          total,
+        )
+      : safeDiv(
+          perClass.reduce((s, m) => s + m[key], 0),
+          k,
+        )
   return {
     macro: { precision: avg('precision', false), recall: avg('recall', false), f1: avg('f1', false) },
     weighted: { precision: avg('precision', true), recall: avg('recall', true), f1: avg('f1', true) },

@@ -19,7 +19,13 @@ export function gatherPixels(source: PixelArrays, order: ArrayLike<number>, star
 }
 
 /** Rows of a flat float array (features per image), gathered by index. */
-export function gatherRows(rows: Float32Array, rowSize: number, order: ArrayLike<number>, start: number, end: number): Float32Array {
+export function gatherRows(
+  rows: Float32Array,
+  rowSize: number,
+  order: ArrayLike<number>,
+  start: number,
+  end: number,
+): Float32Array {
   const out = new Float32Array((end - start) * rowSize)
   for (let i = start; i < end; i++) {
     const index = order[i]!

@@ -31,7 +31,13 @@ const FeatureMeta = z.object({
   key: z.string(),
   rowShape: z.array(z.number().int().positive()),
   counts: z.object({ train: z.number().int(), validation: z.number().int(), test: z.number().int() }),
-  parts: z.object({ datasetHash: z.string(), baseSha256: z.string(), inputSize: z.number(), cutLayer: z.string(), pooled: z.boolean() }),
+  parts: z.object({
+    datasetHash: z.string(),
+    baseSha256: z.string(),
+    inputSize: z.number(),
+    cutLayer: z.string(),
+    pooled: z.boolean(),
+  }),
 })
 
 export interface FeatureSet {
@@ -45,7 +51,9 @@ export interface FeatureSet {
 
 export function featureKey(parts: FeatureKeyParts): string {
   const h = createHash('sha256')
-  h.update(JSON.stringify({ v: 1, d: parts.datasetHash, b: parts.baseSha256, s: parts.inputSize, c: parts.cutLayer, p: parts.pooled }))
+  h.update(
+    JSON.stringify({ v: 1, d: parts.datasetHash, b: parts.baseSha256, s: parts.inputSize, c: parts.cutLayer, p: parts.pooled }),
+  )
   for (const name of SPLITS) {
     h.update(name)
     h.update(new Uint8Array(parts.splits[name].buffer, parts.splits[name].byteOffset, parts.splits[name].byteLength))
@@ -124,7 +132,7 @@ export async function loadOrComputeFeatures(o: ComputeFeaturesOptions): Promise<
         const f = o.featureExtractor.apply(x, { training: false }) as tf.Tensor
         return o.parts.pooled ? tf.mean(f, [1, 2]) : f
       })
-      out.set(features.dataSync() as Float32Array, start * rowSize)
+      out.set(features.dataSync(), start * rowSize)
       features.dispose()
       done += end - start
       o.onProgress?.(done, total)
@@ -142,8 +150,18 @@ export async function loadOrComputeFeatures(o: ComputeFeaturesOptions): Promise<
     version: 1,
     key,
     rowShape,
-    counts: { train: rows.train.length / rowSize, validation: rows.validation.length / rowSize, test: rows.test.length / rowSize },
-    parts: { datasetHash: o.parts.datasetHash, baseSha256: o.parts.baseSha256, inputSize: o.parts.inputSize, cutLayer: o.parts.cutLayer, pooled: o.parts.pooled },
+    counts: {
+      train: rows.train.length / rowSize,
+      validation: rows.validation.length / rowSize,
+      test: rows.test.length / rowSize,
+    },
+    parts: {
+      datasetHash: o.parts.datasetHash,
+      baseSha256: o.parts.baseSha256,
+      inputSize: o.parts.inputSize,
+      cutLayer: o.parts.cutLayer,
+      pooled: o.parts.pooled,
+    },
   }
   await writeFile(join(tmp, 'meta.json'), JSON.stringify(meta))
   await rm(dir, { recursive: true, force: true })

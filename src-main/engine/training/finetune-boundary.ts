@@ -19,7 +19,15 @@ export interface FineTuneBoundary {
 }
 
 /** Layers whose output depends on `training` or on a random draw: a prefix holding one is not cacheable. */
-const STOCHASTIC = new Set(['Dropout', 'SpatialDropout1D', 'SpatialDropout2D', 'SpatialDropout3D', 'GaussianNoise', 'GaussianDropout', 'AlphaDropout'])
+const STOCHASTIC = new Set([
+  'Dropout',
+  'SpatialDropout1D',
+  'SpatialDropout2D',
+  'SpatialDropout3D',
+  'GaussianNoise',
+  'GaussianDropout',
+  'AlphaDropout',
+])
 
 type LayerRef = [string, number, number, ...unknown[]]
 interface GraphConfig {
@@ -69,14 +77,19 @@ export function fineTuneBoundary(model: tf.LayersModel): FineTuneBoundary | null
   const boundaryLayer = model.getLayer(names[boundary]!)
   // The base's layers have the one node of the model's graph until the suffix below adds a second.
   if (boundaryLayer.inboundNodes.length !== 1) return null
-  const prefix = tf.model({ inputs: model.inputs, outputs: boundaryLayer.output as tf.SymbolicTensor, name: `prefix_to_${names[boundary]}` })
+  const prefix = tf.model({
+    inputs: model.inputs,
+    outputs: boundaryLayer.output,
+    name: `prefix_to_${names[boundary]}`,
+  })
 
   const shape = (boundaryLayer.output as tf.SymbolicTensor).shape.slice(1) as number[]
   const start = tf.input({ shape, name: `${names[boundary]}_cached` })
   const tensors = new Map<string, tf.SymbolicTensor>([[names[boundary]!, start]])
   for (let j = boundary + 1; j < names.length; j++) {
     const ins = (config.layers[j]!.inboundNodes[0] ?? []).map((ref) => tensors.get(ref[0]))
-    if (ins.length === 0 || ins.some((t) => t === undefined)) throw new Error(`fine-tune suffix: layer ${names[j]} reads a tensor before the boundary ${names[boundary]}`)
+    if (ins.length === 0 || ins.some((t) => t === undefined))
+      throw new Error(`fine-tune suffix: layer ${names[j]} reads a tensor before the boundary ${names[boundary]}`)
     const args = ins.length === 1 ? ins[0]! : (ins as tf.SymbolicTensor[])
     tensors.set(names[j]!, model.getLayer(names[j]!).apply(args) as tf.SymbolicTensor)
   }

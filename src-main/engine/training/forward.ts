@@ -1,4 +1,4 @@
-import * as tf from '../tf'
+import type * as tf from '../tf'
 
 /** Input → class probabilities, in training mode (dropout on) or not. */
 export type Forward = (x: tf.Tensor, training: boolean) => tf.Tensor

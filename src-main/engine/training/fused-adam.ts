@@ -21,8 +21,8 @@ export class FusedAdamOptimizer extends tf.AdamOptimizer {
     }
     const state = this as unknown as AdamState
     const list = Array.isArray(variableGradients)
-      ? variableGradients.map((g) => ({ name: g.name, gradient: g.tensor as tf.Tensor | undefined }))
-      : Object.keys(variableGradients).map((name) => ({ name, gradient: variableGradients[name] as tf.Tensor | undefined }))
+      ? variableGradients.map((g) => ({ name: g.name, gradient: g.tensor }))
+      : Object.keys(variableGradients).map((name) => ({ name, gradient: variableGradients[name] }))
     // Float32 like the stock optimizer's sub(1, accBeta) on its float32 variables.
     const correction1 = Math.fround(1 - state.accBeta1.dataSync()[0]!)
     const correction2 = Math.fround(1 - state.accBeta2.dataSync()[0]!)
@@ -38,16 +38,24 @@ export class FusedAdamOptimizer extends tf.AdamOptimizer {
       list.forEach(({ name, gradient }, i) => {
         const value = tf.engine().registeredVariables[name]
         if (value === undefined) throw new Error(`Adam: no variable named ${name}`)
-        state.accumulatedFirstMoment[i] ??= { originalName: `${name}/m`, variable: tf.tidy(() => tf.zerosLike(value).variable(false)) }
-        state.accumulatedSecondMoment[i] ??= { originalName: `${name}/v`, variable: tf.tidy(() => tf.zerosLike(value).variable(false)) }
+        state.accumulatedFirstMoment[i] ??= {
+          originalName: `${name}/m`,
+          variable: tf.tidy(() => tf.zerosLike(value).variable(false)),
+        }
+        state.accumulatedSecondMoment[i] ??= {
+          originalName: `${name}/v`,
+          variable: tf.tidy(() => tf.zerosLike(value).variable(false)),
+        }
         if (gradient == null) return
         const m = state.accumulatedFirstMoment[i].variable
         const v = state.accumulatedSecondMoment[i].variable
-        const [newValue, newM, newV] = tf.engine().runKernel(
-          FUSED_ADAM,
-          { value, m, v, gradient } as unknown as tf.NamedTensorMap,
-          attrs as unknown as tf.NamedAttrMap,
-        ) as unknown as [tf.Tensor, tf.Tensor, tf.Tensor]
+        const [newValue, newM, newV] = tf
+          .engine()
+          .runKernel(FUSED_ADAM, { value, m, v, gradient }, attrs as unknown as tf.NamedAttrMap) as unknown as [
+          tf.Tensor,
+          tf.Tensor,
+          tf.Tensor,
+        ]
         m.assign(newM)
         v.assign(newV)
         value.assign(newValue)

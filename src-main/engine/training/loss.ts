@@ -24,5 +24,7 @@ export function crossentropySum(labels: tf.Tensor1D, probs: tf.Tensor): tf.Scala
 }
 
 export function correctCount(labels: tf.Tensor1D, probs: tf.Tensor): tf.Scalar {
-  return tf.tidy(() => tf.sum(tf.cast(tf.equal(tf.cast(tf.argMax(probs, -1), 'int32'), tf.cast(labels, 'int32')), 'float32')) as tf.Scalar)
+  return tf.tidy(() =>
+    tf.sum<tf.Scalar>(tf.cast(tf.equal(tf.cast(tf.argMax(probs, -1), 'int32'), tf.cast(labels, 'int32')), 'float32')),
+  )
 }

@@ -28,8 +28,7 @@ export class PlateauTracker {
   /** Records one epoch's value; returns true when it is a new best. */
   update(value: number, epoch: number): boolean {
     const { best } = this.state
-    const improved =
-      best === null || (this.monitor === 'val_loss' ? value < best - this.minDelta : value > best + this.minDelta)
+    const improved = best === null || (this.monitor === 'val_loss' ? value < best - this.minDelta : value > best + this.minDelta)
     if (improved) {
       this.state = { best: value, bestEpoch: epoch, wait: 0 }
     } else {

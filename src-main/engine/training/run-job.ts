@@ -138,7 +138,8 @@ async function trainPhases(job: RunJob, backend: BackendStatus, inputs: RunInput
     hooks: {
       setupPhase: (plan) => inputs.setupPhase(plan),
       isCancelled,
-      onPhase: (phase, learningRate) => emit({ type: 'progress', event: { type: 'phase', runId, phase, learningRate, backend: backend.name } }),
+      onPhase: (phase, learningRate) =>
+        emit({ type: 'progress', event: { type: 'phase', runId, phase, learningRate, backend: backend.name } }),
       onBatch: (b) => {
         const mem = tf.memory()
         emit({ type: 'progress', event: { type: 'batch', runId, ...b, tensors: mem.numTensors, memoryBytes: mem.numBytes, backend: backend.name } })
@@ -154,7 +155,15 @@ async function trainPhases(job: RunJob, backend: BackendStatus, inputs: RunInput
         const mem = tf.memory()
         emit({
           type: 'progress',
-          event: { type: 'epoch', runId, metric: p.metric, totalEpochs: p.totalEpochs, etaSeconds: p.etaSeconds, tensors: mem.numTensors, memoryBytes: mem.numBytes },
+          event: {
+            type: 'epoch',
+            runId,
+            metric: p.metric,
+            totalEpochs: p.totalEpochs,
+            etaSeconds: p.etaSeconds,
+            tensors: mem.numTensors,
+            memoryBytes: mem.numBytes,
+          },
         })
       },
     },

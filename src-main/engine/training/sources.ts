@@ -12,7 +12,12 @@ export interface SplitSource {
   readonly count: number
   readonly labels: Int32Array
   /** The model input for positions order[start..end); `augment` maps uint8 NHWC pixels (pixel splits only). */
-  input(order: ArrayLike<number>, start: number, end: number, augment?: ((pixels: Uint8Array, n: number) => Uint8Array) | null): tf.Tensor
+  input(
+    order: ArrayLike<number>,
+    start: number,
+    end: number,
+    augment?: ((pixels: Uint8Array, n: number) => Uint8Array) | null,
+  ): tf.Tensor
 }
 
 export interface PixelSplitOptions {
@@ -41,7 +46,12 @@ export class PixelSplit implements SplitSource {
     return this.o.indices[position]!
   }
 
-  input(order: ArrayLike<number>, start: number, end: number, augment?: ((pixels: Uint8Array, n: number) => Uint8Array) | null): tf.Tensor {
+  input(
+    order: ArrayLike<number>,
+    start: number,
+    end: number,
+    augment?: ((pixels: Uint8Array, n: number) => Uint8Array) | null,
+  ): tf.Tensor {
     const { height, width, inputSize } = this.o
     const n = end - start
     const positions = new Int32Array(n)

@@ -86,7 +86,9 @@ export function assignWeights(model: tf.LayersModel, tensors: Array<{ name: stri
   weights.forEach(({ key, variable }, i) => {
     const saved = tensors[i]!
     if (saved.name !== key || !tf.util.arraysEqual(saved.tensor.shape, variable.shape as number[])) {
-      throw new Error(`checkpoint weight ${saved.name} [${saved.tensor.shape}] does not match ${key} [${variable.shape}]`)
+      throw new Error(
+        `checkpoint weight ${saved.name} [${saved.tensor.shape.join(',')}] does not match ${key} [${variable.shape.join(',')}]`,
+      )
     }
     variable.write(saved.tensor)
   })

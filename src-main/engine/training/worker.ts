@@ -14,7 +14,11 @@ async function main(): Promise<void> {
   const parsed = Data.safeParse(workerData)
   if (!parsed.success) {
     const first = parsed.error.issues[0]
-    port.postMessage({ type: 'done', status: 'failed', message: `invalid training job: ${first ? `${first.path.join('.')}: ${first.message}` : 'bad data'}` })
+    port.postMessage({
+      type: 'done',
+      status: 'failed',
+      message: `invalid training job: ${first ? `${first.path.join('.')}: ${first.message}` : 'bad data'}`,
+    })
     return
   }
   // The main thread sets the flag; reading it needs no message round trip, so a cancel is seen
@@ -34,5 +38,9 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  parentPort?.postMessage({ type: 'done', status: 'failed', message: `training worker crashed: ${(error as Error).message ?? String(error)}` })
+  parentPort?.postMessage({
+    type: 'done',
+    status: 'failed',
+    message: `training worker crashed: ${(error as Error).message ?? String(error)}`,
+  })
 })

@@ -3,8 +3,6 @@ import type { Locale } from '@shared/domain/system'
 import { en } from './en'
 import { es } from './es'
 
-export const locales: readonly Locale[] = ['en', 'es']
-
 /** The OS/browser language when supported (navigator.languages follows the OS in Electron). */
 export function systemLocale(languages: readonly string[] = navigator.languages ?? [navigator.language]): Locale {
   for (const tag of languages) {

@@ -32,8 +32,22 @@ export interface LiveRun {
 
 function newRun(runId: string, status: RunStatus = 'running'): LiveRun {
   return {
-    runId, status, message: null, phase: 'train', backend: null, epoch: 0, totalEpochs: null, batch: 0, batchesPerEpoch: null,
-    learningRate: null, imagesPerSecond: null, etaSeconds: null, tensors: null, memoryBytes: null, testAccuracy: null, version: 0,
+    runId,
+    status,
+    message: null,
+    phase: 'train',
+    backend: null,
+    epoch: 0,
+    totalEpochs: null,
+    batch: 0,
+    batchesPerEpoch: null,
+    learningRate: null,
+    imagesPerSecond: null,
+    etaSeconds: null,
+    tensors: null,
+    memoryBytes: null,
+    testAccuracy: null,
+    version: 0,
     series: markRaw(emptySeries()),
   }
 }
@@ -93,8 +107,16 @@ export const useLiveStore = defineStore('live', () => {
         s.batches.push({ step: event.step, epoch: event.epoch, loss: event.loss, accuracy: event.accuracy })
         s.lastStep = event.step
         Object.assign(run, {
-          phase: event.phase, epoch: event.epoch, batch: event.batch, batchesPerEpoch: event.batchesPerEpoch, learningRate: event.learningRate,
-          imagesPerSecond: event.imagesPerSecond, etaSeconds: event.etaSeconds, tensors: event.tensors, memoryBytes: event.memoryBytes, backend: event.backend,
+          phase: event.phase,
+          epoch: event.epoch,
+          batch: event.batch,
+          batchesPerEpoch: event.batchesPerEpoch,
+          learningRate: event.learningRate,
+          imagesPerSecond: event.imagesPerSecond,
+          etaSeconds: event.etaSeconds,
+          tensors: event.tensors,
+          memoryBytes: event.memoryBytes,
+          backend: event.backend,
         })
         if (run.status === 'queued') run.status = 'running'
         focusId.value ??= event.runId
@@ -103,7 +125,13 @@ export const useLiveStore = defineStore('live', () => {
       case 'epoch': {
         const m = event.metric
         s.epochs.push({ ...m, step: s.lastStep || m.epoch })
-        Object.assign(run, { epoch: m.epoch, totalEpochs: event.totalEpochs, etaSeconds: event.etaSeconds, tensors: event.tensors, memoryBytes: event.memoryBytes })
+        Object.assign(run, {
+          epoch: m.epoch,
+          totalEpochs: event.totalEpochs,
+          etaSeconds: event.etaSeconds,
+          tensors: event.tensors,
+          memoryBytes: event.memoryBytes,
+        })
         break
       }
       case 'evaluation':

@@ -34,7 +34,9 @@ export const useSystemStore = defineStore('system', () => {
     try {
       await connect()
       // The first call proves the token was accepted (a refused socket fails here).
-      settings.value = await api()['system.getSettings']({}).catch(() => settings.value)
+      settings.value = await api()
+        ['system.getSettings']({})
+        .catch(() => settings.value)
       setLocale(settings.value.locale)
       applyTheme()
       connection.value = 'ready'

@@ -1,11 +1,11 @@
 import { readFileSync } from 'node:fs'
-import type { Download, Page } from 'playwright-core'
+import type { Page } from 'playwright-core'
 import { PNG } from 'pngjs'
 import { join } from 'node:path'
 
 /** Clicks `selector`, waits for the download it triggers and saves it under `dir`. */
 export async function download(page: Page, selector: string, dir: string): Promise<{ path: string; name: string }> {
-  const [dl] = (await Promise.all([page.waitForEvent('download'), page.locator(selector).first().click()])) as [Download, void]
+  const [dl] = await Promise.all([page.waitForEvent('download'), page.locator(selector).first().click()])
   const path = join(dir, dl.suggestedFilename())
   await dl.saveAs(path)
   return { path, name: dl.suggestedFilename() }

@@ -20,8 +20,14 @@ export const CHROMIUM =
   ].find((path): path is string => Boolean(path) && existsSync(path!)) ?? '/usr/bin/chromium'
 
 export const CHROMIUM_ARGS = [
-  '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync',
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
 ]
 
 /** Why the e2e suite cannot run here, or null when it can. */
@@ -99,7 +105,8 @@ export async function startWorkbench(options: { locale?: string; dataDir?: strin
     async close() {
       await context.close().catch(() => {})
       await server.close()
-      for (const dir of [profile, downloadsDir, ...(options.dataDir ? [] : [dataDir])]) rmSync(dir, { recursive: true, force: true })
+      for (const dir of [profile, downloadsDir, ...(options.dataDir ? [] : [dataDir])])
+        rmSync(dir, { recursive: true, force: true })
     },
   }
 }

@@ -50,7 +50,10 @@ export async function writeKeras2(file: string, layers: FixtureLayer[], extraEmp
     f.create_attribute('keras_version', '2.15.0')
     for (const layer of layers) {
       const group = f.create_group(layer.name)
-      group.create_attribute('weight_names', layer.weights.map((w) => w.name))
+      group.create_attribute(
+        'weight_names',
+        layer.weights.map((w) => w.name),
+      )
       for (const w of layer.weights) {
         const [sub, leaf] = w.name.split('/') as [string, string]
         const inner = group.get(sub) ?? group.create_group(sub)

@@ -22,7 +22,9 @@ describe('ReLU(maxValue 6) layers on the single Relu6 kernel', () => {
   it('gives bit-identical outputs and gradients, with one forward kernel instead of two', async () => {
     const { stock, fast } = layerPair()
     const run = (layer: tf.layers.Layer) => {
-      const grad = tf.grad((t: tf.Tensor) => tf.sum(tf.mul(layer.apply(t) as tf.Tensor, tf.tensor2d([[1, 2, 3, 4, 5, 6, 7, 8, 9]]))))
+      const grad = tf.grad((t: tf.Tensor) =>
+        tf.sum(tf.mul(layer.apply(t) as tf.Tensor, tf.tensor2d([[1, 2, 3, 4, 5, 6, 7, 8, 9]]))),
+      )
       return { y: Array.from((layer.apply(x) as tf.Tensor).dataSync()), dx: Array.from(grad(x).dataSync()) }
     }
     const a = run(stock)
@@ -45,43 +47,67 @@ describe('ReLU(maxValue 6) layers on the single Relu6 kernel', () => {
     expect(fast.getConfig()).toMatchObject({ maxValue: 6 })
   })
 
-  it.skipIf(!haveShared)('a MobileNetV2 transfer model fuses each ReLU6 into its convolution outside training, and runs Relu6 under a tape; both match the loaded base bit for bit', async () => {
-    await tf.setBackend('cpu')
-    const base = await loadTfjsFolder(mobilenetDir)
-    const info: BaseModelInfo = {
-      id: 'm', name: 'm', family: 'mobilenetv2', format: 'tfjs-layers', path: mobilenetDir, sha256: '', preprocessing: 'imagenet-mean-std',
-      defaultCutLayer: 'head_relu', minInputSize: 32, source: 'test', summary: null, registeredAt: new Date().toISOString(),
-    }
-    const built = buildModel(
-      { kind: 'transfer', baseId: 'm', cutLayer: null, inputSize: 32, headPooling: 'gap', headUnits: 8, headDropout: 0, fineTune: { enabled: false, epochs: 1, learningRate: 1e-4, trainableLayers: 1, fromLayer: null } },
-      { numClasses: 10, imageSize: 32, seed: 1, base: { info, model: base } },
-    )
-    const extractor = built.featureExtractor!
-    const input = tf.randomNormal([2, 32, 32, 3], 0, 1, 'float32', 3)
-    const bytes = async (t: tf.Tensor) => Buffer.from((await t.data()).buffer)
+  it.skipIf(!haveShared)(
+    'a MobileNetV2 transfer model fuses each ReLU6 into its convolution outside training, and runs Relu6 under a tape; both match the loaded base bit for bit',
+    async () => {
+      await tf.setBackend('cpu')
+      const base = await loadTfjsFolder(mobilenetDir)
+      const info: BaseModelInfo = {
+        id: 'm',
+        name: 'm',
+        family: 'mobilenetv2',
+        format: 'tfjs-layers',
+        path: mobilenetDir,
+        sha256: '',
+        preprocessing: 'imagenet-mean-std',
+        defaultCutLayer: 'head_relu',
+        minInputSize: 32,
+        source: 'test',
+        summary: null,
+        registeredAt: new Date().toISOString(),
+      }
+      const built = buildModel(
+        {
+          kind: 'transfer',
+          baseId: 'm',
+          cutLayer: null,
+          inputSize: 32,
+          headPooling: 'gap',
+          headUnits: 8,
+          headDropout: 0,
+          fineTune: { enabled: false, epochs: 1, learningRate: 1e-4, trainableLayers: 1, fromLayer: null },
+        },
+        { numClasses: 10, imageSize: 32, seed: 1, base: { info, model: base } },
+      )
+      const extractor = built.featureExtractor!
+      const input = tf.randomNormal([2, 32, 32, 3], 0, 1, 'float32', 3)
+      const bytes = async (t: tf.Tensor) => Buffer.from((await t.data()).buffer)
 
-    // Predictions: every ReLU6 runs inside its convolution.
-    const profile = await tf.profile(() => extractor.predict(input) as tf.Tensor)
-    expect(profile.kernelNames).toContain('FusedDepthwiseConv2D')
-    expect(profile.kernelNames).not.toContain('Relu6')
-    expect(profile.kernelNames).not.toContain('ClipByValue')
-    const ours = extractor.predict(input) as tf.Tensor
-    const theirs = base.predict(input) as tf.Tensor
-    expect((await bytes(ours)).equals(await bytes(theirs))).toBe(true)
+      // Predictions: every ReLU6 runs inside its convolution.
+      const profile = await tf.profile(() => extractor.predict(input))
+      expect(profile.kernelNames).toContain('FusedDepthwiseConv2D')
+      expect(profile.kernelNames).not.toContain('Relu6')
+      expect(profile.kernelNames).not.toContain('ClipByValue')
+      const ours = extractor.predict(input) as tf.Tensor
+      const theirs = base.predict(input) as tf.Tensor
+      expect((await bytes(ours)).equals(await bytes(theirs))).toBe(true)
 
-    // Under a gradient tape the convolution and the Relu6 kernel run apart, so gradients exist.
-    // The gradient with respect to the image goes back through every ReLU6 of the base.
-    const gradOf = (model: tf.LayersModel) => tf.grad((t: tf.Tensor) => tf.sum(model.apply(t) as tf.Tensor))(input)
-    const taped = await tf.profile(() => gradOf(extractor))
-    expect(taped.kernelNames).toContain('Relu6')
-    const g1 = gradOf(extractor)
-    const g2 = gradOf(base)
-    expect((await bytes(g1)).equals(await bytes(g2))).toBe(true)
+      // Under a gradient tape the convolution and the Relu6 kernel run apart, so gradients exist.
+      // The gradient with respect to the image goes back through every ReLU6 of the base.
+      const gradOf = (model: tf.LayersModel) => tf.grad((t: tf.Tensor) => tf.sum(model.apply(t) as tf.Tensor))(input)
+      const taped = await tf.profile(() => gradOf(extractor))
+      expect(taped.kernelNames).toContain('Relu6')
+      const g1 = gradOf(extractor)
+      const g2 = gradOf(base)
+      expect((await bytes(g1)).equals(await bytes(g2))).toBe(true)
 
-    const exported = built.model.toJSON(null, false) as unknown as { config: { layers: Array<{ class_name: string; name: string }> } }
-    expect(exported.config.layers.find((l) => l.name === 'block_16_expand_relu')?.class_name).toBe('ReLU')
-    tf.dispose([input, ours, theirs, g1, g2])
-    built.model.dispose()
-    base.dispose()
-  })
+      const exported = built.model.toJSON(null, false) as unknown as {
+        config: { layers: Array<{ class_name: string; name: string }> }
+      }
+      expect(exported.config.layers.find((l) => l.name === 'block_16_expand_relu')?.class_name).toBe('ReLU')
+      tf.dispose([input, ours, theirs, g1, g2])
+      built.model.dispose()
+      base.dispose()
+    },
+  )
 })

@@ -27,7 +27,15 @@ describe('scratch CNN', () => {
       'predictions',
     ])
     expect(s.layers.find((l) => l.name === 'flatten')!.outputShape).toEqual([null, 8 * 8 * 64])
-    const expected = kerasParams([[3, 32], [32, 64]], 8 * 8 * 64, 512, 10)
+    const expected = kerasParams(
+      [
+        [3, 32],
+        [32, 64],
+      ],
+      8 * 8 * 64,
+      512,
+      10,
+    )
     expect(expected).toBe(2_122_186)
     expect(s.totalParams).toBe(expected)
     expect(s.trainableParams).toBe(expected)
@@ -39,9 +47,19 @@ describe('scratch CNN', () => {
     built.model.dispose()
   })
 
-  it('two convs per block give the 2,168,362 parameters of Keras\' CIFAR-10 example CNN', () => {
+  it("two convs per block give the 2,168,362 parameters of Keras' CIFAR-10 example CNN", () => {
     const built = buildModel({ ...SEED_CNN, convsPerBlock: 2 }, opts)
-    const expected = kerasParams([[3, 32], [32, 32], [32, 64], [64, 64]], 4096, 512, 10)
+    const expected = kerasParams(
+      [
+        [3, 32],
+        [32, 32],
+        [32, 64],
+        [64, 64],
+      ],
+      4096,
+      512,
+      10,
+    )
     expect(expected).toBe(2_168_362)
     expect(summarizeModel(built.model).totalParams).toBe(expected)
     expect(built.model.getLayer('block2_conv2').outputShape).toEqual([null, 16, 16, 64])
@@ -49,11 +67,20 @@ describe('scratch CNN', () => {
   })
 
   it('batch norm, dropout and global average pooling are named layers', () => {
-    const config: ScratchModelConfig = { ...SEED_CNN, convBlocks: 3, filters: [16, 32, 64], batchNorm: true, dropout: 0.25, pooling: 'gap', denseUnits: 128 }
+    const config: ScratchModelConfig = {
+      ...SEED_CNN,
+      convBlocks: 3,
+      filters: [16, 32, 64],
+      batchNorm: true,
+      dropout: 0.25,
+      pooling: 'gap',
+      denseUnits: 128,
+    }
     const built = buildModel(config, opts)
     const s = summarizeModel(built.model)
     const names = s.layers.map((l) => l.name)
-    for (const n of ['block1_bn1', 'block1_relu1', 'block3_pool', 'block3_dropout', 'avg_pool', 'fc1_dropout']) expect(names).toContain(n)
+    for (const n of ['block1_bn1', 'block1_relu1', 'block3_pool', 'block3_dropout', 'avg_pool', 'fc1_dropout'])
+      expect(names).toContain(n)
     expect(names).not.toContain('flatten')
     // BatchNorm's moving mean and variance are not trainable: 2 × channels per BN layer.
     expect(s.nonTrainableParams).toBe(2 * (16 + 32 + 64))

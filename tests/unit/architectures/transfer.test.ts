@@ -181,9 +181,9 @@ describe.skipIf(noShared !== null)('transfer from the shared tfjs MobileNetV2', 
   })
 
   it('a cut layer that does not exist is an error naming it', () => {
-    expect(() => buildModel(transfer(base.info.id, { cutLayer: 'fc7' }), { numClasses: 10, imageSize: 32, seed: 1, base })).toThrow(
-      /cut layer "fc7" is not in the base/,
-    )
+    expect(() =>
+      buildModel(transfer(base.info.id, { cutLayer: 'fc7' }), { numClasses: 10, imageSize: 32, seed: 1, base }),
+    ).toThrow(/cut layer "fc7" is not in the base/)
   })
 })
 
@@ -203,7 +203,10 @@ describe.skipIf(noShared !== null)('transfer from the shared tfjs SqueezeNet', (
 
 describe('transfer from a Keras MobileNetV2 with batch normalisation', () => {
   it('keeps the base BatchNorm layers in inference mode while they train', () => {
-    const base: LoadedBase = { info: info('mobilenetv2-keras', 'mobilenetv2', 'keras-h5', 'out_relu'), model: mobileNetV2NoTop(null) }
+    const base: LoadedBase = {
+      info: info('mobilenetv2-keras', 'mobilenetv2', 'keras-h5', 'out_relu'),
+      model: mobileNetV2NoTop(null),
+    }
     const built = buildModel(transfer(base.info.id, { inputSize: 64 }), { numClasses: 10, imageSize: 32, seed: 1, base })
     expect(built.preprocessing).toBe('minus-one-one')
     expect(built.featureExtractor!.outputs[0]!.shape).toEqual([null, 2, 2, 1280])

@@ -1,4 +1,14 @@
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'node:fs'
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  truncateSync,
+  writeFileSync,
+} from 'node:fs'
 import { createHash } from 'node:crypto'
 import { createServer, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
@@ -63,7 +73,8 @@ describe('registry of tfjs folders', () => {
     const copied = join(dataDir, info.path)
     expect(readdirSync(copied).sort()).toEqual(['group1-shard1of2.bin', 'group1-shard2of2.bin', 'model.json'])
     const expectedHash = createHash('sha256')
-    for (const f of ['model.json', 'group1-shard1of2.bin', 'group1-shard2of2.bin']) expectedHash.update(readFileSync(join(copied, f)))
+    for (const f of ['model.json', 'group1-shard1of2.bin', 'group1-shard2of2.bin'])
+      expectedHash.update(readFileSync(join(copied, f)))
     expect(info.sha256).toBe(expectedHash.digest('hex'))
     // Up to fire9_concat: the full model's 1,235,496 parameters minus conv10 (512·1000 + 1000).
     expect(info.summary!.totalParams).toBe(1_235_496 - 513_000)
@@ -93,7 +104,8 @@ describe('registry of tfjs folders', () => {
   it('a broken model.json and a truncated shard give clear errors and register nothing', async () => {
     const broken = join(root, 'broken')
     mkdirSync(broken)
-    for (const f of readdirSync(join(shared, 'squeezenet1.1-imagenet'))) copyFileSync(join(shared, 'squeezenet1.1-imagenet', f), join(broken, f))
+    for (const f of readdirSync(join(shared, 'squeezenet1.1-imagenet')))
+      copyFileSync(join(shared, 'squeezenet1.1-imagenet', f), join(broken, f))
     const json = readFileSync(join(broken, 'model.json'), 'utf8')
 
     writeFileSync(join(broken, 'model.json'), json.slice(0, 500))
@@ -104,10 +116,14 @@ describe('registry of tfjs folders', () => {
     writeFileSync(join(broken, 'model.json'), json)
     truncateSync(join(broken, 'group1-shard2of2.bin'), 1000)
     const truncated = await failure(service.import({ path: broken }))
-    expect(truncated.message).toBe(`${broken}: weight shards hold ${4194304 + 1000} bytes but model.json describes ${4194304 + 747680} bytes (truncated or wrong shard?)`)
+    expect(truncated.message).toBe(
+      `${broken}: weight shards hold ${4194304 + 1000} bytes but model.json describes ${4194304 + 747680} bytes (truncated or wrong shard?)`,
+    )
 
     rmSync(join(broken, 'group1-shard2of2.bin'))
-    expect((await failure(service.import({ path: broken }))).message).toMatch(/group1-shard2of2\.bin: weight shard listed in model.json is missing/)
+    expect((await failure(service.import({ path: broken }))).message).toMatch(
+      /group1-shard2of2\.bin: weight shard listed in model.json is missing/,
+    )
 
     expect(service.list()).toEqual([])
     expect(readdirSync(join(dataDir, 'models')).filter((n) => !n.startsWith('.downloads'))).toEqual([])
@@ -132,7 +148,13 @@ describe('cifar-workbench models import', () => {
 describe('registry of Keras .h5 files', () => {
   it('recognises a Keras MobileNetV2 file, registers it and loads it', async () => {
     const info = await service.import({ path: kerasFile })
-    expect(info).toMatchObject({ id: 'mobilenetv2-keras', family: 'mobilenetv2', format: 'keras-h5', preprocessing: 'minus-one-one', defaultCutLayer: 'out_relu' })
+    expect(info).toMatchObject({
+      id: 'mobilenetv2-keras',
+      family: 'mobilenetv2',
+      format: 'keras-h5',
+      preprocessing: 'minus-one-one',
+      defaultCutLayer: 'out_relu',
+    })
     expect(info.summary!.totalParams).toBe(2_257_984)
     expect(info.sha256).toBe(sha256(kerasFile))
     const copy = join(root, 'copy-of.h5')
@@ -148,8 +170,12 @@ describe('registry of Keras .h5 files', () => {
 
   it('refuses an .h5 of another architecture and a file that is not HDF5', async () => {
     const other = join(root, 'other.h5')
-    await writeKeras2(other, [{ name: 'dense_1', weights: [{ name: 'dense_1/kernel:0', shape: [2, 3], values: new Float32Array(6) }] }])
-    expect((await failure(service.import({ path: other }))).message).toMatch(/not a VGG16 or MobileNetV2 Keras weights file \(layers found: dense_1\)/)
+    await writeKeras2(other, [
+      { name: 'dense_1', weights: [{ name: 'dense_1/kernel:0', shape: [2, 3], values: new Float32Array(6) }] },
+    ])
+    expect((await failure(service.import({ path: other }))).message).toMatch(
+      /not a VGG16 or MobileNetV2 Keras weights file \(layers found: dense_1\)/,
+    )
     const text = join(root, 'notes.h5')
     writeFileSync(text, 'not hdf5')
     expect((await failure(service.import({ path: text }))).message).toMatch(/not a readable HDF5 file/)

@@ -47,7 +47,13 @@ describe('series and smoothing', () => {
 describe('chart definitions', () => {
   it('run curves show raw, smoothed, train-epoch and validation series, accuracy in %', () => {
     const run = fakeRun({ id: 'r', name: 'r', epochs: 3, batchesPerEpoch: 5 })
-    const config = runCurveConfig({ series: seriesFromDetail(run), metric: 'accuracy', smoothing: 0.5, theme: LIGHT, labels: ENGLISH_LABELS })
+    const config = runCurveConfig({
+      series: seriesFromDetail(run),
+      metric: 'accuracy',
+      smoothing: 0.5,
+      theme: LIGHT,
+      labels: ENGLISH_LABELS,
+    })
     const sets = config.data.datasets as unknown as { label: string; data: { x: number; y: number }[] }[]
     expect(sets.map((d) => d.label)).toEqual(['train (batch)', 'train (smoothed)', 'train (epoch)', 'validation (epoch)'])
     expect(sets[0]!.data).toHaveLength(15)
@@ -64,17 +70,49 @@ describe('chart definitions', () => {
   })
 
   it('labels repeated names with seed and id, and groups seeds into bands', () => {
-    const runs = [fakeRun({ id: 'aaaaaa1', name: 'x', seed: 1, epochs: 2 }), fakeRun({ id: 'bbbbbb2', name: 'x', seed: 2, epochs: 2 })]
+    const runs = [
+      fakeRun({ id: 'aaaaaa1', name: 'x', seed: 1, epochs: 2 }),
+      fakeRun({ id: 'bbbbbb2', name: 'x', seed: 2, epochs: 2 }),
+    ]
     expect(runLabels(runs)).toEqual(['x (seed 1, aaaaaa)', 'x (seed 2, bbbbbb)'])
-    const group = { configHash: 'h', name: 'x', runIds: ['aaaaaa1', 'bbbbbb2'], count: 2, stats: {}, epochBands: [{ epoch: 1, valAccuracyMean: 0.5, valAccuracyStd: 0.1, valLossMean: 1, valLossStd: 0.2 }] }
+    const group = {
+      configHash: 'h',
+      name: 'x',
+      runIds: ['aaaaaa1', 'bbbbbb2'],
+      count: 2,
+      stats: {},
+      epochBands: [{ epoch: 1, valAccuracyMean: 0.5, valAccuracyStd: 0.1, valLossMean: 1, valLossStd: 0.2 }],
+    }
     const curves = compareCurveRuns(runs, [group], 'valAccuracy')
     expect(curves).toHaveLength(1)
     expect(curves[0]!.band).toEqual([{ epoch: 1, mean: 0.5, std: 0.1 }])
   })
 
   it('confusion difference is element-wise and rejects mismatched sizes', () => {
-    expect(confusionDifference([[3, 1], [0, 2]], [[1, 1], [1, 1]])).toEqual([[2, 0], [-1, 1]])
-    expect(() => confusionDifference([[1]], [[1, 2], [3, 4]])).toThrow(/differ in size/)
+    expect(
+      confusionDifference(
+        [
+          [3, 1],
+          [0, 2],
+        ],
+        [
+          [1, 1],
+          [1, 1],
+        ],
+      ),
+    ).toEqual([
+      [2, 0],
+      [-1, 1],
+    ])
+    expect(() =>
+      confusionDifference(
+        [[1]],
+        [
+          [1, 2],
+          [3, 4],
+        ],
+      ),
+    ).toThrow(/differ in size/)
   })
 
   it('colours are the Okabe–Ito palette, stable by index', () => {
@@ -84,7 +122,10 @@ describe('chart definitions', () => {
 })
 
 describe('Node rendering', () => {
-  const runs = [fakeRun({ id: 'a1', name: 'scratch', epochs: 3 }), fakeRun({ id: 'b2', name: 'transfer', epochs: 3, base: 0.6, kind: 'transfer' })]
+  const runs = [
+    fakeRun({ id: 'a1', name: 'scratch', epochs: 3 }),
+    fakeRun({ id: 'b2', name: 'transfer', epochs: 3, base: 0.6, kind: 'transfer' }),
+  ]
 
   it('renders a chart panel to a 2x PNG with real content', () => {
     const [panel] = compareFigurePanels({ runs, labels: ENGLISH_LABELS, theme: LIGHT })
@@ -112,7 +153,9 @@ describe('Node rendering', () => {
     expect(distinctColours(png)).toBeGreaterThan(200)
     const csv = out.csv().trim().split('\n')
     expect(csv).toHaveLength(1 + 3 + 3)
-    expect(csv[0]).toBe('run_id,run_name,seed,phase,epoch,loss,accuracy,val_loss,val_accuracy,learning_rate,duration_ms,images_per_second')
+    expect(csv[0]).toBe(
+      'run_id,run_name,seed,phase,epoch,loss,accuracy,val_loss,val_accuracy,learning_rate,duration_ms,images_per_second',
+    )
     const html = out.html()
     expect(html).toContain('<td class="best">')
     expect((html.match(/<svg /g) ?? []).length).toBeGreaterThanOrEqual(6)

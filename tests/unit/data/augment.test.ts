@@ -24,7 +24,13 @@ function at(px: Uint8Array, w: number, r: number, c: number): number[] {
   return [px[o]!, px[o + 1]!, px[o + 2]!]
 }
 
-function run(t: Partial<ImageTransform>, fillMode: AugmentationConfig['fillMode'], h = 5, w = 5, interpolation: 'bilinear' | 'nearest' = 'bilinear'): Uint8Array {
+function run(
+  t: Partial<ImageTransform>,
+  fillMode: AugmentationConfig['fillMode'],
+  h = 5,
+  w = 5,
+  interpolation: 'bilinear' | 'nearest' = 'bilinear',
+): Uint8Array {
   const src = gradient(h, w)
   const dst = new Uint8Array(src.length)
   applyTransform(src, dst, h, w, { ...none, ...t }, { fillMode, cval: 7 }, interpolation)
@@ -136,8 +142,21 @@ describe('Augmenter', () => {
 })
 
 describe('equivalence with Keras', () => {
-  interface Case { theta: number; tx: number; ty: number; zx: number; zy: number; mode: AugmentationConfig['fillMode']; order: 0 | 1; out: number[] }
-  const ref = JSON.parse(readFileSync(join(__dirname, 'keras-affine-reference.json'), 'utf8')) as { height: number; width: number; cases: Case[] }
+  interface Case {
+    theta: number
+    tx: number
+    ty: number
+    zx: number
+    zy: number
+    mode: AugmentationConfig['fillMode']
+    order: 0 | 1
+    out: number[]
+  }
+  const ref = JSON.parse(readFileSync(join(__dirname, 'keras-affine-reference.json'), 'utf8')) as {
+    height: number
+    width: number
+    cases: Case[]
+  }
   const src = new Uint8Array(ref.height * ref.width * 3).map((_, i) => (i * 37) % 251)
 
   it.each(ref.cases.map((c) => [`θ=${c.theta} t=(${c.tx},${c.ty}) z=(${c.zx},${c.zy}) ${c.mode} order ${c.order}`, c] as const))(

@@ -88,7 +88,10 @@ describe('datasets.download', () => {
     const error = await service('0'.repeat(32))
       .download({})
       .catch((e: unknown) => e)
-    expect(error).toMatchObject({ code: 'failed', message: expect.stringContaining(`has MD5 ${md5}, expected ${'0'.repeat(32)}`) })
+    expect(error).toMatchObject({
+      code: 'failed',
+      message: expect.stringContaining(`has MD5 ${md5}, expected ${'0'.repeat(32)}`) as string,
+    })
     expect(downloadsLeft()).toEqual([])
     expect(store.registry.listDatasets()).toEqual([])
   })
@@ -115,10 +118,16 @@ describe('datasets.download', () => {
 
   it('fails clearly on a broken connection or a missing file, then retries cleanly', async () => {
     mode = 'break'
-    await expect(service().download({})).rejects.toMatchObject({ code: 'failed', message: expect.stringMatching(/broke off|stopped at/) })
+    await expect(service().download({})).rejects.toMatchObject({
+      code: 'failed',
+      message: expect.stringMatching(/broke off|stopped at/) as string,
+    })
     expect(downloadsLeft()).toEqual([])
     mode = 'missing'
-    await expect(service().download({})).rejects.toMatchObject({ code: 'failed', message: expect.stringContaining('HTTP 404') })
+    await expect(service().download({})).rejects.toMatchObject({
+      code: 'failed',
+      message: expect.stringContaining('HTTP 404') as string,
+    })
     mode = 'ok'
     await expect(service().download({})).resolves.toMatchObject({ totals: { train: 200, test: 40 } })
   })

@@ -24,7 +24,8 @@ export function labelOf(base: number, i: number): number {
 /** Expected NHWC of n images with the given base. */
 export function expectedNhwc(base: number, n: number): Uint8Array {
   const out = new Uint8Array(n * PIXELS)
-  for (let i = 0; i < n; i++) for (let p = 0; p < PLANE; p++) for (let ch = 0; ch < 3; ch++) out[i * PIXELS + p * 3 + ch] = pixel(base, i, p, ch)
+  for (let i = 0; i < n; i++)
+    for (let p = 0; p < PLANE; p++) for (let ch = 0; ch < 3; ch++) out[i * PIXELS + p * 3 + ch] = pixel(base, i, p, ch)
   return out
 }
 
@@ -47,7 +48,11 @@ export function binaryBatch(base: number, n: number, label = labelOf): Buffer {
 export const CLASS_NAMES = ['airplane', 'automobile', 'bird', 'cat', 'deer', 'dog', 'frog', 'horse', 'ship', 'truck']
 
 /** Writes `cifar-10-batches-bin/` with 5 train batches of `n` records and a test batch; returns that folder. */
-export function writeCifarBinary(root: string, n: number, edit: (name: string, bytes: Buffer) => Buffer | null = (_, b) => b): string {
+export function writeCifarBinary(
+  root: string,
+  n: number,
+  edit: (name: string, bytes: Buffer) => Buffer | null = (_, b) => b,
+): string {
   const dir = join(root, 'cifar-10-batches-bin')
   mkdirSync(dir, { recursive: true })
   const files: Array<[string, Buffer]> = [
@@ -120,10 +125,15 @@ function list(items: Buffer[]): Buffer {
   return Buffer.concat([Buffer.from([0x5d, 0x28]), ...items, Buffer.from([0x65])])
 }
 
-export function pythonBatch(base: number, n: number, opts: { label?: (b: number, i: number) => number; rows?: number; dataBytes?: number } = {}): Buffer {
+export function pythonBatch(
+  base: number,
+  n: number,
+  opts: { label?: (b: number, i: number) => number; rows?: number; dataBytes?: number } = {},
+): Buffer {
   const label = opts.label ?? labelOf
   let raw = Buffer.concat(Array.from({ length: n }, (_, i) => planarRow(base, i)))
-  if (opts.dataBytes !== undefined) raw = Buffer.concat([raw, Buffer.alloc(Math.max(0, opts.dataBytes - raw.length))]).subarray(0, opts.dataBytes)
+  if (opts.dataBytes !== undefined)
+    raw = Buffer.concat([raw, Buffer.alloc(Math.max(0, opts.dataBytes - raw.length))]).subarray(0, opts.dataBytes)
   return Buffer.concat([
     Buffer.from([0x80, 0x02, 0x7d, 0x71, 0x00, 0x28]),
     shortString('batch_label'),
@@ -151,7 +161,11 @@ export function pythonMeta(): Buffer {
   ])
 }
 
-export function writeCifarPython(root: string, n: number, edit: (name: string, bytes: Buffer) => Buffer | null = (_, b) => b): string {
+export function writeCifarPython(
+  root: string,
+  n: number,
+  edit: (name: string, bytes: Buffer) => Buffer | null = (_, b) => b,
+): string {
   const dir = join(root, 'cifar-10-batches-py')
   mkdirSync(dir, { recursive: true })
   const files: Array<[string, Buffer]> = [
@@ -259,7 +273,13 @@ function unicode(text: string): Buffer {
  */
 export function pythonBatchPy3(base: number, n: number): Buffer {
   const raw = Buffer.concat(Array.from({ length: n }, (_, i) => planarRow(base, i)))
-  const encode = (b: Buffer) => Buffer.concat([Buffer.from('c_codecs\nencode\n', 'latin1'), unicode(b.toString('latin1')), unicode('latin1'), Buffer.from([0x86, 0x52])])
+  const encode = (b: Buffer) =>
+    Buffer.concat([
+      Buffer.from('c_codecs\nencode\n', 'latin1'),
+      unicode(b.toString('latin1')),
+      unicode('latin1'),
+      Buffer.from([0x86, 0x52]),
+    ])
   return Buffer.concat([
     Buffer.from([0x80, 0x02, 0x7d, 0x28]),
     unicode('labels'),

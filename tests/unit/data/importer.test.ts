@@ -105,7 +105,9 @@ describe('CIFAR-10 binary', () => {
   })
 
   it('refuses a label out of range', async () => {
-    const dir = writeCifarBinary(work, N, (name, b) => (name === 'data_batch_2.bin' ? binaryBatch(2, N, (_, i) => (i === 4 ? 12 : 1)) : b))
+    const dir = writeCifarBinary(work, N, (name, b) =>
+      name === 'data_batch_2.bin' ? binaryBatch(2, N, (_, i) => (i === 4 ? 12 : 1)) : b,
+    )
     await expectRefused(dir, /data_batch_2\.bin: record 4 has label 12, outside 0\.\.9/)
   })
 
@@ -174,13 +176,15 @@ describe('CIFAR-10 python', () => {
   })
 
   it('refuses a label out of range, a wrong data size and a foreign pickle', async () => {
-    let dir = writeCifarPython(work, N, (name, b) => (name === 'data_batch_1' ? pythonBatch(1, N, { label: (_, i) => (i === 2 ? 10 : 0) }) : b))
+    let dir = writeCifarPython(work, N, (name, b) =>
+      name === 'data_batch_1' ? pythonBatch(1, N, { label: (_, i) => (i === 2 ? 10 : 0) }) : b,
+    )
     await expectRefused(dir, /data_batch_1: label 10 at index 2 is outside 0\.\.9/)
     const w2 = tempDir()
     dir = writeCifarPython(w2, N, (name, b) => (name === 'test_batch' ? pythonBatch(0, N, { dataBytes: N * 3072 - 10 }) : b))
     await expectRefused(dir, /test_batch: "data" holds 18422 bytes, expected 18432/)
     const w3 = tempDir()
-    const evil = Buffer.from("\x80\x02cos\nsystem\nq\x00U\x02lsq\x01\x85R.", 'latin1')
+    const evil = Buffer.from('\x80\x02cos\nsystem\nq\x00U\x02lsq\x01\x85R.', 'latin1')
     dir = writeCifarPython(w3, N, (name, b) => (name === 'data_batch_5' ? evil : b))
     await expectRefused(dir, /data_batch_5: not a CIFAR-10 python batch \(refusing pickle global os\.system\)/)
     const w4 = tempDir()
@@ -220,7 +224,8 @@ describe('image folders', () => {
     const classes = ['a', 'b']
     const files: Array<{ path: string; data?: Buffer }> = [{ path: 'train/' }, { path: 'test/' }]
     classes.forEach((name, c) => {
-      for (let k = 0; k < 2; k++) files.push({ path: `train/${name}/${k}.png`, data: pngOf(32, (r, col) => [c * 100 + r, k * 50 + col, 7]) })
+      for (let k = 0; k < 2; k++)
+        files.push({ path: `train/${name}/${k}.png`, data: pngOf(32, (r, col) => [c * 100 + r, k * 50 + col, 7]) })
       files.push({ path: `test/${name}/x.png`, data: pngOf(32, () => [c, 1, 2]) })
     })
     const zip = zipOf(files, join(work, 'ds.zip'))
@@ -242,7 +247,8 @@ describe('image folders', () => {
 
   it('splits one folder per class by testRatio, stratified and seeded, and resizes other sizes', async () => {
     const files: Record<string, Buffer> = {}
-    for (const [c, name] of ['x', 'y'].entries()) for (let k = 0; k < 10; k++) files[`flat/${name}/${k}.png`] = pngOf(64, () => colour(c, k))
+    for (const [c, name] of ['x', 'y'].entries())
+      for (let k = 0; k < 10; k++) files[`flat/${name}/${k}.png`] = pngOf(64, () => colour(c, k))
     writeFiles(work, files)
     const info = await importDataset(dataDir, store.registry, join(work, 'flat'), { ...defaults, imageSize: 16, testRatio: 0.3 })
     expect(info.imageSize).toEqual({ height: 16, width: 16, channels: 3 })
@@ -274,7 +280,13 @@ describe('image folders', () => {
   })
 
   it('refuses a corrupt zip', async () => {
-    const zip = zipOf([{ path: 'a/1.png', data: pngOf(32, () => [1, 1, 1]) }, { path: 'b/1.png', data: pngOf(32, () => [2, 2, 2]) }], join(work, 'x.zip'))
+    const zip = zipOf(
+      [
+        { path: 'a/1.png', data: pngOf(32, () => [1, 1, 1]) },
+        { path: 'b/1.png', data: pngOf(32, () => [2, 2, 2]) },
+      ],
+      join(work, 'x.zip'),
+    )
     const bytes = readFileSync(zip)
     writeFileSync(zip, bytes.subarray(0, bytes.length - 30))
     await expectRefused(zip, /x\.zip: corrupt zip archive/)

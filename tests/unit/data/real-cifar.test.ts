@@ -48,7 +48,12 @@ describe.skipIf(!present)('the real cifar10-jpg.tar.gz', () => {
   })
 
   it('splits 10% validation stratified: 500 per class', () => {
-    const s = makeSplits(loaded.train.labels, loaded.test.labels, { validationSplit: 0.1, trainSubset: 5000, testSubset: null, splitSeed: 42 }, 10)
+    const s = makeSplits(
+      loaded.train.labels,
+      loaded.test.labels,
+      { validationSplit: 0.1, trainSubset: 5000, testSubset: null, splitSeed: 42 },
+      10,
+    )
     const perClass = new Array(10).fill(0)
     for (const i of s.validation) perClass[loaded.train.labels[i]!]++
     expect(perClass).toEqual(new Array(10).fill(500))

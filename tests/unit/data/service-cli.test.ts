@@ -14,7 +14,6 @@ import { runCli as cli } from '../support/cli'
 
 const N = 6
 
-
 function decodeDataUrl(url: string): Uint8Array {
   expect(url.startsWith('data:image/png;base64,')).toBe(true)
   const png = PNG.sync.read(Buffer.from(url.slice('data:image/png;base64,'.length), 'base64'))
@@ -75,7 +74,9 @@ describe('cifar-workbench dataset', () => {
 
   it('deletes a dataset with its cache', async () => {
     const other = join(work, 'home2')
-    const imported = JSON.parse((await cli(other, 'dataset', 'import', join(work, 'cifar-10-batches-bin'), '--json')).stdout) as DatasetInfo
+    const imported = JSON.parse(
+      (await cli(other, 'dataset', 'import', join(work, 'cifar-10-batches-bin'), '--json')).stdout,
+    ) as DatasetInfo
     expect(existsSync(join(other, 'datasets', imported.id))).toBe(true)
     const r = await cli(other, 'dataset', 'delete', imported.id)
     expect(r.code).toBe(0)
@@ -104,7 +105,9 @@ describe('datasets.* through the core', () => {
     expect(preview.samples.map((s) => s.label)).toEqual([0, 1, 2, 3, 4, 5])
     for (const s of preview.samples) {
       expect(s.className).toBe(CLASS_NAMES[s.label])
-      expect(Buffer.from(decodeDataUrl(s.dataUrl)).equals(Buffer.from(test.subarray(s.index * 3072, (s.index + 1) * 3072)))).toBe(true)
+      expect(Buffer.from(decodeDataUrl(s.dataUrl)).equals(Buffer.from(test.subarray(s.index * 3072, (s.index + 1) * 3072)))).toBe(
+        true,
+      )
     }
     expect(preview.augmented?.variants).toHaveLength(4)
     const original = decodeDataUrl(preview.augmented!.original.dataUrl)
@@ -117,7 +120,9 @@ describe('datasets.* through the core', () => {
     expect(images.map((i) => i.index)).toEqual([7, 0])
     // train record 7 is batch 2, record 1
     expect(Buffer.from(decodeDataUrl(images[0]!.dataUrl)).equals(Buffer.from(expectedNhwc(2, 2).subarray(3072)))).toBe(true)
-    await expect(core.call('datasets.images', { id: info.id, split: 'test', indices: [N] })).rejects.toMatchObject({ code: 'invalid_input' })
+    await expect(core.call('datasets.images', { id: info.id, split: 'test', indices: [N] })).rejects.toMatchObject({
+      code: 'invalid_input',
+    })
   })
 
   it('reports job.progress for an import and refuses to cancel an unknown job', async () => {
@@ -149,7 +154,9 @@ describe('cancelling an import through the service', () => {
       expect(store.registry.listDatasets()).toEqual([])
       expect(existsSync(join(dataDir, 'datasets')) ? readdirSync(join(dataDir, 'datasets')) : []).toEqual([])
       // the cancelled job is finished: a later import runs normally
-      await expect(service.import({ path: dir, jobId: 'job-c2', imageSize: 32, testRatio: 0.2, splitSeed: 42 })).resolves.toMatchObject({ totals: { train: 5 * N } })
+      await expect(
+        service.import({ path: dir, jobId: 'job-c2', imageSize: 32, testRatio: 0.2, splitSeed: 42 }),
+      ).resolves.toMatchObject({ totals: { train: 5 * N } })
     } finally {
       store.close()
     }

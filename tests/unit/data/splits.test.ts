@@ -6,7 +6,12 @@ function unevenLabels(numClasses: number): Uint8Array {
   const out: number[] = []
   for (let c = 0; c < numClasses; c++) for (let i = 0; i < 100 + 20 * c; i++) out.push(c)
   // Deterministic interleave so classes are not contiguous.
-  return Uint8Array.from(out.map((label, i) => ({ label, key: (i * 7919) % out.length })).sort((a, b) => a.key - b.key).map((x) => x.label))
+  return Uint8Array.from(
+    out
+      .map((label, i) => ({ label, key: (i * 7919) % out.length }))
+      .sort((a, b) => a.key - b.key)
+      .map((x) => x.label),
+  )
 }
 
 function countPerClass(labels: Uint8Array, idx: Int32Array, k: number): number[] {

@@ -14,7 +14,10 @@ let server: BrowserServer
 let dataDir: string
 let rendererDir: string
 
-function get(path: string, headers: Record<string, string> = {}): Promise<{ status: number; body: string; headers: Record<string, unknown> }> {
+function get(
+  path: string,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; body: string; headers: Record<string, unknown> }> {
   return new Promise((resolve, reject) => {
     const req = request({ host: '127.0.0.1', port: server.port, path, headers }, (res) => {
       let body = ''
@@ -48,7 +51,10 @@ function upgradeStatus(url: string, headers: Record<string, string> = {}): Promi
 beforeAll(async () => {
   dataDir = mkdtempSync(join(tmpdir(), 'cwb-server-'))
   rendererDir = mkdtempSync(join(tmpdir(), 'cwb-renderer-'))
-  writeFileSync(join(rendererDir, 'index.html'), '<!doctype html><title>workbench</title><script type="module" src="/assets/app.js"></script>')
+  writeFileSync(
+    join(rendererDir, 'index.html'),
+    '<!doctype html><title>workbench</title><script type="module" src="/assets/app.js"></script>',
+  )
   mkdirSync(join(rendererDir, 'assets'))
   writeFileSync(join(rendererDir, 'assets', 'app.js'), 'console.log("app")')
   writeFileSync(join(dataDir, 'secret.txt'), 'not for the browser')
@@ -85,7 +91,9 @@ describe('browser server', () => {
   })
 
   it('refuses to bind anywhere but loopback', async () => {
-    await expect(startBrowserServer({ dataDir, port: 0, rendererDir, host: '0.0.0.0' as '127.0.0.1' })).rejects.toThrow(/127\.0\.0\.1 only/)
+    await expect(startBrowserServer({ dataDir, port: 0, rendererDir, host: '0.0.0.0' as '127.0.0.1' })).rejects.toThrow(
+      /127\.0\.0\.1 only/,
+    )
   })
 
   it('serves the page with the right token, with CSP, and sets the auth cookie', async () => {
@@ -148,7 +156,7 @@ describe('browser server', () => {
         check()
       })
     ws.on('message', (data) => {
-      const frame = JSON.parse(String(data)) as ServerFrame
+      const frame = JSON.parse((data as Buffer).toString('utf8')) as ServerFrame
       if ('id' in frame) replies.set(frame.id, frame)
     })
     ws.send(JSON.stringify({ id: 1, method: 'system.getSettings', payload: {} }))
@@ -156,7 +164,10 @@ describe('browser server', () => {
     ws.send(JSON.stringify({ id: 3, method: 'no.such', payload: {} }))
     ws.send(JSON.stringify({ id: 4, method: 42 }))
     const settings = await waitFor(1)
-    expect(settings).toEqual({ id: 1, result: { ok: true, value: { backend: null, threads: null, locale: null, theme: 'system' } } })
+    expect(settings).toEqual({
+      id: 1,
+      result: { ok: true, value: { backend: null, threads: null, locale: null, theme: 'system' } },
+    })
     const invalid = await waitFor(2)
     expect('result' in invalid && !invalid.result.ok && invalid.result.error.code).toBe('invalid_input')
     const unknown = await waitFor(3)

@@ -1,11 +1,13 @@
 import { describe, expect, it } from 'vitest'
 import { ContractError, contract, methodNames } from '@shared/contract'
 import { createDispatcher } from '../../../src-main/core/core'
-import { unavailable } from '../../../src-main/core/compose'
 import type { Handlers } from '../../../src-main/core/handlers'
 
-/** Every method unavailable except the ones a test overrides. */
+/** Every method answers `unavailable` except the ones a test overrides. */
 function handlers(overrides: Partial<Handlers>): Handlers {
+  const unavailable = (method: string) => () => {
+    throw new ContractError('unavailable', `${method} is not under test`)
+  }
   const all = Object.fromEntries(methodNames.map((m) => [m, unavailable(m)])) as unknown as Handlers
   return { ...all, ...overrides }
 }
@@ -64,10 +66,7 @@ describe('core dispatcher', () => {
   })
 
   it('validates handler output too: a wrong shape becomes an internal error, not a leak', async () => {
-    const invoke = createDispatcher(
-      handlers({ 'runs.list': () => ({ total: 'many', items: [] }) as never }),
-      { shell: 'cli' },
-    )
+    const invoke = createDispatcher(handlers({ 'runs.list': () => ({ total: 'many', items: [] }) as never }), { shell: 'cli' })
     const result = await invoke('runs.list', {})
     expect(result.ok).toBe(false)
     if (result.ok) return
@@ -87,7 +86,10 @@ describe('core dispatcher', () => {
       }),
       { shell: 'browser' },
     )
-    expect(await invoke('runs.get', { id: 'r1' })).toEqual({ ok: false, error: { code: 'not_found', message: 'run r1 not found' } })
+    expect(await invoke('runs.get', { id: 'r1' })).toEqual({
+      ok: false,
+      error: { code: 'not_found', message: 'run r1 not found' },
+    })
     expect(await invoke('runs.groups', {})).toEqual({ ok: false, error: { code: 'internal', message: 'boom' } })
   })
 

@@ -42,7 +42,7 @@ describe('content security policies', () => {
 
   it('browser mode: scripts from self, the socket of this port only', () => {
     const headers = securityHeaders(4321)
-    expect(headers['Content-Security-Policy']).toContain('connect-src \'self\' ws://127.0.0.1:4321 ws://localhost:4321')
+    expect(headers['Content-Security-Policy']).toContain("connect-src 'self' ws://127.0.0.1:4321 ws://localhost:4321")
     expect(headers['Content-Security-Policy']).not.toMatch(/unsafe-eval/)
     expect(headers['Referrer-Policy']).toBe('no-referrer')
   })

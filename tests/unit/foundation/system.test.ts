@@ -73,7 +73,7 @@ describe('system.* through the core', () => {
     expect(await core.call('system.getSettings', {})).toEqual({ backend: null, threads: null, locale: null, theme: 'system' })
     const updated = await core.call('system.updateSettings', { theme: 'dark', threads: 2 })
     expect(updated).toMatchObject({ theme: 'dark', threads: 2 })
-    const onDisk = JSON.parse(readFileSync(join(scratch, 'core', 'settings.json'), 'utf8'))
+    const onDisk: unknown = JSON.parse(readFileSync(join(scratch, 'core', 'settings.json'), 'utf8'))
     expect(onDisk).toMatchObject({ theme: 'dark', threads: 2 })
     const bad = await core.invoke('system.updateSettings', { threads: 0 })
     expect(!bad.ok && bad.error.code).toBe('invalid_input')
@@ -99,7 +99,9 @@ describe('system.* through the core', () => {
 
   it('rejects an unknown --backend when the core is created', async () => {
     mkdirSync(join(scratch, 'bad'))
-    await expect(createCore({ dataDir: join(scratch, 'bad'), shell: 'cli', backend: 'quantum' })).rejects.toThrow(/quantum.*choose tensorflow-gpu, tensorflow, wasm, cpu/)
+    await expect(createCore({ dataDir: join(scratch, 'bad'), shell: 'cli', backend: 'quantum' })).rejects.toThrow(
+      /quantum.*choose tensorflow-gpu, tensorflow, wasm, cpu/,
+    )
   })
 })
 
@@ -114,7 +116,7 @@ describe('settings file', () => {
     const backups = readdirSync(dir).filter((f) => f.startsWith('settings.json.invalid-'))
     expect(backups).toHaveLength(1)
     expect(readFileSync(join(dir, backups[0]!), 'utf8')).toBe('{ "theme": "dark", ')
-    expect(JSON.parse(readFileSync(join(dir, 'settings.json'), 'utf8')).locale).toBe('es')
+    expect((JSON.parse(readFileSync(join(dir, 'settings.json'), 'utf8')) as { locale?: string }).locale).toBe('es')
   })
 
   it('names the bad field of a schema-invalid file', () => {

@@ -18,7 +18,7 @@ async function scriptedServer(): Promise<{ url: string; dropAll(): void; connect
   wss.on('connection', (socket) => {
     count++
     socket.on('message', (data) => {
-      const frame = JSON.parse(String(data)) as ClientFrame
+      const frame = JSON.parse((data as Buffer).toString('utf8')) as ClientFrame
       if (frame.method === 'echo') socket.send(JSON.stringify({ id: frame.id, result: { ok: true, value: frame.payload } }))
     })
   })
@@ -79,7 +79,9 @@ describe('WebSocket bridge (browser side)', () => {
   })
 
   it('derives the socket URL from the page URL, keeping the token', () => {
-    expect(browserSocketUrl({ protocol: 'http:', host: '127.0.0.1:8617', search: '?token=abc123' })).toBe('ws://127.0.0.1:8617/ws?token=abc123')
+    expect(browserSocketUrl({ protocol: 'http:', host: '127.0.0.1:8617', search: '?token=abc123' })).toBe(
+      'ws://127.0.0.1:8617/ws?token=abc123',
+    )
     expect(browserSocketUrl({ protocol: 'https:', host: 'box:443', search: '' })).toBe('wss://box:443/ws')
   })
 })

@@ -12,7 +12,14 @@ beforeAll(initBackends)
 describe('Transpose on wasm', () => {
   it('matches cpu for every permutation of ranks 2 to 4, odd sizes and tile edges included', async () => {
     let seed = 5000
-    const shapes = [[37, 70], [5, 1, 9], [3, 33, 34], [2, 3, 5, 7], [4, 1, 6, 9], [2, 40, 3, 35]]
+    const shapes = [
+      [37, 70],
+      [5, 1, 9],
+      [3, 33, 34],
+      [2, 3, 5, 7],
+      [4, 1, 6, 9],
+      [2, 40, 3, 35],
+    ]
     let cases = 0
     for (const shape of shapes) {
       for (const perm of permutations(shape.length)) {
@@ -68,7 +75,12 @@ describe('Reverse on wasm', () => {
 
   it('plans a spatial flip of a filter as one reversed axis and one copied row', () => {
     // [3,3,32,64] flipped in kh and kw: the 9 taps run backwards, rows of 32x64 are copied whole.
-    expect(planReverse([3, 3, 32, 64], [0, 1])).toEqual({ n: [1, 1, 9, 2048], xs: [0, 0, -2048, 1], ys: [0, 0, 2048, 1], start: 8 * 2048 })
+    expect(planReverse([3, 3, 32, 64], [0, 1])).toEqual({
+      n: [1, 1, 9, 2048],
+      xs: [0, 0, -2048, 1],
+      ys: [0, 0, 2048, 1],
+      start: 8 * 2048,
+    })
   })
 })
 
@@ -76,13 +88,74 @@ describe('PadV2 on wasm', () => {
   it('matches cpu for paddings on any axes, constant values and empty inputs', async () => {
     let seed = 5400
     const cases: { shape: number[]; paddings: [number, number][]; value: number }[] = [
-      { shape: [32, 9, 9, 3], paddings: [[0, 0], [0, 1], [0, 1], [0, 0]], value: 0 }, // ZeroPadding2D of a stride-2 block
-      { shape: [2, 5, 6, 4], paddings: [[0, 0], [2, 1], [1, 3], [0, 0]], value: 0 },
-      { shape: [2, 5, 6, 4], paddings: [[1, 0], [0, 0], [0, 0], [2, 2]], value: -Infinity },
-      { shape: [7], paddings: [[3, 4]], value: 1.5 }, { shape: [3, 4], paddings: [[0, 0], [0, 0]], value: 9 },
-      { shape: [2, 3, 2, 3, 2], paddings: [[1, 0], [0, 1], [1, 0], [0, 1], [1, 1]], value: 2 }, // five axes: stock kernel
-      { shape: [0, 3], paddings: [[1, 1], [0, 2]], value: 4 },
-      { shape: [1, 3, 3, 20], paddings: [[0, 0], [1, 1], [1, 1], [0, 0]], value: 0 }, // 20 channels: stock kernel
+      {
+        shape: [32, 9, 9, 3],
+        paddings: [
+          [0, 0],
+          [0, 1],
+          [0, 1],
+          [0, 0],
+        ],
+        value: 0,
+      }, // ZeroPadding2D of a stride-2 block
+      {
+        shape: [2, 5, 6, 4],
+        paddings: [
+          [0, 0],
+          [2, 1],
+          [1, 3],
+          [0, 0],
+        ],
+        value: 0,
+      },
+      {
+        shape: [2, 5, 6, 4],
+        paddings: [
+          [1, 0],
+          [0, 0],
+          [0, 0],
+          [2, 2],
+        ],
+        value: -Infinity,
+      },
+      { shape: [7], paddings: [[3, 4]], value: 1.5 },
+      {
+        shape: [3, 4],
+        paddings: [
+          [0, 0],
+          [0, 0],
+        ],
+        value: 9,
+      },
+      {
+        shape: [2, 3, 2, 3, 2],
+        paddings: [
+          [1, 0],
+          [0, 1],
+          [1, 0],
+          [0, 1],
+          [1, 1],
+        ],
+        value: 2,
+      }, // five axes: stock kernel
+      {
+        shape: [0, 3],
+        paddings: [
+          [1, 1],
+          [0, 2],
+        ],
+        value: 4,
+      },
+      {
+        shape: [1, 3, 3, 20],
+        paddings: [
+          [0, 0],
+          [1, 1],
+          [1, 1],
+          [0, 0],
+        ],
+        value: 0,
+      }, // 20 channels: stock kernel
     ]
     for (const c of cases) {
       const x = random(c.shape, seed++)
@@ -98,9 +171,29 @@ describe('PadV2 on wasm', () => {
 
   it('plans a spatial pad as rows of whole pixels', () => {
     // [2,5,6,4] padded by 2/1 rows and 1/3 columns: the channel axis joins the column axis.
-    expect(planPad([2, 5, 6, 4], [[0, 0], [2, 1], [1, 3], [0, 0]])).toEqual({ n: [1, 2, 5, 24], pads: [0, 0, 0, 0, 2, 1, 4, 12] })
+    expect(
+      planPad(
+        [2, 5, 6, 4],
+        [
+          [0, 0],
+          [2, 1],
+          [1, 3],
+          [0, 0],
+        ],
+      ),
+    ).toEqual({ n: [1, 2, 5, 24], pads: [0, 0, 0, 0, 2, 1, 4, 12] })
     // A batch pad with unpadded inner axes is one axis of whole images.
-    expect(planPad([2, 5, 6, 4], [[1, 0], [0, 0], [0, 0], [0, 0]])).toEqual({ n: [1, 1, 1, 240], pads: [0, 0, 0, 0, 0, 0, 120, 0] })
+    expect(
+      planPad(
+        [2, 5, 6, 4],
+        [
+          [1, 0],
+          [0, 0],
+          [0, 0],
+          [0, 0],
+        ],
+      ),
+    ).toEqual({ n: [1, 1, 1, 240], pads: [0, 0, 0, 0, 0, 0, 120, 0] })
   })
 })
 
@@ -117,9 +210,19 @@ describe('NativeBackend', () => {
 describe('planTranspose', () => {
   it('merges axes that stay neighbours and drops axes of size 1', () => {
     // NHWC -> CHWN is [N, HW, C] -> [C, HW, N]; the input's contiguous axis (C) goes second-innermost.
-    expect(planTranspose([64, 32, 32, 3], [3, 1, 2, 0])).toEqual({ n: [1, 1024, 3, 64], xs: [0, 3, 1, 3072], ys: [0, 64, 65536, 1], start: 0 })
+    expect(planTranspose([64, 32, 32, 3], [3, 1, 2, 0])).toEqual({
+      n: [1, 1024, 3, 64],
+      xs: [0, 3, 1, 3072],
+      ys: [0, 64, 65536, 1],
+      start: 0,
+    })
     // NHWC -> HWNC keeps C innermost: rows of C are copied whole.
-    expect(planTranspose([64, 16, 16, 32], [1, 2, 0, 3])).toEqual({ n: [1, 256, 64, 32], xs: [0, 32, 8192, 1], ys: [0, 2048, 32, 1], start: 0 })
+    expect(planTranspose([64, 16, 16, 32], [1, 2, 0, 3])).toEqual({
+      n: [1, 256, 64, 32],
+      xs: [0, 32, 8192, 1],
+      ys: [0, 2048, 32, 1],
+      start: 0,
+    })
     // [1,5,1,7] -> [7,1,5,1] is a plain [5,7] -> [7,5] transpose.
     expect(planTranspose([1, 5, 1, 7], [3, 2, 1, 0])).toEqual({ n: [1, 1, 7, 5], xs: [0, 0, 1, 7], ys: [0, 0, 5, 1], start: 0 })
   })
@@ -162,7 +265,8 @@ describe('FusedAdamOptimizer', () => {
       expect(diff).toBeLessThan(1e-6)
     }
     // Same slots under the same names: a checkpoint of one restores into the other.
-    const names = async (o: tf.Optimizer): Promise<string[]> => (await o.getWeights()).map((w) => w.name.replace(/^w[\d.]+|^b[\d.]+/, 'var'))
+    const names = async (o: tf.Optimizer): Promise<string[]> =>
+      (await o.getWeights()).map((w) => w.name.replace(/^w[\d.]+|^b[\d.]+/, 'var'))
     expect(await names(fused)).toEqual(await names(stockAdam))
     expect(fused.iterations).toBe(20)
     stockAdam.dispose()

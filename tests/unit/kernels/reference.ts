@@ -51,7 +51,7 @@ export async function runKernel(
   for (const [name, t] of Object.entries(inputs)) tensors[name] = tf.tensor(t.values, t.shape, 'float32')
   const counts = (): number[] => [tf.memory().numTensors, tf.memory().numDataBuffers, tf.engine().backend.numDataIds()]
   const before = counts()
-  const result = tf.engine().runKernel(kernelName, tensors, attrs as tf.NamedAttrMap) as tf.Tensor
+  const result = tf.engine().runKernel<tf.Tensor>(kernelName, tensors, attrs as tf.NamedAttrMap)
   const after = counts()
   // The output adds one tensor; a kernel sharing an input's buffer (Identity, Reshape) adds no buffer.
   const leaked = Math.max(...after.map((n, i) => n - (before[i] ?? 0) - 1))
@@ -82,7 +82,12 @@ export const TOLERANCE = 1e-4
 export type Pad = 'same' | 'valid' | [[number, number], [number, number], [number, number], [number, number]]
 
 /** Runs `kernel` on cpu and on wasm with the same inputs: same shape, close values, nothing leaked. */
-export async function expectWasmMatchesCpu(kernel: string, inputs: Record<string, HostTensor>, attrs: object, label: string): Promise<void> {
+export async function expectWasmMatchesCpu(
+  kernel: string,
+  inputs: Record<string, HostTensor>,
+  attrs: object,
+  label: string,
+): Promise<void> {
   const expected = await runKernel('cpu', kernel, inputs, attrs)
   const actual = await runKernel('wasm', kernel, inputs, attrs)
   expect(actual.out.shape, label).toEqual(expected.out.shape)

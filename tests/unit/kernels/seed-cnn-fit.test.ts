@@ -14,9 +14,26 @@ const STEPS = 4
 
 function seedCnn(): tf.LayersModel {
   const m = tf.sequential()
-  m.add(tf.layers.conv2d({ inputShape: [SIZE, SIZE, 3], filters: 8, kernelSize: 3, padding: 'same', activation: 'relu', kernelInitializer: tf.initializers.glorotUniform({ seed: 1 }) }))
+  m.add(
+    tf.layers.conv2d({
+      inputShape: [SIZE, SIZE, 3],
+      filters: 8,
+      kernelSize: 3,
+      padding: 'same',
+      activation: 'relu',
+      kernelInitializer: tf.initializers.glorotUniform({ seed: 1 }),
+    }),
+  )
   m.add(tf.layers.maxPooling2d({ poolSize: 2 }))
-  m.add(tf.layers.conv2d({ filters: 16, kernelSize: 3, padding: 'same', activation: 'relu', kernelInitializer: tf.initializers.glorotUniform({ seed: 2 }) }))
+  m.add(
+    tf.layers.conv2d({
+      filters: 16,
+      kernelSize: 3,
+      padding: 'same',
+      activation: 'relu',
+      kernelInitializer: tf.initializers.glorotUniform({ seed: 2 }),
+    }),
+  )
   m.add(tf.layers.maxPooling2d({ poolSize: 2 }))
   m.add(tf.layers.flatten())
   m.add(tf.layers.dense({ units: 32, activation: 'relu', kernelInitializer: tf.initializers.glorotUniform({ seed: 3 }) }))

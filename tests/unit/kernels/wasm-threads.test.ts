@@ -16,8 +16,18 @@ describe('setupWasm with 2 threads', () => {
 
     const x = random([4, 12, 12, 8], 7)
     const f = random([3, 3, 8, 16], 8)
-    const conv = (): Float32Array => tf.tidy(() =>
-      tf.conv2d(tf.tensor4d(x.values, x.shape as [number, number, number, number]), tf.tensor4d(f.values, f.shape as [number, number, number, number]), 1, 'same').dataSync() as Float32Array)
+    const conv = (): Float32Array =>
+      tf.tidy(
+        () =>
+          tf
+            .conv2d(
+              tf.tensor4d(x.values, x.shape as [number, number, number, number]),
+              tf.tensor4d(f.values, f.shape as [number, number, number, number]),
+              1,
+              'same',
+            )
+            .dataSync() as Float32Array,
+      )
     const expected = conv()
     await tf.setBackend('wasm')
     expect(tf.getBackend()).toBe('wasm')

@@ -49,7 +49,7 @@ it('a writer killed with SIGKILL mid-run leaves an intact database with the run 
 
   const raw = new Database(file)
   expect(raw.pragma('integrity_check')).toEqual([{ integrity_check: 'ok' }])
-  expect((raw.prepare("SELECT status FROM runs").get() as { status: string }).status).toBe('running')
+  expect((raw.prepare('SELECT status FROM runs').get() as { status: string }).status).toBe('running')
   raw.close()
 
   const opened = openStore(file)

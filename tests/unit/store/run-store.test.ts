@@ -34,7 +34,13 @@ describe('run lifecycle', () => {
     for (const [i, v] of [0.2, 0.6, 0.5].entries()) store.appendEpoch(run.id, epochMetric(i + 1, v))
     store.setPhaseTime(run.id, 'train', 3000)
     store.saveEvaluation(run.id, evaluation(0.55))
-    store.addArtifact(run.id, { kind: 'model', path: `runs/${run.id}/model/model.json`, sizeBytes: 10, sha256: 'f'.repeat(64), createdAt: new Date().toISOString() })
+    store.addArtifact(run.id, {
+      kind: 'model',
+      path: `runs/${run.id}/model/model.json`,
+      sizeBytes: 10,
+      sha256: 'f'.repeat(64),
+      createdAt: new Date().toISOString(),
+    })
     const done = store.finishRun(run.id, 'completed')
 
     expect(done.status).toBe('completed')
@@ -62,7 +68,11 @@ describe('run lifecycle', () => {
     store.startRun(run.id, startInfo)
     expectCode(() => store.startRun(run.id, startInfo), 'conflict')
     expectCode(() => store.appendEpoch(run.id, { ...epochMetric(1, 0.1), loss: Number.NaN }), 'invalid_input')
-    expectCode(() => store.addArtifact(run.id, { kind: 'model', path: '../outside', sizeBytes: 1, sha256: 'x', createdAt: 'now' }), 'invalid_input', /relative/)
+    expectCode(
+      () => store.addArtifact(run.id, { kind: 'model', path: '../outside', sizeBytes: 1, sha256: 'x', createdAt: 'now' }),
+      'invalid_input',
+      /relative/,
+    )
     store.finishRun(run.id, 'failed', 'out of memory')
     expect(store.getRun(run.id).failureMessage).toBe('out of memory')
     expectCode(() => store.finishRun(run.id, 'completed'), 'conflict', /already failed/)
@@ -145,7 +155,8 @@ describe('batch points', () => {
   it('keeps short runs point for point', () => {
     const run = store.createRun({ config: scratchConfig() })
     store.startRun(run.id, startInfo)
-    for (let s = 1; s <= 300; s++) store.appendBatchPoints(run.id, [{ phase: 'train', epoch: 1, step: s, loss: 1 / s, accuracy: s / 300 }])
+    for (let s = 1; s <= 300; s++)
+      store.appendBatchPoints(run.id, [{ phase: 'train', epoch: 1, step: s, loss: 1 / s, accuracy: s / 300 }])
     expect(store.getRun(run.id).batchPoints).toHaveLength(300)
   })
 })

@@ -12,7 +12,6 @@ let other: string
 let scratchId: string
 let transferId: string
 
-
 async function json(dataDir: string, ...args: string[]): Promise<unknown> {
   const r = await cli(dataDir, ...args, '--json')
   expect(r.stderr).toBe('')
@@ -43,23 +42,29 @@ afterAll(() => {
 
 describe('cifar-workbench runs', () => {
   it('runs through the installed bin', () => {
-    const r = spawnSync(process.execPath, ['bin/cifar-workbench.mjs', '--data-dir', home, 'runs', 'list', '--json', '--status', 'queued'], {
-      cwd: repoRoot,
-      encoding: 'utf8',
-    })
+    const r = spawnSync(
+      process.execPath,
+      ['bin/cifar-workbench.mjs', '--data-dir', home, 'runs', 'list', '--json', '--status', 'queued'],
+      {
+        cwd: repoRoot,
+        encoding: 'utf8',
+      },
+    )
     expect(r.status).toBe(0)
     expect((JSON.parse(r.stdout) as Array<{ id: string }>).map((x) => x.id)).toEqual([transferId])
   })
 
   it('lists runs and shows one with its epochs and evaluation', async () => {
-    const runs = await json(home, 'runs', 'list') as Array<Record<string, unknown>>
+    const runs = (await json(home, 'runs', 'list')) as Array<Record<string, unknown>>
     expect(runs.map((r) => r.id).sort()).toEqual([scratchId, transferId].sort())
     const scratch = runs.find((r) => r.id === scratchId)!
     expect(scratch).toMatchObject({ status: 'completed', name: 'cli scratch', modelKind: 'scratch', bestValAccuracy: 0.55 })
     expect(scratch.final).toMatchObject({ valAccuracy: 0.55 })
-    expect((await json(home, 'runs', 'list', '--kind', 'transfer') as Array<{ id: string }>).map((r) => r.id)).toEqual([transferId])
+    expect(((await json(home, 'runs', 'list', '--kind', 'transfer')) as Array<{ id: string }>).map((r) => r.id)).toEqual([
+      transferId,
+    ])
 
-    const shown = await json(home, 'runs', 'show', scratchId) as { epochs: unknown[]; evaluation: { accuracy: number } }
+    const shown = (await json(home, 'runs', 'show', scratchId)) as { epochs: unknown[]; evaluation: { accuracy: number } }
     expect(shown.epochs).toHaveLength(2)
     expect(shown.evaluation.accuracy).toBe(0.5)
 
@@ -68,9 +73,13 @@ describe('cifar-workbench runs', () => {
   })
 
   it('tags and annotates, and fails with one clear line on bad input', async () => {
-    expect(await json(home, 'runs', 'tag', scratchId, '--add', 'paper', '--add', 'best')).toMatchObject({ tags: ['best', 'paper'] })
+    expect(await json(home, 'runs', 'tag', scratchId, '--add', 'paper', '--add', 'best')).toMatchObject({
+      tags: ['best', 'paper'],
+    })
     await json(home, 'runs', 'note', scratchId, 'keeps up with the transfer run')
-    expect((await json(home, 'runs', 'list', '--text', 'TRANSFER RUN') as Array<{ id: string }>).map((r) => r.id)).toEqual([scratchId])
+    expect(((await json(home, 'runs', 'list', '--text', 'TRANSFER RUN')) as Array<{ id: string }>).map((r) => r.id)).toEqual([
+      scratchId,
+    ])
 
     const missing = await cli(home, 'runs', 'show', 'no-such-run')
     expect(missing.code).toBe(1)
@@ -85,14 +94,18 @@ describe('cifar-workbench runs', () => {
     const folder = join(other, 'bundle')
     await json(home, 'runs', 'export', scratchId, transferId, '--out', file)
     await json(home, 'runs', 'export', scratchId, '--out', folder)
-    expect(JSON.parse(readFileSync(file, 'utf8')).runs).toHaveLength(2)
-    expect(readFileSync(join(folder, `${scratchId}-epochs.csv`), 'utf8').trim().split('\n')).toHaveLength(3)
+    expect((JSON.parse(readFileSync(file, 'utf8')) as { runs: unknown[] }).runs).toHaveLength(2)
+    expect(
+      readFileSync(join(folder, `${scratchId}-epochs.csv`), 'utf8')
+        .trim()
+        .split('\n'),
+    ).toHaveLength(3)
     expect(existsSync(join(folder, 'manifest.json'))).toBe(true)
 
     const target = join(other, 'data')
     expect(await json(target, 'runs', 'import', folder)).toEqual({ imported: [scratchId], skipped: [] })
     expect(await json(target, 'runs', 'import', file)).toEqual({ imported: [transferId], skipped: [scratchId] })
-    const copy = await json(target, 'runs', 'show', scratchId) as { epochs: unknown[]; tags: string[] }
+    const copy = (await json(target, 'runs', 'show', scratchId)) as { epochs: unknown[]; tags: string[] }
     expect(copy.epochs).toHaveLength(2)
     expect(copy.tags).toEqual(['best', 'paper'])
 

@@ -6,8 +6,8 @@ export async function runCli(dataDir: string, ...args: string[]): Promise<{ code
   let stderr = ''
   const out = process.stdout.write.bind(process.stdout)
   const err = process.stderr.write.bind(process.stderr)
-  process.stdout.write = ((chunk: string | Uint8Array) => ((stdout += String(chunk)), true)) as typeof process.stdout.write
-  process.stderr.write = ((chunk: string | Uint8Array) => ((stderr += String(chunk)), true)) as typeof process.stderr.write
+  process.stdout.write = (chunk: string | Uint8Array) => ((stdout += String(chunk)), true)
+  process.stderr.write = (chunk: string | Uint8Array) => ((stderr += String(chunk)), true)
   try {
     const code = await main(['--data-dir', dataDir, ...args])
     return { code, stdout, stderr }

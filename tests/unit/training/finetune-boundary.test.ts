@@ -107,7 +107,10 @@ for (const tier of tiers) describe.skipIf(tier.skip !== null)(`the exact fine-tu
       const [whole, split] = tf.tidy(() => {
         const x = tf.randomNormal([3, 32, 32, 3], 0, 1, 'float32', 5)
         const cached = boundary!.prefix.apply(x, { training: false }) as tf.Tensor
-        return [built.model.apply(x, { training: true }) as tf.Tensor, boundary!.suffix.apply(cached, { training: true }) as tf.Tensor]
+        return [
+          built.model.apply(x, { training: true }) as tf.Tensor,
+          boundary!.suffix.apply(cached, { training: true }) as tf.Tensor,
+        ]
       })
       const diff = tf.tidy(() => tf.max(tf.abs(tf.sub(whole, split))).dataSync()[0]!)
       expect(diff).toBeLessThan(1e-6)

@@ -156,7 +156,13 @@ export async function readJpegEntries(perClass: { train: number; test: number })
       const chunks: Buffer[] = []
       entry.on('data', (c: Buffer) => chunks.push(c))
       entry.on('end', () =>
-        entries.push({ split: m[1] as 'train' | 'test', label, index: Number(m[3]), path: entry.path, bytes: Buffer.concat(chunks) }),
+        entries.push({
+          split: m[1] as 'train' | 'test',
+          label,
+          index: Number(m[3]),
+          path: entry.path,
+          bytes: Buffer.concat(chunks),
+        }),
       )
     },
   })

@@ -69,7 +69,12 @@ for (const tier of tiers) describe.skipIf(tier.skip !== null)(`a whole run in-pr
     extra: Partial<RunJob> = {},
     splitSeed = 42,
   ): Promise<Outcome> {
-    const config = ExperimentConfig.parse({ name: 'run test', data: { datasetId: ws.dataset.id, validationSplit: 0.2, splitSeed }, model, training })
+    const config = ExperimentConfig.parse({
+      name: 'run test',
+      data: { datasetId: ws.dataset.id, validationSplit: 0.2, splitSeed },
+      model,
+      training,
+    })
     const job = RunJob.parse({
       runId: `job-${++counter}`,
       dataDir: ws.dir,
@@ -85,11 +90,16 @@ for (const tier of tiers) describe.skipIf(tier.skip !== null)(`a whole run in-pr
       ...extra,
     })
     const messages: WorkerMessage[] = []
-    await runJob(job, (m) => messages.push(m), () => false)
+    await runJob(
+      job,
+      (m) => messages.push(m),
+      () => false,
+    )
     const done = messages.at(-1) as Outcome['done']
     expect(done.type).toBe('done')
     const epochs = messages.flatMap((m) => (m.type === 'progress' && m.event.type === 'epoch' ? [m.event.metric] : []))
-    const evaluation = messages.flatMap((m) => (m.type === 'progress' && m.event.type === 'evaluation' ? [m.event.evaluation] : []))[0] ?? null
+    const evaluation =
+      messages.flatMap((m) => (m.type === 'progress' && m.event.type === 'evaluation' ? [m.event.evaluation] : []))[0] ?? null
     return { messages, epochs, evaluation, done }
   }
 

@@ -14,9 +14,17 @@ describe('the backend and threads a run is started with', () => {
   it("passes the preference's backend and threads; a run's own backend wins and is never swapped", () => {
     const setting = { backend: 'cpu' as const, threads: 3, forcedBy: 'setting' as const }
     expect(jobBackend({ backend: null }, setting)).toEqual({ backend: 'cpu', threads: 3, backendFallback: true })
-    expect(jobBackend({ backend: null }, { ...setting, forcedBy: 'flag' })).toEqual({ backend: 'cpu', threads: 3, backendFallback: false })
+    expect(jobBackend({ backend: null }, { ...setting, forcedBy: 'flag' })).toEqual({
+      backend: 'cpu',
+      threads: 3,
+      backendFallback: false,
+    })
     expect(jobBackend({ backend: 'wasm' }, setting)).toEqual({ backend: 'wasm', threads: 3, backendFallback: false })
-    expect(jobBackend({ backend: null }, { backend: null, threads: null, forcedBy: null })).toEqual({ backend: null, threads: null, backendFallback: false })
+    expect(jobBackend({ backend: null }, { backend: null, threads: null, forcedBy: null })).toEqual({
+      backend: null,
+      threads: null,
+      backendFallback: false,
+    })
   })
 })
 
@@ -113,7 +121,8 @@ for (const tier of tiers) describe.skipIf(tier.skip !== null)(`TrainingService t
   })
 
   it('trains on the backend and threads saved in the settings, read when each run starts', async () => {
-    const tiny = (name: string) => ExperimentConfig.parse({ ...config(name, 1), model: { kind: 'scratch', convBlocks: 1, filters: [4], denseUnits: 8 } })
+    const tiny = (name: string) =>
+      ExperimentConfig.parse({ ...config(name, 1), model: { kind: 'scratch', convBlocks: 1, filters: [4], denseUnits: 8 } })
     const auto = await ws.core.call('training.start', { config: tiny('automatic backend') })
     const autoRun = await waitFinal(auto.runIds[0]!)
     expect(autoRun.status).toBe('completed')
@@ -136,17 +145,37 @@ for (const tier of tiers) describe.skipIf(tier.skip !== null)(`TrainingService t
     const presets = await ws.core.call('training.presets', {})
     expect(presets.filter((p) => p.builtIn).map((p) => p.id)).toEqual(['seed-cnn', 'mobilenetv2-transfer', 'squeezenet-transfer', 'vgg16-transfer'])
     const bad = { ...config('no base', 1), model: { kind: 'transfer', baseId: 'nope' } }
-    await expect(ws.core.call('training.start', { config: ExperimentConfig.parse(bad) })).rejects.toThrow(/base model nope not found/)
+    await expect(ws.core.call('training.start', { config: ExperimentConfig.parse(bad) })).rejects.toThrow(
+      /base model nope not found/,
+    )
   })
 
   it('the train CLI records a run and ends its JSON lines with the finished run', () => {
     const res = spawnSync(
       process.execPath,
-      ['bin/cifar-workbench.mjs', '--data-dir', ws.dir, '--json', 'train', '--preset', 'seed-cnn', '--epochs', '1', '--train-size', '40', '--seed', '3'],
+      [
+        'bin/cifar-workbench.mjs',
+        '--data-dir',
+        ws.dir,
+        '--json',
+        'train',
+        '--preset',
+        'seed-cnn',
+        '--epochs',
+        '1',
+        '--train-size',
+        '40',
+        '--seed',
+        '3',
+      ],
       { cwd: repoRoot, encoding: 'utf8', timeout: 120_000 },
     )
     expect(res.status, res.stderr).toBe(0)
-    const lines = res.stdout.trim().split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as Record<string, unknown>)
+    const lines = res.stdout
+      .trim()
+      .split('\n')
+      .filter((l) => l.startsWith('{'))
+      .map((l) => JSON.parse(l) as Record<string, unknown>)
     const progress = lines.filter((l) => l.type === 'progress')
     expect(progress.length).toBeGreaterThan(0)
     expect(typeof progress[0]!.imagesPerSecond).toBe('number')

@@ -55,15 +55,32 @@ for (const { name, skip, load } of tiers) describe.skipIf(skip !== null)(`traine
   afterAll(() => rmSync(dir, { recursive: true, force: true }))
 
   const split = (indices: number[]) =>
-    new PixelSplit({ images: data.train.images, labels: data.train.labels, height: 32, width: 32, indices: Int32Array.from(indices), preprocessing: 'unit', inputSize: 32 })
+    new PixelSplit({
+      images: data.train.images,
+      labels: data.train.labels,
+      height: 32,
+      width: 32,
+      indices: Int32Array.from(indices),
+      preprocessing: 'unit',
+      inputSize: 32,
+    })
   // 20 per class for training, 4 per class for validation.
   const trainIdx = () => Array.from({ length: 240 }, (_, i) => i).filter((i) => i % 24 < 20)
   const valIdx = () => Array.from({ length: 240 }, (_, i) => i).filter((i) => i % 24 >= 20)
 
-  function hooks(model: tf.LayersModel, extra: Partial<TrainerHooks> = {}): TrainerHooks & { tensors: number[]; losses: number[] } {
+  function hooks(
+    model: tf.LayersModel,
+    extra: Partial<TrainerHooks> = {},
+  ): TrainerHooks & { tensors: number[]; losses: number[] } {
     const tensors: number[] = []
     const losses: number[] = []
-    const setup: PhaseSetup = { model, forward: modelForward(model), train: split(trainIdx()), validation: split(valIdx()), augmentFor: null }
+    const setup: PhaseSetup = {
+      model,
+      forward: modelForward(model),
+      train: split(trainIdx()),
+      validation: split(valIdx()),
+      augmentFor: null,
+    }
     return {
       tensors,
       losses,
@@ -80,7 +97,14 @@ for (const { name, skip, load } of tiers) describe.skipIf(skip !== null)(`traine
   it('the loss falls, and the tensor count after every epoch equals that after the first', async () => {
     const model = tinyCnn(1)
     const h = hooks(model)
-    const result = await train({ config: config({ epochs: 4 }), runId: 'r1', configHash: 'h', hooks: h, checkpointDir: join(dir, 'ck1'), resume: null })
+    const result = await train({
+      config: config({ epochs: 4 }),
+      runId: 'r1',
+      configHash: 'h',
+      hooks: h,
+      checkpointDir: join(dir, 'ck1'),
+      resume: null,
+    })
     expect(result.status).toBe('completed')
     expect(result.history).toHaveLength(4)
     expect(h.losses.at(-1)!).toBeLessThan(h.losses[0]!)
@@ -103,7 +127,14 @@ for (const { name, skip, load } of tiers) describe.skipIf(skip !== null)(`traine
     })
     const labels = allWeights(model)[0]!.variable
     labels.write(tf.tidy(() => tf.mul(tf.randomNormal(labels.shape as number[], 0, 1, 'float32', 5), 1e37)))
-    const run = train({ config: config({ learningRate: 1, epochs: 2 }), runId: 'r2', configHash: 'h', hooks: hooks(model), checkpointDir: null, resume: null })
+    const run = train({
+      config: config({ learningRate: 1, epochs: 2 }),
+      runId: 'r2',
+      configHash: 'h',
+      hooks: hooks(model),
+      checkpointDir: null,
+      resume: null,
+    })
     await expect(run).rejects.toBeInstanceOf(NonFiniteLossError)
     await expect(run).rejects.toThrow(/loss became (NaN|Infinity).*epoch 1, batch 1; lower the learning rate/)
     model.dispose()
@@ -116,11 +147,15 @@ for (const { name, skip, load } of tiers) describe.skipIf(skip !== null)(`traine
       onEpoch: () => void snapshots.push(allWeights(model).map((w) => w.variable.read().dataSync() as Float32Array)),
     })
     // minDelta 10 means no epoch after the first can improve: stop after epoch 1 + patience 1.
-    const cfg = config({ epochs: 6, earlyStopping: { enabled: true, monitor: 'val_loss', patience: 1, minDelta: 10, restoreBestWeights: true } })
+    const cfg = config({
+      epochs: 6,
+      earlyStopping: { enabled: true, monitor: 'val_loss', patience: 1, minDelta: 10, restoreBestWeights: true },
+    })
     const result = await train({ config: cfg, runId: 'r3', configHash: 'h', hooks: h, checkpointDir: null, resume: null })
     expect(result.history).toHaveLength(3)
     const now = allWeights(model).map((w) => w.variable.read().dataSync() as Float32Array)
-    const same = (a: Float32Array[], b: Float32Array[]) => a.every((w, i) => Buffer.from(w.buffer).equals(Buffer.from(b[i]!.buffer)))
+    const same = (a: Float32Array[], b: Float32Array[]) =>
+      a.every((w, i) => Buffer.from(w.buffer).equals(Buffer.from(b[i]!.buffer)))
     // Epoch 2 changed the weights; the end state is epoch 1's, bit for bit.
     expect(same(snapshots[1]!, snapshots[0]!)).toBe(false)
     expect(same(now, snapshots[0]!)).toBe(true)
@@ -130,13 +165,27 @@ for (const { name, skip, load } of tiers) describe.skipIf(skip !== null)(`traine
   it('a cancelled run resumes from its checkpoint and ends like an uninterrupted one', async () => {
     const cfg = config({ epochs: 3 })
     const full = tinyCnn(4)
-    const reference = await train({ config: cfg, runId: 'r4', configHash: 'h', hooks: hooks(full), checkpointDir: join(dir, 'ref'), resume: null })
+    const reference = await train({
+      config: cfg,
+      runId: 'r4',
+      configHash: 'h',
+      hooks: hooks(full),
+      checkpointDir: join(dir, 'ref'),
+      resume: null,
+    })
 
     const first = tinyCnn(4)
     let epochsSeen = 0
     const cancelling = hooks(first, { onEpoch: () => void epochsSeen++, isCancelled: () => epochsSeen >= 2 })
     const ckDir = join(dir, 'ck4')
-    const cancelled = await train({ config: cfg, runId: 'r4', configHash: 'h', hooks: cancelling, checkpointDir: ckDir, resume: null })
+    const cancelled = await train({
+      config: cfg,
+      runId: 'r4',
+      configHash: 'h',
+      hooks: cancelling,
+      checkpointDir: ckDir,
+      resume: null,
+    })
     expect(cancelled.status).toBe('cancelled')
     expect(cancelled.history).toHaveLength(2)
 
@@ -144,7 +193,14 @@ for (const { name, skip, load } of tiers) describe.skipIf(skip !== null)(`traine
     const state = (await readCheckpointState(ckDir))!
     expect(state.epoch).toBe(2)
     const best = await restoreModel(ckDir, state, second)
-    const resumed = await train({ config: cfg, runId: 'r4', configHash: 'h', hooks: hooks(second), checkpointDir: ckDir, resume: { state, best } })
+    const resumed = await train({
+      config: cfg,
+      runId: 'r4',
+      configHash: 'h',
+      hooks: hooks(second),
+      checkpointDir: ckDir,
+      resume: { state, best },
+    })
     expect(resumed.status).toBe('completed')
     expect(resumed.history.map((m) => m.epoch)).toEqual([1, 2, 3])
     // Same shuffles and same Adam state: the third epoch's loss matches the uninterrupted run.

@@ -97,7 +97,9 @@ async function checkSignature(file: string): Promise<void> {
   try {
     handle = await open(file, 'r')
   } catch (error) {
-    throw new Error(`${file}: cannot open (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`)
+    throw new Error(`${file}: cannot open (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`, {
+      cause: error,
+    })
   }
   try {
     const buffer = Buffer.alloc(8)
@@ -120,7 +122,7 @@ export async function readKerasWeights(file: string): Promise<KerasWeightFile> {
   try {
     h5file = new lib.File(file, 'r')
   } catch (error) {
-    throw new Error(`${file}: not a readable HDF5 file (${(error as Error).message})`)
+    throw new Error(`${file}: not a readable HDF5 file (${(error as Error).message})`, { cause: error })
   }
   try {
     // Full-model saves (model.save) keep the weights under model_weights.
@@ -135,12 +137,6 @@ export async function readKerasWeights(file: string): Promise<KerasWeightFile> {
   } finally {
     h5file.close()
   }
-}
-
-/** Layer names stored in a Keras .h5 file (for recognising the architecture). */
-export async function kerasLayerNames(file: string): Promise<{ layout: KerasLayout; names: string[] }> {
-  const weights = await readKerasWeights(file)
-  return { layout: weights.layout, names: [...weights.layers.keys()] }
 }
 
 const fmt = (shape: ReadonlyArray<number | null>) => `[${shape.join(', ')}]`

@@ -6,7 +6,7 @@ import { assignKerasWeights, readKerasWeights, type KerasLayout } from './h5-wei
 
 export { vgg16NoTop } from './vgg16'
 export { mobileNetV2NoTop } from './mobilenetv2'
-export { assignKerasWeights, readKerasWeights, kerasLayerNames, type KerasWeightFile, type KerasLayout } from './h5-weights'
+export { type KerasLayout } from './h5-weights'
 
 export type KerasFamily = 'vgg16' | 'mobilenetv2'
 

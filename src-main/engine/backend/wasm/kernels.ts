@@ -36,7 +36,16 @@ export const ADDED_KERNELS: readonly tf.KernelConfig[] = [fusedAdamConfig, reluG
  * A function: the BatchMatMul replacement wraps the stock kernel, captured on first use.
  */
 export function replacedKernels(): tf.KernelConfig[] {
-  return [conv2dBackpropInputConfig, batchMatMulConfig(), maxPoolGradConfig, identityConfig(), sumConfig(), transposeConfig(), reverseConfig(), padConfig()]
+  return [
+    conv2dBackpropInputConfig,
+    batchMatMulConfig(),
+    maxPoolGradConfig,
+    identityConfig(),
+    sumConfig(),
+    transposeConfig(),
+    reverseConfig(),
+    padConfig(),
+  ]
 }
 
 /**

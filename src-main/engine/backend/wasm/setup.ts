@@ -48,9 +48,11 @@ export function defaultWasmThreads(): number {
 function installWorkerHook(dir: string): void {
   if (workerHookInstalled) return
   const require = createRequire(import.meta.url)
-  const exported = (require(join(dir, 'wasm-out', 'tfjs-backend-wasm-threaded-simd.worker.js')) as {
-    wasmWorkerContents?: unknown
-  }).wasmWorkerContents
+  const exported = (
+    require(join(dir, 'wasm-out', 'tfjs-backend-wasm-threaded-simd.worker.js')) as {
+      wasmWorkerContents?: unknown
+    }
+  ).wasmWorkerContents
   // The source sits in a template literal, so its "\n" escapes arrive as raw newlines (tfjs re-escapes
   // them the same way before making its Blob).
   const source = typeof exported === 'string' ? exported.replace(/\n/g, '\\n') : null

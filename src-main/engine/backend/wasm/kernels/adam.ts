@@ -26,7 +26,8 @@ function fusedAdam(args: { inputs: tf.NamedTensorInfoMap; attrs?: tf.NamedAttrMa
   const g = input(args.inputs, 'gradient', FUSED_ADAM)
   const size = tf.util.sizeFromShape(value.shape)
   for (const t of [m, v, g]) {
-    if (tf.util.sizeFromShape(t.shape) !== size) throw new Error(`${FUSED_ADAM}: shapes differ (${value.shape} vs ${t.shape})`)
+    if (tf.util.sizeFromShape(t.shape) !== size)
+      throw new Error(`${FUSED_ADAM}: shapes differ (${value.shape.join(',')} vs ${t.shape.join(',')})`)
   }
   for (const t of [value, m, v, g]) {
     if (t.dtype !== 'float32') throw new Error(`${FUSED_ADAM} supports float32 variables, got ${t.dtype}`)
@@ -35,9 +36,22 @@ function fusedAdam(args: { inputs: tf.NamedTensorInfoMap; attrs?: tf.NamedAttrMa
   const outs = [native.output(value.shape), native.output(value.shape), native.output(value.shape)] as const
   const f = Math.fround
   native.kernels.adam(
-    native.pointer(value), native.pointer(m), native.pointer(v), native.pointer(g),
-    native.pointer(outs[0]), native.pointer(outs[1]), native.pointer(outs[2]), size,
-    -a.learningRate, a.beta1, f(1 - a.beta1), a.beta2, f(1 - a.beta2), a.epsilon, a.correction1, a.correction2,
+    native.pointer(value),
+    native.pointer(m),
+    native.pointer(v),
+    native.pointer(g),
+    native.pointer(outs[0]),
+    native.pointer(outs[1]),
+    native.pointer(outs[2]),
+    size,
+    -a.learningRate,
+    a.beta1,
+    f(1 - a.beta1),
+    a.beta2,
+    f(1 - a.beta2),
+    a.epsilon,
+    a.correction1,
+    a.correction2,
   )
   return [...outs]
 }

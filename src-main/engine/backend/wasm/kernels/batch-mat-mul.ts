@@ -54,7 +54,11 @@ function batchMatMul(args: KernelArgs, stock: tf.KernelConfig): tf.TensorInfo {
     if (!attrs.transposeA && !attrs.transposeB) return stock.kernelFunc(args) as tf.TensorInfo
     const operands = { a: attrs.transposeA ? transposed(a) : null, b: attrs.transposeB ? transposed(b) : null }
     try {
-      return stock.kernelFunc({ ...args, inputs: { a: operands.a ?? a, b: operands.b ?? b }, attrs: { transposeA: false, transposeB: false } }) as tf.TensorInfo
+      return stock.kernelFunc({
+        ...args,
+        inputs: { a: operands.a ?? a, b: operands.b ?? b },
+        attrs: { transposeA: false, transposeB: false },
+      }) as tf.TensorInfo
     } finally {
       operands.a?.dispose()
       operands.b?.dispose()
@@ -65,7 +69,11 @@ function batchMatMul(args: KernelArgs, stock: tf.KernelConfig): tf.TensorInfo {
   const right = attrs.transposeA ? null : transposed(a)
   let product: tf.Tensor | null = null
   try {
-    const info = stock.kernelFunc({ ...args, inputs: { a: left ?? b, b: right ?? a }, attrs: { transposeA: false, transposeB: false } }) as tf.TensorInfo
+    const info = stock.kernelFunc({
+      ...args,
+      inputs: { a: left ?? b, b: right ?? a },
+      attrs: { transposeA: false, transposeB: false },
+    }) as tf.TensorInfo
     // Tracked by the engine like any kernel output, so disposing it frees it everywhere.
     product = tf.engine().makeTensorFromTensorInfo(info)
     return swapLastTwo(product)

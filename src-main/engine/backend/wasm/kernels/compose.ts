@@ -18,7 +18,7 @@ export interface Pads {
  * Identity kernel, so disposing the wrapper (by the enclosing tidy) leaves the caller's data alone.
  */
 export function asTensor<R extends tf.Rank>(info: tf.TensorInfo): tf.Tensor<R> {
-  if (info instanceof tf.Tensor) return info as unknown as tf.Tensor<R>
+  if (info instanceof tf.Tensor) return info as tf.Tensor<R>
   return tf.engine().runKernel(tf.Identity, { x: info } as unknown as tf.NamedTensorMap) as unknown as tf.Tensor<R>
 }
 
@@ -47,7 +47,12 @@ export function padOrCrop(x: tf.Tensor4D, pads: Pads): tf.Tensor4D {
   const pos = (v: number): number => Math.max(0, v)
   let out = x
   if (pads.top > 0 || pads.bottom > 0 || pads.left > 0 || pads.right > 0) {
-    out = tf.pad(x, [[0, 0], [pos(pads.top), pos(pads.bottom)], [pos(pads.left), pos(pads.right)], [0, 0]])
+    out = tf.pad(x, [
+      [0, 0],
+      [pos(pads.top), pos(pads.bottom)],
+      [pos(pads.left), pos(pads.right)],
+      [0, 0],
+    ])
   }
   if (pads.top < 0 || pads.bottom < 0 || pads.left < 0 || pads.right < 0) {
     const [n, h, w, c] = out.shape
@@ -63,7 +68,14 @@ export function spread(dy: tf.Tensor4D, sh: number, sw: number): tf.Tensor4D {
   if (sh === 1 && sw === 1) return dy
   const [n, ho, wo, c] = dy.shape
   const grid = tf.reshape(dy, [n, ho, 1, wo, 1, c])
-  const padded = tf.pad(grid, [[0, 0], [0, 0], [0, sh - 1], [0, 0], [0, sw - 1], [0, 0]])
+  const padded = tf.pad(grid, [
+    [0, 0],
+    [0, 0],
+    [0, sh - 1],
+    [0, 0],
+    [0, sw - 1],
+    [0, 0],
+  ])
   return tf.reshape(padded, [n, ho * sh, wo * sw, c])
 }
 

@@ -30,7 +30,19 @@ function viaDyFilter(x: tf.Tensor4D, dy: tf.Tensor4D, info: Info, stride: [numbe
   const right = Math.max(info.padInfo.right, kw - 1 + (wo - 1) * sw + 1 - w - left)
   const xT = tf.transpose(x, [3, 1, 2, 0])
   const dyT = tf.transpose(dy, [1, 2, 0, 3])
-  const swapped = tf.conv2d(xT, dyT, 1, [[0, 0], [top, bottom], [left, right], [0, 0]], 'NHWC', [sh, sw])
+  const swapped = tf.conv2d(
+    xT,
+    dyT,
+    1,
+    [
+      [0, 0],
+      [top, bottom],
+      [left, right],
+      [0, 0],
+    ],
+    'NHWC',
+    [sh, sw],
+  )
   const cropped = swapped.shape[1] === kh && swapped.shape[2] === kw ? swapped : tf.slice(swapped, [0, 0, 0, 0], [ci, kh, kw, co])
   return tf.transpose(cropped, [1, 2, 0, 3])
 }
@@ -64,9 +76,24 @@ function native(backend: tf.KernelBackend, x: tf.TensorInfo, dy: tf.TensorInfo, 
   const dw = kernel.output([info.filterHeight, info.filterWidth, info.inChannels, info.outChannels])
   kernel.withScratch(PIXEL_CHUNK * 4, (offsets) => {
     kernel.kernels.conv2d_filter_grad(
-      kernel.pointer(x), kernel.pointer(dy), kernel.pointer(dw), info.batchSize, info.inHeight, info.inWidth,
-      info.inChannels, info.outHeight, info.outWidth, info.outChannels, info.filterHeight, info.filterWidth,
-      info.strideHeight, info.strideWidth, info.padInfo.top, info.padInfo.left, PIXEL_CHUNK, offsets,
+      kernel.pointer(x),
+      kernel.pointer(dy),
+      kernel.pointer(dw),
+      info.batchSize,
+      info.inHeight,
+      info.inWidth,
+      info.inChannels,
+      info.outHeight,
+      info.outWidth,
+      info.outChannels,
+      info.filterHeight,
+      info.filterWidth,
+      info.strideHeight,
+      info.strideWidth,
+      info.padInfo.top,
+      info.padInfo.left,
+      PIXEL_CHUNK,
+      offsets,
     )
   })
   return dw

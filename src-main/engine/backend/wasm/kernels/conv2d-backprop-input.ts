@@ -6,10 +6,7 @@ import { asTensor, input, padOrCrop, pair, requireNhwc, spread } from './compose
 
 const NAME = tf.Conv2DBackpropInput
 
-export function conv2dBackpropInput(args: {
-  inputs: tf.NamedTensorInfoMap
-  attrs?: tf.NamedAttrMap
-}): tf.TensorInfo {
+export function conv2dBackpropInput(args: { inputs: tf.NamedTensorInfoMap; attrs?: tf.NamedAttrMap }): tf.TensorInfo {
   const attrs = args.attrs as unknown as tf.Conv2DBackpropInputAttrs
   requireNhwc(attrs.dataFormat, NAME)
   const dyInfo = input(args.inputs, 'dy', NAME)
@@ -39,5 +36,5 @@ export function conv2dBackpropInput(args: {
 export const conv2dBackpropInputConfig: tf.KernelConfig = {
   kernelName: NAME,
   backendName: 'wasm',
-  kernelFunc: conv2dBackpropInput as unknown as tf.KernelFunc,
+  kernelFunc: conv2dBackpropInput,
 }

@@ -22,7 +22,12 @@ export function depthwiseConv2dNativeBackpropFilter(args: {
   const filterShape = attrs.filterShape
   const info = tf.backend_util.computeConv2DInfo(
     xInfo.shape as [number, number, number, number],
-    filterShape, attrs.strides, attrs.dilations, attrs.pad, attrs.dimRoundingMode, true,
+    filterShape,
+    attrs.strides,
+    attrs.dilations,
+    attrs.pad,
+    attrs.dimRoundingMode,
+    true,
   )
   const [kh, kw, c, m] = filterShape
   const [sh, sw] = pair(attrs.strides)
@@ -30,10 +35,16 @@ export function depthwiseConv2dNativeBackpropFilter(args: {
   const [n, h, w] = xInfo.shape as [number, number, number, number]
   if (m === 1) {
     // One pass over dy on the native kernel (native/kernels.c).
-    if (xInfo.dtype !== 'float32' || dyInfo.dtype !== 'float32') throw new Error(`${NAME} on wasm supports float32, got ${xInfo.dtype}`)
+    if (xInfo.dtype !== 'float32' || dyInfo.dtype !== 'float32')
+      throw new Error(`${NAME} on wasm supports float32, got ${xInfo.dtype}`)
     const native = new NativeBackend(args.backend, NAME)
     const dw = native.output([kh, kw, c, 1])
-    native.kernels.depthwise_filter_grad(native.pointer(xInfo), native.pointer(dyInfo), native.pointer(dw), ...depthwiseDims(info))
+    native.kernels.depthwise_filter_grad(
+      native.pointer(xInfo),
+      native.pointer(dyInfo),
+      native.pointer(dw),
+      ...depthwiseDims(info),
+    )
     return dw
   }
   return tf.tidy(() => {
@@ -43,13 +54,21 @@ export function depthwiseConv2dNativeBackpropFilter(args: {
     const { top, left } = info.padInfo
     const bottom = Math.max(info.padInfo.bottom, (kh - 1) * dh + (ho - 1) * sh + 1 - h - top)
     const right = Math.max(info.padInfo.right, (kw - 1) * dw + (wo - 1) * sw + 1 - w - left)
-    const xPad = tf.pad(x, [[0, 0], [top, Math.max(0, bottom)], [left, Math.max(0, right)], [0, 0]])
+    const xPad = tf.pad(x, [
+      [0, 0],
+      [top, Math.max(0, bottom)],
+      [left, Math.max(0, right)],
+      [0, 0],
+    ])
     const dyGrouped = tf.reshape(dy, [n, ho, wo, c, m])
     const taps: tf.Tensor[] = []
     for (let a = 0; a < kh; a++) {
       for (let b = 0; b < kw; b++) {
         const window = tf.stridedSlice(
-          xPad, [0, a * dh, b * dw, 0], [n, a * dh + (ho - 1) * sh + 1, b * dw + (wo - 1) * sw + 1, c], [1, sh, sw, 1],
+          xPad,
+          [0, a * dh, b * dw, 0],
+          [n, a * dh + (ho - 1) * sh + 1, b * dw + (wo - 1) * sw + 1, c],
+          [1, sh, sw, 1],
         ) as tf.Tensor4D
         const product = tf.mul(tf.expandDims(window, 4), dyGrouped)
         taps.push(tf.sum(product, [0, 1, 2]))

@@ -22,7 +22,13 @@ export function depthwiseConv2dNativeBackpropInput(args: {
   const inputShape = attrs.inputShape
   const filterShape = filterInfo.shape as [number, number, number, number]
   const info = tf.backend_util.computeConv2DInfo(
-    inputShape, filterShape, attrs.strides, attrs.dilations, attrs.pad, attrs.dimRoundingMode, true,
+    inputShape,
+    filterShape,
+    attrs.strides,
+    attrs.dilations,
+    attrs.pad,
+    attrs.dimRoundingMode,
+    true,
   )
   const [kh, kw, c, m] = filterShape
   const [sh, sw] = pair(attrs.strides)
@@ -30,10 +36,16 @@ export function depthwiseConv2dNativeBackpropInput(args: {
   const [n, h, w] = inputShape
   if (m === 1) {
     // dy scattered through the filter taps in one pass on the native kernel (native/kernels.c).
-    if (dyInfo.dtype !== 'float32' || filterInfo.dtype !== 'float32') throw new Error(`${NAME} on wasm supports float32, got ${dyInfo.dtype}`)
+    if (dyInfo.dtype !== 'float32' || filterInfo.dtype !== 'float32')
+      throw new Error(`${NAME} on wasm supports float32, got ${dyInfo.dtype}`)
     const native = new NativeBackend(args.backend, NAME)
     const dx = native.output([n, h, w, c])
-    native.kernels.depthwise_input_grad(native.pointer(dyInfo), native.pointer(filterInfo), native.pointer(dx), ...depthwiseDims(info))
+    native.kernels.depthwise_input_grad(
+      native.pointer(dyInfo),
+      native.pointer(filterInfo),
+      native.pointer(dx),
+      ...depthwiseDims(info),
+    )
     return dx
   }
   return tf.tidy(() => {
@@ -54,7 +66,7 @@ export function depthwiseConv2dNativeBackpropInput(args: {
     const grouped = tf.reshape(spreadDy, [n, rows, cols, c, m])
     let sum: tf.Tensor4D | null = null
     for (let q = 0; q < m; q++) {
-      const g = tf.reshape(tf.slice(grouped, [0, 0, 0, 0, q], [-1, -1, -1, -1, 1]), [n, rows, cols, c]) as tf.Tensor4D
+      const g = tf.reshape<tf.Rank.R4>(tf.slice(grouped, [0, 0, 0, 0, q], [-1, -1, -1, -1, 1]), [n, rows, cols, c])
       const part = conv(g, tf.slice(flipped, [0, 0, 0, q], [kh, kw, c, 1]))
       sum = sum === null ? part : tf.add<tf.Tensor4D>(sum, part)
     }

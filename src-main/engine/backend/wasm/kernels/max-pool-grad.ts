@@ -24,9 +24,21 @@ function maxPoolGrad(args: { inputs: tf.NamedTensorInfoMap; attrs?: tf.NamedAttr
   const native = new NativeBackend(args.backend, NAME)
   const dx = native.output(x.shape)
   native.kernels.max_pool_grad(
-    native.pointer(x), native.pointer(dy), native.pointer(dx),
-    info.batchSize, info.inHeight, info.inWidth, info.inChannels, info.outHeight, info.outWidth,
-    info.filterHeight, info.filterWidth, info.strideHeight, info.strideWidth, info.padInfo.top, info.padInfo.left,
+    native.pointer(x),
+    native.pointer(dy),
+    native.pointer(dx),
+    info.batchSize,
+    info.inHeight,
+    info.inWidth,
+    info.inChannels,
+    info.outHeight,
+    info.outWidth,
+    info.filterHeight,
+    info.filterWidth,
+    info.strideHeight,
+    info.strideWidth,
+    info.padInfo.top,
+    info.padInfo.left,
   )
   return dx
 }

@@ -20,7 +20,7 @@ function reluGrad(args: { inputs: tf.NamedTensorInfoMap; attrs?: tf.NamedAttrMap
   const x = input(args.inputs, 'x', RELU_GRAD)
   const size = tf.util.sizeFromShape(x.shape)
   if (tf.util.sizeFromShape(dy.shape) !== size || dy.dtype !== 'float32' || x.dtype !== 'float32') {
-    throw new Error(`${RELU_GRAD}: dy ${dy.dtype}[${dy.shape}] does not match x ${x.dtype}[${x.shape}]`)
+    throw new Error(`${RELU_GRAD}: dy ${dy.dtype}[${dy.shape.join(',')}] does not match x ${x.dtype}[${x.shape.join(',')}]`)
   }
   const native = new NativeBackend(args.backend, RELU_GRAD)
   const out = native.output(x.shape.slice())
@@ -44,7 +44,7 @@ function gradient(kernelName: string, cap: number, stock: (dy: tf.Tensor, x: tf.
       return {
         x: () =>
           x.dtype === 'float32' && tf.getKernel(RELU_GRAD, tf.getBackend()) !== undefined
-            ? (tf.engine().runKernel(RELU_GRAD, { dy: grad, x }, { cap } as unknown as tf.NamedAttrMap) as tf.Tensor)
+            ? tf.engine().runKernel<tf.Tensor>(RELU_GRAD, { dy: grad, x }, { cap })
             : stock(grad, x),
       }
     },

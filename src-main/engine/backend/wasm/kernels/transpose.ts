@@ -9,7 +9,10 @@ import { NativeBackend } from '../native/module'
 import { planReverse, planTranspose, type TransposeLoops } from '../native/plans'
 import { input, replacingStock } from './compose'
 
-function stridedCopy(name: string, plan: (shape: number[], attrs: tf.NamedAttrMap) => { loops: TransposeLoops | null; outShape: number[] }) {
+function stridedCopy(
+  name: string,
+  plan: (shape: number[], attrs: tf.NamedAttrMap) => { loops: TransposeLoops | null; outShape: number[] },
+) {
   return replacingStock(name, (args, stock) => {
     const x = input(args.inputs, 'x', name)
     const dtype = x.dtype

@@ -18,25 +18,79 @@ declare const WebAssembly: {
 
 export interface NativeKernels {
   max_pool_grad(
-    x: number, dy: number, dx: number, batch: number, h: number, w: number, c: number, ho: number, wo: number,
-    kh: number, kw: number, sh: number, sw: number, top: number, left: number,
+    x: number,
+    dy: number,
+    dx: number,
+    batch: number,
+    h: number,
+    w: number,
+    c: number,
+    ho: number,
+    wo: number,
+    kh: number,
+    kw: number,
+    sh: number,
+    sw: number,
+    top: number,
+    left: number,
   ): void
   sum_rows(x: number, out: number, rows: number, cols: number, partial: number, acc: number): void
   transpose(
-    x: number, y: number, n0: number, n1: number, n2: number, n3: number,
-    xs0: number, xs1: number, xs2: number, xs3: number, ys0: number, ys1: number, ys2: number,
+    x: number,
+    y: number,
+    n0: number,
+    n1: number,
+    n2: number,
+    n3: number,
+    xs0: number,
+    xs1: number,
+    xs2: number,
+    xs3: number,
+    ys0: number,
+    ys1: number,
+    ys2: number,
   ): void
   pad(x: number, y: number, ...dimsPadsValue: [...PadPlan['n'], ...PadPlan['pads'], number]): void
   depthwise_filter_grad(x: number, dy: number, dw: number, ...dims: DepthwiseDims): void
   depthwise_input_grad(dy: number, filter: number, dx: number, ...dims: DepthwiseDims): void
   conv2d_filter_grad(
-    x: number, dy: number, dw: number, batch: number, h: number, w: number, ci: number, ho: number, wo: number,
-    co: number, kh: number, kw: number, sh: number, sw: number, top: number, left: number, chunk: number, offsets: number,
+    x: number,
+    dy: number,
+    dw: number,
+    batch: number,
+    h: number,
+    w: number,
+    ci: number,
+    ho: number,
+    wo: number,
+    co: number,
+    kh: number,
+    kw: number,
+    sh: number,
+    sw: number,
+    top: number,
+    left: number,
+    chunk: number,
+    offsets: number,
   ): void
   relu_grad(dy: number, x: number, out: number, n: number, cap: number): void
   adam(
-    value: number, m: number, v: number, g: number, valueOut: number, mOut: number, vOut: number, n: number,
-    negLr: number, b1: number, oneMinusB1: number, b2: number, oneMinusB2: number, eps: number, c1: number, c2: number,
+    value: number,
+    m: number,
+    v: number,
+    g: number,
+    valueOut: number,
+    mOut: number,
+    vOut: number,
+    n: number,
+    negLr: number,
+    b1: number,
+    oneMinusB1: number,
+    b2: number,
+    oneMinusB2: number,
+    eps: number,
+    c1: number,
+    c2: number,
   ): void
 }
 
@@ -85,10 +139,13 @@ export class NativeBackend {
       const shared = memory.buffer instanceof SharedArrayBuffer
       try {
         const instance = new WebAssembly.Instance(moduleFor(shared ? 'shared' : 'plain'), { env: { memory } })
-        kernels = instance.exports as unknown as NativeKernels
+        kernels = instance.exports as NativeKernels
       } catch (error) {
         const reason = error instanceof Error ? error.message : String(error)
-        throw new Error(`${kernel}: the SIMD kernels module could not load into tfjs-backend-wasm's ${shared ? 'shared ' : ''}memory: ${reason}`)
+        throw new Error(
+          `${kernel}: the SIMD kernels module could not load into tfjs-backend-wasm's ${shared ? 'shared ' : ''}memory: ${reason}`,
+          { cause: error },
+        )
       }
       instances.set(memory, kernels)
     }

@@ -3,7 +3,22 @@
 // allows it).
 
 /** batch, h, w, c, ho, wo, kh, kw, sh, sw, dh, dw, top, left of a depthwise convolution. */
-export type DepthwiseDims = [number, number, number, number, number, number, number, number, number, number, number, number, number, number]
+export type DepthwiseDims = [
+  number,
+  number,
+  number,
+  number,
+  number,
+  number,
+  number,
+  number,
+  number,
+  number,
+  number,
+  number,
+  number,
+  number,
+]
 
 /**
  * A strided copy as the native kernel's four-axis loop nest: steps, input strides, output strides
@@ -128,13 +143,34 @@ export function planPad(shape: readonly number[], paddings: readonly (readonly [
 
 /** The native depthwise kernels' dimensions, from tfjs' convolution info. */
 export function depthwiseDims(info: {
-  batchSize: number; inHeight: number; inWidth: number; inChannels: number; outHeight: number; outWidth: number
-  filterHeight: number; filterWidth: number; strideHeight: number; strideWidth: number
-  dilationHeight: number; dilationWidth: number; padInfo: { top: number; left: number }
+  batchSize: number
+  inHeight: number
+  inWidth: number
+  inChannels: number
+  outHeight: number
+  outWidth: number
+  filterHeight: number
+  filterWidth: number
+  strideHeight: number
+  strideWidth: number
+  dilationHeight: number
+  dilationWidth: number
+  padInfo: { top: number; left: number }
 }): DepthwiseDims {
   return [
-    info.batchSize, info.inHeight, info.inWidth, info.inChannels, info.outHeight, info.outWidth,
-    info.filterHeight, info.filterWidth, info.strideHeight, info.strideWidth, info.dilationHeight, info.dilationWidth,
-    info.padInfo.top, info.padInfo.left,
+    info.batchSize,
+    info.inHeight,
+    info.inWidth,
+    info.inChannels,
+    info.outHeight,
+    info.outWidth,
+    info.filterHeight,
+    info.filterWidth,
+    info.strideHeight,
+    info.strideWidth,
+    info.dilationHeight,
+    info.dilationWidth,
+    info.padInfo.top,
+    info.padInfo.left,
   ]
 }
