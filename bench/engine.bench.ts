@@ -425,8 +425,12 @@ function report(children: ChildOutput[], peer: PeerOutput | string): string {
       .filter((r) => r.workload === w)
       .sort((a, b) => (b.imagesPerSecond ?? 0) - (a.imagesPerSecond ?? 0))[0]
   const native = children.find((c) => c.backend.startsWith('tensorflow'))
-  lines.push(`| workload (images/s) | MFLOP/image | ${columns.join(' | ')} | PyTorch CPU | best wasm / PyTorch |${native ? ' tensorflow / PyTorch | tensorflow / best wasm |' : ''} best wasm % of peak | PyTorch % of peak |`)
-  lines.push(`| --- | ---: | ${columns.map(() => '---:').join(' | ')} | ---: | ---: |${native ? ' ---: | ---: |' : ''} ---: | ---: |`)
+  lines.push(
+    `| workload (images/s) | MFLOP/image | ${columns.join(' | ')} | PyTorch CPU | best wasm / PyTorch |${native ? ' tensorflow / PyTorch | tensorflow / best wasm |' : ''} best wasm % of peak | PyTorch % of peak |`,
+  )
+  lines.push(
+    `| --- | ---: | ${columns.map(() => '---:').join(' | ')} | ---: | ---: |${native ? ' ---: | ---: |' : ''} ---: | ---: |`,
+  )
   for (const w of WORKLOADS) {
     const cells = children.map((c) => {
       const r = c.results.find((x) => x.workload === w)
@@ -438,11 +442,15 @@ function report(children: ChildOutput[], peer: PeerOutput | string): string {
     const best = bestWasm(w)
     const ratio = p && best?.imagesPerSecond ? best.imagesPerSecond / p.imagesPerSecond : null
     const flopsPerImage = best?.flopsPerImage ?? null
-    const peerPeak = p && flopsPerImage ? (p.imagesPerSecond * flopsPerImage) / 1e9 / PEAK_GFLOPS * 100 : null
+    const peerPeak = p && flopsPerImage ? ((p.imagesPerSecond * flopsPerImage) / 1e9 / PEAK_GFLOPS) * 100 : null
     const nativeIps = native?.results.find((x) => x.workload === w)?.imagesPerSecond ?? null
     const ratioText = (a: number | null | undefined, b: number | null | undefined) => (a && b ? (a / b).toFixed(2) : '—')
-    const nativeCells = native ? ` ${ratioText(nativeIps, p?.imagesPerSecond)} | ${ratioText(nativeIps, best?.imagesPerSecond)} |` : ''
-    lines.push(`| ${w} | ${fmt(flopsPerImage === null ? null : flopsPerImage / 1e6)} | ${cells.join(' | ')} | ${fmt(p?.imagesPerSecond)} | ${ratio === null ? '—' : ratio.toFixed(2)} |${nativeCells} ${best?.gflops ? ((best.gflops / PEAK_GFLOPS) * 100).toFixed(1) + '%' : '—'} | ${peerPeak === null ? '—' : peerPeak.toFixed(1) + '%'} |`)
+    const nativeCells = native
+      ? ` ${ratioText(nativeIps, p?.imagesPerSecond)} | ${ratioText(nativeIps, best?.imagesPerSecond)} |`
+      : ''
+    lines.push(
+      `| ${w} | ${fmt(flopsPerImage === null ? null : flopsPerImage / 1e6)} | ${cells.join(' | ')} | ${fmt(p?.imagesPerSecond)} | ${ratio === null ? '—' : ratio.toFixed(2)} |${nativeCells} ${best?.gflops ? ((best.gflops / PEAK_GFLOPS) * 100).toFixed(1) + '%' : '—'} | ${peerPeak === null ? '—' : peerPeak.toFixed(1) + '%'} |`,
+    )
   }
   if (!peerOk) lines.push('', `PyTorch column skipped: ${peer}`)
   else
@@ -488,7 +496,8 @@ async function main(): Promise<void> {
   const quick = values.quick ?? false
   if (values.child) {
     const backend = values.child
-    if (backend !== 'cpu' && backend !== 'wasm' && backend !== 'tensorflow') throw new Error(`--child must be cpu, wasm or tensorflow, got ${backend}`)
+    if (backend !== 'cpu' && backend !== 'wasm' && backend !== 'tensorflow')
+      throw new Error(`--child must be cpu, wasm or tensorflow, got ${backend}`)
     const out = await runChild(backend, Number(values.threads), quick, values.profile ?? false)
     process.stdout.write(JSON.stringify(out) + '\n')
     return

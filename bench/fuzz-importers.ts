@@ -25,7 +25,8 @@ const report = await runImporterFuzz({
   seconds: Number(values.seconds),
   hostile: true,
   onCase: (c) => {
-    if (c.target === 'hostile archive') console.log(`  ${c.mutation}: ${c.outcome}${c.message ? ` (${c.message})` : ''}, ${c.ms} ms`)
+    if (c.target === 'hostile archive')
+      console.log(`  ${c.mutation}: ${c.outcome}${c.message ? ` (${c.message})` : ''}, ${c.ms} ms`)
     if (Date.now() - last > 10_000) {
       last = Date.now()
       console.log(`  ${c.index + 1} cases, ${((Date.now() - started) / 1000).toFixed(0)} s`)
@@ -38,9 +39,14 @@ for (const c of report.cases) {
   row[c.outcome]++
   byTarget.set(c.target, row)
 }
-console.log(`\n${report.cases.length} cases in ${((Date.now() - started) / 1000).toFixed(0)} s (seed ${values.seed}); slowest case ${report.slowestMs} ms`)
+console.log(
+  `\n${report.cases.length} cases in ${((Date.now() - started) / 1000).toFixed(0)} s (seed ${values.seed}); slowest case ${report.slowestMs} ms`,
+)
 console.log('| input | cases | accepted | refused with a one-line error |\n| --- | ---: | ---: | ---: |')
-for (const [target, row] of byTarget) console.log(`| ${target} | ${row.accepted + row.refused} | ${row.accepted} | ${row.refused} |`)
-console.log(report.findings.length ? `\n${report.findings.length} broken promises:\n${report.findings.join('\n')}` : '\nno broken promises')
+for (const [target, row] of byTarget)
+  console.log(`| ${target} | ${row.accepted + row.refused} | ${row.accepted} | ${row.refused} |`)
+console.log(
+  report.findings.length ? `\n${report.findings.length} broken promises:\n${report.findings.join('\n')}` : '\nno broken promises',
+)
 if (!values.keep) rmSync(root, { recursive: true, force: true })
 process.exit(report.findings.length ? 1 : 0)

@@ -56,12 +56,15 @@ async function baselineStore(rev: string, file: string): Promise<Loader> {
     .split('\n')
   mkdirSync(join(root, 'src-main/store'), { recursive: true })
   for (const f of files) writeFileSync(join(root, f), execFileSync('git', ['show', `${rev}:${f}`], { cwd: repoRoot }))
-  for (const link of ['src-main/core', 'src-shared', 'package.json', 'node_modules']) symlinkSync(join(repoRoot, link), join(root, link))
+  for (const link of ['src-main/core', 'src-shared', 'package.json', 'node_modules'])
+    symlinkSync(join(repoRoot, link), join(root, link))
   if (files.includes('src-main/store/index.ts')) {
     const mod = (await import(pathToFileURL(join(root, 'src-main/store/index.ts')).href)) as { openStore: typeof openStore }
     return loader(file, mod.openStore)
   }
-  const mod = (await import(pathToFileURL(join(root, 'src-main/store/run-store.ts')).href)) as { openRunStore: (file: string) => Loader }
+  const mod = (await import(pathToFileURL(join(root, 'src-main/store/run-store.ts')).href)) as {
+    openRunStore: (file: string) => Loader
+  }
   return mod.openRunStore(file)
 }
 
@@ -83,7 +86,12 @@ async function main(): Promise<void> {
     store.finishRun(id, 'completed')
     ids.push(id)
   }
-  const contenders: Array<{ label: string; store: Loader }> = [{ label: 'this version', store: { compareRuns: (ids) => store.compareRuns(ids), getRun: (id) => store.getRun(id), close: () => opened.close() } }]
+  const contenders: Array<{ label: string; store: Loader }> = [
+    {
+      label: 'this version',
+      store: { compareRuns: (ids) => store.compareRuns(ids), getRun: (id) => store.getRun(id), close: () => opened.close() },
+    },
+  ]
   if (args.baseline) {
     const rev = execFileSync('git', ['rev-parse', '--short', args.baseline], { cwd: repoRoot, encoding: 'utf8' }).trim()
     contenders.unshift({ label: `before (${rev})`, store: await baselineStore(rev, file) })

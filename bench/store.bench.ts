@@ -161,7 +161,14 @@ function benchQueries(): void {
   const opened = openStore(join(dir, 'runs.sqlite'))
   const store = opened.runs
   const runs = Array.from({ length: 10_000 }, (_, i) => syntheticRun(i))
-  const bundle: RunBundle = { format: 'cifar-workbench-runs', version: 1, exportedAt: new Date().toISOString(), appVersion: '0.1.0', runs, epochCsv: {} }
+  const bundle: RunBundle = {
+    format: 'cifar-workbench-runs',
+    version: 1,
+    exportedAt: new Date().toISOString(),
+    appVersion: '0.1.0',
+    runs,
+    epochCsv: {},
+  }
   const importMs = timeIt(() => opened.bundles.importBundle(bundle))
 
   const queries: Array<[string, Parameters<RunStore['listRuns']>[0]]> = [

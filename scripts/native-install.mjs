@@ -12,7 +12,20 @@
 // 2.12.0 is the first wheel whose libtensorflow_cc.so.2 exports every TF_*/TFE_* symbol the binding
 // uses, with no Python dependency; the C API is stable across 2.x, so the binding builds unchanged.
 import { spawnSync } from 'node:child_process'
-import { copyFileSync, cpSync, existsSync, linkSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs'
+import {
+  copyFileSync,
+  cpSync,
+  existsSync,
+  linkSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs'
 import { createRequire } from 'node:module'
 import { cpus, homedir } from 'node:os'
 import { dirname, join, relative, resolve } from 'node:path'
@@ -40,15 +53,53 @@ const CUDA_WHEELS = [
 ]
 /** Every symbol tfjs-node's binding (binding/*.cc) calls; checked in the library before building. */
 const BINDING_SYMBOLS = [
-  'TFE_ContextListDevices', 'TFE_DeleteContext', 'TFE_DeleteContextOptions', 'TFE_DeleteOp', 'TFE_DeleteTensorHandle',
-  'TFE_Execute', 'TFE_NewContext', 'TFE_NewContextOptions', 'TFE_NewOp', 'TFE_NewTensorHandle', 'TFE_OpAddInput',
-  'TFE_OpSetAttrBool', 'TFE_OpSetAttrBoolList', 'TFE_OpSetAttrFloat', 'TFE_OpSetAttrFloatList', 'TFE_OpSetAttrInt',
-  'TFE_OpSetAttrIntList', 'TFE_OpSetAttrShape', 'TFE_OpSetAttrString', 'TFE_OpSetAttrType', 'TFE_TensorHandleCopyToDevice',
-  'TFE_TensorHandleDataType', 'TFE_TensorHandleDim', 'TFE_TensorHandleNumDims', 'TFE_TensorHandleResolve', 'TF_DeleteBuffer',
-  'TF_DeleteDeviceList', 'TF_DeleteGraph', 'TF_DeleteSession', 'TF_DeleteSessionOptions', 'TF_DeviceListCount',
-  'TF_DeviceListName', 'TF_DeviceListType', 'TF_GraphOperationByName', 'TF_LoadSessionFromSavedModel', 'TF_NewBuffer',
-  'TF_NewBufferFromString', 'TF_NewGraph', 'TF_NewSessionOptions', 'TF_SessionRun', 'TF_Version',
-  'TF_NewStatus', 'TF_GetCode', 'TF_Message', 'TF_NewTensor', 'TF_TensorData', 'TF_DeleteTensor',
+  'TFE_ContextListDevices',
+  'TFE_DeleteContext',
+  'TFE_DeleteContextOptions',
+  'TFE_DeleteOp',
+  'TFE_DeleteTensorHandle',
+  'TFE_Execute',
+  'TFE_NewContext',
+  'TFE_NewContextOptions',
+  'TFE_NewOp',
+  'TFE_NewTensorHandle',
+  'TFE_OpAddInput',
+  'TFE_OpSetAttrBool',
+  'TFE_OpSetAttrBoolList',
+  'TFE_OpSetAttrFloat',
+  'TFE_OpSetAttrFloatList',
+  'TFE_OpSetAttrInt',
+  'TFE_OpSetAttrIntList',
+  'TFE_OpSetAttrShape',
+  'TFE_OpSetAttrString',
+  'TFE_OpSetAttrType',
+  'TFE_TensorHandleCopyToDevice',
+  'TFE_TensorHandleDataType',
+  'TFE_TensorHandleDim',
+  'TFE_TensorHandleNumDims',
+  'TFE_TensorHandleResolve',
+  'TF_DeleteBuffer',
+  'TF_DeleteDeviceList',
+  'TF_DeleteGraph',
+  'TF_DeleteSession',
+  'TF_DeleteSessionOptions',
+  'TF_DeviceListCount',
+  'TF_DeviceListName',
+  'TF_DeviceListType',
+  'TF_GraphOperationByName',
+  'TF_LoadSessionFromSavedModel',
+  'TF_NewBuffer',
+  'TF_NewBufferFromString',
+  'TF_NewGraph',
+  'TF_NewSessionOptions',
+  'TF_SessionRun',
+  'TF_Version',
+  'TF_NewStatus',
+  'TF_GetCode',
+  'TF_Message',
+  'TF_NewTensor',
+  'TF_TensorData',
+  'TF_DeleteTensor',
 ]
 
 const cacheDir = process.env.CIFAR_WORKBENCH_CACHE_DIR
@@ -73,7 +124,11 @@ function run(command, argv, options = {}) {
 }
 
 function tail(text, lines = 6) {
-  return text.split('\n').filter((l) => l.trim()).slice(-lines).join('\n')
+  return text
+    .split('\n')
+    .filter((l) => l.trim())
+    .slice(-lines)
+    .join('\n')
 }
 
 function findPython() {
@@ -90,10 +145,27 @@ function downloadWheel(python, requirement, dir, platform = 'manylinux2014_x86_6
   const prefix = `${name.replace(/-/g, '_')}-${version}-`
   const cached = readdirSync(dir).find((f) => f.startsWith(prefix) && f.endsWith('.whl'))
   if (cached) return join(dir, cached)
-  if (!python) fail(`${requirement} is not cached in ${dir} and no Python with pip was found to download it (install python3-pip, or put the wheel there)`)
+  if (!python)
+    fail(
+      `${requirement} is not cached in ${dir} and no Python with pip was found to download it (install python3-pip, or put the wheel there)`,
+    )
   log(`downloading ${requirement} from PyPI…`)
-  const r = run(python, ['-m', 'pip', 'download', '--no-deps', '--only-binary', ':all:', '--python-version', '3.10',
-    '--platform', platform, '--disable-pip-version-check', '-d', dir, requirement])
+  const r = run(python, [
+    '-m',
+    'pip',
+    'download',
+    '--no-deps',
+    '--only-binary',
+    ':all:',
+    '--python-version',
+    '3.10',
+    '--platform',
+    platform,
+    '--disable-pip-version-check',
+    '-d',
+    dir,
+    requirement,
+  ])
   const got = readdirSync(dir).find((f) => f.startsWith(prefix) && f.endsWith('.whl'))
   if (!r.ok || !got) {
     fail(`could not download ${requirement} from PyPI (no network?) and it is not cached in ${dir}: ${tail(r.output, 1)}`)
@@ -139,12 +211,27 @@ function relink(target, link) {
 function exportedSymbols(libs) {
   const r = run('nm', ['-D', '--defined-only', ...libs])
   if (!r.ok) return null
-  return new Set(r.output.split('\n').map((l) => l.trim().split(/\s+/)[2]?.replace(/@.*$/, '')).filter(Boolean))
+  return new Set(
+    r.output
+      .split('\n')
+      .map((l) => l.trim().split(/\s+/)[2]?.replace(/@.*$/, ''))
+      .filter(Boolean),
+  )
 }
 
 function nodeGyp() {
   if (process.env.npm_config_node_gyp && existsSync(process.env.npm_config_node_gyp)) return process.env.npm_config_node_gyp
-  const bundled = join(dirname(process.execPath), '..', 'lib', 'node_modules', 'npm', 'node_modules', 'node-gyp', 'bin', 'node-gyp.js')
+  const bundled = join(
+    dirname(process.execPath),
+    '..',
+    'lib',
+    'node_modules',
+    'npm',
+    'node_modules',
+    'node-gyp',
+    'bin',
+    'node-gyp.js',
+  )
   if (existsSync(bundled)) return bundled
   const npmRoot = run('npm', ['root', '-g'])
   const viaNpm = npmRoot.ok ? join(npmRoot.output.split('\n').pop(), 'npm', 'node_modules', 'node-gyp', 'bin', 'node-gyp.js') : ''
@@ -165,7 +252,9 @@ function probe(pkgDir) {
 // ---------------------------------------------------------------------------------------------------
 
 if (process.platform !== 'linux' || process.arch !== 'x64') {
-  fail(`this installer covers Linux x64 (the wheels are manylinux x86_64); on ${process.platform}-${process.arch} use \`npm install ${pkgName}@4.22.0\`, whose own install downloads libtensorflow`)
+  fail(
+    `this installer covers Linux x64 (the wheels are manylinux x86_64); on ${process.platform}-${process.arch} use \`npm install ${pkgName}@4.22.0\`, whose own install downloads libtensorflow`,
+  )
 }
 
 const rootPkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'))
@@ -184,19 +273,27 @@ if (!existsSync(join(pkgDir, 'package.json'))) {
     env: { ...process.env, ELECTRON_SKIP_BINARY_DOWNLOAD: '1' },
   })
   if (!r.ok || !existsSync(join(pkgDir, 'package.json'))) {
-    fail(`npm could not install ${pkgName}@${tfjsNodeVersion} (npm registry unreachable and not in npm's cache?): ${tail(r.output, 1)}`)
+    fail(
+      `npm could not install ${pkgName}@${tfjsNodeVersion} (npm registry unreachable and not in npm's cache?): ${tail(r.output, 1)}`,
+    )
   }
 }
 const installedVersion = JSON.parse(readFileSync(join(pkgDir, 'package.json'), 'utf8')).version
-if (installedVersion !== tfjsNodeVersion) fail(`node_modules has ${pkgName}@${installedVersion}, package.json wants ${tfjsNodeVersion}`)
+if (installedVersion !== tfjsNodeVersion)
+  fail(`node_modules has ${pkgName}@${installedVersion}, package.json wants ${tfjsNodeVersion}`)
 
 // 2. Already done? The same stamp and a binding that loads.
 if (!force && existsSync(stampFile)) {
   const previous = JSON.parse(readFileSync(stampFile, 'utf8'))
-  if (JSON.stringify({ ...previous, tfVersion: undefined, source: undefined }) === JSON.stringify({ ...stamp, tfVersion: undefined, source: undefined })) {
+  if (
+    JSON.stringify({ ...previous, tfVersion: undefined, source: undefined }) ===
+    JSON.stringify({ ...stamp, tfVersion: undefined, source: undefined })
+  ) {
     const loaded = probe(pkgDir)
     if (loaded.ok) {
-      console.log(`native: OK ${pkgName}@${tfjsNodeVersion} already installed with libtensorflow ${loaded.tfVersion} (from ${wheel} wheel) in ${((Date.now() - started) / 1000).toFixed(1)} s`)
+      console.log(
+        `native: OK ${pkgName}@${tfjsNodeVersion} already installed with libtensorflow ${loaded.tfVersion} (from ${wheel} wheel) in ${((Date.now() - started) / 1000).toFixed(1)} s`,
+      )
       process.exit(0)
     }
     log(`the installed binding does not load (${loaded.reason.split('\n').pop()}); reinstalling`)
@@ -216,12 +313,16 @@ if (!existsSync(join(libCache, 'tensorflow', 'libtensorflow_cc.so.2'))) {
 }
 const tfLib = join(libCache, 'tensorflow', 'libtensorflow_cc.so.2')
 const fwLib = join(libCache, 'tensorflow', 'libtensorflow_framework.so.2')
-if (!existsSync(tfLib) || !existsSync(fwLib)) fail(`${wheel} does not contain tensorflow/libtensorflow_cc.so.2 and libtensorflow_framework.so.2`)
+if (!existsSync(tfLib) || !existsSync(fwLib))
+  fail(`${wheel} does not contain tensorflow/libtensorflow_cc.so.2 and libtensorflow_framework.so.2`)
 
 const symbols = exportedSymbols([tfLib, fwLib])
 if (symbols) {
   const missing = BINDING_SYMBOLS.filter((s) => !symbols.has(s))
-  if (missing.length > 0) fail(`libtensorflow from ${wheel} does not export ${missing.length} symbol(s) the binding needs: ${missing.slice(0, 8).join(', ')}`)
+  if (missing.length > 0)
+    fail(
+      `libtensorflow from ${wheel} does not export ${missing.length} symbol(s) the binding needs: ${missing.slice(0, 8).join(', ')}`,
+    )
   log(`libtensorflow_cc.so.2 exports all ${BINDING_SYMBOLS.length} C/eager API symbols the binding calls`)
 } else {
   log('nm (binutils) not found: skipping the symbol check; the build will tell')
@@ -268,16 +369,30 @@ const bindingFile = createRequire(join(pkgDir, 'package.json'))('@mapbox/node-pr
 const napiVersion = /napi-v(\d+)/.exec(bindingFile)?.[1]
 const nodedir = process.env.npm_config_nodedir || (existsSync('/usr/include/node/node_api.h') ? '/usr' : undefined)
 log(`building the binding with node-gyp (${nodedir ? `Node headers in ${nodedir}` : 'Node headers downloaded by node-gyp'})…`)
-const build = run(process.execPath, [gypScript, 'rebuild', `--module_name=tfjs_binding`, `--module_path=${dirname(bindingFile)}`,
-  `--napi_build_version=${napiVersion}`, ...(nodedir ? [`--nodedir=${nodedir}`] : []), `--jobs=${Math.max(1, cpus().length)}`], {
-  cwd: pkgDir,
-  env: { ...process.env, ...(nodedir ? { npm_config_nodedir: nodedir } : {}) },
-})
-if (!build.ok || !existsSync(bindingFile)) fail(`node-gyp could not build the binding (needs make, g++ and python3):\n${tail(build.output, 12)}`)
+const build = run(
+  process.execPath,
+  [
+    gypScript,
+    'rebuild',
+    `--module_name=tfjs_binding`,
+    `--module_path=${dirname(bindingFile)}`,
+    `--napi_build_version=${napiVersion}`,
+    ...(nodedir ? [`--nodedir=${nodedir}`] : []),
+    `--jobs=${Math.max(1, cpus().length)}`,
+  ],
+  {
+    cwd: pkgDir,
+    env: { ...process.env, ...(nodedir ? { npm_config_nodedir: nodedir } : {}) },
+  },
+)
+if (!build.ok || !existsSync(bindingFile))
+  fail(`node-gyp could not build the binding (needs make, g++ and python3):\n${tail(build.output, 12)}`)
 
 // 7. Load it for real and record where the library came from (doctor reads this).
 const loaded = probe(pkgDir)
 if (!loaded.ok) fail(`the binding was built but does not load:\n${loaded.reason}`)
 const size = (statSync(tfLib).size / 1024 ** 2).toFixed(0)
 writeFileSync(stampFile, `${JSON.stringify({ ...stamp, tfVersion: loaded.tfVersion, source: `PyPI wheel ${wheel}` }, null, 2)}\n`)
-console.log(`native: OK ${pkgName}@${tfjsNodeVersion} built against libtensorflow ${loaded.tfVersion} (${wheel} wheel, ${size} MiB) in ${((Date.now() - started) / 1000).toFixed(1)} s`)
+console.log(
+  `native: OK ${pkgName}@${tfjsNodeVersion} built against libtensorflow ${loaded.tfVersion} (${wheel} wheel, ${size} MiB) in ${((Date.now() - started) / 1000).toFixed(1)} s`,
+)

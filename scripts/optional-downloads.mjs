@@ -56,14 +56,16 @@ export function missingDownloads(root, env = process.env) {
   const lines = []
   for (const item of OPTIONAL_DOWNLOADS) {
     if (!(item.name in declared)) continue
-    const present = item.name === 'electron'
-      ? electronState(nodeModules) === 'ready'
-      : existsSync(join(nodeModules, ...item.name.split('/'), 'package.json'))
+    const present =
+      item.name === 'electron'
+        ? electronState(nodeModules) === 'ready'
+        : existsSync(join(nodeModules, ...item.name.split('/'), 'package.json'))
     if (present) continue
     const later = typeof item.later === 'function' ? item.later(pinnedVersion(root, item.name)) : item.later
-    const why = item.name === 'electron' && env.ELECTRON_SKIP_BINARY_DOWNLOAD
-      ? 'was skipped (ELECTRON_SKIP_BINARY_DOWNLOAD)'
-      : `was not downloaded (${item.host} unreachable?)`
+    const why =
+      item.name === 'electron' && env.ELECTRON_SKIP_BINARY_DOWNLOAD
+        ? 'was skipped (ELECTRON_SKIP_BINARY_DOWNLOAD)'
+        : `was not downloaded (${item.host} unreachable?)`
     lines.push(`${item.what} ${why}: ${item.without}; fetch it later with \`${later}\``)
   }
   return lines

@@ -151,7 +151,9 @@ function restoreElectronPackage() {
     CIFAR_WORKBENCH_POSTINSTALL_NESTED: '1',
   })
   if (!r.ok || electronState(nodeModules) === 'absent') {
-    log(`could not reinstall the electron ${version} package without its binary (${lastLine(r.output)}); the build needs it: retry \`npm install\`.`)
+    log(
+      `could not reinstall the electron ${version} package without its binary (${lastLine(r.output)}); the build needs it: retry \`npm install\`.`,
+    )
   }
 }
 

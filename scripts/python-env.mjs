@@ -36,7 +36,9 @@ if (!existsSync(python) || current !== wanted) {
   // stdout carries only the interpreter's path, so progress goes to stderr.
   process.stderr.write(`python-env: creating ${envDir} with ${base}\n`)
   run(base, ['-m', 'venv', envDir])
-  const pip = spawnSync(python, ['-m', 'pip', 'install', '--quiet', '--disable-pip-version-check', '-r', requirements], { stdio: ['ignore', 2, 'inherit'] })
+  const pip = spawnSync(python, ['-m', 'pip', 'install', '--quiet', '--disable-pip-version-check', '-r', requirements], {
+    stdio: ['ignore', 2, 'inherit'],
+  })
   if (pip.status !== 0) {
     process.stderr.write(`python-env: pip install -r ${requirements} failed (exit ${pip.status})\n`)
     process.exit(1)

@@ -15,8 +15,10 @@ function whyNoElectron() {
   const { version, binary } = electronInfo()
   if (!version) return 'the electron package is not installed'
   if (!binary) {
-    return `the Electron ${version} binary is not installed (skipped with ELECTRON_SKIP_BINARY_DOWNLOAD or a failed download; ` +
+    return (
+      `the Electron ${version} binary is not installed (skipped with ELECTRON_SKIP_BINARY_DOWNLOAD or a failed download; ` +
       'fetch it with `npm rebuild electron` where github.com is reachable)'
+    )
   }
   if (process.platform === 'linux' && !process.env.DISPLAY && !process.env.WAYLAND_DISPLAY) {
     return 'there is no display (DISPLAY/WAYLAND_DISPLAY unset)'

@@ -53,14 +53,30 @@ export function hostileTars(outsideFile: string, image: Buffer): Array<{ name: s
   const cls = (c: string, i: number) => `train/${c}/${i}.png`
   const valid: TarEntry[] = ['cat', 'dog'].flatMap((c) => [0, 1, 2].map((i) => ({ name: cls(c, i), data: image })))
   return [
-    { name: 'tar entry climbing out with ../', bytes: tarBytes([...valid, { name: `../../../../${outsideFile}`, data: Buffer.from('escaped') }]) },
+    {
+      name: 'tar entry climbing out with ../',
+      bytes: tarBytes([...valid, { name: `../../../../${outsideFile}`, data: Buffer.from('escaped') }]),
+    },
     { name: 'tar entry with an absolute path', bytes: tarBytes([...valid, { name: outsideFile, data: Buffer.from('escaped') }]) },
-    { name: 'tar symlink to /etc/passwd', bytes: tarBytes([...valid, { name: 'train/cat/link.png', type: 'symlink', linkname: '/etc/passwd' }]) },
+    {
+      name: 'tar symlink to /etc/passwd',
+      bytes: tarBytes([...valid, { name: 'train/cat/link.png', type: 'symlink', linkname: '/etc/passwd' }]),
+    },
     {
       name: 'tar symlink then a write through it',
-      bytes: tarBytes([{ name: 'train/evil', type: 'symlink', linkname: '/tmp' }, { name: 'train/evil/escaped.png', data: image }, ...valid]),
+      bytes: tarBytes([
+        { name: 'train/evil', type: 'symlink', linkname: '/tmp' },
+        { name: 'train/evil/escaped.png', data: image },
+        ...valid,
+      ]),
     },
-    { name: 'tar hard link to /etc/passwd', bytes: tarBytes([...valid, { name: 'train/cat/hard.png', type: 'hardlink', linkname: '/etc/passwd' }]) },
-    { name: 'tar entry declaring 8 GB', bytes: tarBytes([...valid, { name: 'train/cat/huge.png', data: image, size: 8 * 1024 ** 3 }]) },
+    {
+      name: 'tar hard link to /etc/passwd',
+      bytes: tarBytes([...valid, { name: 'train/cat/hard.png', type: 'hardlink', linkname: '/etc/passwd' }]),
+    },
+    {
+      name: 'tar entry declaring 8 GB',
+      bytes: tarBytes([...valid, { name: 'train/cat/huge.png', data: image, size: 8 * 1024 ** 3 }]),
+    },
   ]
 }

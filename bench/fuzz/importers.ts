@@ -85,7 +85,11 @@ function imageFiles(): Array<{ path: string; data: Buffer }> {
   const files: Array<{ path: string; data: Buffer }> = []
   for (const split of ['train', 'test'])
     for (const [c, name] of CLASS_NAMES.slice(0, 3).entries())
-      for (let i = 0; i < 3; i++) files.push({ path: `${split}/${name}/${i}.png`, data: pngOf(8, (r, k) => [(r * 30 + c * 80) % 256, (k * 30 + i) % 256, 90]) })
+      for (let i = 0; i < 3; i++)
+        files.push({
+          path: `${split}/${name}/${i}.png`,
+          data: pngOf(8, (r, k) => [(r * 30 + c * 80) % 256, (k * 30 + i) % 256, 90]),
+        })
   return files
 }
 
@@ -205,7 +209,8 @@ async function targets(root: string, outsideFile: string): Promise<Target[]> {
           const store = new SettingsStore(join(file, '..'))
           const settings = store.get()
           if (store.problem && lines(store.problem) !== 1) throw new Error(`settings problem is not one line: ${store.problem}`)
-          if (!['system', 'light', 'dark'].includes(settings.theme)) throw new Error('settings without a theme after a damaged file')
+          if (!['system', 'light', 'dark'].includes(settings.theme))
+            throw new Error('settings without a theme after a damaged file')
         } finally {
           console.warn = warn
         }
@@ -274,10 +279,19 @@ export async function runImporterFuzz(options: FuzzOptions): Promise<FuzzReport>
       (await core.call('runs.list', {})).total,
     ])
   const png = imageFiles()[0]!.data
-  const zipEscape = zipOf([...imageFiles(), { path: '../../escaped.png', data: png }, { path: outsideFile, data: png }], join(root, 'seed-escape.zip'))
+  const zipEscape = zipOf(
+    [...imageFiles(), { path: '../../escaped.png', data: png }, { path: outsideFile, data: png }],
+    join(root, 'seed-escape.zip'),
+  )
   const rootBefore = listing(root, [dataDir, inputs])
 
-  const runCase = async (index: number, target: Target | { name: string; run: Target['run'] }, mutation: string, bytes: Buffer, fileName: string) => {
+  const runCase = async (
+    index: number,
+    target: Target | { name: string; run: Target['run'] },
+    mutation: string,
+    bytes: Buffer,
+    fileName: string,
+  ) => {
     const caseDir = join(inputs, String(index))
     rmSync(inputs, { recursive: true, force: true })
     mkdirSync(caseDir, { recursive: true })
@@ -299,9 +313,12 @@ export async function runImporterFuzz(options: FuzzOptions): Promise<FuzzReport>
       }
     } catch (error) {
       message = error instanceof Error ? error.message : String(error)
-      if (!(error instanceof ContractError) && target.name !== 'settings.json') report.findings.push(`${label}: not a typed error: ${message}`)
-      if (error instanceof ContractError && error.code === 'internal') report.findings.push(`${label}: internal error: ${message}`)
-      if (lines(message) !== 1) report.findings.push(`${label}: the error is not one line: ${JSON.stringify(message.slice(0, 300))}`)
+      if (!(error instanceof ContractError) && target.name !== 'settings.json')
+        report.findings.push(`${label}: not a typed error: ${message}`)
+      if (error instanceof ContractError && error.code === 'internal')
+        report.findings.push(`${label}: internal error: ${message}`)
+      if (lines(message) !== 1)
+        report.findings.push(`${label}: the error is not one line: ${JSON.stringify(message.slice(0, 300))}`)
       if (target.name === 'settings.json') report.findings.push(`${label}: a damaged settings file stopped the app: ${message}`)
     }
     const ms = Date.now() - started
@@ -319,7 +336,8 @@ export async function runImporterFuzz(options: FuzzOptions): Promise<FuzzReport>
     let index = 0
     if (options.hostile) {
       const fileTarget = { name: 'hostile archive', run: (c: Core, f: string) => all[0]!.run(c, f) }
-      for (const hostile of hostileTars(outsideFile, png)) await runCase(index++, fileTarget, hostile.name, gzipSync(hostile.bytes), 'hostile.tar.gz')
+      for (const hostile of hostileTars(outsideFile, png))
+        await runCase(index++, fileTarget, hostile.name, gzipSync(hostile.bytes), 'hostile.tar.gz')
       await runCase(index++, fileTarget, 'gzip bomb (1.5 GiB of zeros)', gzipBomb(1.5), 'bomb.tar.gz')
       await runCase(index++, fileTarget, 'zip entries climbing out and absolute', readFileSync(zipEscape), 'escape.zip')
     }
@@ -327,7 +345,9 @@ export async function runImporterFuzz(options: FuzzOptions): Promise<FuzzReport>
       const target = pick(all, rng)
       const useJson = target.mutateJson && rng() < 0.6
       const mutation = useJson ? null : BYTE_MUTATIONS[Math.floor(rng() * BYTE_MUTATIONS.length)]!
-      const bytes = useJson ? Buffer.from(mutateJson(target.seedBytes.toString('utf8'), rng)) : mutation!.apply(target.seedBytes, rng)
+      const bytes = useJson
+        ? Buffer.from(mutateJson(target.seedBytes.toString('utf8'), rng))
+        : mutation!.apply(target.seedBytes, rng)
       await runCase(index++, target, useJson ? 'JSON values' : mutation!.name, bytes, target.fileName)
     }
   } finally {
@@ -335,7 +355,8 @@ export async function runImporterFuzz(options: FuzzOptions): Promise<FuzzReport>
   }
   const escaped = difference(rootBefore, listing(root, [dataDir, inputs]))
   if (escaped) report.findings.push(`a file was written outside the data directory: ${escaped}`)
-  if (existsSync(outsideFile) || existsSync('/tmp/escaped.png')) report.findings.push('an archive entry escaped to its target path')
+  if (existsSync(outsideFile) || existsSync('/tmp/escaped.png'))
+    report.findings.push('an archive entry escaped to its target path')
   if (({} as Record<string, unknown>).polluted !== undefined) report.findings.push('a JSON key polluted Object.prototype')
   return report
 }

@@ -98,7 +98,7 @@ export function mutateJson(text: string, rng: Rng): string {
   for (let i = 0; i < edits && paths.length > 0; i++) {
     const { parent, key } = paths[int(rng, paths.length)]!
     const choice = int(rng, 4)
-    if (choice === 0 && !Array.isArray(parent)) delete (parent as Record<string, unknown>)[key as string]
+    if (choice === 0 && !Array.isArray(parent)) delete parent[key as string]
     else (parent as Record<string | number, unknown>)[key] = hostile[int(rng, hostile.length)]
   }
   let out = JSON.stringify(doc)

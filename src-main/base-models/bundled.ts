@@ -38,7 +38,11 @@ export async function describeBundledFolders(folders: string[]): Promise<Bundled
     const out: BundledBase[] = []
     for (const folder of folders) {
       const { registeredAt: _registeredAt, ...info } = await service.import({ path: folder })
-      out.push({ ...info, path: `${BUNDLED_PATH_PREFIX}${info.id}`, source: `${info.source} (ships with CIFAR Workbench, Apache-2.0)` })
+      out.push({
+        ...info,
+        path: `${BUNDLED_PATH_PREFIX}${info.id}`,
+        source: `${info.source} (ships with CIFAR Workbench, Apache-2.0)`,
+      })
     }
     return out
   } finally {

@@ -3,11 +3,27 @@ import { copyFile, mkdir, rename, rm, stat } from 'node:fs/promises'
 import { existsSync } from 'node:fs'
 import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:path'
 import { ContractError } from '@shared/contract'
-import { chooseBase, familyOfBaseId, IMAGENET_BASE_IDS, type BaseFamily, type BaseModelInfo, type Preprocessing } from '@shared/domain/model'
+import {
+  chooseBase,
+  familyOfBaseId,
+  IMAGENET_BASE_IDS,
+  type BaseFamily,
+  type BaseModelInfo,
+  type Preprocessing,
+} from '@shared/domain/model'
 import type { EventBus } from '../core/event-bus'
 import type { RegistryStore } from '../store'
 import type * as tf from '../engine/tf'
-import { cutBase, FAMILY_DEFAULTS, inspectTfjsFolder, recogniseBaseFamily, loadBaseFromInfo, loadTfjsFolder, summarizeModel, type LoadedBase } from '../engine/architectures'
+import {
+  cutBase,
+  FAMILY_DEFAULTS,
+  inspectTfjsFolder,
+  recogniseBaseFamily,
+  loadBaseFromInfo,
+  loadTfjsFolder,
+  summarizeModel,
+  type LoadedBase,
+} from '../engine/architectures'
 import { bundledBasesDir, isBundledPath } from '../engine/architectures/bundled-bases'
 import { loadKerasBase, type KerasFamily } from '../engine/architectures/keras'
 import { downloadFile } from './download'
@@ -205,7 +221,12 @@ export class ModelService {
    * The base these exact bytes are already registered as, when the request asks for nothing else (no
    * other name or family): importing the same file again answers with it instead of a conflict.
    */
-  private alreadyRegistered(sha256: string, format: BaseModelInfo['format'], request: ImportRequest, id: string | null): BaseModelInfo | null {
+  private alreadyRegistered(
+    sha256: string,
+    format: BaseModelInfo['format'],
+    request: ImportRequest,
+    id: string | null,
+  ): BaseModelInfo | null {
     const found = this.list().find(
       (b) =>
         b.sha256 === sha256 &&
@@ -309,7 +330,7 @@ export class ModelService {
     progress('validate', 0, 3)
     const same = this.alreadyRegistered(await hashFiles([file]), 'keras-h5', request, request.name ? slugify(request.name) : null)
     if (same) return same
-    const loaded = await loadKerasBase(file, request.family as KerasFamily | undefined)
+    const loaded = await loadKerasBase(file, request.family)
     try {
       const family = loaded.family
       const d = FAMILY_DEFAULTS[family]

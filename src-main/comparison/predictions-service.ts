@@ -22,8 +22,7 @@ export interface PredictionsServiceOptions {
 }
 
 export type PredictionsResult =
-  | { ok: true; predictions: RunPredictions; source: 'stored' | 'reevaluated' }
-  | { ok: false; reason: string }
+  { ok: true; predictions: RunPredictions; source: 'stored' | 'reevaluated' } | { ok: false; reason: string }
 
 /**
  * A run's per-image test predictions: its predictions file, or, for a run finished before they were
@@ -66,7 +65,11 @@ export class PredictionsService {
     let preprocessing: ReevaluateJob['preprocessing'] = 'unit'
     if (run.config.model.kind === 'transfer') {
       const base = store.getBaseModel(run.config.model.baseId)
-      if (!base) return { ok: false, reason: `base model ${run.config.model.baseId} of run ${runId} is no longer registered (its preprocessing is unknown)` }
+      if (!base)
+        return {
+          ok: false,
+          reason: `base model ${run.config.model.baseId} of run ${runId} is no longer registered (its preprocessing is unknown)`,
+        }
       preprocessing = base.preprocessing
     }
     const pref = this.o.preference?.() ?? { backend: null, forcedBy: null }
@@ -102,7 +105,10 @@ export class PredictionsService {
         const parsed = ReevaluateMessage.safeParse(raw)
         if (!parsed.success) {
           const message = (raw as { message?: unknown } | null)?.message
-          settle({ ok: false, reason: `re-evaluating run ${runId} failed: ${typeof message === 'string' ? message : 'malformed worker message'}` })
+          settle({
+            ok: false,
+            reason: `re-evaluating run ${runId} failed: ${typeof message === 'string' ? message : 'malformed worker message'}`,
+          })
           return
         }
         if (parsed.data.type === 'failed') {
@@ -111,11 +117,24 @@ export class PredictionsService {
         }
         answered = true
         readPredictionsFile(runDirectory(this.o.dataDir, runId))
-          .then((p) => settle(p ? { ok: true, predictions: p, source: 'reevaluated' } : { ok: false, reason: `re-evaluating run ${runId} wrote no predictions file` }))
+          .then((p) =>
+            settle(
+              p
+                ? { ok: true, predictions: p, source: 'reevaluated' }
+                : { ok: false, reason: `re-evaluating run ${runId} wrote no predictions file` },
+            ),
+          )
           .catch((error: unknown) => settle({ ok: false, reason: (error as Error).message }))
       })
-      worker.on('error', (error) => settle({ ok: false, reason: `re-evaluation worker of run ${runId} failed: ${error.message}` }))
-      worker.on('exit', (code) => answered || settle({ ok: false, reason: `re-evaluation worker of run ${runId} exited (code ${code}) before answering` }))
+      worker.on('error', (error) =>
+        settle({ ok: false, reason: `re-evaluation worker of run ${runId} failed: ${error.message}` }),
+      )
+      worker.on(
+        'exit',
+        (code) =>
+          answered ||
+          settle({ ok: false, reason: `re-evaluation worker of run ${runId} exited (code ${code}) before answering` }),
+      )
     })
   }
 }

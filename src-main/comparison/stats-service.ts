@@ -32,8 +32,17 @@ function sameDataset(a: RunDetail, b: RunDetail): boolean {
   return a.datasetHash === null || b.datasetHash === null || a.datasetHash === b.datasetHash
 }
 
-function pairStats(a: RunDetail, b: RunDetail, pa: PredictionsResult | null, pb: PredictionsResult | null, req: Request): PairedStats {
-  const unpaired = (reason: 'different-dataset' | 'different-images' | 'no-predictions', reasonRun: string | null): PairedStats => ({
+function pairStats(
+  a: RunDetail,
+  b: RunDetail,
+  pa: PredictionsResult | null,
+  pb: PredictionsResult | null,
+  req: Request,
+): PairedStats {
+  const unpaired = (
+    reason: 'different-dataset' | 'different-images' | 'no-predictions',
+    reasonRun: string | null,
+  ): PairedStats => ({
     paired: false,
     a: a.id,
     b: b.id,
@@ -105,7 +114,11 @@ function compareGroups(groups: StatsGroup[], values: Map<string, number[]>): Gro
  * config group over seeds (mean, std, t-interval) and the first two groups against each other
  * (Welch, seeds needed). Predictions missing from old runs are re-evaluated on demand.
  */
-export async function compareStats(store: PredictionsSource, predictions: PredictionsService, req: Request): Promise<CompareStats> {
+export async function compareStats(
+  store: PredictionsSource,
+  predictions: PredictionsService,
+  req: Request,
+): Promise<CompareStats> {
   const runs = req.ids.map((id) => store.getRun(id))
   const [a, b] = [runs[0]!, runs[1]!]
   const safely = (id: string): Promise<PredictionsResult> =>

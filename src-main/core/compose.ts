@@ -83,10 +83,19 @@ export async function createCore(options: CoreOptions): Promise<Core> {
     getBaseModel: (id) => store.registry.getBaseModel(id),
   }
   // Exports and predictions with a finished run's model, each in a worker of its own.
-  const inference = new InferenceService({ dataDir: options.dataDir, store: runsAndRegistry, appVersion: APP_VERSION, preference: () => system.backendPreference() })
+  const inference = new InferenceService({
+    dataDir: options.dataDir,
+    store: runsAndRegistry,
+    appVersion: APP_VERSION,
+    preference: () => system.backendPreference(),
+  })
 
   // Per-image predictions for statistics; old runs are re-evaluated in a worker of their own.
-  const predictions = new PredictionsService({ dataDir: options.dataDir, store: runsAndRegistry, preference: () => system.backendPreference() })
+  const predictions = new PredictionsService({
+    dataDir: options.dataDir,
+    store: runsAndRegistry,
+    preference: () => system.backendPreference(),
+  })
 
   const handlers: Handlers = {
     ...system.handlers(),

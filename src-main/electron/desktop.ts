@@ -53,7 +53,10 @@ export function setupDesktopShell(core: Core, dataDir: string, isAppUrl: (url: s
       },
       announceSaved(path) {
         if (!Notification.isSupported()) return
-        const note = new Notification({ title: `Saved ${basename(path)}`, body: `${dirname(path)}. Click to show it in its folder.` })
+        const note = new Notification({
+          title: `Saved ${basename(path)}`,
+          body: `${dirname(path)}. Click to show it in its folder.`,
+        })
         note.on('click', () => shell.showItemInFolder(path))
         note.show()
       },
@@ -96,7 +99,13 @@ export function setupDesktopShell(core: Core, dataDir: string, isAppUrl: (url: s
   })
 
   return {
-    initialBounds: () => ({ ...restoreBounds(state.window, screen.getAllDisplays().map((d) => d.workArea)), maximized: state.window?.maximized ?? false }),
+    initialBounds: () => ({
+      ...restoreBounds(
+        state.window,
+        screen.getAllDisplays().map((d) => d.workArea),
+      ),
+      maximized: state.window?.maximized ?? false,
+    }),
     attachWindow(window) {
       const keep = () => {
         if (window.isDestroyed() || window.isMinimized()) return
@@ -111,7 +120,8 @@ export function setupDesktopShell(core: Core, dataDir: string, isAppUrl: (url: s
       window.on('close', (event) => {
         keep()
         // Closing the last window quits on Windows and Linux: ask there, before the window is gone.
-        if (process.platform !== 'darwin' && BrowserWindow.getAllWindows().length === 1 && !this.confirmQuit()) event.preventDefault()
+        if (process.platform !== 'darwin' && BrowserWindow.getAllWindows().length === 1 && !this.confirmQuit())
+          event.preventDefault()
       })
     },
     confirmQuit() {
@@ -133,4 +143,3 @@ export function setupDesktopShell(core: Core, dataDir: string, isAppUrl: (url: s
     },
   }
 }
-

@@ -63,7 +63,9 @@ export function buildMenuTemplate(platform: NodeJS.Platform, appName = 'CIFAR Wo
   const window: MenuItemSpec = {
     label: 'Window',
     role: 'windowMenu',
-    submenu: mac ? [{ role: 'minimize' }, { role: 'zoom' }, separator, { role: 'front' }] : [{ role: 'minimize' }, { role: 'close' }],
+    submenu: mac
+      ? [{ role: 'minimize' }, { role: 'zoom' }, separator, { role: 'front' }]
+      : [{ role: 'minimize' }, { role: 'close' }],
   }
   const help: MenuItemSpec = {
     label: 'Help',

@@ -71,7 +71,9 @@ export interface ShellHandlerOptions {
 type Handlers = { [M in ShellMethodName]: (input: never) => Promise<ShellOutput<M>> }
 
 /** One invoke function over IPC, validating like core.invoke and never throwing. */
-export function createShellHandlers(options: ShellHandlerOptions): (method: unknown, payload: unknown) => Promise<CallResult<unknown>> {
+export function createShellHandlers(
+  options: ShellHandlerOptions,
+): (method: unknown, payload: unknown) => Promise<CallResult<unknown>> {
   const { platform } = options
   const memory: ShellMemory = options.memory ?? { lastSaveDir: null, lastOpenDir: {} }
   const changed = () => options.onMemoryChange?.(memory)
@@ -88,7 +90,11 @@ export function createShellHandlers(options: ShellHandlerOptions): (method: unkn
     },
     'shell.saveFile': async ({ suggestedName, kind, data }: { suggestedName: string; kind: SaveKind; data: Uint8Array }) => {
       const folder = memory.lastSaveDir ?? options.defaultSaveDir
-      const path = await platform.showSaveDialog({ title: `Save ${suggestedName}`, defaultPath: join(folder, suggestedName), filters: [SAVE_FILTERS[kind]] })
+      const path = await platform.showSaveDialog({
+        title: `Save ${suggestedName}`,
+        defaultPath: join(folder, suggestedName),
+        filters: [SAVE_FILTERS[kind]],
+      })
       if (!path) return { path: null }
       await mkdir(dirname(path), { recursive: true })
       await writeFile(path, data)
@@ -114,7 +120,10 @@ export function createShellHandlers(options: ShellHandlerOptions): (method: unkn
     }
     const parsed = shellMethods[method].input.safeParse(payload ?? {})
     if (!parsed.success) {
-      return { ok: false, error: { code: 'invalid_input', message: `invalid input for ${method}`, issues: issuesOf(parsed.error) } }
+      return {
+        ok: false,
+        error: { code: 'invalid_input', message: `invalid input for ${method}`, issues: issuesOf(parsed.error) },
+      }
     }
     try {
       const handler = handlers[method] as (input: unknown) => Promise<unknown>

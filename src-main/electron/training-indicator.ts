@@ -46,11 +46,14 @@ export class TrainingIndicator {
         track.epochsDone = event.epoch - 1
         return { progress: this.fraction(track, event.batch / Math.max(1, event.batchesPerEpoch)), notification: null }
       case 'status': {
-        if (event.status === 'running') return { progress: track.totalEpochs ? this.fraction(track, 0) : INDETERMINATE, notification: null }
+        if (event.status === 'running')
+          return { progress: track.totalEpochs ? this.fraction(track, 0) : INDETERMINATE, notification: null }
         const ending = ENDINGS[event.status]
         if (!ending) return null
         this.runs.delete(event.runId)
-        const parts = [`${event.status[0]!.toUpperCase()}${event.status.slice(1)} after ${track.epochsDone} of ${track.totalEpochs ?? '?'} epochs`]
+        const parts = [
+          `${event.status[0]!.toUpperCase()}${event.status.slice(1)} after ${track.epochsDone} of ${track.totalEpochs ?? '?'} epochs`,
+        ]
         if (track.lastAccuracy !== null) parts.push(`accuracy ${(track.lastAccuracy * 100).toFixed(1)}%`)
         if (event.message) parts.push(event.message)
         const resumable = event.status === 'cancelled' || event.status === 'interrupted' ? ' It can be resumed from History.' : ''

@@ -9,7 +9,12 @@ import { OpenPurpose } from '@shared/contract'
 export const DEFAULT_BOUNDS = { width: 1360, height: 880 }
 export const MIN_SIZE = { width: 960, height: 640 }
 
-const Bounds = z.object({ x: z.number().int(), y: z.number().int(), width: z.number().int().positive(), height: z.number().int().positive() })
+const Bounds = z.object({
+  x: z.number().int(),
+  y: z.number().int(),
+  width: z.number().int().positive(),
+  height: z.number().int().positive(),
+})
 export type Bounds = z.infer<typeof Bounds>
 
 export const DesktopState = z.object({
@@ -45,9 +50,14 @@ export function writeDesktopState(file: string, state: DesktopState): void {
  * lies on one of the work areas (so it can be grabbed), sized at least MIN_SIZE and at most that
  * display; otherwise the default size, with no position (the OS centres it).
  */
-export function restoreBounds(saved: DesktopState['window'], workAreas: Bounds[]): Partial<Bounds> & { width: number; height: number } {
+export function restoreBounds(
+  saved: DesktopState['window'],
+  workAreas: Bounds[],
+): Partial<Bounds> & { width: number; height: number } {
   if (!saved) return { ...DEFAULT_BOUNDS }
-  const area = workAreas.find((a) => overlap(saved.x, saved.width, a.x, a.width) >= 100 && overlap(saved.y, 50, a.y, a.height) >= 50)
+  const area = workAreas.find(
+    (a) => overlap(saved.x, saved.width, a.x, a.width) >= 100 && overlap(saved.y, 50, a.y, a.height) >= 50,
+  )
   if (!area) return { ...DEFAULT_BOUNDS }
   const width = clamp(saved.width, MIN_SIZE.width, Math.max(MIN_SIZE.width, area.width))
   const height = clamp(saved.height, MIN_SIZE.height, Math.max(MIN_SIZE.height, area.height))

@@ -13,7 +13,10 @@ export function refuseIfInUse(runs: RunStore, what: { datasetId?: string; baseId
       (what.datasetId !== undefined && config.data.datasetId === what.datasetId) ||
       (what.baseId !== undefined && config.model.kind === 'transfer' && config.model.baseId === what.baseId)
     if (uses) {
-      throw new ContractError('conflict', `${label} is used by run ${summary.id} (${summary.name}, ${summary.status}); delete it after that run ends`)
+      throw new ContractError(
+        'conflict',
+        `${label} is used by run ${summary.id} (${summary.name}, ${summary.status}); delete it after that run ends`,
+      )
     }
   }
 }

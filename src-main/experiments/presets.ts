@@ -51,7 +51,14 @@ export const BUILT_IN_PRESETS: Preset[] = [
     config: {
       name: 'SqueezeNet transfer',
       data: {},
-      model: { kind: 'transfer', baseId: IMAGENET_BASE_IDS.squeezenet, inputSize: 96, headPooling: 'gap', headUnits: 256, headDropout: 0.5 },
+      model: {
+        kind: 'transfer',
+        baseId: IMAGENET_BASE_IDS.squeezenet,
+        inputSize: 96,
+        headPooling: 'gap',
+        headUnits: 256,
+        headDropout: 0.5,
+      },
       training: { epochs: 5, batchSize: 64, optimizer: 'adam', learningRate: 1e-3 },
     },
   }),
@@ -85,7 +92,7 @@ const HOW_TO_GET: Record<string, string> = {
     'register one with `cifar-workbench models import resources/bases/mobilenetv2-imagenet` (a TensorFlow.js folder) or `cifar-workbench models download mobilenetv2` (the Keras no-top file)',
   squeezenet: 'register one with `cifar-workbench models import resources/bases/squeezenet1.1-imagenet` (a TensorFlow.js folder)',
   vgg16:
-    'get Keras\' VGG16 no-top weights with `cifar-workbench models download vgg16` (vgg16_weights_tf_dim_ordering_tf_kernels_notop.h5, ' +
+    "get Keras' VGG16 no-top weights with `cifar-workbench models download vgg16` (vgg16_weights_tf_dim_ordering_tf_kernels_notop.h5, " +
     'MD5 checked; taken from ~/.keras/models when Keras already downloaded it), or register such a file with `cifar-workbench models import FILE.h5`',
 }
 

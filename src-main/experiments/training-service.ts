@@ -173,7 +173,8 @@ export class TrainingService {
   }
 
   deletePreset(id: string): { ok: true } {
-    if (BUILT_IN_PRESETS.some((p) => p.id === id)) throw new ContractError('conflict', `preset ${id} is built in and cannot be deleted`)
+    if (BUILT_IN_PRESETS.some((p) => p.id === id))
+      throw new ContractError('conflict', `preset ${id} is built in and cannot be deleted`)
     if (!this.o.registry.deletePreset(id)) throw new ContractError('not_found', `preset ${id} not found`)
     return { ok: true }
   }
@@ -232,10 +233,16 @@ export class TrainingService {
   /** Fails early, before a run is queued, when the dataset or base does not exist. */
   private checkRefs(config: ExperimentConfig): void {
     if (!this.o.registry.getDataset(config.data.datasetId)) {
-      throw new ContractError('not_found', `dataset ${config.data.datasetId} not found; import one with \`cifar-workbench dataset import PATH\``)
+      throw new ContractError(
+        'not_found',
+        `dataset ${config.data.datasetId} not found; import one with \`cifar-workbench dataset import PATH\``,
+      )
     }
     if (config.model.kind === 'transfer' && !this.o.registry.getBaseModel(config.model.baseId)) {
-      throw new ContractError('not_found', `base model ${config.model.baseId} not found; register it with \`cifar-workbench models import PATH\``)
+      throw new ContractError(
+        'not_found',
+        `base model ${config.model.baseId} not found; register it with \`cifar-workbench models import PATH\``,
+      )
     }
   }
 
@@ -269,7 +276,8 @@ export class TrainingService {
     const dataset = registry.getDataset(run.config.data.datasetId)
     if (!dataset) throw new Error(`dataset ${run.config.data.datasetId} is no longer registered`)
     const base = run.config.model.kind === 'transfer' ? registry.getBaseModel(run.config.model.baseId) : null
-    if (run.config.model.kind === 'transfer' && !base) throw new Error(`base model ${run.config.model.baseId} is no longer registered`)
+    if (run.config.model.kind === 'transfer' && !base)
+      throw new Error(`base model ${run.config.model.baseId} is no longer registered`)
     const job: RunJobInput = {
       runId: run.id,
       dataDir: this.o.dataDir,

@@ -27,7 +27,11 @@ export function startEngineWorker(bundledName: string, sourcePath: string, worke
   }
   const root = join(here, '../..')
   const source = pathToFileURL(join(root, sourcePath)).href
-  const tsxApi = pathToFileURL(createRequire(join(root, 'package.json')).resolve('tsx/esm/api').replace(/\.cjs$/, '.mjs')).href
+  const tsxApi = pathToFileURL(
+    createRequire(join(root, 'package.json'))
+      .resolve('tsx/esm/api')
+      .replace(/\.cjs$/, '.mjs'),
+  ).href
   const tsconfig = join(root, 'tsconfig.json')
   const bootstrap =
     `import(${JSON.stringify(tsxApi)})` +

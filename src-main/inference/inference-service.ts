@@ -36,23 +36,43 @@ export class InferenceService {
     const run = this.o.store.getRun(id)
     const artifact = run.artifacts.find((a) => a.kind === 'model')
     if (run.status !== 'completed' || !artifact) {
-      throw new ContractError('conflict', `run ${id} has no trained model (status ${run.status}); only a completed run can export or predict`)
+      throw new ContractError(
+        'conflict',
+        `run ${id} has no trained model (status ${run.status}); only a completed run can export or predict`,
+      )
     }
     const dataset = this.o.store.getDataset(run.datasetId)
     const classNames = run.evaluation?.classNames ?? dataset?.classNames
     const imageSize = dataset?.imageSize.height ?? null
-    if (!classNames || imageSize === null) throw new ContractError('failed', `run ${id}: its dataset ${run.datasetId} is gone, so its classes and image size are unknown`)
+    if (!classNames || imageSize === null)
+      throw new ContractError(
+        'failed',
+        `run ${id}: its dataset ${run.datasetId} is gone, so its classes and image size are unknown`,
+      )
     const model = run.config.model
     let preprocessing: ModelContext['preprocessing'] = 'unit'
     let inputSize = imageSize
     if (model.kind === 'transfer') {
       const base = this.o.store.getBaseModel(model.baseId)
-      if (!base) throw new ContractError('failed', `run ${id}: its base ${model.baseId} is no longer registered, so its preprocessing is unknown`)
+      if (!base)
+        throw new ContractError(
+          'failed',
+          `run ${id}: its base ${model.baseId} is no longer registered, so its preprocessing is unknown`,
+        )
       preprocessing = base.preprocessing
       inputSize = model.inputSize
     }
     const modelDir = isAbsolute(artifact.path) ? artifact.path : join(this.o.dataDir, artifact.path)
-    return { runId: run.id, runName: run.name, modelDir, classNames, preprocessing, imageSize, inputSize, appVersion: this.o.appVersion }
+    return {
+      runId: run.id,
+      runName: run.name,
+      modelDir,
+      classNames,
+      preprocessing,
+      imageSize,
+      inputSize,
+      appVersion: this.o.appVersion,
+    }
   }
 
   async exportModel(id: string, format: ModelFormat, out?: string): Promise<ExportModelResult> {
@@ -67,7 +87,11 @@ export class InferenceService {
     const task = {
       type: 'predict' as const,
       topK,
-      images: images.map((i) => (i.path !== undefined ? { name: i.name, path: resolve(i.path) } : { name: i.name, bytes: new Uint8Array(Buffer.from(i.dataBase64!, 'base64')) })),
+      images: images.map((i) =>
+        i.path !== undefined
+          ? { name: i.name, path: resolve(i.path) }
+          : { name: i.name, bytes: new Uint8Array(Buffer.from(i.dataBase64!, 'base64')) },
+      ),
     }
     const reply = await this.run({ backend: this.o.preference().backend, context: this.context(id), task })
     if (!('predict' in reply)) throw new ContractError('failed', 'the inference worker answered without predictions')
@@ -86,12 +110,21 @@ export class InferenceService {
       }
       worker.on('message', (raw: unknown) => {
         const parsed = InferenceReply.safeParse(raw)
-        if (!parsed.success) return settle(() => reject(new ContractError('internal', `malformed reply from the inference worker: ${parsed.error.issues[0]?.message}`)))
+        if (!parsed.success)
+          return settle(() =>
+            reject(
+              new ContractError('internal', `malformed reply from the inference worker: ${parsed.error.issues[0]?.message}`),
+            ),
+          )
         const reply = parsed.data
         settle(() => (reply.ok ? resolvePromise(reply) : reject(new ContractError('failed', reply.error))))
       })
-      worker.on('error', (error) => settle(() => reject(new ContractError('failed', `inference worker failed: ${error.message}`))))
-      worker.on('exit', (code) => settle(() => reject(new ContractError('failed', `inference worker exited without an answer (code ${code})`))))
+      worker.on('error', (error) =>
+        settle(() => reject(new ContractError('failed', `inference worker failed: ${error.message}`))),
+      )
+      worker.on('exit', (code) =>
+        settle(() => reject(new ContractError('failed', `inference worker exited without an answer (code ${code})`))),
+      )
     })
   }
 }

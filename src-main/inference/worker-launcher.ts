@@ -15,7 +15,11 @@ export function startInferenceWorker(workerData: unknown): Worker {
   if (!import.meta.url.endsWith('.ts') && existsSync(bundled)) return new Worker(bundled, { workerData })
   const root = join(here, '../..')
   const source = pathToFileURL(join(root, 'src-main/engine/inference/worker.ts')).href
-  const tsxApi = pathToFileURL(createRequire(join(root, 'package.json')).resolve('tsx/esm/api').replace(/\.cjs$/, '.mjs')).href
+  const tsxApi = pathToFileURL(
+    createRequire(join(root, 'package.json'))
+      .resolve('tsx/esm/api')
+      .replace(/\.cjs$/, '.mjs'),
+  ).href
   const tsconfig = join(root, 'tsconfig.json')
   const bootstrap =
     `import(${JSON.stringify(tsxApi)})` +

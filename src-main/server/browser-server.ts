@@ -94,7 +94,12 @@ export async function startBrowserServer(options: BrowserServerOptions): Promise
       return
     }
     if (url.pathname.startsWith(UPLOAD_PATH)) {
-      void handleUpload(req, res, url, { core, dataDir: options.dataDir, maxBytes: options.maxUploadBytes ?? DEFAULT_MAX_UPLOAD_BYTES, headers })
+      void handleUpload(req, res, url, {
+        core,
+        dataDir: options.dataDir,
+        maxBytes: options.maxUploadBytes ?? DEFAULT_MAX_UPLOAD_BYTES,
+        headers,
+      })
       return
     }
     if (req.method !== 'GET' && req.method !== 'HEAD') {

@@ -49,11 +49,17 @@ export async function handleUpload(
   const kind = url.pathname.slice(UPLOAD_PATH.length) as UploadKind
   const spec = KINDS[kind]
   if (!spec) return reply(res, 404, refuse('invalid_input', `no upload of kind "${kind}" (dataset or base-model)`), ctx.headers)
-  if (req.method !== 'PUT') return reply(res, 405, refuse('invalid_input', 'uploads are PUT requests'), { ...ctx.headers, Allow: 'PUT' })
+  if (req.method !== 'PUT')
+    return reply(res, 405, refuse('invalid_input', 'uploads are PUT requests'), { ...ctx.headers, Allow: 'PUT' })
   const name = uploadFileName(url.searchParams.get('name'))
   if (!name || !spec.pattern.test(name)) {
     req.resume()
-    return reply(res, 400, refuse('invalid_input', `${url.searchParams.get('name') ?? '(no name)'}: expected ${spec.what}`), ctx.headers)
+    return reply(
+      res,
+      400,
+      refuse('invalid_input', `${url.searchParams.get('name') ?? '(no name)'}: expected ${spec.what}`),
+      ctx.headers,
+    )
   }
   const declared = Number(req.headers['content-length'] ?? NaN)
   const tooLarge = `${name} is larger than the upload limit of ${ctx.maxBytes} bytes; import it from a path on the workbench machine instead`
@@ -96,7 +102,10 @@ async function receiveAndImport(
     await pipeline(req, limit, createWriteStream(file))
   } catch (error) {
     if (received > ctx.maxBytes) return { status: 413, result: refuse('invalid_input', tooLarge) }
-    return { status: 400, result: refuse('failed', `the upload of ${name} broke off after ${received} bytes (${(error as Error).message})`) }
+    return {
+      status: 400,
+      result: refuse('failed', `the upload of ${name} broke off after ${received} bytes (${(error as Error).message})`),
+    }
   }
   const jobId = url.searchParams.get('jobId') ?? undefined
   const label = url.searchParams.get('label') ?? undefined

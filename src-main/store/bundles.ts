@@ -52,9 +52,13 @@ export class RunBundles {
       if (csv === undefined) continue
       const fromCsv = epochsFromCsv(csv, `epoch CSV of run ${run.id}`)
       const same =
-        fromCsv.length === run.epochs.length && fromCsv.every((e, i) => e.epoch === run.epochs[i]!.epoch && e.phase === run.epochs[i]!.phase)
+        fromCsv.length === run.epochs.length &&
+        fromCsv.every((e, i) => e.epoch === run.epochs[i]!.epoch && e.phase === run.epochs[i]!.phase)
       if (!same) {
-        throw new ContractError('invalid_input', `run ${run.id}: the epoch CSV (${fromCsv.length} rows) does not match the manifest (${run.epochs.length} epochs)`)
+        throw new ContractError(
+          'invalid_input',
+          `run ${run.id}: the epoch CSV (${fromCsv.length} rows) does not match the manifest (${run.epochs.length} epochs)`,
+        )
       }
     }
     this.db.transaction(() => {
@@ -117,7 +121,12 @@ export class RunBundles {
       })
     this.db
       .prepare('INSERT INTO run_payloads (run_id, config_json, model_summary_json, phase_times_json) VALUES (?, ?, ?, ?)')
-      .run(run.id, JSON.stringify(run.config), run.modelSummary ? JSON.stringify(run.modelSummary) : null, JSON.stringify(run.phaseTimes))
+      .run(
+        run.id,
+        JSON.stringify(run.config),
+        run.modelSummary ? JSON.stringify(run.modelSummary) : null,
+        JSON.stringify(run.phaseTimes),
+      )
     this.writer.addTags(run.id, run.tags)
     for (const e of run.epochs) this.writer.epoch(run.id, e)
     this.writer.batchPoints(run.id, run.batchPoints, 1)

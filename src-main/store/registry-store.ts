@@ -39,7 +39,10 @@ export class SqliteRegistryStore implements RegistryStore {
   }
 
   listDatasets(): DatasetInfo[] {
-    const rows = this.db.prepare('SELECT id, info_json FROM datasets ORDER BY created_at, id').all() as Array<{ id: string; info_json: string }>
+    const rows = this.db.prepare('SELECT id, info_json FROM datasets ORDER BY created_at, id').all() as Array<{
+      id: string
+      info_json: string
+    }>
     return rows.map((r) => parseStored(DatasetInfo, r.info_json, `dataset ${r.id}`))
   }
 
@@ -62,7 +65,10 @@ export class SqliteRegistryStore implements RegistryStore {
   }
 
   listBaseModels(): BaseModelInfo[] {
-    const rows = this.db.prepare('SELECT id, info_json FROM base_models ORDER BY registered_at, id').all() as Array<{ id: string; info_json: string }>
+    const rows = this.db.prepare('SELECT id, info_json FROM base_models ORDER BY registered_at, id').all() as Array<{
+      id: string
+      info_json: string
+    }>
     return rows.map((r) => parseStored(BaseModelInfo, r.info_json, `base model ${r.id}`))
   }
 
@@ -86,7 +92,10 @@ export class SqliteRegistryStore implements RegistryStore {
   }
 
   listPresets(): Preset[] {
-    const rows = this.db.prepare('SELECT id, preset_json FROM presets ORDER BY created_at, id').all() as Array<{ id: string; preset_json: string }>
+    const rows = this.db.prepare('SELECT id, preset_json FROM presets ORDER BY created_at, id').all() as Array<{
+      id: string
+      preset_json: string
+    }>
     return rows.map((r) => parseStored(Preset, r.preset_json, `preset ${r.id}`))
   }
 

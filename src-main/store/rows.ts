@@ -185,12 +185,18 @@ export function toDetail(
     tfjsVersion: row.tfjs_version,
     datasetHash: row.dataset_hash,
     sizes,
-    modelSummary: row.model_summary_json === null ? null : parseStored(ModelSummary, row.model_summary_json, `run ${row.id}, column model_summary_json`),
+    modelSummary:
+      row.model_summary_json === null
+        ? null
+        : parseStored(ModelSummary, row.model_summary_json, `run ${row.id}, column model_summary_json`),
     nonTrainableParams: row.non_trainable_params,
     modelSizeBytes: row.model_size_bytes,
     epochs: parts.epochs,
     batchPoints: parts.batchPoints,
-    evaluation: parts.evaluationJson === null ? null : parseStored(Evaluation, parts.evaluationJson, `run ${row.id}, column evaluation_json`),
+    evaluation:
+      parts.evaluationJson === null
+        ? null
+        : parseStored(Evaluation, parts.evaluationJson, `run ${row.id}, column evaluation_json`),
     artifacts: parts.artifacts,
   }
 }

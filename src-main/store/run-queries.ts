@@ -78,11 +78,15 @@ export class RunQueries {
     // chosen on narrow columns first, then only its rows are read whole.
     const nullsLast = NOT_NULL_SORT_KEYS.has(q.sortBy) ? '' : `(${column.split(' ')[0]} IS NULL), `
     const pageIds = this.db
-      .prepare(`SELECT id FROM runs ${whereSql} ORDER BY ${nullsLast}${column} ${dir}, created_at ${dir}, id ${dir} LIMIT ? OFFSET ?`)
+      .prepare(
+        `SELECT id FROM runs ${whereSql} ORDER BY ${nullsLast}${column} ${dir}, created_at ${dir}, id ${dir} LIMIT ? OFFSET ?`,
+      )
       .pluck()
       .all(...params, q.limit, q.offset) as string[]
     const byId = new Map(
-      (this.db.prepare(`SELECT * FROM runs WHERE id IN (${placeholders(pageIds.length)})`).all(...pageIds) as RunRow[]).map((r) => [r.id, r]),
+      (this.db.prepare(`SELECT * FROM runs WHERE id IN (${placeholders(pageIds.length)})`).all(...pageIds) as RunRow[]).map(
+        (r) => [r.id, r],
+      ),
     )
     const rows = pageIds.map((id) => byId.get(id)!)
     const tags = this.tags(rows.map((r) => r.id))
@@ -103,16 +107,21 @@ export class RunQueries {
     const rows =
       ids === undefined
         ? (this.db.prepare(select).all() as GroupRow[])
-        : chunked(ids, (part) => this.db.prepare(`${select} WHERE r.id IN (${placeholders(part.length)})`).all(...part) as GroupRow[])
+        : chunked(
+            ids,
+            (part) => this.db.prepare(`${select} WHERE r.id IN (${placeholders(part.length)})`).all(...part) as GroupRow[],
+          )
     const completedIds = rows.filter((r) => r.status === 'completed').map((r) => r.id)
     const epochs = this.epochs(completedIds)
     const evals = new Map<string, { testLoss: number; macroF1: number }>()
-    for (const e of chunked(completedIds, (part) =>
-      this.db
-        .prepare(
-          `SELECT run_id, test_loss, json_extract(evaluation_json, '$.macro.f1') AS macro_f1 FROM evaluations WHERE run_id IN (${placeholders(part.length)})`,
-        )
-        .all(...part) as Array<{ run_id: string; test_loss: number; macro_f1: number | null }>,
+    for (const e of chunked(
+      completedIds,
+      (part) =>
+        this.db
+          .prepare(
+            `SELECT run_id, test_loss, json_extract(evaluation_json, '$.macro.f1') AS macro_f1 FROM evaluations WHERE run_id IN (${placeholders(part.length)})`,
+          )
+          .all(...part) as Array<{ run_id: string; test_loss: number; macro_f1: number | null }>,
     )) {
       evals.set(e.run_id, { testLoss: e.test_loss, macroF1: e.macro_f1 ?? Number.NaN })
     }
@@ -154,7 +163,8 @@ export class RunQueries {
     return groupedByRun<ArtifactRow, Artifact>(
       this.db,
       ids,
-      (ph) => `SELECT run_id, kind, path, size_bytes, sha256, created_at FROM artifacts WHERE run_id IN (${ph}) ORDER BY run_id, id`,
+      (ph) =>
+        `SELECT run_id, kind, path, size_bytes, sha256, created_at FROM artifacts WHERE run_id IN (${ph}) ORDER BY run_id, id`,
       toArtifact,
     )
   }
@@ -169,7 +179,12 @@ export class RunQueries {
   }
 
   private epochs(ids: readonly string[]): Map<string, EpochMetric[]> {
-    return groupedByRun<EpochRow, EpochMetric>(this.db, ids, (ph) => `SELECT * FROM epochs WHERE run_id IN (${ph}) ORDER BY run_id, epoch`, toEpoch)
+    return groupedByRun<EpochRow, EpochMetric>(
+      this.db,
+      ids,
+      (ph) => `SELECT * FROM epochs WHERE run_id IN (${ph}) ORDER BY run_id, epoch`,
+      toEpoch,
+    )
   }
 
   private readDetails(ids: readonly string[]): RunDetail[] {
@@ -195,7 +210,9 @@ export class RunQueries {
       chunked(
         ids,
         (part) =>
-          this.db.prepare(`SELECT run_id, evaluation_json FROM evaluations WHERE run_id IN (${placeholders(part.length)})`).all(...part) as Array<{
+          this.db
+            .prepare(`SELECT run_id, evaluation_json FROM evaluations WHERE run_id IN (${placeholders(part.length)})`)
+            .all(...part) as Array<{
             run_id: string
             evaluation_json: string
           }>,

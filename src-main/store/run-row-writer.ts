@@ -37,8 +37,12 @@ export class RunRowWriter {
       `INSERT OR REPLACE INTO epochs (run_id, epoch, phase, loss, accuracy, val_loss, val_accuracy, learning_rate, duration_ms, images_per_second)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     )
-    this.upsertPoint = db.prepare('INSERT OR REPLACE INTO batch_points (run_id, step, phase, epoch, loss, accuracy) VALUES (?, ?, ?, ?, ?, ?)')
-    this.selectPoints = db.prepare('SELECT run_id, step, phase, epoch, loss, accuracy FROM batch_points WHERE run_id = ? AND step BETWEEN ? AND ?')
+    this.upsertPoint = db.prepare(
+      'INSERT OR REPLACE INTO batch_points (run_id, step, phase, epoch, loss, accuracy) VALUES (?, ?, ?, ?, ?, ?)',
+    )
+    this.selectPoints = db.prepare(
+      'SELECT run_id, step, phase, epoch, loss, accuracy FROM batch_points WHERE run_id = ? AND step BETWEEN ? AND ?',
+    )
     this.deletePoints = db.prepare('DELETE FROM batch_points WHERE run_id = ? AND step BETWEEN ? AND ?')
     this.deleteAllPoints = db.prepare('DELETE FROM batch_points WHERE run_id = ?')
     this.updateStride = db.prepare('UPDATE runs SET batch_stride = ? WHERE id = ?')
@@ -72,7 +76,18 @@ export class RunRowWriter {
 
   /** Writes an epoch, replacing one of the same number (a resumed run re-runs its last epoch). */
   epoch(runId: string, e: EpochMetric): void {
-    this.upsertEpoch.run(runId, e.epoch, e.phase, e.loss, e.accuracy, e.valLoss, e.valAccuracy, e.learningRate, e.durationMs, e.imagesPerSecond)
+    this.upsertEpoch.run(
+      runId,
+      e.epoch,
+      e.phase,
+      e.loss,
+      e.accuracy,
+      e.valLoss,
+      e.valAccuracy,
+      e.learningRate,
+      e.durationMs,
+      e.imagesPerSecond,
+    )
   }
 
   /**

@@ -2,7 +2,16 @@ import { randomBytes } from 'node:crypto'
 import { z } from 'zod'
 import { ContractError, type RunListQuery } from '@shared/contract'
 import { type BackendName, ExperimentConfig } from '@shared/domain/config'
-import { Artifact, BatchPoint, EpochMetric, Evaluation, ModelSummary, type RunDetail, type RunGroup, type RunSummary } from '@shared/domain/run'
+import {
+  Artifact,
+  BatchPoint,
+  EpochMetric,
+  Evaluation,
+  ModelSummary,
+  type RunDetail,
+  type RunGroup,
+  type RunSummary,
+} from '@shared/domain/run'
 import type { BatchPointReader } from './batch-point-reader'
 import { configHash } from './config-hash'
 import type { Db } from './database'
@@ -246,7 +255,10 @@ export class SqliteRunStore extends RunQueries implements RunStore {
     }
     this.db.transaction(() => {
       this.row(id)
-      this.writer.removeTags(id, (change.remove ?? []).map((t) => t.trim()))
+      this.writer.removeTags(
+        id,
+        (change.remove ?? []).map((t) => t.trim()),
+      )
       this.writer.addTags(id, add)
     })()
     return this.getSummary(id)
@@ -268,10 +280,12 @@ export class SqliteRunStore extends RunQueries implements RunStore {
 
   deleteRuns(ids: string[]): number {
     const unique = [...new Set(ids)]
-    const rows = chunked(unique, (part) =>
-      this.db.prepare(`SELECT id, status, owner_pid FROM runs WHERE id IN (${placeholders(part.length)})`).all(...part) as Array<
-        Pick<RunRow, 'id' | 'status' | 'owner_pid'>
-      >,
+    const rows = chunked(
+      unique,
+      (part) =>
+        this.db
+          .prepare(`SELECT id, status, owner_pid FROM runs WHERE id IN (${placeholders(part.length)})`)
+          .all(...part) as Array<Pick<RunRow, 'id' | 'status' | 'owner_pid'>>,
     )
     const found = new Set(rows.map((r) => r.id))
     const missing = unique.filter((id) => !found.has(id))

@@ -4,7 +4,16 @@ import type { BackendName } from '@shared/domain/config'
 import type { DoctorReport } from '@shared/domain/system'
 import type { Shell } from '../core/handlers'
 import { sqliteNativeBinding } from '../core/native'
-import { cpuCount, cpuModel, gpuName, initBackend, nativeLibrary, probeBackends, tfjsVersion, type BackendStatus } from '../engine/backend'
+import {
+  cpuCount,
+  cpuModel,
+  gpuName,
+  initBackend,
+  nativeLibrary,
+  probeBackends,
+  tfjsVersion,
+  type BackendStatus,
+} from '../engine/backend'
 import { APP_VERSION } from './app-version'
 
 let sqliteVersionCache: string | null | undefined

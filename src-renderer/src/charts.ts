@@ -77,7 +77,11 @@ function saveKind(name: string): SaveKind {
  */
 export async function saveBlob(name: string, blob: Blob): Promise<string | null> {
   if (desktop()) {
-    const { path } = await shellCall('shell.saveFile', { suggestedName: name, kind: saveKind(name), data: new Uint8Array(await blob.arrayBuffer()) })
+    const { path } = await shellCall('shell.saveFile', {
+      suggestedName: name,
+      kind: saveKind(name),
+      data: new Uint8Array(await blob.arrayBuffer()),
+    })
     return path
   }
   const url = URL.createObjectURL(blob)

@@ -1,7 +1,15 @@
 // The desktop shell's capabilities (src-shared/contract/shell.ts) for views: native dialogs, saving
 // to a chosen file, Show in folder, menu actions. `desktop()` is null in browser mode, where callers
 // fall back to file inputs and downloads.
-import { ContractError, shellMethods, type DesktopBridge, type MenuAction, type ShellInput, type ShellMethodName, type ShellOutput } from '@shared/contract'
+import {
+  ContractError,
+  shellMethods,
+  type DesktopBridge,
+  type MenuAction,
+  type ShellInput,
+  type ShellMethodName,
+  type ShellOutput,
+} from '@shared/contract'
 
 export function desktop(): DesktopBridge | null {
   return window.workbench?.desktop ?? null

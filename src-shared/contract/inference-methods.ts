@@ -29,7 +29,11 @@ export const PredictImage = z
   .refine((i) => (i.path === undefined) !== (i.dataBase64 === undefined), { message: 'give either path or dataBase64' })
 export type PredictImage = z.infer<typeof PredictImage>
 
-export const ClassProbability = z.object({ classIndex: z.number().int().min(0), className: z.string(), probability: z.number().min(0).max(1) })
+export const ClassProbability = z.object({
+  classIndex: z.number().int().min(0),
+  className: z.string(),
+  probability: z.number().min(0).max(1),
+})
 
 /** Each image succeeds or fails on its own: a broken file does not stop the others. */
 export const ImagePrediction = z.discriminatedUnion('ok', [
@@ -61,7 +65,11 @@ export const inferenceMethods = {
     'Export a completed run’s model as TensorFlow.js, Keras 3 (.keras + .weights.h5) or ONNX, with README.txt and export.json.',
   ),
   'inference.predict': method(
-    z.object({ id: z.string().min(1), images: z.array(PredictImage).min(1).max(64), topK: z.number().int().min(1).max(20).default(5) }),
+    z.object({
+      id: z.string().min(1),
+      images: z.array(PredictImage).min(1).max(64),
+      topK: z.number().int().min(1).max(20).default(5),
+    }),
     PredictResult,
     'Classify images (any size, JPEG/PNG/WebP) with a completed run’s model, prepared as the run’s training images were.',
   ),

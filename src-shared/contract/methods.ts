@@ -145,7 +145,11 @@ export const runMethods = {
     'Filtered, sorted, paginated runs.',
   ),
   'runs.get': method(Id, RunDetail, 'One run in full: config, epochs, batch points, evaluation, artifacts.'),
-  'runs.compare': method(z.object({ ids: z.array(z.string().min(1)).min(1).max(COMPARE_LIMIT) }), z.array(RunDetail), 'Several runs in one call, in the order asked.'),
+  'runs.compare': method(
+    z.object({ ids: z.array(z.string().min(1)).min(1).max(COMPARE_LIMIT) }),
+    z.array(RunDetail),
+    'Several runs in one call, in the order asked.',
+  ),
   'runs.groups': method(
     z.object({ ids: z.array(z.string().min(1)).max(200).optional() }),
     z.array(RunGroup),

@@ -65,14 +65,7 @@ export const SEED_CNN: ScratchModelConfig = {
 }
 export const SEED_CNN_NAME = 'Seed CNN'
 
-export const InputSize = z.union([
-  z.literal(32),
-  z.literal(64),
-  z.literal(96),
-  z.literal(128),
-  z.literal(160),
-  z.literal(224),
-])
+export const InputSize = z.union([z.literal(32), z.literal(64), z.literal(96), z.literal(128), z.literal(160), z.literal(224)])
 export type InputSize = z.infer<typeof InputSize>
 /** The sizes InputSize accepts, smallest first (for lists and messages). */
 export const INPUT_SIZES: readonly InputSize[] = InputSize.options.map((o) => o.value)

@@ -39,7 +39,9 @@ export const IMAGENET_BASE_IDS = {
 } as const satisfies Partial<Record<BaseFamily, string>>
 
 /** Registry ids of every base a built-in preset names: the bundled ones and Keras' VGG16 (`models download vgg16`). */
-export const KNOWN_BASE_IDS = { ...IMAGENET_BASE_IDS, vgg16: 'vgg16-keras' } as const satisfies Partial<Record<BaseFamily, string>>
+export const KNOWN_BASE_IDS = { ...IMAGENET_BASE_IDS, vgg16: 'vgg16-keras' } as const satisfies Partial<
+  Record<BaseFamily, string>
+>
 
 /** The family a known base id stands for ("mobilenetv2-imagenet" → mobilenetv2), else null. */
 export function familyOfBaseId(id: string): BaseFamily | null {
@@ -52,7 +54,10 @@ export function familyOfBaseId(id: string): BaseFamily | null {
  * family (given, or the one the id stands for), TensorFlow.js folders before Keras .h5 files (a folder
  * loads as saved, an .h5 is rebuilt in code around its weights) and the most recently registered first.
  */
-export function chooseBase(bases: readonly BaseModelInfo[], want: { id?: string | null; family?: BaseFamily | null }): BaseModelInfo | null {
+export function chooseBase(
+  bases: readonly BaseModelInfo[],
+  want: { id?: string | null; family?: BaseFamily | null },
+): BaseModelInfo | null {
   const exact = want.id ? bases.find((b) => b.id === want.id) : undefined
   if (exact) return exact
   const family = want.family ?? (want.id ? familyOfBaseId(want.id) : null)

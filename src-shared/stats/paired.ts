@@ -21,7 +21,8 @@ export interface Discordance {
 }
 
 export function discordance(correctA: ArrayLike<number>, correctB: ArrayLike<number>): Discordance {
-  if (correctA.length !== correctB.length) throw new Error(`paired statistics need the same images (${correctA.length} vs ${correctB.length})`)
+  if (correctA.length !== correctB.length)
+    throw new Error(`paired statistics need the same images (${correctA.length} vs ${correctB.length})`)
   const out = { both: 0, onlyA: 0, onlyB: 0, neither: 0 }
   for (let i = 0; i < correctA.length; i++) {
     const a = correctA[i] !== 0
@@ -74,7 +75,12 @@ export interface BootstrapInterval {
  * (index = floor(u32 · n / 2³²) from mulberry32(seed)) and keeps both runs' answers on each;
  * the interval is the 2.5th to 97.5th percentile of the resampled differences.
  */
-export function pairedBootstrap(correctA: ArrayLike<number>, correctB: ArrayLike<number>, resamples = 2000, seed = 20240601): BootstrapInterval {
+export function pairedBootstrap(
+  correctA: ArrayLike<number>,
+  correctB: ArrayLike<number>,
+  resamples = 2000,
+  seed = 20240601,
+): BootstrapInterval {
   const n = correctA.length
   if (n !== correctB.length) throw new Error(`paired bootstrap needs the same images (${n} vs ${correctB.length})`)
   if (n === 0) return { low: Number.NaN, high: Number.NaN, resamples, seed }

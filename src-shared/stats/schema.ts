@@ -35,7 +35,12 @@ export const PairedStats = z.discriminatedUnion('paired', [
     /** accuracy(A) − accuracy(B), as a fraction. */
     difference: z.number(),
     /** Images both runs get right, only A, only B, neither (the McNemar table). */
-    discordance: z.object({ both: z.number().int(), onlyA: z.number().int(), onlyB: z.number().int(), neither: z.number().int() }),
+    discordance: z.object({
+      both: z.number().int(),
+      onlyA: z.number().int(),
+      onlyB: z.number().int(),
+      neither: z.number().int(),
+    }),
     mcnemarP: z.number().min(0).max(1),
     bootstrap: Interval.extend({ resamples: z.number().int(), seed: z.number().int() }),
   }),

@@ -40,12 +40,14 @@ const WORDS: Record<StatsLanguage, Words> = {
     groupTail: (p) => `; Welch's t-test p ${p}.`,
     groupNotSignificant: (p, need) => `, but the difference is not significant (Welch p ${p})${need}.`,
     groupUnsized: '',
-    groupNoTest: (a, b, points) => `${a} is ahead of ${b} by ${points} points on average; a t-test needs at least two seeds in each group.`,
+    groupNoTest: (a, b, points) =>
+      `${a} is ahead of ${b} by ${points} points on average; a t-test needs at least two seeds in each group.`,
   },
   es: {
     ahead: (a, b, points, ci) => `${a} supera a ${b} por ${points} puntos (IC 95 % ${ci})`,
     pairTail: (p, n) => `; McNemar p ${p} en ${n} imágenes de test emparejadas.`,
-    pairNotSignificant: (p, n) => `, pero la diferencia no es significativa (McNemar p ${p} en ${n} imágenes de test emparejadas).`,
+    pairNotSignificant: (p, n) =>
+      `, pero la diferencia no es significativa (McNemar p ${p} en ${n} imágenes de test emparejadas).`,
     pairEqual: (a, b, n) => `${a} y ${b} aciertan lo mismo en ${n} imágenes de test emparejadas.`,
     unpaired: (a, b, reason, accA, accB) =>
       `${a} y ${b} no se evaluaron con las mismas imágenes (${reason}), así que no cabe una prueba emparejada; sus exactitudes de test son ${accA} y ${accB}.`,
@@ -60,7 +62,8 @@ const WORDS: Record<StatsLanguage, Words> = {
     groupTail: (p) => `; prueba t de Welch p ${p}.`,
     groupNotSignificant: (p, need) => `, pero la diferencia no es significativa (Welch p ${p})${need}.`,
     groupUnsized: '',
-    groupNoTest: (a, b, points) => `${a} supera a ${b} por ${points} puntos de media; la prueba t necesita al menos dos semillas por grupo.`,
+    groupNoTest: (a, b, points) =>
+      `${a} supera a ${b} por ${points} puntos de media; la prueba t necesita al menos dos semillas por grupo.`,
   },
 }
 
@@ -77,10 +80,12 @@ function formatter(lang: StatsLanguage) {
   const count = new Intl.NumberFormat(lang, { maximumFractionDigits: 0, useGrouping: true })
   return {
     points: (fraction: number) => one.format(fraction * 100),
-    percent: (fraction: number | null) => (fraction === null ? '–' : lang === 'es' ? `${one.format(fraction * 100)} %` : `${one.format(fraction * 100)}%`),
+    percent: (fraction: number | null) =>
+      fraction === null ? '–' : lang === 'es' ? `${one.format(fraction * 100)} %` : `${one.format(fraction * 100)}%`,
     count: (n: number) => count.format(n),
     /** "< 0.001", or "= 0.034" with 2 significant digits. */
-    p: (p: number) => (p < 0.001 ? `< ${fixed(3).format(0.001)}` : `= ${new Intl.NumberFormat(lang, { maximumSignificantDigits: 2 }).format(p)}`),
+    p: (p: number) =>
+      p < 0.001 ? `< ${fixed(3).format(0.001)}` : `= ${new Intl.NumberFormat(lang, { maximumSignificantDigits: 2 }).format(p)}`,
     range: (low: number, high: number) => `${one.format(low * 100)} ${lang === 'es' ? 'a' : 'to'} ${one.format(high * 100)}`,
   }
 }

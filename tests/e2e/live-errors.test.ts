@@ -23,7 +23,12 @@ describe.skipIf(missing !== null)('Live when the run queue cannot be read', () =
       ws.onMessage((data) => {
         const frame = JSON.parse(String(data)) as { id: number; method: string }
         if (frame.method !== 'training.queue') return real.send(data)
-        ws.send(JSON.stringify({ id: frame.id, result: { ok: false, error: { code: 'failed', message: 'the run store is locked by another process' } } }))
+        ws.send(
+          JSON.stringify({
+            id: frame.id,
+            result: { ok: false, error: { code: 'failed', message: 'the run store is locked by another process' } },
+          }),
+        )
       })
     })
     await page.goto(`${server.url}#/live`)

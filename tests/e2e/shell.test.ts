@@ -43,7 +43,8 @@ describe.skipIf(missing !== null)('renderer shell in browser mode', () => {
     expect(await page.locator('[data-testid="doctor-datadir"]').textContent()).toBe(wb.dataDir)
     // The libtensorflow line: its version and origin when a native package loaded one, else none.
     const lib = (await page.locator('[data-testid="doctor-libtensorflow"]').textContent()) ?? ''
-    if (doctor.libtensorflow?.version) expect(lib).toContain(`${doctor.libtensorflow.version} · ${doctor.libtensorflow.package} · ${doctor.libtensorflow.source}`)
+    if (doctor.libtensorflow?.version)
+      expect(lib).toContain(`${doctor.libtensorflow.version} · ${doctor.libtensorflow.package} · ${doctor.libtensorflow.source}`)
     else expect(lib.trim().length).toBeGreaterThan(0)
     await screenshot(page, 'shell-settings-doctor')
   })

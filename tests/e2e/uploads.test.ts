@@ -49,20 +49,32 @@ describe.skipIf(missing !== null)('browser-mode uploads from the Data view', () 
     writeFileSync(big, Buffer.alloc(LIMIT + 1024, 1))
     await upload(big)
     await wb.page.locator('main .card [role="alert"]', { hasText: 'larger than the upload limit' }).waitFor()
-    expect(await alert().textContent()).toContain(`big.tar.gz is larger than the upload limit of ${LIMIT} bytes; import it from a path on the workbench machine instead`)
+    expect(await alert().textContent()).toContain(
+      `big.tar.gz is larger than the upload limit of ${LIMIT} bytes; import it from a path on the workbench machine instead`,
+    )
     expect(leftovers()).toEqual([])
   })
 
-  it.skipIf(noData !== null)('a real CIFAR-10 archive (600 images) uploads, imports and lists; the upload copy is gone', async () => {
-    await untar({ file: ARCHIVE, cwd: scratch, filter: (path) => /^cifar10-jpg\/(train|test)\/[a-z]+\/00[0-2]\d\.jpg$/.test(path) })
-    const archive = join(scratch, 'cifar10-subset.tar.gz')
-    await tarCreate({ gzip: true, file: archive, cwd: scratch }, ['cifar10-jpg'])
-    expect(statSync(archive).size).toBeLessThan(LIMIT)
-    await upload(archive)
-    await wb.page.locator('[data-testid="datasets"]').waitFor()
-    const datasets = (await wb.server.core.invoke('datasets.list', {})) as { ok: true; value: Array<{ name: string; totals: { train: number; test: number } }> }
-    expect(datasets.value).toEqual([expect.objectContaining({ name: 'cifar10-subset', totals: { train: 300, test: 300 } })])
-    expect(leftovers()).toEqual([])
-    await screenshot(wb.page, 'data-uploaded')
-  })
+  it.skipIf(noData !== null)(
+    'a real CIFAR-10 archive (600 images) uploads, imports and lists; the upload copy is gone',
+    async () => {
+      await untar({
+        file: ARCHIVE,
+        cwd: scratch,
+        filter: (path) => /^cifar10-jpg\/(train|test)\/[a-z]+\/00[0-2]\d\.jpg$/.test(path),
+      })
+      const archive = join(scratch, 'cifar10-subset.tar.gz')
+      await tarCreate({ gzip: true, file: archive, cwd: scratch }, ['cifar10-jpg'])
+      expect(statSync(archive).size).toBeLessThan(LIMIT)
+      await upload(archive)
+      await wb.page.locator('[data-testid="datasets"]').waitFor()
+      const datasets = (await wb.server.core.invoke('datasets.list', {})) as {
+        ok: true
+        value: Array<{ name: string; totals: { train: number; test: number } }>
+      }
+      expect(datasets.value).toEqual([expect.objectContaining({ name: 'cifar10-subset', totals: { train: 300, test: 300 } })])
+      expect(leftovers()).toEqual([])
+      await screenshot(wb.page, 'data-uploaded')
+    },
+  )
 })

@@ -6,7 +6,9 @@ import { join, resolve } from 'node:path'
 const REPO_ROOT = resolve(import.meta.dirname, '..', '..')
 
 /** Where the shared folder is: $WORKBENCH_SHARED_DIR, else `../shared` beside the repository. */
-export const SHARED_DIR = process.env.WORKBENCH_SHARED_DIR ? resolve(process.env.WORKBENCH_SHARED_DIR) : resolve(REPO_ROOT, '..', 'shared')
+export const SHARED_DIR = process.env.WORKBENCH_SHARED_DIR
+  ? resolve(process.env.WORKBENCH_SHARED_DIR)
+  : resolve(REPO_ROOT, '..', 'shared')
 
 /** A path inside the shared folder (`data/cifar10-jpg.tar.gz`, `models/mobilenetv2-imagenet`). */
 export function sharedPath(relative: string): string {

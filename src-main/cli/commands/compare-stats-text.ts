@@ -23,7 +23,8 @@ export function formatCompareStats(stats: CompareStats): string {
     lines.push(`paired: none (${pair.reason}${pair.reasonRun ? `: ${pair.reasonRun}` : ''})`)
   }
   for (const r of stats.runs) if (r.missingReason && r.predictions === 'missing') lines.push(`  ${r.id}: ${r.missingReason}`)
-  for (const r of stats.runs) if (r.predictions === 'reevaluated') lines.push(`  ${r.id}: predictions re-evaluated from the saved model`)
+  for (const r of stats.runs)
+    if (r.predictions === 'reevaluated') lines.push(`  ${r.id}: predictions re-evaluated from the saved model`)
   if (stats.groups.length) {
     lines.push('', 'groups (test accuracy over seeds):')
     for (const g of stats.groups) {

@@ -8,4 +8,12 @@ import { trainCommand } from './train'
 import { predictCommand } from './predict'
 
 /** Every CLI command; each domain adds its own module here. */
-export const commands: CliCommand[] = [doctorCommand, runsCommand, modelsCommand, datasetCommand, compareCommand, trainCommand, predictCommand]
+export const commands: CliCommand[] = [
+  doctorCommand,
+  runsCommand,
+  modelsCommand,
+  datasetCommand,
+  compareCommand,
+  trainCommand,
+  predictCommand,
+]

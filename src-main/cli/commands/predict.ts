@@ -19,7 +19,12 @@ export const predictCommand: CliCommand = {
   async run(argv, ctx) {
     let parsed
     try {
-      parsed = parseArgs({ args: argv, options: { top: { type: 'string', short: 'k' }, json: { type: 'boolean' } }, strict: true, allowPositionals: true })
+      parsed = parseArgs({
+        args: argv,
+        options: { top: { type: 'string', short: 'k' }, json: { type: 'boolean' } },
+        strict: true,
+        allowPositionals: true,
+      })
     } catch (error) {
       throw new CliError(`predict: ${(error as Error).message}`, 2)
     }
@@ -28,8 +33,11 @@ export const predictCommand: CliCommand = {
     if (!id) throw new CliError('predict: give a run id and one or more image files', 2)
     if (files.length === 0) throw new CliError('predict: give one or more image files after the run id', 2)
     const topK = values.top === undefined ? 5 : Number(values.top)
-    if (!Number.isInteger(topK) || topK < 1 || topK > 20) throw new CliError(`predict: --top must be an integer from 1 to 20 (got "${values.top}")`, 2)
-    const result = await (await ctx.core()).call('inference.predict', { id, topK, images: files.map((path) => ({ name: basename(path), path })) })
+    if (!Number.isInteger(topK) || topK < 1 || topK > 20)
+      throw new CliError(`predict: --top must be an integer from 1 to 20 (got "${values.top}")`, 2)
+    const result = await (
+      await ctx.core()
+    ).call('inference.predict', { id, topK, images: files.map((path) => ({ name: basename(path), path })) })
     if (ctx.json || values.json) ctx.io.out(JSON.stringify(result))
     else {
       ctx.io.out(`run ${result.runId}: images ${result.preparation}`)

@@ -188,7 +188,8 @@ export const trainCommand: CliCommand = {
     }
     const presetId = values.preset as string | undefined
     const configFile = values.config as string | undefined
-    if (!presetId === !configFile) throw new CliError('train: give exactly one of --preset NAME, --config FILE or --resume RUN (see train --help)', 2)
+    if (!presetId === !configFile)
+      throw new CliError('train: give exactly one of --preset NAME, --config FILE or --resume RUN (see train --help)', 2)
     const core = await ctx.core()
     const datasetId = () => pickDataset(core, values.dataset as string | undefined)
     let config: ExperimentConfig
@@ -218,7 +219,22 @@ async function followRun(core: Core, runId: string, ctx: CliContext, json: boole
       const p = e.payload
       if (p.type === 'batch') {
         if (json) {
-          ctx.io.out(JSON.stringify({ type: 'progress', runId, phase: p.phase, epoch: p.epoch, batch: p.batch, batchesPerEpoch: p.batchesPerEpoch, loss: p.loss, accuracy: p.accuracy, learningRate: p.learningRate, imagesPerSecond: p.imagesPerSecond, etaSeconds: p.etaSeconds, backend: p.backend }))
+          ctx.io.out(
+            JSON.stringify({
+              type: 'progress',
+              runId,
+              phase: p.phase,
+              epoch: p.epoch,
+              batch: p.batch,
+              batchesPerEpoch: p.batchesPerEpoch,
+              loss: p.loss,
+              accuracy: p.accuracy,
+              learningRate: p.learningRate,
+              imagesPerSecond: p.imagesPerSecond,
+              etaSeconds: p.etaSeconds,
+              backend: p.backend,
+            }),
+          )
         } else if (tty) {
           const eta = p.etaSeconds === null ? '' : ` eta ${Math.round(p.etaSeconds)}s`
           lastLine = `${p.phase} epoch ${p.epoch} ${bar(p.batch / p.batchesPerEpoch)} ${p.batch}/${p.batchesPerEpoch} loss ${p.loss.toFixed(4)} acc ${pct(p.accuracy)} ${p.imagesPerSecond.toFixed(0)} img/s${eta}`
@@ -229,7 +245,9 @@ async function followRun(core: Core, runId: string, ctx: CliContext, json: boole
         if (json) ctx.io.out(JSON.stringify({ type: 'epoch', runId, ...m, totalEpochs: p.totalEpochs }))
         else {
           if (tty) process.stdout.write('\r'.padEnd(101) + '\r')
-          ctx.io.out(`${m.phase} epoch ${m.epoch}/${p.totalEpochs}: loss ${m.loss.toFixed(4)} acc ${pct(m.accuracy)}  val_loss ${m.valLoss?.toFixed(4) ?? '-'} val_acc ${pct(m.valAccuracy)}  ${m.imagesPerSecond.toFixed(0)} img/s  ${(m.durationMs / 1000).toFixed(1)}s`)
+          ctx.io.out(
+            `${m.phase} epoch ${m.epoch}/${p.totalEpochs}: loss ${m.loss.toFixed(4)} acc ${pct(m.accuracy)}  val_loss ${m.valLoss?.toFixed(4) ?? '-'} val_acc ${pct(m.valAccuracy)}  ${m.imagesPerSecond.toFixed(0)} img/s  ${(m.durationMs / 1000).toFixed(1)}s`,
+          )
         }
       } else if (p.type === 'status') {
         if (p.status === 'completed' || p.status === 'failed' || p.status === 'cancelled') {
@@ -256,8 +274,13 @@ async function followRun(core: Core, runId: string, ctx: CliContext, json: boole
     ctx.io.out(`run ${run.id} ${run.status}${run.failureMessage ? `: ${run.failureMessage}` : ''}`)
     if (run.evaluation) {
       const ev = run.evaluation
-      ctx.io.out(`test accuracy ${pct(ev.accuracy)}, test loss ${ev.testLoss.toFixed(4)}, macro F1 ${ev.macro.f1.toFixed(3)}, ${ev.inferenceMsPerImage.toFixed(2)} ms/image`)
-      if (ev.overfitting) ctx.io.out(`overfitting gap ${pct(ev.overfitting.gap)} at epoch ${ev.overfitting.bestEpoch}; lowest val loss at epoch ${ev.overfitting.lowestValLossEpoch}`)
+      ctx.io.out(
+        `test accuracy ${pct(ev.accuracy)}, test loss ${ev.testLoss.toFixed(4)}, macro F1 ${ev.macro.f1.toFixed(3)}, ${ev.inferenceMsPerImage.toFixed(2)} ms/image`,
+      )
+      if (ev.overfitting)
+        ctx.io.out(
+          `overfitting gap ${pct(ev.overfitting.gap)} at epoch ${ev.overfitting.bestEpoch}; lowest val loss at epoch ${ev.overfitting.lowestValLossEpoch}`,
+        )
     }
   }
   if (run.status === 'failed') throw new CliError(`run ${run.id} failed: ${run.failureMessage ?? 'unknown error'}`)

@@ -65,7 +65,10 @@ export async function openSource(
       tarBytes = await gunzipAsync(bytes, { maxOutputLength: MAX_INFLATED_BYTES })
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') {
-        throw importFailed(path, `the gzip data inflates to more than ${MAX_INFLATED_BYTES / 1024 ** 3} GiB, far more than any CIFAR-10 archive; refused`)
+        throw importFailed(
+          path,
+          `the gzip data inflates to more than ${MAX_INFLATED_BYTES / 1024 ** 3} GiB, far more than any CIFAR-10 archive; refused`,
+        )
       }
       throw importFailed(path, `corrupt gzip data (${(error as Error).message})`)
     }

@@ -92,7 +92,22 @@ export async function inspectTfjsFolder(dir: string): Promise<TfjsFolder> {
 }
 
 /** Config fields that size a layer's weights or outputs; the largest real value in any base is far below the bound. */
-const SIZE_FIELDS = new Set(['filters', 'units', 'kernel_size', 'pool_size', 'strides', 'dilation_rate', 'depth_multiplier', 'padding', 'size', 'cropping', 'target_shape', 'batch_input_shape', 'input_dim', 'output_dim'])
+const SIZE_FIELDS = new Set([
+  'filters',
+  'units',
+  'kernel_size',
+  'pool_size',
+  'strides',
+  'dilation_rate',
+  'depth_multiplier',
+  'padding',
+  'size',
+  'cropping',
+  'target_shape',
+  'batch_input_shape',
+  'input_dim',
+  'output_dim',
+])
 const MAX_SIZE = 1 << 16
 
 /**
@@ -111,7 +126,9 @@ function checkLayerSizes(layers: Array<{ name?: unknown; config?: unknown }>, fi
     if (config === null || typeof config !== 'object') continue
     for (const [field, value] of Object.entries(config)) {
       if (SIZE_FIELDS.has(field) && bad(value)) {
-        throw new Error(`${file}: layer "${String(layer.name)}" has ${field} ${JSON.stringify(value).slice(0, 60)}, not a layer size (integers 0 to ${MAX_SIZE})`)
+        throw new Error(
+          `${file}: layer "${String(layer.name)}" has ${field} ${JSON.stringify(value).slice(0, 60)}, not a layer size (integers 0 to ${MAX_SIZE})`,
+        )
       }
     }
   }
@@ -131,9 +148,11 @@ function checkLayerGraph(layers: Array<{ name?: unknown; inbound_nodes?: unknown
     const name = String(layer.name)
     if (layer.inbound_nodes !== undefined) {
       const nodes = InboundNodes.safeParse(layer.inbound_nodes)
-      if (!nodes.success) throw new Error(`${file}: layer "${name}" has malformed inbound_nodes (each input must be [layer, node, tensor])`)
+      if (!nodes.success)
+        throw new Error(`${file}: layer "${name}" has malformed inbound_nodes (each input must be [layer, node, tensor])`)
       for (const tensor of nodes.data.flat()) {
-        if (!seen.has(tensor[0])) throw new Error(`${file}: layer "${name}" takes its input from "${tensor[0]}", which is not an earlier layer`)
+        if (!seen.has(tensor[0]))
+          throw new Error(`${file}: layer "${name}" takes its input from "${tensor[0]}", which is not an earlier layer`)
       }
     }
     seen.add(name)
@@ -145,7 +164,10 @@ function withZeroInitializers(node: unknown): unknown {
   if (Array.isArray(node)) return node.map(withZeroInitializers)
   if (node === null || typeof node !== 'object') return node
   return Object.fromEntries(
-    Object.entries(node).map(([k, v]) => [k, k.endsWith('_initializer') && v !== null ? { class_name: 'Zeros', config: {} } : withZeroInitializers(v)]),
+    Object.entries(node).map(([k, v]) => [
+      k,
+      k.endsWith('_initializer') && v !== null ? { class_name: 'Zeros', config: {} } : withZeroInitializers(v),
+    ]),
   )
 }
 

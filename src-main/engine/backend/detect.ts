@@ -4,7 +4,15 @@ import type { BackendName } from '@shared/domain/config'
 import type { BackendProbe } from '@shared/domain/system'
 import { gpuName, wasmApi } from './detect-hardware'
 import { registerNativeTrainingKernels } from './native-kernels'
-import { CUDA_DRIVER_LIBRARY, MIN_COMPUTE_CAPABILITY, bindingPath, gpuComputeCapability, hasCudaDriverLibrary, missingCudaLibraries, packageDir } from './native-library'
+import {
+  CUDA_DRIVER_LIBRARY,
+  MIN_COMPUTE_CAPABILITY,
+  bindingPath,
+  gpuComputeCapability,
+  hasCudaDriverLibrary,
+  missingCudaLibraries,
+  packageDir,
+} from './native-library'
 
 /** npm package that provides each native backend (both register the tfjs backend "tensorflow"). */
 export const NATIVE_PACKAGES = {
@@ -48,13 +56,15 @@ export function nativeInstallCommand(name: NativeBackendName): string {
 /** Why the GPU build cannot run here (each missing piece named), or null when everything is present. */
 async function gpuBlocker(name: NativeBackendName, dir: string): Promise<string | null> {
   if ((await gpuName()) === null) return 'no NVIDIA GPU found (nvidia-smi is missing or lists no GPU)'
-  if (!(await hasCudaDriverLibrary())) return `the NVIDIA driver's ${CUDA_DRIVER_LIBRARY} is not on the loader path (install the NVIDIA driver)`
+  if (!(await hasCudaDriverLibrary()))
+    return `the NVIDIA driver's ${CUDA_DRIVER_LIBRARY} is not on the loader path (install the NVIDIA driver)`
   const capability = await gpuComputeCapability()
   if (capability !== null && Number(capability) < MIN_COMPUTE_CAPABILITY) {
     return `the GPU's compute capability ${capability} is below ${MIN_COMPUTE_CAPABILITY}, the oldest TensorFlow 2.12 supports`
   }
   const missing = await missingCudaLibraries(dir)
-  if (missing.length > 0) return `CUDA 11.8 / cuDNN 8.6 libraries missing: ${missing.join(', ')} (${nativeInstallCommand(name)} stages them)`
+  if (missing.length > 0)
+    return `CUDA 11.8 / cuDNN 8.6 libraries missing: ${missing.join(', ')} (${nativeInstallCommand(name)} stages them)`
   return null
 }
 

@@ -6,7 +6,16 @@ import type { BackendProbe } from '@shared/domain/system'
 import * as tf from '../tf'
 import { cpuCount, cpuModel, gpuName } from './detect-hardware'
 import type { LibTensorflowInfo } from '@shared/domain/system'
-import { BACKEND_ORDER, NATIVE_PACKAGES, TFJS_BACKEND_NAME, loadNative, loadedTensorflowVersion, oneLine, probeBackends as probeInstalled, type NativeBackendName } from './detect'
+import {
+  BACKEND_ORDER,
+  NATIVE_PACKAGES,
+  TFJS_BACKEND_NAME,
+  loadNative,
+  loadedTensorflowVersion,
+  oneLine,
+  probeBackends as probeInstalled,
+  type NativeBackendName,
+} from './detect'
 import { nativeThreads } from './native-env'
 import { libTensorflowInfo } from './native-library'
 
@@ -158,7 +167,8 @@ export async function probeBackends(): Promise<BackendProbe[]> {
  */
 export async function nativeLibrary(): Promise<LibTensorflowInfo | null> {
   const active = current?.status.name
-  const order: NativeBackendName[] = active === 'tensorflow' || active === 'tensorflow-gpu' ? [active] : ['tensorflow-gpu', 'tensorflow']
+  const order: NativeBackendName[] =
+    active === 'tensorflow' || active === 'tensorflow-gpu' ? [active] : ['tensorflow-gpu', 'tensorflow']
   let installed: LibTensorflowInfo | null = null
   for (const name of order) {
     const version = await loadedTensorflowVersion(name)

@@ -115,7 +115,12 @@ let computeCapabilityPromise: Promise<string | null> | null = null
 export function gpuComputeCapability(): Promise<string | null> {
   computeCapabilityPromise ??= new Promise((resolve) => {
     execFile('nvidia-smi', ['--query-gpu=compute_cap', '--format=csv,noheader'], { timeout: 5000 }, (error, stdout) => {
-      const first = error ? undefined : stdout.split('\n').map((l) => l.trim()).find((l) => /^\d+\.\d+$/.test(l))
+      const first = error
+        ? undefined
+        : stdout
+            .split('\n')
+            .map((l) => l.trim())
+            .find((l) => /^\d+\.\d+$/.test(l))
       resolve(first ?? null)
     })
   })

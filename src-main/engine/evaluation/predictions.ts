@@ -55,8 +55,10 @@ export function topKPredictions(
 ): RunPredictions {
   if (numClasses < 1 || numClasses > 255) throw new Error(`predictions: ${numClasses} classes do not fit the file (1 to 255)`)
   const count = labels.length
-  if (probs.length !== count * numClasses) throw new Error(`predictions: ${probs.length} probabilities for ${count} images × ${numClasses} classes`)
-  if (datasetIndices.length !== count) throw new Error(`predictions: ${datasetIndices.length} dataset indices for ${count} images`)
+  if (probs.length !== count * numClasses)
+    throw new Error(`predictions: ${probs.length} probabilities for ${count} images × ${numClasses} classes`)
+  if (datasetIndices.length !== count)
+    throw new Error(`predictions: ${datasetIndices.length} dataset indices for ${count} images`)
   const kk = Math.min(k, numClasses)
   const topClasses = new Uint8Array(count * kk)
   const topProbs = new Float32Array(count * kk)
@@ -128,13 +130,15 @@ export function decodePredictions(buf: Uint8Array, source = PREDICTIONS_FILE): R
   if (b.length < HEADER_BYTES + 4) fail(`${b.length} bytes is too short for a predictions file`)
   if (b.toString('latin1', 0, 4) !== MAGIC) fail('not a predictions file (bad magic)')
   const version = b.readUInt16LE(4)
-  if (version !== PREDICTIONS_VERSION) fail(`predictions file version ${version}, this build reads version ${PREDICTIONS_VERSION}`)
+  if (version !== PREDICTIONS_VERSION)
+    fail(`predictions file version ${version}, this build reads version ${PREDICTIONS_VERSION}`)
   const k = b.readUInt8(6)
   const numClasses = b.readUInt8(7)
   const count = b.readUInt32LE(8)
   if (numClasses < 1 || k < 1 || k > numClasses) fail(`bad header: k = ${k} with ${numClasses} classes`)
   const expected = byteLength(count, k)
-  if (b.length !== expected) fail(`${b.length} bytes, expected ${expected} for ${count} images at k = ${k} (truncated or corrupt)`)
+  if (b.length !== expected)
+    fail(`${b.length} bytes, expected ${expected} for ${count} images at k = ${k} (truncated or corrupt)`)
   const body = expected - 4
   if (crc32(b.subarray(0, body)) !== b.readUInt32LE(body)) fail('checksum mismatch (corrupt file)')
   let o = HEADER_BYTES
@@ -148,7 +152,9 @@ export function decodePredictions(buf: Uint8Array, source = PREDICTIONS_FILE): R
   for (let i = 0; i < count * k; i++, o += 2) topProbs[i] = b.readUInt16LE(o) / 65535
   for (let i = 0; i < count; i++) {
     if (labels[i]! >= numClasses) fail(`image ${i}: true label ${labels[i]} is not one of ${numClasses} classes`)
-    for (let j = 0; j < k; j++) if (topClasses[i * k + j]! >= numClasses) fail(`image ${i}: class ${topClasses[i * k + j]} is not one of ${numClasses} classes`)
+    for (let j = 0; j < k; j++)
+      if (topClasses[i * k + j]! >= numClasses)
+        fail(`image ${i}: class ${topClasses[i * k + j]} is not one of ${numClasses} classes`)
   }
   return { numClasses, k, count, datasetIndices, labels, topClasses, topProbs }
 }

@@ -10,7 +10,10 @@ async function main(): Promise<void> {
   const parsed = ReevaluateJob.safeParse(workerData)
   if (!parsed.success) {
     const first = parsed.error.issues[0]
-    send({ type: 'failed', message: `invalid re-evaluation job: ${first ? `${first.path.join('.')}: ${first.message}` : 'bad data'}` })
+    send({
+      type: 'failed',
+      message: `invalid re-evaluation job: ${first ? `${first.path.join('.')}: ${first.message}` : 'bad data'}`,
+    })
     return
   }
   try {
@@ -21,5 +24,8 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  parentPort?.postMessage({ type: 'failed', message: `re-evaluation worker crashed: ${(error as Error).message ?? String(error)}` })
+  parentPort?.postMessage({
+    type: 'failed',
+    message: `re-evaluation worker crashed: ${(error as Error).message ?? String(error)}`,
+  })
 })

@@ -2,7 +2,7 @@ import { copyFile, mkdir, readdir, readFile, rename, rm, stat, writeFile } from 
 import { join } from 'node:path'
 import type { Preprocessing } from '@shared/domain/model'
 import { CAFFE_MEAN_BGR, IMAGENET_MEAN, IMAGENET_STD } from '../../data/preprocess'
-import * as tf from '../tf'
+import type * as tf from '../tf'
 import { exportLayersModel } from '../evaluation/export-model'
 import { KERAS_FORMAT_VERSION, kerasModelConfig, writeKerasWeights } from './keras'
 import { readModelGraph } from './model-graph'
@@ -84,7 +84,8 @@ function readme(d: ExportDescription, format: ModelFormat): string {
     '',
     `Load: ${load}`,
     '',
-    'Input: float32 tensor "input" of shape [batch, ' + `${d.inputSize}, ${d.inputSize}, 3] (NHWC, channels last), already preprocessed:`,
+    'Input: float32 tensor "input" of shape [batch, ' +
+      `${d.inputSize}, ${d.inputSize}, 3] (NHWC, channels last), already preprocessed:`,
     'the preprocessing is NOT inside the model.',
     `  ${describePreprocessing(d.preprocessing)}`,
     `  ${resize}`,
@@ -118,7 +119,12 @@ async function refuseForeignFolder(out: string): Promise<void> {
  * to feed it. Written into a sibling temporary folder and renamed into place, so a failed export
  * leaves no half-written folder.
  */
-export async function exportModel(model: tf.LayersModel, format: ModelFormat, out: string, d: ExportDescription): Promise<ExportResult> {
+export async function exportModel(
+  model: tf.LayersModel,
+  format: ModelFormat,
+  out: string,
+  d: ExportDescription,
+): Promise<ExportResult> {
   await refuseForeignFolder(out)
   const tmp = `${out}.tmp-${process.pid}`
   await rm(tmp, { recursive: true, force: true })
@@ -138,7 +144,10 @@ export async function exportModel(model: tf.LayersModel, format: ModelFormat, ou
         const weights = new Uint8Array(await readFile(weightsFile))
         const encoder = new TextEncoder()
         const archive = writeZip([
-          { name: 'metadata.json', data: encoder.encode(JSON.stringify({ keras_version: KERAS_FORMAT_VERSION, date_saved: new Date().toISOString() })) },
+          {
+            name: 'metadata.json',
+            data: encoder.encode(JSON.stringify({ keras_version: KERAS_FORMAT_VERSION, date_saved: new Date().toISOString() })),
+          },
           { name: 'config.json', data: encoder.encode(JSON.stringify(kerasModelConfig(graph))) },
           { name: 'model.weights.h5', data: weights },
         ])

@@ -49,7 +49,12 @@ function layerConfig(layer: GraphLayer): Json {
     case 'Conv2D':
       return { ...common, filters: c.filters, ...pick(c, conv), groups: 1, activation: activation(c.activation, layer.name) }
     case 'DepthwiseConv2D':
-      return { ...common, depth_multiplier: c.depth_multiplier ?? 1, ...pick(c, conv), activation: activation(c.activation, layer.name) }
+      return {
+        ...common,
+        depth_multiplier: c.depth_multiplier ?? 1,
+        ...pick(c, conv),
+        activation: activation(c.activation, layer.name),
+      }
     case 'Dense':
       return { ...common, units: c.units, use_bias: c.use_bias ?? true, activation: activation(c.activation, layer.name) }
     case 'Activation':
@@ -91,7 +96,8 @@ export function kerasModelConfig(graph: ModelGraph): Json {
     config: { shape: [null, ...shapes.get(name)!], dtype: 'float32', keras_history: [name, 0, 0] },
   })
   const layers = graph.layers.map((layer) => {
-    const args = layer.inbound.length === 0 ? [] : layer.inbound.length === 1 ? [tensor(layer.inbound[0]!)] : [layer.inbound.map(tensor)]
+    const args =
+      layer.inbound.length === 0 ? [] : layer.inbound.length === 1 ? [tensor(layer.inbound[0]!)] : [layer.inbound.map(tensor)]
     return {
       module: 'keras.layers',
       class_name: layer.className,

@@ -36,12 +36,19 @@ export interface OnnxExportOptions {
 
 function pair(value: unknown, what: string): [number, number] {
   const v = Array.isArray(value) ? value.map(Number) : [Number(value), Number(value)]
-  if (v.length !== 2 || v.some((x) => !Number.isInteger(x) || x < 0)) throw new Error(`${what} must be two non-negative integers, got ${JSON.stringify(value)}`)
+  if (v.length !== 2 || v.some((x) => !Number.isInteger(x) || x < 0))
+    throw new Error(`${what} must be two non-negative integers, got ${JSON.stringify(value)}`)
   return [v[0]!, v[1]!]
 }
 
 /** TensorFlow's padding as explicit ONNX pads [top, left, bottom, right]: "same" puts the odd pixel at the end. */
-function explicitPads(padding: unknown, input: number[], kernel: [number, number], strides: [number, number], dilations: [number, number]): number[] {
+function explicitPads(
+  padding: unknown,
+  input: number[],
+  kernel: [number, number],
+  strides: [number, number],
+  dilations: [number, number],
+): number[] {
   if (padding === 'valid') return [0, 0, 0, 0]
   if (padding !== 'same') throw new Error(`padding "${String(padding)}" cannot be exported`)
   const begin: number[] = []
@@ -98,7 +105,12 @@ class OnnxGraphBuilder {
 
   floats(name: string, dims: number[], values: Float32Array): string {
     const unique = this.unique(name)
-    this.initializers.push({ name: unique, dims, type: FLOAT, raw: new Uint8Array(values.buffer.slice(values.byteOffset, values.byteOffset + values.byteLength)) })
+    this.initializers.push({
+      name: unique,
+      dims,
+      type: FLOAT,
+      raw: new Uint8Array(values.buffer.slice(values.byteOffset, values.byteOffset + values.byteLength)),
+    })
     return unique
   }
 
@@ -148,7 +160,10 @@ class OnnxGraphBuilder {
         return { name: this.node('Tanh', `${name}_tanh`, [input.name]), nchw: input.nchw }
       case 'softmax':
         // Keras' softmax runs over the last (channel) axis; in NCHW that is axis 1.
-        return { name: this.node('Softmax', `${name}_softmax`, [input.name], [{ name: 'axis', i: input.nchw ? 1 : -1 }]), nchw: input.nchw }
+        return {
+          name: this.node('Softmax', `${name}_softmax`, [input.name], [{ name: 'axis', i: input.nchw ? 1 : -1 }]),
+          nchw: input.nchw,
+        }
       default:
         throw new Error(`activation "${String(kind)}" of layer "${name}" cannot be exported to ONNX`)
     }
@@ -173,7 +188,8 @@ function convert(b: OnnxGraphBuilder, layer: GraphLayer): void {
   const set = (value: Value) => b.set(name, value)
   const requireNchw = () => {
     if (!x.nchw) throw new Error(`layer "${name}" (${layer.className}) needs a 4-D image tensor`)
-    if (c.data_format !== undefined && c.data_format !== 'channels_last') throw new Error(`layer "${name}" uses data_format ${String(c.data_format)}; only channels_last is exported`)
+    if (c.data_format !== undefined && c.data_format !== 'channels_last')
+      throw new Error(`layer "${name}" uses data_format ${String(c.data_format)}; only channels_last is exported`)
   }
   switch (layer.className) {
     case 'Conv2D':
@@ -190,7 +206,11 @@ function convert(b: OnnxGraphBuilder, layer: GraphLayer): void {
         ? b.floats(`${name}_W`, [cin * cout, 1, kh, kw], transposeValues(k.values, k.shape, [2, 3, 0, 1]))
         : b.floats(`${name}_W`, [cout, cin, kh, kw], transposeValues(k.values, k.shape, [3, 2, 0, 1]))
       const useBias = c.use_bias !== false
-      const args = [x.name, w, ...(useBias ? [b.floats(`${name}_B`, [weight(layer, 1).values.length], weight(layer, 1).values)] : [])]
+      const args = [
+        x.name,
+        w,
+        ...(useBias ? [b.floats(`${name}_B`, [weight(layer, 1).values.length], weight(layer, 1).values)] : []),
+      ]
       const out = b.node('Conv', name, args, [
         { name: 'kernel_shape', ints: kernel },
         { name: 'strides', ints: strides },
@@ -202,11 +222,16 @@ function convert(b: OnnxGraphBuilder, layer: GraphLayer): void {
       return
     }
     case 'Dense': {
-      if (x.nchw || layer.inputShapes[0]!.length !== 1) throw new Error(`layer "${name}" (Dense) needs a flat input; put a Flatten or a global pooling before it`)
+      if (x.nchw || layer.inputShapes[0]!.length !== 1)
+        throw new Error(`layer "${name}" (Dense) needs a flat input; put a Flatten or a global pooling before it`)
       const k = weight(layer, 0)
       const units = k.shape[1]!
       const args = [x.name, b.floats(`${name}_W`, k.shape, k.values)]
-      args.push(c.use_bias !== false ? b.floats(`${name}_B`, [units], weight(layer, 1).values) : b.floats(`${name}_B`, [units], new Float32Array(units)))
+      args.push(
+        c.use_bias !== false
+          ? b.floats(`${name}_B`, [units], weight(layer, 1).values)
+          : b.floats(`${name}_B`, [units], new Float32Array(units)),
+      )
       set(b.activation(c.activation, { name: b.node('Gemm', name, args), nchw: false }, name))
       return
     }
@@ -238,14 +263,19 @@ function convert(b: OnnxGraphBuilder, layer: GraphLayer): void {
     case 'GlobalMaxPooling2D': {
       requireNchw()
       if (c.keepdims === true) throw new Error(`layer "${name}" keeps its pooled dimensions; export supports keepdims false`)
-      const pooled = b.node(layer.className === 'GlobalAveragePooling2D' ? 'GlobalAveragePool' : 'GlobalMaxPool', `${name}_pool`, [x.name])
+      const pooled = b.node(
+        layer.className === 'GlobalAveragePooling2D' ? 'GlobalAveragePool' : 'GlobalMaxPool',
+        `${name}_pool`,
+        [x.name],
+      )
       set({ name: b.node('Flatten', name, [pooled], [{ name: 'axis', i: 1 }]), nchw: false })
       return
     }
     case 'BatchNormalization': {
       const rank = layer.inputShapes[0]!.length + 1
       const axis = Number(c.axis ?? -1)
-      if (axis !== -1 && axis !== rank - 1) throw new Error(`layer "${name}" normalises axis ${axis}; export supports the channel axis`)
+      if (axis !== -1 && axis !== rank - 1)
+        throw new Error(`layer "${name}" normalises axis ${axis}; export supports the channel axis`)
       const channels = layer.inputShapes[0]![rank - 2]!
       const scale = c.scale !== false
       const center = c.center !== false
@@ -267,7 +297,8 @@ function convert(b: OnnxGraphBuilder, layer: GraphLayer): void {
     case 'ReLU': {
       const slope = Number(c.negative_slope ?? 0)
       const threshold = Number(c.threshold ?? 0)
-      if (slope !== 0 || threshold !== 0) throw new Error(`layer "${name}" (ReLU with negative_slope/threshold) cannot be exported to ONNX`)
+      if (slope !== 0 || threshold !== 0)
+        throw new Error(`layer "${name}" (ReLU with negative_slope/threshold) cannot be exported to ONNX`)
       const max = c.max_value === null || c.max_value === undefined ? null : Number(c.max_value)
       set({ name: max === null ? b.node('Relu', name, [x.name]) : b.clip(x.name, 0, max, name), nchw: x.nchw })
       return
@@ -276,19 +307,33 @@ function convert(b: OnnxGraphBuilder, layer: GraphLayer): void {
       return set(b.activation(c.activation, x, name))
     case 'ZeroPadding2D': {
       requireNchw()
-      const p = c.padding as unknown
-      const [[top, bottom], [left, right]] = Array.isArray(p) && Array.isArray(p[0])
-        ? [pair(p[0], `${name}.padding`), pair(p[1], `${name}.padding`)]
-        : Array.isArray(p)
-          ? [[Number(p[0]), Number(p[0])], [Number(p[1]), Number(p[1])]]
-          : [[Number(p), Number(p)], [Number(p), Number(p)]]
-      const pads = b.int64s(`${name}_pads`, [0, 0, top!, left!, 0, 0, bottom!, right!])
+      const p = c.padding
+      const [[top, bottom], [left, right]] =
+        Array.isArray(p) && Array.isArray(p[0])
+          ? [pair(p[0], `${name}.padding`), pair(p[1], `${name}.padding`)]
+          : Array.isArray(p)
+            ? [
+                [Number(p[0]), Number(p[0])],
+                [Number(p[1]), Number(p[1])],
+              ]
+            : [
+                [Number(p), Number(p)],
+                [Number(p), Number(p)],
+              ]
+      const pads = b.int64s(`${name}_pads`, [0, 0, top, left, 0, 0, bottom, right])
       set({ name: b.node('Pad', name, [x.name, pads], [{ name: 'mode', s: 'constant' }]), nchw: true })
       return
     }
     case 'Add': {
       if (inputs.some((v) => v.nchw !== x.nchw)) throw new Error(`layer "${name}" adds tensors of different ranks`)
-      set({ name: b.node(inputs.length === 2 ? 'Add' : 'Sum', name, inputs.map((v) => v.name)), nchw: x.nchw })
+      set({
+        name: b.node(
+          inputs.length === 2 ? 'Add' : 'Sum',
+          name,
+          inputs.map((v) => v.name),
+        ),
+        nchw: x.nchw,
+      })
       return
     }
     case 'Concatenate': {
@@ -298,7 +343,15 @@ function convert(b: OnnxGraphBuilder, layer: GraphLayer): void {
       if (inputs.some((v) => v.nchw !== x.nchw)) throw new Error(`layer "${name}" concatenates tensors of different ranks`)
       // Keras' channel axis (last) is axis 1 in NCHW; the spatial axes move one to the right.
       const onnxAxis = x.nchw ? [0, 2, 3, 1][axis]! : axis
-      set({ name: b.node('Concat', name, inputs.map((v) => v.name), [{ name: 'axis', i: onnxAxis }]), nchw: x.nchw })
+      set({
+        name: b.node(
+          'Concat',
+          name,
+          inputs.map((v) => v.name),
+          [{ name: 'axis', i: onnxAxis }],
+        ),
+        nchw: x.nchw,
+      })
       return
     }
     default:
@@ -342,7 +395,10 @@ export function exportOnnx(graph: ModelGraph, options: OnnxExportOptions): Uint8
   const inputShape = inputLayer.outputShape
   b.reserve('input')
   if (inputShape.length === 3) {
-    b.set(graph.input, { name: b.node('Transpose', 'input_to_nchw', ['input'], [{ name: 'perm', ints: [0, 3, 1, 2] }]), nchw: true })
+    b.set(graph.input, {
+      name: b.node('Transpose', 'input_to_nchw', ['input'], [{ name: 'perm', ints: [0, 3, 1, 2] }]),
+      nchw: true,
+    })
   } else {
     b.set(graph.input, { name: 'input', nchw: false })
   }

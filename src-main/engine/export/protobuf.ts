@@ -31,7 +31,8 @@ export class ProtoWriter {
 
   /** int32 / int64 / enum / bool. */
   int(field: number, value: number | bigint): this {
-    if (typeof value === 'number' && !Number.isSafeInteger(value)) throw new Error(`protobuf: field ${field} needs an integer, got ${value}`)
+    if (typeof value === 'number' && !Number.isSafeInteger(value))
+      throw new Error(`protobuf: field ${field} needs an integer, got ${value}`)
     this.tag(field, 0)
     this.varint(BigInt(value))
     return this

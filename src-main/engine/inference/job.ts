@@ -50,7 +50,13 @@ async function readInput(image: { name: string; path?: string; bytes?: Uint8Arra
     return { name: image.name, bytes: new Uint8Array(await readFile(image.path!)) }
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code
-    return { name: image.name, bytes: { error: code === 'ENOENT' ? 'file not found' : code === 'EISDIR' ? 'a folder, not an image file' : (error as Error).message } }
+    return {
+      name: image.name,
+      bytes: {
+        error:
+          code === 'ENOENT' ? 'file not found' : code === 'EISDIR' ? 'a folder, not an image file' : (error as Error).message,
+      },
+    }
   }
 }
 

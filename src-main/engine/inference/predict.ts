@@ -43,11 +43,12 @@ export async function predictImages(
     const input = inputSize === imageSize ? x : tf.image.resizeBilinear(x, [inputSize, inputSize])
     return model.predict(input) as tf.Tensor2D
   })
-  const rows = (await probabilities.array()) as number[][]
+  const rows = await probabilities.array()
   probabilities.dispose()
   ready.forEach((r, i) => {
     const row = rows[i]!
-    if (row.length !== classNames.length) throw new Error(`the model gives ${row.length} outputs for ${classNames.length} classes`)
+    if (row.length !== classNames.length)
+      throw new Error(`the model gives ${row.length} outputs for ${classNames.length} classes`)
     const top = row
       .map((p, classIndex) => ({ classIndex, className: classNames[classIndex]!, probability: Math.min(1, Math.max(0, p)) }))
       .sort((a, b) => b.probability - a.probability)

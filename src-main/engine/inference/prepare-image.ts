@@ -13,7 +13,15 @@ export interface InputRecipe {
 }
 
 const isWebp = (b: Uint8Array) =>
-  b.length >= 12 && b[0] === 0x52 && b[1] === 0x49 && b[2] === 0x46 && b[3] === 0x46 && b[8] === 0x57 && b[9] === 0x45 && b[10] === 0x42 && b[11] === 0x50
+  b.length >= 12 &&
+  b[0] === 0x52 &&
+  b[1] === 0x49 &&
+  b[2] === 0x46 &&
+  b[3] === 0x46 &&
+  b[8] === 0x57 &&
+  b[9] === 0x45 &&
+  b[10] === 0x42 &&
+  b[11] === 0x50
 
 /**
  * Decodes a JPEG, PNG (jpeg-js / pngjs, as dataset import does) or WebP (Skia via @napi-rs/canvas)

@@ -10,7 +10,10 @@ async function main(): Promise<void> {
   const parsed = InferenceJob.safeParse(workerData)
   if (!parsed.success) {
     const first = parsed.error.issues[0]
-    port.postMessage({ ok: false, error: `invalid inference job: ${first ? `${first.path.join('.')}: ${first.message}` : 'bad data'}` })
+    port.postMessage({
+      ok: false,
+      error: `invalid inference job: ${first ? `${first.path.join('.')}: ${first.message}` : 'bad data'}`,
+    })
     return
   }
   port.postMessage(await runInferenceJob(parsed.data))

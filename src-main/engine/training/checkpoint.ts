@@ -64,7 +64,11 @@ export interface SavedCheckpoint {
 
 const sha256 = (data: Uint8Array) => createHash('sha256').update(data).digest('hex')
 
-async function writeTensorFile(dir: string, file: string, enc: { data: Uint8Array; specs: tf.io.WeightsManifestEntry[] }): Promise<TensorFile> {
+async function writeTensorFile(
+  dir: string,
+  file: string,
+  enc: { data: Uint8Array; specs: tf.io.WeightsManifestEntry[] },
+): Promise<TensorFile> {
   await writeFile(join(dir, file), enc.data)
   return { file, specs: specsOf(enc.specs), bytes: enc.data.byteLength, sha256: sha256(enc.data) }
 }
@@ -89,7 +93,11 @@ export async function saveCheckpoint(
   if (optimizer) {
     const weights = await optimizer.getWeights()
     try {
-      optimizerFile = await writeTensorFile(tmp, 'optimizer.bin', await encodeTensors(weights.map((w, i) => ({ name: `${i}:${w.name}`, tensor: w.tensor }))))
+      optimizerFile = await writeTensorFile(
+        tmp,
+        'optimizer.bin',
+        await encodeTensors(weights.map((w, i) => ({ name: `${i}:${w.name}`, tensor: w.tensor }))),
+      )
     } finally {
       // getWeights() makes a fresh scalar for the iteration count; the rest are live variables.
       weights[0]?.tensor.dispose()
@@ -98,7 +106,11 @@ export async function saveCheckpoint(
   let bestFile: CheckpointState['files']['best'] = null
   if (best) {
     const keys = allWeights(model).map((w) => w.key)
-    bestFile = await writeTensorFile(tmp, 'best.bin', await encodeTensors(best.values.map((tensor, i) => ({ name: keys[i] ?? String(i), tensor }))))
+    bestFile = await writeTensorFile(
+      tmp,
+      'best.bin',
+      await encodeTensors(best.values.map((tensor, i) => ({ name: keys[i] ?? String(i), tensor }))),
+    )
   }
   const state: CheckpointState = {
     format: 'cifar-workbench-checkpoint',
@@ -155,7 +167,8 @@ async function problemWith(dir: string, expect: { runId: string; configHash: str
   }
   if (!state) return `${dir} has no state.json`
   if (state.runId !== expect.runId) return `${dir} belongs to run ${state.runId}, not ${expect.runId}`
-  if (state.configHash !== expect.configHash) return `${dir} was written for another config (hash ${state.configHash.slice(0, 12)}…)`
+  if (state.configHash !== expect.configHash)
+    return `${dir} was written for another config (hash ${state.configHash.slice(0, 12)}…)`
   for (const entry of [state.files.model, state.files.optimizer, state.files.best]) {
     if (!entry) continue
     const file = join(dir, entry.file)
@@ -173,7 +186,10 @@ async function problemWith(dir: string, expect: { runId: string; configHash: str
  * config, else the previous one; null when there is none (the run starts from its first epoch).
  * When every checkpoint on disk is refused, this throws with the reasons rather than start over silently.
  */
-export async function findUsableCheckpoint(dir: string, expect: { runId: string; configHash: string }): Promise<UsableCheckpoint | null> {
+export async function findUsableCheckpoint(
+  dir: string,
+  expect: { runId: string; configHash: string },
+): Promise<UsableCheckpoint | null> {
   const refused: string[] = []
   for (const candidate of [dir, `${dir}${PREVIOUS_SUFFIX}`]) {
     if (!existsSync(candidate)) continue

@@ -55,7 +55,11 @@ export class RunInputs {
         preprocessing: built.preprocessing,
         inputSize: built.inputSize,
       })
-    this.pixels = { train: pixel('train', splits.train), validation: pixel('train', splits.validation), test: pixel('test', splits.test) }
+    this.pixels = {
+      train: pixel('train', splits.train),
+      validation: pixel('train', splits.validation),
+      test: pixel('test', splits.test),
+    }
     const aug = job.config.augmentation
     this.augmentFor = aug.enabled
       ? (epoch: number) => {
@@ -74,7 +78,15 @@ export class RunInputs {
   async prepareHeadFeatures(phase1Pending: boolean): Promise<void> {
     const { job, built, headCut } = this
     const { config } = job
-    if (!job.featureCache || config.model.kind !== 'transfer' || config.augmentation.enabled || !built.featureExtractor || !headCut || !phase1Pending) return
+    if (
+      !job.featureCache ||
+      config.model.kind !== 'transfer' ||
+      config.augmentation.enabled ||
+      !built.featureExtractor ||
+      !headCut ||
+      !phase1Pending
+    )
+      return
     const cutLayer = config.model.cutLayer ?? job.base?.defaultCutLayer ?? ''
     this.features = await this.cache('features', built.featureExtractor, { cutLayer, pooled: headCut.pooled }, cutLayer)
   }
@@ -82,7 +94,13 @@ export class RunInputs {
   /** The trainer's setupPhase: freezes the model for the phase and picks what it trains on. */
   async setupPhase(plan: PhasePlan): Promise<PhaseSetup> {
     const { built, pixels, augmentFor, headCut, features } = this
-    const whole = (): PhaseSetup => ({ model: built.model, forward: modelForward(built.model), train: pixels.train, validation: pixels.validation, augmentFor })
+    const whole = (): PhaseSetup => ({
+      model: built.model,
+      forward: modelForward(built.model),
+      train: pixels.train,
+      validation: pixels.validation,
+      augmentFor,
+    })
     this.lastOnFeatures = false
     if (this.job.config.model.kind === 'scratch' || !built.featureExtractor || !built.head) return whole()
     if (plan.phase === 'train') {
@@ -91,12 +109,23 @@ export class RunInputs {
         this.lastOnFeatures = true
         return { model: built.model, forward: chainForward(headCut.rest), ...this.rowSplits(features), augmentFor: null }
       }
-      return { model: built.model, forward: frozenBaseForward(built.featureExtractor, built.head), train: pixels.train, validation: pixels.validation, augmentFor }
+      return {
+        model: built.model,
+        forward: frozenBaseForward(built.featureExtractor, built.head),
+        train: pixels.train,
+        validation: pixels.validation,
+        augmentFor,
+      }
     }
     built.setPhase('finetune', plan.fineTune)
     this.activations = this.job.featureCache && !this.job.config.augmentation.enabled ? await this.fineTuneActivations() : null
     if (this.activations) {
-      return { model: built.model, forward: modelForward(this.activations.boundary.suffix), ...this.rowSplits(this.activations.set), augmentFor: null }
+      return {
+        model: built.model,
+        forward: modelForward(this.activations.boundary.suffix),
+        ...this.rowSplits(this.activations.set),
+        augmentFor: null,
+      }
     }
     return whole()
   }
@@ -107,7 +136,8 @@ export class RunInputs {
     if (activations) {
       return { forward: modelForward(activations.boundary.suffix), split: this.testRows(activations.set), cached: true }
     }
-    if (this.lastOnFeatures && features && headCut) return { forward: chainForward(headCut.rest), split: this.testRows(features), cached: true }
+    if (this.lastOnFeatures && features && headCut)
+      return { forward: chainForward(headCut.rest), split: this.testRows(features), cached: true }
     return { forward: modelForward(this.built.model), split: pixels.test, cached: false }
   }
 

@@ -85,7 +85,12 @@ async function buildOrResume(job: RunJob, data: RunData): Promise<{ built: Built
   const { config, runId, dataDir } = job
   const { info } = data.dataset
   const base = config.model.kind === 'transfer' ? await loadBaseFromInfo(dataDir, requireBase(job)) : null
-  const built = buildModel(config.model, { numClasses: info.classNames.length, imageSize: info.imageSize.height, seed: config.training.seed, base })
+  const built = buildModel(config.model, {
+    numClasses: info.classNames.length,
+    imageSize: info.imageSize.height,
+    seed: config.training.seed,
+    base,
+  })
   // The loaded base was copied into the model (cut at its layer); its own weights are no longer needed.
   base?.model.dispose()
   const summary = summarizeModel(built.model)
@@ -98,7 +103,14 @@ async function buildOrResume(job: RunJob, data: RunData): Promise<{ built: Built
 }
 
 /** What the run record learns before the first epoch: backend, versions, split sizes, the model. */
-function announceStart(job: RunJob, backend: BackendStatus, data: RunData, summary: ModelSummary, resume: Resume, emit: Emit): void {
+function announceStart(
+  job: RunJob,
+  backend: BackendStatus,
+  data: RunData,
+  summary: ModelSummary,
+  resume: Resume,
+  emit: Emit,
+): void {
   const { info } = data.dataset
   const { splits } = data
   emit({
@@ -116,16 +128,28 @@ function announceStart(job: RunJob, backend: BackendStatus, data: RunData, summa
     resumedFromEpoch: resume?.state.epoch ?? 0,
     restoredEpochs: resume?.state.history ?? [],
   })
-  emit({ type: 'progress', event: { type: 'status', runId: job.runId, status: 'running', message: resume ? resumedMessage(resume) : null } })
+  emit({
+    type: 'progress',
+    event: { type: 'status', runId: job.runId, status: 'running', message: resume ? resumedMessage(resume) : null },
+  })
 }
 
 function resumedMessage(resume: NonNullable<Resume>): string {
   const from = `resumed after epoch ${resume.state.epoch}`
-  return resume.refused.length ? `${from}, from the previous checkpoint (the newest was refused: ${resume.refused.join('; ')})` : from
+  return resume.refused.length
+    ? `${from}, from the previous checkpoint (the newest was refused: ${resume.refused.join('; ')})`
+    : from
 }
 
 /** Train: every phase through the trainer, its progress, batch points and first checkpoint sent out as messages. */
-async function trainPhases(job: RunJob, backend: BackendStatus, inputs: RunInputs, resume: Resume, emit: Emit, isCancelled: () => boolean): Promise<TrainerResult> {
+async function trainPhases(
+  job: RunJob,
+  backend: BackendStatus,
+  inputs: RunInputs,
+  resume: Resume,
+  emit: Emit,
+  isCancelled: () => boolean,
+): Promise<TrainerResult> {
   const { runId, dataDir } = job
   let registeredCheckpoint = false
   return train({
@@ -142,7 +166,10 @@ async function trainPhases(job: RunJob, backend: BackendStatus, inputs: RunInput
         emit({ type: 'progress', event: { type: 'phase', runId, phase, learningRate, backend: backend.name } }),
       onBatch: (b) => {
         const mem = tf.memory()
-        emit({ type: 'progress', event: { type: 'batch', runId, ...b, tensors: mem.numTensors, memoryBytes: mem.numBytes, backend: backend.name } })
+        emit({
+          type: 'progress',
+          event: { type: 'batch', runId, ...b, tensors: mem.numTensors, memoryBytes: mem.numBytes, backend: backend.name },
+        })
       },
       onBatchPoints: (points) => emit({ type: 'batchPoints', points }),
       // The checkpoint folder is one artifact, rewritten in place every epoch: registered once.
@@ -192,7 +219,9 @@ async function evaluateAndExport(
     batchSize: evalBatch,
     epochs: history,
     // On cached rows the speed is the whole model's on pixels; on pixels evaluate measures it itself.
-    ...(test.cached ? { inferenceMsPerImage: timeInference(modelForward(built.model), inputs.pixels.test, evalBatch) } : { isCancelled }),
+    ...(test.cached
+      ? { inferenceMsPerImage: timeInference(modelForward(built.model), inputs.pixels.test, evalBatch) }
+      : { isCancelled }),
   })
   emit({ type: 'progress', event: { type: 'evaluation', runId, evaluation } })
   // Per-image predictions beside the run, for paired statistics and image-by-image views later.

@@ -111,7 +111,13 @@ function standardCallbacks(options: TrainerOptions): Callback[] {
   if (!earlyStopping) options.resume?.best?.dispose()
   const reduceLr = t.reduceLrOnPlateau.enabled ? new ReduceLrOnPlateau(t.reduceLrOnPlateau) : null
   const checkpointer = options.checkpointDir
-    ? new Checkpointer(options.checkpointDir, { runId: options.runId, configHash: options.configHash, earlyStopping, reduceLr, onSaved: hooks.onCheckpoint?.bind(hooks) })
+    ? new Checkpointer(options.checkpointDir, {
+        runId: options.runId,
+        configHash: options.configHash,
+        earlyStopping,
+        reduceLr,
+        onSaved: hooks.onCheckpoint?.bind(hooks),
+      })
     : null
   const progress = new ProgressReporter(
     { onPhase: hooks.onPhase?.bind(hooks), onBatch: hooks.onBatch?.bind(hooks), onEpoch: hooks.onEpoch?.bind(hooks) },
@@ -239,7 +245,11 @@ async function runEpoch(phase: PhaseRun, callbacks: Callback[], hooks: TrainerHo
   const epoch = counters.epoch
   const epochStart = performance.now()
   for (const cb of callbacks) cb.onEpochBegin?.(phase)
-  const order = shuffledOrder(Int32Array.from({ length: setup.train.count }, (_, i) => i), t.seed, epoch)
+  const order = shuffledOrder(
+    Int32Array.from({ length: setup.train.count }, (_, i) => i),
+    t.seed,
+    epoch,
+  )
   const augment = setup.augmentFor?.(epoch) ?? null
   const ranges = batchRanges(setup.train.count, t.batchSize)
   let lossSum = 0
@@ -252,13 +262,18 @@ async function runEpoch(phase: PhaseRun, callbacks: Callback[], hooks: TrainerHo
     }
     const [start, end] = ranges[b]!
     const n = end - start
-    const { loss, correct } = trainStep(phase, setup.train.input(order, start, end, augment), gatherLabels(setup.train.labels, order, start, end))
+    const { loss, correct } = trainStep(
+      phase,
+      setup.train.input(order, start, end, augment),
+      gatherLabels(setup.train.labels, order, start, end),
+    )
     counters.step += 1
     if (!Number.isFinite(loss)) throw new NonFiniteLossError(plan.phase, epoch, b + 1, loss)
     lossSum += loss * n
     correctSum += correct
     seen += n
-    for (const cb of callbacks) cb.onBatchEnd?.(phase, { batch: b + 1, batchesPerEpoch: ranges.length, size: n, loss, accuracy: correct / n })
+    for (const cb of callbacks)
+      cb.onBatchEnd?.(phase, { batch: b + 1, batchesPerEpoch: ranges.length, size: n, loss, accuracy: correct / n })
   }
   for (const cb of callbacks) cb.onTrainBatchesEnd?.(phase)
   const trainSeconds = (performance.now() - epochStart) / 1000

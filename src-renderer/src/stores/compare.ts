@@ -31,7 +31,9 @@ export const useCompareStore = defineStore('compare', () => {
     try {
       const found = await api()['runs.compare']({ ids: wanted })
       // Groups only add mean ± std; without them the comparison still stands.
-      const grouped = await api()['runs.groups']({ ids: wanted }).catch(() => [])
+      const grouped = await api()
+        ['runs.groups']({ ids: wanted })
+        .catch(() => [])
       if (mine !== seq) return // a newer selection answered first
       runs.value = found
       groups.value = grouped

@@ -104,7 +104,26 @@ export const useHistoryStore = defineStore('history', () => {
   }
 
   return {
-    items, total, loading, error, text, status, modelKind, tag, sortBy, sortDir, page, pageSize, selected,
-    load, sort, toggle, tagSelected, untag, deleteSelected, exportSelected, importBundle,
+    items,
+    total,
+    loading,
+    error,
+    text,
+    status,
+    modelKind,
+    tag,
+    sortBy,
+    sortDir,
+    page,
+    pageSize,
+    selected,
+    load,
+    sort,
+    toggle,
+    tagSelected,
+    untag,
+    deleteSelected,
+    exportSelected,
+    importBundle,
   }
 })

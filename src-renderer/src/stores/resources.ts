@@ -18,8 +18,15 @@ export type DatasetSource =
 
 /** The augmentation the Data view previews: a bit of every transform, so each one shows. */
 const PREVIEW_AUGMENTATION: AugmentationConfig = {
-  enabled: true, rotationRange: 15, widthShiftRange: 0.1, heightShiftRange: 0.1, horizontalFlip: true, zoomRange: 0.1,
-  fillMode: 'nearest', cval: 0, seed: 7,
+  enabled: true,
+  rotationRange: 15,
+  widthShiftRange: 0.1,
+  heightShiftRange: 0.1,
+  horizontalFlip: true,
+  zoomRange: 0.1,
+  fillMode: 'nearest',
+  cval: 0,
+  seed: 7,
 }
 
 /**
@@ -111,7 +118,10 @@ export const useResourcesStore = defineStore('resources', () => {
 
   async function cancelImport(): Promise<void> {
     // A job that ended meanwhile has nothing left to cancel.
-    if (importJobId.value) await api()['datasets.cancel']({ jobId: importJobId.value }).catch(() => {})
+    if (importJobId.value)
+      await api()
+        ['datasets.cancel']({ jobId: importJobId.value })
+        .catch(() => {})
   }
 
   async function deleteDataset(id: string): Promise<boolean> {
@@ -170,9 +180,26 @@ export const useResourcesStore = defineStore('resources', () => {
   }
 
   return {
-    datasets, models, datasetsError, modelsError, loaded, load, loadDatasets, loadModels,
-    importJobId, importProgress, importError, importDataset, cancelImport, deleteDataset,
-    preview, previewError, loadPreview,
-    modelImporting, modelError, importModel, deleteModel,
+    datasets,
+    models,
+    datasetsError,
+    modelsError,
+    loaded,
+    load,
+    loadDatasets,
+    loadModels,
+    importJobId,
+    importProgress,
+    importError,
+    importDataset,
+    cancelImport,
+    deleteDataset,
+    preview,
+    previewError,
+    loadPreview,
+    modelImporting,
+    modelError,
+    importModel,
+    deleteModel,
   }
 })

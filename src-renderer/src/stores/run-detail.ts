@@ -46,7 +46,11 @@ export const useRunDetailStore = defineStore('runDetail', () => {
     const top = ev.mistakes.slice(0, MISTAKES_SHOWN)
     try {
       const images = await api()['datasets.images']({ id: r.datasetId, split: 'test', indices: top.map((m) => m.index) })
-      mistakes.value = images.map((img, i) => ({ ...img, predicted: ev.classNames[top[i]!.predictedLabel] ?? '?', confidence: top[i]!.confidence }))
+      mistakes.value = images.map((img, i) => ({
+        ...img,
+        predicted: ev.classNames[top[i]!.predictedLabel] ?? '?',
+        confidence: top[i]!.confidence,
+      }))
     } catch (e) {
       // The dataset may have been deleted since the run: say so instead of hiding the gallery.
       mistakes.value = []

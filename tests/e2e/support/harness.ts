@@ -83,11 +83,18 @@ export async function extraBrowser(locale = 'en-US'): Promise<{ context: Browser
 }
 
 /** Browser mode in-process on a fresh data directory, and a headless Debian Chromium pointed at it. */
-export async function startWorkbench(options: { locale?: string; dataDir?: string; maxUploadBytes?: number } = {}): Promise<Workbench> {
+export async function startWorkbench(
+  options: { locale?: string; dataDir?: string; maxUploadBytes?: number } = {},
+): Promise<Workbench> {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'cw-e2e-data-'))
   const profile = mkdtempSync(join(tmpdir(), 'cw-e2e-profile-'))
   const downloadsDir = mkdtempSync(join(tmpdir(), 'cw-e2e-downloads-'))
-  const server = await startBrowserServer({ dataDir, port: 0, rendererDir: RENDERER_DIR, ...(options.maxUploadBytes ? { maxUploadBytes: options.maxUploadBytes } : {}) })
+  const server = await startBrowserServer({
+    dataDir,
+    port: 0,
+    rendererDir: RENDERER_DIR,
+    ...(options.maxUploadBytes ? { maxUploadBytes: options.maxUploadBytes } : {}),
+  })
   const context = await launchChromium(profile, downloadsDir, options.locale)
   const page = context.pages()[0] ?? (await context.newPage())
   const errors: string[] = []

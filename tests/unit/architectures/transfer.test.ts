@@ -64,7 +64,12 @@ describe('transfer from a generated tfjs base, loaded from its folder', () => {
   })
 
   it('builds at 32 px with 8x8x32 features, a named head and model = head(features)', () => {
-    const built = buildModel(transfer(base.info.id, { inputSize: 32, headUnits: 16 }), { numClasses: 10, imageSize: 32, seed: 1, base })
+    const built = buildModel(transfer(base.info.id, { inputSize: 32, headUnits: 16 }), {
+      numClasses: 10,
+      imageSize: 32,
+      seed: 1,
+      base,
+    })
     expect(built.inputSize).toBe(32)
     expect(built.preprocessing).toBe('imagenet-mean-std')
     expect(built.featureExtractor!.outputs[0]!.shape).toEqual([null, 8, 8, 32])
@@ -88,15 +93,35 @@ describe('transfer from a generated tfjs base, loaded from its folder', () => {
   })
 
   it('setPhase freezes the base, then unfreezes the last N weighted layers or from a named layer', () => {
-    const built = buildModel(transfer(base.info.id, { inputSize: 32, headUnits: 16 }), { numClasses: 10, imageSize: 32, seed: 1, base })
+    const built = buildModel(transfer(base.info.id, { inputSize: 32, headUnits: 16 }), {
+      numClasses: 10,
+      imageSize: 32,
+      seed: 1,
+      base,
+    })
     expect(built.setPhase('train').trainableLayerNames).toEqual([])
-    expect(built.model.trainableWeights.map((w) => w.originalName)).toEqual(['head_dense/kernel', 'head_dense/bias', 'predictions/kernel', 'predictions/bias'])
-    expect(built.setPhase('finetune', fineTune({ trainableLayers: 3 })).trainableLayerNames).toEqual(['block_3_expand', 'block_3_project', 'head_conv'])
+    expect(built.model.trainableWeights.map((w) => w.originalName)).toEqual([
+      'head_dense/kernel',
+      'head_dense/bias',
+      'predictions/kernel',
+      'predictions/bias',
+    ])
+    expect(built.setPhase('finetune', fineTune({ trainableLayers: 3 })).trainableLayerNames).toEqual([
+      'block_3_expand',
+      'block_3_project',
+      'head_conv',
+    ])
     expect(built.model.trainableWeights.length).toBe(4 + 3 * 2)
     expect(built.model.getLayer('block_2_project').trainable).toBe(false)
     expect(built.model.getLayer('head_relu').trainable).toBe(true)
     const from = built.setPhase('finetune', fineTune({ fromLayer: 'block_2_expand', trainableLayers: 3 }))
-    expect(from.trainableLayerNames).toEqual(['block_2_expand', 'block_2_project', 'block_3_expand', 'block_3_project', 'head_conv'])
+    expect(from.trainableLayerNames).toEqual([
+      'block_2_expand',
+      'block_2_project',
+      'block_3_expand',
+      'block_3_project',
+      'head_conv',
+    ])
     expect(built.model.getLayer('block_1_project').trainable).toBe(false)
     expect(() => built.setPhase('finetune', fineTune({ fromLayer: 'no_such_layer' }))).toThrow(/"no_such_layer" is not a layer/)
     built.setPhase('train')
@@ -106,14 +131,19 @@ describe('transfer from a generated tfjs base, loaded from its folder', () => {
   })
 
   it('a cut layer that does not exist is an error naming it', () => {
-    expect(() => buildModel(transfer(base.info.id, { cutLayer: 'fc7' }), { numClasses: 10, imageSize: 32, seed: 1, base })).toThrow(/cut layer "fc7" is not in the base/)
+    expect(() =>
+      buildModel(transfer(base.info.id, { cutLayer: 'fc7' }), { numClasses: 10, imageSize: 32, seed: 1, base }),
+    ).toThrow(/cut layer "fc7" is not in the base/)
   })
 })
 
 describe.skipIf(noShared !== null)('transfer from the shared tfjs MobileNetV2', () => {
   let base: LoadedBase
   beforeAll(async () => {
-    base = { info: info('mobilenetv2-imagenet', 'mobilenetv2', 'tfjs-layers', 'head_relu'), model: await loadTfjsFolder(sharedPath(MOBILENET)) }
+    base = {
+      info: info('mobilenetv2-imagenet', 'mobilenetv2', 'tfjs-layers', 'head_relu'),
+      model: await loadTfjsFolder(sharedPath(MOBILENET)),
+    }
   })
   afterAll(() => base?.model.dispose())
 
@@ -189,8 +219,16 @@ describe.skipIf(noShared !== null)('transfer from the shared tfjs MobileNetV2', 
 
 describe.skipIf(noShared !== null)('transfer from the shared tfjs SqueezeNet', () => {
   it('cuts at fire9_concat, dropping the ImageNet classifier', async () => {
-    const base = { info: info('squeezenet1.1-imagenet', 'squeezenet', 'tfjs-layers', 'fire9_concat'), model: await loadTfjsFolder(sharedPath(SQUEEZENET)) }
-    const built = buildModel(transfer(base.info.id, { headPooling: 'flatten', headUnits: 64 }), { numClasses: 10, imageSize: 32, seed: 3, base })
+    const base = {
+      info: info('squeezenet1.1-imagenet', 'squeezenet', 'tfjs-layers', 'fire9_concat'),
+      model: await loadTfjsFolder(sharedPath(SQUEEZENET)),
+    }
+    const built = buildModel(transfer(base.info.id, { headPooling: 'flatten', headUnits: 64 }), {
+      numClasses: 10,
+      imageSize: 32,
+      seed: 3,
+      base,
+    })
     expect(built.featureExtractor!.outputs[0]!.shape).toEqual([null, 5, 5, 512])
     const names = built.model.layers.map((l) => l.name)
     expect(names).not.toContain('conv10')

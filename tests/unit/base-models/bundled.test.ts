@@ -14,9 +14,13 @@ afterAll(() => rmSync(root, { recursive: true, force: true }))
 
 describe('bases that ship with the app', () => {
   it('bases.json is what importing the folders beside it gives (ids, hashes, summaries)', () => {
-    const out = execFileSync(process.execPath, [join(repo, 'bin/run-ts.mjs'), join(repo, 'scripts/bundled-bases.ts'), '--check'], {
-      encoding: 'utf8',
-    })
+    const out = execFileSync(
+      process.execPath,
+      [join(repo, 'bin/run-ts.mjs'), join(repo, 'scripts/bundled-bases.ts'), '--check'],
+      {
+        encoding: 'utf8',
+      },
+    )
     expect(out).toMatch(/matches its 2 folders/)
   })
 
@@ -27,7 +31,12 @@ describe('bases that ship with the app', () => {
       const bases = await core.call('models.list', {})
       expect(bases.map((b) => b.id).sort()).toEqual(['mobilenetv2-imagenet', 'squeezenet1.1-imagenet'])
       const mobilenet = bases.find((b) => b.id === 'mobilenetv2-imagenet')!
-      expect(mobilenet).toMatchObject({ family: 'mobilenetv2', format: 'tfjs-layers', defaultCutLayer: 'head_relu', path: 'app:bases/mobilenetv2-imagenet' })
+      expect(mobilenet).toMatchObject({
+        family: 'mobilenetv2',
+        format: 'tfjs-layers',
+        defaultCutLayer: 'head_relu',
+        path: 'app:bases/mobilenetv2-imagenet',
+      })
       expect(mobilenet.summary!.totalParams).toBe(2_206_816)
       const loaded = await loadBaseFromInfo(dataDir, mobilenet)
       expect(loaded.model.getLayer('head_relu')).toBeDefined()
@@ -51,7 +60,10 @@ describe('bases that ship with the app', () => {
   it('the CLI lists them from the first command', async () => {
     const { code, stdout } = await runCli(join(root, 'cli'), 'models', 'list', '--json')
     expect(code).toBe(0)
-    expect((JSON.parse(stdout) as Array<{ id: string }>).map((b) => b.id).sort()).toEqual(['mobilenetv2-imagenet', 'squeezenet1.1-imagenet'])
+    expect((JSON.parse(stdout) as Array<{ id: string }>).map((b) => b.id).sort()).toEqual([
+      'mobilenetv2-imagenet',
+      'squeezenet1.1-imagenet',
+    ])
   })
 
   it('a packaged install points at its resources through the environment; a damaged index is refused by name', () => {

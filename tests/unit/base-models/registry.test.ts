@@ -192,15 +192,32 @@ describe('registry of Keras .h5 files', () => {
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
     const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/mobilenet.h5`
     try {
-      const wrong = new ModelService({ dataDir, registry: store.registry, kerasCacheDir: null, kerasFiles: { mobilenetv2: { url, md5: '0'.repeat(32) } } })
+      const wrong = new ModelService({
+        dataDir,
+        registry: store.registry,
+        kerasCacheDir: null,
+        kerasFiles: { mobilenetv2: { url, md5: '0'.repeat(32) } },
+      })
       const mismatch = await failure(wrong.download({ name: 'mobilenetv2' }))
       expect(mismatch.message).toBe(`${url}: MD5 ${md5} does not match the expected ${'0'.repeat(32)}; the file was discarded`)
       expect(service.list()).toEqual([])
 
-      const missing = new ModelService({ dataDir, registry: store.registry, kerasCacheDir: null, kerasFiles: { mobilenetv2: { url: `${url}x`, md5 } } })
-      expect((await failure(missing.download({ name: 'mobilenetv2' }))).message).toMatch(/cannot download mobilenetv2 .*HTTP 404.*models import PATH/)
+      const missing = new ModelService({
+        dataDir,
+        registry: store.registry,
+        kerasCacheDir: null,
+        kerasFiles: { mobilenetv2: { url: `${url}x`, md5 } },
+      })
+      expect((await failure(missing.download({ name: 'mobilenetv2' }))).message).toMatch(
+        /cannot download mobilenetv2 .*HTTP 404.*models import PATH/,
+      )
 
-      const good = new ModelService({ dataDir, registry: store.registry, kerasCacheDir: null, kerasFiles: { mobilenetv2: { url, md5 } } })
+      const good = new ModelService({
+        dataDir,
+        registry: store.registry,
+        kerasCacheDir: null,
+        kerasFiles: { mobilenetv2: { url, md5 } },
+      })
       const info = await good.download({ name: 'mobilenetv2' })
       expect(info.source).toBe(`downloaded from ${url}`)
       expect(info.sha256).toBe(sha256(kerasFile))
@@ -213,7 +230,12 @@ describe('registry of Keras .h5 files', () => {
     const cache = join(root, 'keras-cache')
     mkdirSync(cache)
     copyFileSync(kerasFile, join(cache, 'mobilenet_v2_weights_tf_dim_ordering_tf_kernels_1.0_224_no_top.h5'))
-    const offline = new ModelService({ dataDir, registry: store.registry, kerasCacheDir: cache, kerasFiles: { mobilenetv2: { url: 'http://127.0.0.1:9/none' } } })
+    const offline = new ModelService({
+      dataDir,
+      registry: store.registry,
+      kerasCacheDir: cache,
+      kerasFiles: { mobilenetv2: { url: 'http://127.0.0.1:9/none' } },
+    })
     const cached = await offline.download({ name: 'mobilenetv2' })
     expect(cached.source).toMatch(/^Keras cache /)
     await offline.delete(cached.id)

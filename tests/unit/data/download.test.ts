@@ -64,7 +64,12 @@ beforeEach(() => {
 afterEach(() => store.close())
 
 const service = (expectedMd5 = md5) =>
-  new DatasetService({ dataDir, registry: store.registry, events, download: { url: `${base}/cifar-10-binary.tar.gz`, md5: expectedMd5 } })
+  new DatasetService({
+    dataDir,
+    registry: store.registry,
+    events,
+    download: { url: `${base}/cifar-10-binary.tar.gz`, md5: expectedMd5 },
+  })
 
 function downloadsLeft(): string[] {
   const dir = join(dataDir, 'downloads')

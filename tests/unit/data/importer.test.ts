@@ -81,7 +81,11 @@ describe('CIFAR-10 binary', () => {
     expect(info.totals.train).toBe(5 * N)
     const before = readdirSync(join(dataDir, 'datasets')).sort()
     const stages: string[] = []
-    const again = await importDataset(dataDir, store.registry, dir, { ...defaults, name: 'other', onProgress: (stage, _d, _t, message) => stages.push(`${stage}: ${message}`) })
+    const again = await importDataset(dataDir, store.registry, dir, {
+      ...defaults,
+      name: 'other',
+      onProgress: (stage, _d, _t, message) => stages.push(`${stage}: ${message}`),
+    })
     expect(again).toEqual(info)
     expect(stages).not.toContain('decode: checking the format')
     expect(stages.at(-1)).toBe(`write: already imported as "mine" (${info.id})`)
@@ -138,7 +142,9 @@ describe('CIFAR-10 binary', () => {
     const dir = writeCifarBinary(work, N)
     const controller = new AbortController()
     controller.abort()
-    await expect(importDataset(dataDir, store.registry, dir, { ...defaults, signal: controller.signal })).rejects.toMatchObject({ code: 'cancelled' })
+    await expect(importDataset(dataDir, store.registry, dir, { ...defaults, signal: controller.signal })).rejects.toMatchObject({
+      code: 'cancelled',
+    })
     expect(store.registry.listDatasets()).toEqual([])
   })
 })
@@ -168,7 +174,9 @@ describe('CIFAR-10 python', () => {
   })
 
   it('reads batches pickled by Python 3 / numpy 2 under protocol 2 too', async () => {
-    const dir = writeCifarPython(work, N, (name, b) => (name.startsWith('data_batch') || name === 'test_batch' ? pythonBatchPy3(Number(name.slice(-1)) || 0, N) : b))
+    const dir = writeCifarPython(work, N, (name, b) =>
+      name.startsWith('data_batch') || name === 'test_batch' ? pythonBatchPy3(Number(name.slice(-1)) || 0, N) : b,
+    )
     const loaded = await loadDatasetFromCache(dataDir, await importDataset(dataDir, store.registry, dir, defaults))
     const train = Buffer.concat([1, 2, 3, 4, 5].map((b) => Buffer.from(expectedNhwc(b, N))))
     expect(Buffer.from(loaded.train.images).equals(train)).toBe(true)
@@ -237,7 +245,10 @@ describe('image folders', () => {
     const tar = await tarOf(join(work, 'tree'), 'ds', join(work, 'ds.tar'), false)
     const other = openStore(join(work, 'wb2.sqlite'), { dataDir: join(work, 'd2') })
     try {
-      const fromTar = await loadDatasetFromCache(join(work, 'd2'), await importDataset(join(work, 'd2'), other.registry, tar, defaults))
+      const fromTar = await loadDatasetFromCache(
+        join(work, 'd2'),
+        await importDataset(join(work, 'd2'), other.registry, tar, defaults),
+      )
       expect(Buffer.from(fromTar.train.images).equals(Buffer.from(loaded.train.images))).toBe(true)
       expect([...fromTar.test.labels]).toEqual([...loaded.test.labels])
     } finally {
@@ -258,7 +269,11 @@ describe('image folders', () => {
     // A flat 64×64 image stays flat at 16×16; the colour says which file went to test.
     const testKs = [0, 1, 2].map((i) => loaded.test.images[i * 768 + 1]! / 10).sort((a, b) => a - b)
     const store2 = openStore(join(work, 'wb2.sqlite'), { dataDir: join(work, 'd2') })
-    const again = await importDataset(join(work, 'd2'), store2.registry, join(work, 'flat'), { ...defaults, imageSize: 16, testRatio: 0.3 }).finally(() => store2.close())
+    const again = await importDataset(join(work, 'd2'), store2.registry, join(work, 'flat'), {
+      ...defaults,
+      imageSize: 16,
+      testRatio: 0.3,
+    }).finally(() => store2.close())
     const loaded2 = await loadDatasetFromCache(join(work, 'd2'), again)
     expect(Buffer.from(loaded2.test.images).equals(Buffer.from(loaded.test.images))).toBe(true)
     expect(testKs.every((k) => Number.isInteger(k) && k >= 0 && k < 10)).toBe(true)

@@ -150,7 +150,9 @@ describe('cancelling an import through the service', () => {
     })
     try {
       const dir = writeCifarBinary(join(work, 'c'), N)
-      await expect(service.import({ path: dir, jobId: 'job-c', imageSize: 32, testRatio: 0.2, splitSeed: 42 })).rejects.toMatchObject({ code: 'cancelled' })
+      await expect(
+        service.import({ path: dir, jobId: 'job-c', imageSize: 32, testRatio: 0.2, splitSeed: 42 }),
+      ).rejects.toMatchObject({ code: 'cancelled' })
       expect(store.registry.listDatasets()).toEqual([])
       expect(existsSync(join(dataDir, 'datasets')) ? readdirSync(join(dataDir, 'datasets')) : []).toEqual([])
       // the cancelled job is finished: a later import runs normally
@@ -169,7 +171,8 @@ describe('datasets.findKerasCache', () => {
     writeCifarPython(kerasDir, 2)
     const store = openStore(join(work, 'k.sqlite'))
     try {
-      const make = (dirs: string[]) => new DatasetService({ dataDir: join(work, 'k'), registry: store.registry, events: new EventBus(), kerasDirs: dirs })
+      const make = (dirs: string[]) =>
+        new DatasetService({ dataDir: join(work, 'k'), registry: store.registry, events: new EventBus(), kerasDirs: dirs })
       expect(await make([join(work, 'empty'), kerasDir]).findKerasCache()).toBe(join(kerasDir, 'cifar-10-batches-py'))
       expect(await make([join(work, 'empty')]).findKerasCache()).toBeNull()
     } finally {

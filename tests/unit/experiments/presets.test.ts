@@ -3,10 +3,25 @@ import { SEED_CNN, SEED_CNN_NAME } from '@shared/domain/config'
 import { BaseModelInfo } from '@shared/domain/model'
 import { BUILT_IN_PRESETS, configFromPreset } from '../../../src-main/experiments/presets'
 
-const base = (id: string, family: BaseModelInfo['family'], format: BaseModelInfo['format'], registeredAt: string): BaseModelInfo =>
+const base = (
+  id: string,
+  family: BaseModelInfo['family'],
+  format: BaseModelInfo['format'],
+  registeredAt: string,
+): BaseModelInfo =>
   BaseModelInfo.parse({
-    id, name: id, family, format, path: `models/${id}`, sha256: '0'.repeat(64), preprocessing: 'imagenet-mean-std',
-    defaultCutLayer: 'out', minInputSize: 32, source: 'test', summary: null, registeredAt,
+    id,
+    name: id,
+    family,
+    format,
+    path: `models/${id}`,
+    sha256: '0'.repeat(64),
+    preprocessing: 'imagenet-mean-std',
+    defaultCutLayer: 'out',
+    minInputSize: 32,
+    source: 'test',
+    summary: null,
+    registeredAt,
   })
 const preset = (id: string) => BUILT_IN_PRESETS.find((p) => p.id === id)!
 
@@ -19,12 +34,17 @@ describe('built-in presets', () => {
   })
 
   it('resolve a missing known base to one of its family by the shared rule (tfjs folder first)', () => {
-    const bases = [base('mobilenetv2-keras', 'mobilenetv2', 'keras-h5', '2026-05-01T00:00:00Z'), base('my-mnv2', 'mobilenetv2', 'tfjs-layers', '2026-01-01T00:00:00Z')]
+    const bases = [
+      base('mobilenetv2-keras', 'mobilenetv2', 'keras-h5', '2026-05-01T00:00:00Z'),
+      base('my-mnv2', 'mobilenetv2', 'tfjs-layers', '2026-01-01T00:00:00Z'),
+    ]
     const config = configFromPreset(preset('mobilenetv2-transfer'), 'cifar', bases)
     expect(config.model).toMatchObject({ kind: 'transfer', baseId: 'my-mnv2' })
   })
 
   it('say how to get a base when none of the family is registered', () => {
-    expect(() => configFromPreset(preset('squeezenet-transfer'), 'cifar', [])).toThrow(/no squeezenet base is registered; register one with/)
+    expect(() => configFromPreset(preset('squeezenet-transfer'), 'cifar', [])).toThrow(
+      /no squeezenet base is registered; register one with/,
+    )
   })
 })

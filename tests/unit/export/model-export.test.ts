@@ -23,7 +23,15 @@ beforeAll(() => {
 afterAll(() => rmSync(work, { recursive: true, force: true }))
 
 function description(inputSize: number): ExportDescription {
-  return { runId: 'run-1', runName: 'test run', classNames: CLASSES, preprocessing: 'unit', imageSize: 32, inputSize, appVersion: '0.0.0-test' }
+  return {
+    runId: 'run-1',
+    runName: 'test run',
+    classNames: CLASSES,
+    preprocessing: 'unit',
+    imageSize: 32,
+    inputSize,
+    appVersion: '0.0.0-test',
+  }
 }
 
 /** The model as a run leaves it: saved as a tfjs folder and loaded back. */
@@ -35,11 +43,19 @@ async function asSaved(model: tf.LayersModel, name: string): Promise<tf.LayersMo
 type Kind = 'keras' | 'keras-weights' | 'onnx'
 
 /** Runs the exported models in one Python process on `x`; returns predictions and Keras' layer names. */
-function predictInPython(jobs: Array<[Kind, string]>, x: tf.Tensor4D): { y: Record<Kind, Float32Array>; layers: Partial<Record<Kind, string[]>> } {
+function predictInPython(
+  jobs: Array<[Kind, string]>,
+  x: tf.Tensor4D,
+): { y: Record<Kind, Float32Array>; layers: Partial<Record<Kind, string[]>> } {
   const input = join(work, 'input.f32')
-  writeFileSync(input, x.dataSync() as Float32Array)
+  writeFileSync(input, x.dataSync())
   const outputs = jobs.map(([kind]) => join(work, `output-${kind}.f32`))
-  const stdout = runPython(python!, [script, input, ...x.shape.map(String), ...jobs.map(([kind, dir], i) => `${kind}:${dir}:${outputs[i]}`)])
+  const stdout = runPython(python!, [
+    script,
+    input,
+    ...x.shape.map(String),
+    ...jobs.map(([kind, dir], i) => `${kind}:${dir}:${outputs[i]}`),
+  ])
   const line = stdout.trim().split('\n').pop()!
   const y = {} as Record<Kind, Float32Array>
   jobs.forEach(([kind], i) => {
@@ -65,7 +81,14 @@ async function checkAgainstReference(model: tf.LayersModel, name: string, x: tf.
   expect(keras.files.map((f) => f.name)).toEqual(['model.keras', 'model.weights.h5', 'README.txt', 'export.json'])
   const onnx = await exportModel(model, 'onnx', join(work, `${name}-onnx`), description(x.shape[1]))
   expect(onnx.files.map((f) => f.name)).toEqual(['model.onnx', 'README.txt', 'export.json'])
-  const reference = predictInPython([['keras', keras.dir], ['keras-weights', keras.dir], ['onnx', onnx.dir]], x)
+  const reference = predictInPython(
+    [
+      ['keras', keras.dir],
+      ['keras-weights', keras.dir],
+      ['onnx', onnx.dir],
+    ],
+    x,
+  )
   expect(reference.layers.keras).toEqual(model.layers.map((l) => l.name))
   expect(maxAbsDiff(reference.y.keras, ours)).toBeLessThan(1e-4)
   expect(maxAbsDiff(reference.y['keras-weights'], ours)).toBeLessThan(1e-4)
@@ -78,9 +101,11 @@ async function checkAgainstReference(model: tf.LayersModel, name: string, x: tf.
  */
 function sharpenPredictions(model: tf.LayersModel, x: tf.Tensor4D): void {
   const layer = model.getLayer('predictions')
-  const features = tf.model({ inputs: model.inputs, outputs: layer.input as tf.SymbolicTensor })
+  const features = tf.model({ inputs: model.inputs, outputs: layer.input })
   const [kernel, bias] = layer.getWeights()
-  const spread = tf.tidy(() => tf.max(tf.abs(tf.matMul(features.predict(x) as tf.Tensor2D, kernel as tf.Tensor2D))).dataSync()[0]!)
+  const spread = tf.tidy(
+    () => tf.max(tf.abs(tf.matMul(features.predict(x) as tf.Tensor2D, kernel as tf.Tensor2D))).dataSync()[0]!,
+  )
   layer.setWeights([tf.mul(kernel!, spread > 0 ? 8 / spread : 1), bias!])
 }
 
@@ -90,20 +115,51 @@ function images(n: number, size: number, seed: number): tf.Tensor4D {
   return tf.tensor4d(values, [n, size, size, 3])
 }
 
-function baseInfo(id: string, family: BaseModelInfo['family'], cut: string, format: BaseModelInfo['format'] = 'tfjs-layers'): BaseModelInfo {
+function baseInfo(
+  id: string,
+  family: BaseModelInfo['family'],
+  cut: string,
+  format: BaseModelInfo['format'] = 'tfjs-layers',
+): BaseModelInfo {
   return {
-    id, name: id, family, format, path: id, sha256: '', preprocessing: 'imagenet-mean-std',
-    defaultCutLayer: cut, minInputSize: 32, source: 'test', summary: null, registeredAt: new Date().toISOString(),
+    id,
+    name: id,
+    family,
+    format,
+    path: id,
+    sha256: '',
+    preprocessing: 'imagenet-mean-std',
+    defaultCutLayer: cut,
+    minInputSize: 32,
+    source: 'test',
+    summary: null,
+    registeredAt: new Date().toISOString(),
   }
 }
 
 // Keras 3 and onnxruntime start slowly on a loaded machine; the models themselves are small.
 describe.skipIf(!python)('export to Keras 3 and ONNX, checked by the real libraries', { timeout: 600_000 }, () => {
   it('a scratch CNN trained on generated data (Conv/ReLU/MaxPool/Flatten/Dense) predicts the same', async () => {
-    const config: ModelConfig = { kind: 'scratch', convBlocks: 2, filters: [8, 16], kernelSize: 3, convsPerBlock: 1, batchNorm: false, dropout: 0, denseUnits: 32, pooling: 'flatten' }
+    const config: ModelConfig = {
+      kind: 'scratch',
+      convBlocks: 2,
+      filters: [8, 16],
+      kernelSize: 3,
+      convsPerBlock: 1,
+      batchNorm: false,
+      dropout: 0,
+      denseUnits: 32,
+      pooling: 'flatten',
+    }
     const built = buildModel(config, { numClasses: 10, imageSize: 32, seed: 3, base: null })
     const x = images(16, 32, 11)
-    const labels = tf.oneHot(tf.tensor1d(Array.from({ length: 16 }, (_, i) => i % 10), 'int32'), 10)
+    const labels = tf.oneHot(
+      tf.tensor1d(
+        Array.from({ length: 16 }, (_, i) => i % 10),
+        'int32',
+      ),
+      10,
+    )
     built.model.compile({ optimizer: tf.train.adam(1e-2), loss: 'categoricalCrossentropy' })
     await built.model.fit(x, labels, { epochs: 3, batchSize: 8, verbose: 0 })
     const model = await asSaved(built.model, 'scratch')
@@ -112,7 +168,17 @@ describe.skipIf(!python)('export to Keras 3 and ONNX, checked by the real librar
   })
 
   it('a scratch CNN with batch norm, dropout and global average pooling predicts the same', async () => {
-    const config: ModelConfig = { kind: 'scratch', convBlocks: 3, filters: [8, 8, 16], kernelSize: 3, convsPerBlock: 2, batchNorm: true, dropout: 0.25, denseUnits: 16, pooling: 'gap' }
+    const config: ModelConfig = {
+      kind: 'scratch',
+      convBlocks: 3,
+      filters: [8, 8, 16],
+      kernelSize: 3,
+      convsPerBlock: 2,
+      batchNorm: true,
+      dropout: 0.25,
+      denseUnits: 16,
+      pooling: 'gap',
+    }
     const built = buildModel(config, { numClasses: 10, imageSize: 32, seed: 5, base: null })
     const model = await asSaved(built.model, 'scratch-bn')
     // Non-trivial batch-norm statistics (fresh ones are 0 and 1, which hide a wrong weight order).
@@ -126,9 +192,18 @@ describe.skipIf(!python)('export to Keras 3 and ONNX, checked by the real librar
   })
 
   it('a transfer model on the shipped MobileNetV2 (ZeroPadding2D, DepthwiseConv2D, ReLU6, Add) predicts the same', async () => {
-    const base: LoadedBase = { info: baseInfo('mobilenetv2-imagenet', 'mobilenetv2', 'head_relu'), model: await loadTfjsFolder(join(bases, 'mobilenetv2-imagenet')) }
+    const base: LoadedBase = {
+      info: baseInfo('mobilenetv2-imagenet', 'mobilenetv2', 'head_relu'),
+      model: await loadTfjsFolder(join(bases, 'mobilenetv2-imagenet')),
+    }
     const config: ModelConfig = {
-      kind: 'transfer', baseId: base.info.id, cutLayer: null, inputSize: 64, headPooling: 'gap', headUnits: 32, headDropout: 0.5,
+      kind: 'transfer',
+      baseId: base.info.id,
+      cutLayer: null,
+      inputSize: 64,
+      headPooling: 'gap',
+      headUnits: 32,
+      headDropout: 0.5,
       fineTune: { enabled: false, epochs: 1, learningRate: 1e-4, trainableLayers: 20, fromLayer: null },
     }
     const built = buildModel(config, { numClasses: 10, imageSize: 32, seed: 7, base })
@@ -147,7 +222,13 @@ describe.skipIf(!python)('export to Keras 3 and ONNX, checked by the real librar
     }
     const base: LoadedBase = { info: baseInfo('mobilenetv2-keras', 'mobilenetv2', 'out_relu', 'keras-h5'), model: keras }
     const config: ModelConfig = {
-      kind: 'transfer', baseId: base.info.id, cutLayer: null, inputSize: 32, headPooling: 'gap', headUnits: 32, headDropout: 0.5,
+      kind: 'transfer',
+      baseId: base.info.id,
+      cutLayer: null,
+      inputSize: 32,
+      headPooling: 'gap',
+      headUnits: 32,
+      headDropout: 0.5,
       fineTune: { enabled: false, epochs: 1, learningRate: 1e-4, trainableLayers: 20, fromLayer: null },
     }
     const built = buildModel(config, { numClasses: 10, imageSize: 32, seed: 8, base })
@@ -159,9 +240,18 @@ describe.skipIf(!python)('export to Keras 3 and ONNX, checked by the real librar
   })
 
   it('a transfer model on the shipped SqueezeNet (Concatenate, MaxPool) with a Flatten head predicts the same', async () => {
-    const base: LoadedBase = { info: baseInfo('squeezenet1.1-imagenet', 'squeezenet', 'fire9_concat'), model: await loadTfjsFolder(join(bases, 'squeezenet1.1-imagenet')) }
+    const base: LoadedBase = {
+      info: baseInfo('squeezenet1.1-imagenet', 'squeezenet', 'fire9_concat'),
+      model: await loadTfjsFolder(join(bases, 'squeezenet1.1-imagenet')),
+    }
     const config: ModelConfig = {
-      kind: 'transfer', baseId: base.info.id, cutLayer: null, inputSize: 64, headPooling: 'flatten', headUnits: 32, headDropout: 0.5,
+      kind: 'transfer',
+      baseId: base.info.id,
+      cutLayer: null,
+      inputSize: 64,
+      headPooling: 'flatten',
+      headUnits: 32,
+      headDropout: 0.5,
       fineTune: { enabled: false, epochs: 1, learningRate: 1e-4, trainableLayers: 20, fromLayer: null },
     }
     const built = buildModel(config, { numClasses: 10, imageSize: 32, seed: 9, base })

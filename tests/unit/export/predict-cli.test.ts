@@ -75,7 +75,9 @@ describe('cifar-workbench predict', () => {
     const model = await loadTfjsFolder(join(home, run.artifacts.find((a) => a.kind === 'model')!.path))
     const pixels = new Uint8Array(32 * 32 * 3)
     resizeBilinear(decodeImage(png), 32, pixels, 0)
-    const expected = tf.tidy(() => (model.predict(tf.tensor4d(preprocessPixels(pixels, 'unit'), [1, 32, 32, 3])) as tf.Tensor).arraySync() as number[][])[0]!
+    const expected = tf.tidy(
+      () => (model.predict(tf.tensor4d(preprocessPixels(pixels, 'unit'), [1, 32, 32, 3])) as tf.Tensor).arraySync() as number[][],
+    )[0]!
     model.dispose()
     if (!square?.ok) throw new Error('square.png failed')
     for (const t of square.top) expect(t.probability).toBeCloseTo(expected[t.classIndex]!, 5)
@@ -103,10 +105,16 @@ describe('cifar-workbench runs export-model', () => {
       const r = await cli(home, 'runs', 'export-model', run.id, '--format', format, '--out', out, '--json')
       expect(r.code, r.stderr).toBe(0)
       const result = JSON.parse(r.stdout) as ExportModelResult
-      const main = { tfjs: ['model.json', 'weights.bin'], keras: ['model.keras', 'model.weights.h5'], onnx: ['model.onnx'] }[format]
+      const main = { tfjs: ['model.json', 'weights.bin'], keras: ['model.keras', 'model.weights.h5'], onnx: ['model.onnx'] }[
+        format
+      ]
       expect(result.files.map((f) => f.name)).toEqual([...main, 'README.txt', 'export.json'])
       for (const f of result.files) expect(readFileSync(join(out, f.name)).byteLength).toBe(f.sizeBytes)
-      const meta = JSON.parse(readFileSync(join(out, 'export.json'), 'utf8')) as { input: { shape: unknown[] }; preprocessing: { mode: string }; classNames: string[] }
+      const meta = JSON.parse(readFileSync(join(out, 'export.json'), 'utf8')) as {
+        input: { shape: unknown[] }
+        preprocessing: { mode: string }
+        classNames: string[]
+      }
       expect(meta.input.shape).toEqual([null, 32, 32, 3])
       expect(meta.preprocessing.mode).toBe('unit')
       expect(meta.classNames).toEqual(CLASS_NAMES)

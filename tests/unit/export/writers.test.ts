@@ -40,7 +40,13 @@ describe('export writers', () => {
     try {
       const big = new Uint8Array(70_000).map((_, i) => (i * 31) % 251)
       const file = join(dir, 'a.zip')
-      writeFileSync(file, writeZip([{ name: 'config.json', data: new TextEncoder().encode('{"a":1}') }, { name: 'dir/weights.bin', data: big }]))
+      writeFileSync(
+        file,
+        writeZip([
+          { name: 'config.json', data: new TextEncoder().encode('{"a":1}') },
+          { name: 'dir/weights.bin', data: big },
+        ]),
+      )
       const entries = await readZip(file)
       expect([...entries.keys()]).toEqual(['config.json', 'dir/weights.bin'])
       expect(entries.get('config.json')!.toString()).toBe('{"a":1}')
@@ -52,8 +58,18 @@ describe('export writers', () => {
   })
 
   it("names weight groups as Keras' to_snake_case does", () => {
-    expect(['Conv2D', 'DepthwiseConv2D', 'BatchNormalization', 'ReLU', 'ZeroPadding2D', 'GlobalAveragePooling2D', 'InputLayer'].map(kerasSnakeCase)).toEqual([
-      'conv2d', 'depthwise_conv2d', 'batch_normalization', 're_lu', 'zero_padding2d', 'global_average_pooling2d', 'input_layer',
+    expect(
+      ['Conv2D', 'DepthwiseConv2D', 'BatchNormalization', 'ReLU', 'ZeroPadding2D', 'GlobalAveragePooling2D', 'InputLayer'].map(
+        kerasSnakeCase,
+      ),
+    ).toEqual([
+      'conv2d',
+      'depthwise_conv2d',
+      'batch_normalization',
+      're_lu',
+      'zero_padding2d',
+      'global_average_pooling2d',
+      'input_layer',
     ])
   })
 
@@ -63,7 +79,10 @@ describe('export writers', () => {
     const model = tf.model({ inputs: input, outputs: tf.layers.flatten({ name: 'flat' }).apply(leaky) as tf.SymbolicTensor })
     expect(() => exportOnnx(readModelGraph(model), onnxOptions)).toThrow('layer "leaky" (LeakyReLU) cannot be exported to ONNX')
     const dynamic = tf.input({ shape: [null, null, 3], name: 'input' })
-    const conv = tf.model({ inputs: dynamic, outputs: tf.layers.conv2d({ filters: 2, kernelSize: 3, name: 'c' }).apply(dynamic) as tf.SymbolicTensor })
+    const conv = tf.model({
+      inputs: dynamic,
+      outputs: tf.layers.conv2d({ filters: 2, kernelSize: 3, name: 'c' }).apply(dynamic) as tf.SymbolicTensor,
+    })
     expect(() => readModelGraph(conv)).toThrow(/has no static shape .*export needs a fixed input size/)
     model.dispose()
     conv.dispose()

@@ -40,7 +40,9 @@ describe('cifar-workbench doctor (child process)', () => {
     // No GPU here: the GPU build is skipped, for the first piece missing.
     const gpuProbe = report.backends.find((b) => b.name === 'tensorflow-gpu')
     expect(gpuProbe?.available).toBe(false)
-    expect(gpuProbe?.reason).toMatch(/@tensorflow\/tfjs-node-gpu is (not installed|installed but its binding is not built)|no NVIDIA GPU found/)
+    expect(gpuProbe?.reason).toMatch(
+      /@tensorflow\/tfjs-node-gpu is (not installed|installed but its binding is not built)|no NVIDIA GPU found/,
+    )
     const cpuProbe = report.backends.find((b) => b.name === 'tensorflow')
     if (nativeBuilt) {
       // The native CPU backend is the fastest that works, and the report names its libtensorflow.
@@ -76,7 +78,9 @@ describe('cifar-workbench doctor (child process)', () => {
     expect(stdout).toMatch(/^gpu\s+NVIDIA Test GPU 80GB$/m)
     expect(stdout).toContain(`data dir       ${dataDir}`)
     // The GPU is there but the package, its build or the driver library is not: skipped, for that reason.
-    expect(stdout).toMatch(/tensorflow-gpu\s+skipped: (@tensorflow\/tfjs-node-gpu is (not installed|installed but its binding is not built)|the NVIDIA driver's libcuda\.so\.1 is not on the loader path)/)
+    expect(stdout).toMatch(
+      /tensorflow-gpu\s+skipped: (@tensorflow\/tfjs-node-gpu is (not installed|installed but its binding is not built)|the NVIDIA driver's libcuda\.so\.1 is not on the loader path)/,
+    )
   })
 
   it('fails with a one-line error and non-zero exit for an unknown backend or option', async () => {
@@ -90,14 +94,30 @@ describe('cifar-workbench doctor (child process)', () => {
   })
 
   it('fails clearly when the forced GPU backend cannot be used, also in --json (never falls back)', async () => {
-    const { code, stdout, stderr } = await cli(['--data-dir', join(scratch, 'forced-gpu'), '--backend', 'tensorflow-gpu', 'doctor', '--json'])
+    const { code, stdout, stderr } = await cli([
+      '--data-dir',
+      join(scratch, 'forced-gpu'),
+      '--backend',
+      'tensorflow-gpu',
+      'doctor',
+      '--json',
+    ])
     expect(code).toBe(1)
     expect(JSON.parse(stdout)).toMatchObject({ error: { code: 'unavailable' } })
-    expect(stderr).toMatch(/backend "tensorflow-gpu" was forced but cannot be used: (@tensorflow\/tfjs-node-gpu is|no NVIDIA GPU found)/)
+    expect(stderr).toMatch(
+      /backend "tensorflow-gpu" was forced but cannot be used: (@tensorflow\/tfjs-node-gpu is|no NVIDIA GPU found)/,
+    )
   })
 
   it.skipIf(nativeBuilt)('fails clearly when a forced native backend is not installed, also in --json', async () => {
-    const { code, stdout, stderr } = await cli(['--data-dir', join(scratch, 'forced'), '--backend', 'tensorflow', 'doctor', '--json'])
+    const { code, stdout, stderr } = await cli([
+      '--data-dir',
+      join(scratch, 'forced'),
+      '--backend',
+      'tensorflow',
+      'doctor',
+      '--json',
+    ])
     expect(code).toBe(1)
     expect(JSON.parse(stdout)).toMatchObject({ error: { code: 'unavailable' } })
     expect(stderr).toMatch(/backend "tensorflow" was forced but cannot be used: @tensorflow\/tfjs-node is not installed/)

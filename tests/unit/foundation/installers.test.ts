@@ -42,7 +42,9 @@ describe.skipIf(!hasBuilder)('electron-builder configuration (installers)', () =
 
   it('packages the build, the icon and the README, never the electron npm package; native addons stay outside the asar', async () => {
     const config = await load()
-    expect(config.files.flatMap((set) => set.filter)).toEqual(expect.arrayContaining(['out/**', 'resources/icon.png', 'README.md', '!node_modules/electron/**']))
+    expect(config.files.flatMap((set) => set.filter)).toEqual(
+      expect.arrayContaining(['out/**', 'resources/icon.png', 'README.md', '!node_modules/electron/**']),
+    )
     expect(config.asarUnpack).toEqual(expect.arrayContaining(['**/*.node', 'node_modules/better-sqlite3/**']))
     expect(existsSync(join(repoRoot, 'resources', 'icon.png'))).toBe(true)
   })

@@ -17,7 +17,11 @@ let work: string
 let archive: string
 
 /** PUT a body in chunks (no Content-Length when `chunked`), like a browser's streamed upload. */
-function put(path: string, body: Buffer, opts: { chunked?: boolean; token?: string | null; abortAfter?: number } = {}): Promise<{ status: number; json: CallResult<unknown> | null }> {
+function put(
+  path: string,
+  body: Buffer,
+  opts: { chunked?: boolean; token?: string | null; abortAfter?: number } = {},
+): Promise<{ status: number; json: CallResult<unknown> | null }> {
   return new Promise((resolve, reject) => {
     const token = opts.token === undefined ? server.token : opts.token
     const sep = path.includes('?') ? '&' : '?'
@@ -86,14 +90,20 @@ describe('browser-mode uploads (PUT /upload/…)', () => {
     expect(r.status).toBe(200)
     const info = (r.json as { ok: true; value: DatasetInfo }).value
     expect(info).toMatchObject({ name: 'uploaded', totals: { train: 5 * N, test: N }, source: { kind: 'cifar10-binary' } })
-    expect(JSON.parse(JSON.stringify(await server.core.invoke('datasets.list', {})))).toMatchObject({ ok: true, value: [{ id: info.id }] })
+    expect(JSON.parse(JSON.stringify(await server.core.invoke('datasets.list', {})))).toMatchObject({
+      ok: true,
+      value: [{ id: info.id }],
+    })
     expect(leftovers()).toEqual([])
   })
 
   it('a broken archive fails with the local import’s error, named as uploaded, and leaves nothing', async () => {
     const r = await put('/upload/dataset?name=broken.tar.gz', Buffer.from('this is not gzip at all'))
     expect(r.status).toBe(422)
-    expect(r.json).toEqual({ ok: false, error: { code: 'failed', message: expect.stringMatching(/^broken\.tar\.gz: not gzip data/) } })
+    expect(r.json).toEqual({
+      ok: false,
+      error: { code: 'failed', message: expect.stringMatching(/^broken\.tar\.gz: not gzip data/) },
+    })
     expect(leftovers()).toEqual([])
   })
 
@@ -101,7 +111,13 @@ describe('browser-mode uploads (PUT /upload/…)', () => {
     const big = Buffer.alloc(LIMIT + 1, 7)
     const declared = await put('/upload/dataset?name=big.tar.gz', big)
     expect(declared.status).toBe(413)
-    expect(declared.json).toMatchObject({ ok: false, error: { code: 'invalid_input', message: expect.stringContaining(`big.tar.gz is larger than the upload limit of ${LIMIT} bytes`) } })
+    expect(declared.json).toMatchObject({
+      ok: false,
+      error: {
+        code: 'invalid_input',
+        message: expect.stringContaining(`big.tar.gz is larger than the upload limit of ${LIMIT} bytes`),
+      },
+    })
     const streamed = await put('/upload/dataset?name=big.tar.gz', big, { chunked: true })
     expect([413, 0]).toContain(streamed.status)
     await vi.waitFor(() => expect(leftovers()).toEqual([]))
@@ -119,10 +135,16 @@ describe('browser-mode uploads (PUT /upload/…)', () => {
     const folders = await put(`/upload/dataset?name=${encodeURIComponent('../../a.tar.gz')}`, Buffer.from('x'))
     expect(folders.status).toBe(400)
     const type = await put('/upload/base-model?name=weights.bin', Buffer.from('x'))
-    expect(type).toEqual({ status: 400, json: { ok: false, error: { code: 'invalid_input', message: 'weights.bin: expected a Keras .h5 weights file' } } })
+    expect(type).toEqual({
+      status: 400,
+      json: { ok: false, error: { code: 'invalid_input', message: 'weights.bin: expected a Keras .h5 weights file' } },
+    })
     const notHdf5 = await put('/upload/base-model?name=weights.h5', Buffer.from('not hdf5'))
     expect(notHdf5.status).toBe(422)
-    expect(notHdf5.json).toMatchObject({ ok: false, error: { message: expect.stringMatching(/weights\.h5.*not a readable HDF5 file/) } })
+    expect(notHdf5.json).toMatchObject({
+      ok: false,
+      error: { message: expect.stringMatching(/weights\.h5.*not a readable HDF5 file/) },
+    })
     expect(leftovers()).toEqual([])
   })
 })

@@ -66,7 +66,17 @@ function* hostilePayloads(method: MethodName): Generator<string> {
     '%2e%2e%2f%2e%2e%2f',
     '$(touch /tmp/pwned)',
   ]
-  const hostileValues: unknown[] = [null, -1, 1e308, 2 ** 53 + 1, true, [], {}, [[[[[]]]]], Array.from({ length: 100_000 }, (_, i) => i)]
+  const hostileValues: unknown[] = [
+    null,
+    -1,
+    1e308,
+    2 ** 53 + 1,
+    true,
+    [],
+    {},
+    [[[[[]]]]],
+    Array.from({ length: 100_000 }, (_, i) => i),
+  ]
   for (const raw of ['null', '0', '"x"', '[]', '[1,2,3]', 'true', '{}']) yield raw
   yield '{"__proto__": {"polluted": "yes"}, "constructor": {"prototype": {"polluted": "yes"}}}'
   const schema = contract[method].input
@@ -155,7 +165,10 @@ describe('the contract over the WebSocket under hostile input', () => {
     const results = await Promise.all(
       clients.flatMap((client) =>
         Array.from({ length: 300 }, (_, i) =>
-          client.call(`{"id": ${i}, "method": "${i % 2 ? 'runs.list' : 'runs.get'}", "payload": ${i % 2 ? '{}' : '{"id": "nope"}'}}`, i),
+          client.call(
+            `{"id": ${i}, "method": "${i % 2 ? 'runs.list' : 'runs.get'}", "payload": ${i % 2 ? '{}' : '{"id": "nope"}'}}`,
+            i,
+          ),
         ),
       ),
     )

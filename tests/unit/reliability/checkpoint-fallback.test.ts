@@ -3,7 +3,13 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeEach, describe, expect, it } from 'vitest'
 import * as tf from '../../../src-main/engine/tf'
-import { findUsableCheckpoint, PREVIOUS_SUFFIX, restoreModel, saveCheckpoint, type CheckpointProgress } from '../../../src-main/engine/training/checkpoint'
+import {
+  findUsableCheckpoint,
+  PREVIOUS_SUFFIX,
+  restoreModel,
+  saveCheckpoint,
+  type CheckpointProgress,
+} from '../../../src-main/engine/training/checkpoint'
 
 // A resume takes the newest checkpoint only when it is whole and this run's; otherwise the generation
 // before it, with the reason said; never a damaged file.
@@ -58,7 +64,11 @@ describe('checkpoint generations', () => {
   })
 
   it.each([
-    ['a truncated weights file', (d: string) => truncateSync(join(d, 'model.bin'), 7), /model\.bin has 7 bytes, \d+ expected \(truncated\)/],
+    [
+      'a truncated weights file',
+      (d: string) => truncateSync(join(d, 'model.bin'), 7),
+      /model\.bin has 7 bytes, \d+ expected \(truncated\)/,
+    ],
     [
       'a flipped bit',
       (d: string) => {
@@ -69,8 +79,12 @@ describe('checkpoint generations', () => {
       /model\.bin does not match its checksum \(damaged\)/,
     ],
     ['a state.json cut short', (d: string) => truncateSync(join(d, 'state.json'), 40), /state\.json is not valid JSON/],
-    ['another run\'s checkpoint', (d: string) => rewriteState(d, { runId: 'run-b' }), /belongs to run run-b, not run-a/],
-    ['a checkpoint of another config', (d: string) => rewriteState(d, { configHash: 'hash-b' }), /was written for another config/],
+    ["another run's checkpoint", (d: string) => rewriteState(d, { runId: 'run-b' }), /belongs to run run-b, not run-a/],
+    [
+      'a checkpoint of another config',
+      (d: string) => rewriteState(d, { configHash: 'hash-b' }),
+      /was written for another config/,
+    ],
   ])('refuses %s with the reason and falls back to the previous generation', async (_what, damage, reason) => {
     damage(dir)
     const found = (await findUsableCheckpoint(dir, expectRun))!

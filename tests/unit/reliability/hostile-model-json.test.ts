@@ -34,7 +34,11 @@ describe('a model.json that declares absurd layer sizes or a broken graph', () =
 
   it.each([
     ['an empty input list', [[]], /layer "pool3" has malformed inbound_nodes/],
-    ['an input from a layer that does not exist', [[['nowhere', 0, 0, {}]]], /layer "pool3" takes its input from "nowhere", which is not an earlier layer/],
+    [
+      'an input from a layer that does not exist',
+      [[['nowhere', 0, 0, {}]]],
+      /layer "pool3" takes its input from "nowhere", which is not an earlier layer/,
+    ],
   ])('with %s is refused instead of hanging while tfjs rebuilds the graph', async (_what, nodes, message) => {
     const dir = join(root, `graph-${String(_what).replace(/\W+/g, '-')}`)
     cpSync(squeezenet, dir, { recursive: true })
@@ -47,6 +51,8 @@ describe('a model.json that declares absurd layer sizes or a broken graph', () =
   })
 
   it('a plausible but wrong size fails on the weights, not in initialisation', async () => {
-    await expect(loadTfjsFolder(withLayerConfig('conv1', 'filters', 4096))).rejects.toThrow(/cannot build the model from model\.json/)
+    await expect(loadTfjsFolder(withLayerConfig('conv1', 'filters', 4096))).rejects.toThrow(
+      /cannot build the model from model\.json/,
+    )
   })
 })

@@ -39,7 +39,9 @@ interface Outcome {
 /** Runs the CLI; with `killAfter`, SIGKILLs it `delayMs` after its k-th JSON line. */
 function cliRun(dataDir: string, args: string[], killAfter?: { lines: number; delayMs: number }): Promise<Outcome> {
   return new Promise((resolveRun) => {
-    const child = spawn(process.execPath, [cli, '--data-dir', dataDir, '--backend', 'cpu', ...args, '--json'], { stdio: ['ignore', 'pipe', 'pipe'] })
+    const child = spawn(process.execPath, [cli, '--data-dir', dataDir, '--backend', 'cpu', ...args, '--json'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
     const lines: Array<Record<string, unknown>> = []
     let buffer = ''
     let stderr = ''
@@ -83,8 +85,12 @@ function weightsOf(dataDir: string, run: RunDetail): Record<string, string> {
   if (!model) throw new Error(`run ${run.id} has no exported model`)
   const dir = join(dataDir, model.path)
   const out: Record<string, string> = {}
-  for (const name of readdirSync(dir).filter((n) => n.endsWith('.bin')).sort()) {
-    out[name] = createHash('sha256').update(readFileSync(join(dir, name))).digest('hex')
+  for (const name of readdirSync(dir)
+    .filter((n) => n.endsWith('.bin'))
+    .sort()) {
+    out[name] = createHash('sha256')
+      .update(readFileSync(join(dir, name)))
+      .digest('hex')
   }
   return out
 }
@@ -131,7 +137,8 @@ describe('kill and resume', () => {
     expect((await cliRun(victim, ['dataset', 'import', archive])).code).toBe(0)
     // Kills land anywhere from the first progress line to about the next epoch end, so some runs are
     // cut inside a batch, some around the epoch's checkpoint and some after it, during evaluation.
-    const linesPerEpoch = straight.lines.filter((l) => l.type === 'progress' || l.type === 'epoch').length / expected.epochs.length
+    const linesPerEpoch =
+      straight.lines.filter((l) => l.type === 'progress' || l.type === 'epoch').length / expected.epochs.length
     const reach = Math.max(2, Math.round(linesPerEpoch))
     const rng = mulberry32(20261201)
     let runId: string | null = null

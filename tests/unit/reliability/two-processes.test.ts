@@ -34,9 +34,23 @@ function config(datasetId: string, epochs: number) {
 /** Starts `train` in a child CLI and resolves once it has reported its first batch. */
 function trainInChild(configFile: string): Promise<{ runId: string }> {
   return new Promise((resolveStarted, reject) => {
-    child = spawn(process.execPath, [join(repo, 'bin/cifar-workbench.mjs'), '--data-dir', dataDir, '--backend', 'wasm', 'train', '--config', configFile, '--json'], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    })
+    child = spawn(
+      process.execPath,
+      [
+        join(repo, 'bin/cifar-workbench.mjs'),
+        '--data-dir',
+        dataDir,
+        '--backend',
+        'wasm',
+        'train',
+        '--config',
+        configFile,
+        '--json',
+      ],
+      {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    )
     let buffer = ''
     let stderr = ''
     child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()))
@@ -50,7 +64,7 @@ function trainInChild(configFile: string): Promise<{ runId: string }> {
 }
 
 describe('two processes on one data directory', () => {
-  it('share the history, train one at a time, keep a running run\'s dataset, and recover a dead trainer\'s lock', async () => {
+  it("share the history, train one at a time, keep a running run's dataset, and recover a dead trainer's lock", async () => {
     const source = join(root, 'source')
     mkdirSync(source)
     writeCifarBinary(source, 24)
@@ -71,7 +85,9 @@ describe('two processes on one data directory', () => {
       expect((await other.call('runs.get', { id: runId })).status).toBe('running')
       await expect(other.call('training.start', { config: config(datasetId, 1) })).rejects.toMatchObject({
         code: 'conflict',
-        message: expect.stringMatching(new RegExp(`another process \\(cli, pid ${child!.pid}, since .*\\) is training in this data directory`)),
+        message: expect.stringMatching(
+          new RegExp(`another process \\(cli, pid ${child!.pid}, since .*\\) is training in this data directory`),
+        ),
       })
       expect((await other.call('runs.list', {})).total).toBe(1)
       await expect(other.call('datasets.delete', { id: datasetId })).rejects.toMatchObject({

@@ -1,10 +1,25 @@
 import { describe, expect, it } from 'vitest'
 import { BaseModelInfo, chooseBase, familyOfBaseId } from '@shared/domain/model'
 
-const base = (id: string, family: BaseModelInfo['family'], format: BaseModelInfo['format'], registeredAt: string): BaseModelInfo =>
+const base = (
+  id: string,
+  family: BaseModelInfo['family'],
+  format: BaseModelInfo['format'],
+  registeredAt: string,
+): BaseModelInfo =>
   BaseModelInfo.parse({
-    id, name: id, family, format, path: `models/${id}`, sha256: '0'.repeat(64), preprocessing: 'imagenet-mean-std',
-    defaultCutLayer: 'out', minInputSize: 32, source: 'test', summary: null, registeredAt,
+    id,
+    name: id,
+    family,
+    format,
+    path: `models/${id}`,
+    sha256: '0'.repeat(64),
+    preprocessing: 'imagenet-mean-std',
+    defaultCutLayer: 'out',
+    minInputSize: 32,
+    source: 'test',
+    summary: null,
+    registeredAt,
   })
 
 const h5Old = base('mobilenetv2-keras', 'mobilenetv2', 'keras-h5', '2026-01-01T00:00:00Z')

@@ -45,7 +45,10 @@ describe('expandSeeds', () => {
     const c = config()
     const runs = expandSeeds(c, [7, 8])
     expect(runs.map((r) => r.name)).toEqual(['Pair (seed 7)', 'Pair (seed 8)'])
-    expect(runs.map((r) => [r.training.seed, r.augmentation.seed])).toEqual([[7, 7], [8, 8]])
+    expect(runs.map((r) => [r.training.seed, r.augmentation.seed])).toEqual([
+      [7, 7],
+      [8, 8],
+    ])
     for (const r of runs) {
       expect(ExperimentConfig.parse(r)).toEqual(r)
       expect(r.model).toEqual(c.model)

@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest'
-import { decodePredictions, encodePredictions, predictedClasses, PredictionsFileError, topKPredictions } from '../../../src-main/engine/evaluation/predictions'
+import {
+  decodePredictions,
+  encodePredictions,
+  predictedClasses,
+  PredictionsFileError,
+  topKPredictions,
+} from '../../../src-main/engine/evaluation/predictions'
 
 function sample() {
   // Three images, four classes; image 1 ties classes 0 and 2 (argmax keeps the lower class).
@@ -29,7 +35,9 @@ describe('the predictions file', () => {
 
   it('refuses a truncated, corrupted, foreign or future file with a clear error', () => {
     const bytes = encodePredictions(sample())
-    expect(() => decodePredictions(bytes.subarray(0, bytes.length - 3), 'p.bin')).toThrow(/p\.bin: \d+ bytes, expected \d+ for 3 images at k = 3 \(truncated or corrupt\)/)
+    expect(() => decodePredictions(bytes.subarray(0, bytes.length - 3), 'p.bin')).toThrow(
+      /p\.bin: \d+ bytes, expected \d+ for 3 images at k = 3 \(truncated or corrupt\)/,
+    )
     expect(() => decodePredictions(bytes.subarray(0, 10), 'p.bin')).toThrow(/too short/)
     const flipped = Buffer.from(bytes)
     flipped[20] = flipped[20]! ^ 0xff

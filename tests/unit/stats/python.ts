@@ -16,7 +16,8 @@ function findPython(): string | null {
 }
 
 export const referencePython = findPython()
-export const pythonSkipReason = 'no Python with SciPy: run `node scripts/python-env.mjs` (or set WORKBENCH_PYTHON) to check the statistics against SciPy'
+export const pythonSkipReason =
+  'no Python with SciPy: run `node scripts/python-env.mjs` (or set WORKBENCH_PYTHON) to check the statistics against SciPy'
 
 if (!referencePython && process.env.CI === 'true') {
   throw new Error(`CI needs the SciPy reference: ${pythonSkipReason}`)

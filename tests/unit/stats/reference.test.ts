@@ -15,7 +15,12 @@ import {
   summarize,
   welchTTest,
 } from '@shared/stats'
-import { correctness, decodePredictions, encodePredictions, topKPredictions } from '../../../src-main/engine/evaluation/predictions'
+import {
+  correctness,
+  decodePredictions,
+  encodePredictions,
+  topKPredictions,
+} from '../../../src-main/engine/evaluation/predictions'
 import { pythonSkipReason, referencePython, runPython } from './python'
 
 const SCRIPT = join(import.meta.dirname, 'reference.py')
@@ -43,7 +48,12 @@ function simulatedPredictions(n: number, skill: number, seed: number, shared: nu
     const z = e.reduce((a, b) => a + b, 0)
     e.forEach((v, c) => (probs[i * 10 + c] = v / z))
   }
-  return topKPredictions(probs, labels, Int32Array.from({ length: n }, (_, i) => i), 10)
+  return topKPredictions(
+    probs,
+    labels,
+    Int32Array.from({ length: n }, (_, i) => i),
+    10,
+  )
 }
 
 interface Reference {
@@ -69,10 +79,35 @@ interface Reference {
   distributions: { tCdf: number[]; tPpf: number[]; normPpf: number[]; binom: number[] }
 }
 
-const T_CDF: Array<[number, number]> = [[0.5, 1], [-2.3, 3], [1.96, 7.4], [4.1, 2.5], [-0.01, 30], [12, 4], [2.2, 1000], [-6, 9.3]]
-const T_PPF: Array<[number, number]> = [[0.975, 1], [0.975, 4], [0.8, 8], [0.975, 8], [0.025, 3.7], [0.999, 12], [0.6, 100]]
+const T_CDF: Array<[number, number]> = [
+  [0.5, 1],
+  [-2.3, 3],
+  [1.96, 7.4],
+  [4.1, 2.5],
+  [-0.01, 30],
+  [12, 4],
+  [2.2, 1000],
+  [-6, 9.3],
+]
+const T_PPF: Array<[number, number]> = [
+  [0.975, 1],
+  [0.975, 4],
+  [0.8, 8],
+  [0.975, 8],
+  [0.025, 3.7],
+  [0.999, 12],
+  [0.6, 100],
+]
 const NORM_PPF = [0.975, 0.8, 0.5, 0.01, 0.999]
-const BINOM: Array<[number, number]> = [[0, 0], [3, 9], [7, 7], [120, 180], [1200, 900], [2, 40], [800, 1400]]
+const BINOM: Array<[number, number]> = [
+  [0, 0],
+  [3, 9],
+  [7, 7],
+  [120, 180],
+  [1200, 900],
+  [2, 40],
+  [800, 1400],
+]
 
 describe.skipIf(!referencePython)('statistics against SciPy on the same predictions files', () => {
   let dir: string
@@ -137,7 +172,14 @@ describe.skipIf(!referencePython)('statistics against SciPy on the same predicti
 
   it('per-group mean, std and t-interval, Welch’s t-test and the seeds needed match scipy.stats', async () => {
     const accuracies = await Promise.all(
-      files.groups.map(async (g) => Promise.all(g.map(async (f) => { const c = correctness(await load(f)); return c.reduce((s, v) => s + v, 0) / c.length }))),
+      files.groups.map(async (g) =>
+        Promise.all(
+          g.map(async (f) => {
+            const c = correctness(await load(f))
+            return c.reduce((s, v) => s + v, 0) / c.length
+          }),
+        ),
+      ),
     )
     expect(accuracies).toEqual(ref.groups.accuracies)
     accuracies.forEach((values, i) => {

@@ -1,9 +1,33 @@
 import { describe, expect, it } from 'vitest'
-import { describeStats, mcnemarExact, pairedBootstrap, seedsNeeded, summarize, welchTTest, type CompareStats } from '@shared/stats'
+import {
+  describeStats,
+  mcnemarExact,
+  pairedBootstrap,
+  seedsNeeded,
+  summarize,
+  welchTTest,
+  type CompareStats,
+} from '@shared/stats'
 
 const runs: CompareStats['runs'] = [
-  { id: 'run-a', name: 'transfer', configHash: 'h1', testAccuracy: 0.81, testImages: 10000, predictions: 'stored', missingReason: null },
-  { id: 'run-b', name: 'scratch', configHash: 'h2', testAccuracy: 0.712, testImages: 10000, predictions: 'stored', missingReason: null },
+  {
+    id: 'run-a',
+    name: 'transfer',
+    configHash: 'h1',
+    testAccuracy: 0.81,
+    testImages: 10000,
+    predictions: 'stored',
+    missingReason: null,
+  },
+  {
+    id: 'run-b',
+    name: 'scratch',
+    configHash: 'h2',
+    testAccuracy: 0.712,
+    testImages: 10000,
+    predictions: 'stored',
+    missingReason: null,
+  },
 ]
 const paired = (difference: number, p: number, low: number, high: number): CompareStats['pair'] => ({
   paired: true,
@@ -17,13 +41,24 @@ const paired = (difference: number, p: number, low: number, high: number): Compa
   mcnemarP: p,
   bootstrap: { low, high, resamples: 2000, seed: 1 },
 })
-const stats = (pair: CompareStats['pair'], extra: Partial<CompareStats> = {}): CompareStats => ({ runs, pair, groups: [], groupComparison: null, sentence: '', ...extra })
+const stats = (pair: CompareStats['pair'], extra: Partial<CompareStats> = {}): CompareStats => ({
+  runs,
+  pair,
+  groups: [],
+  groupComparison: null,
+  sentence: '',
+  ...extra,
+})
 
 describe('the statistics sentence', () => {
   it('says who is ahead, by how much, the interval and the McNemar p, in English and Spanish', () => {
     const s = stats(paired(0.098, 1e-40, 0.091, 0.105))
-    expect(describeStats(s, 'en')).toBe('transfer is ahead of scratch by 9.8 points (95% CI 9.1 to 10.5); McNemar p < 0.001 on 10,000 paired test images.')
-    expect(describeStats(s, 'es')).toBe('transfer supera a scratch por 9,8 puntos (IC 95 % 9,1 a 10,5); McNemar p < 0,001 en 10.000 imágenes de test emparejadas.')
+    expect(describeStats(s, 'en')).toBe(
+      'transfer is ahead of scratch by 9.8 points (95% CI 9.1 to 10.5); McNemar p < 0.001 on 10,000 paired test images.',
+    )
+    expect(describeStats(s, 'es')).toBe(
+      'transfer supera a scratch por 9,8 puntos (IC 95 % 9,1 a 10,5); McNemar p < 0,001 en 10.000 imágenes de test emparejadas.',
+    )
   })
 
   it('puts the leader first when the second run is better', () => {
@@ -39,11 +74,21 @@ describe('the statistics sentence', () => {
   })
 
   it('says plainly when the runs did not use the same test images', () => {
-    const s = stats({ paired: false, a: 'run-a', b: 'run-b', reason: 'different-images', reasonRun: null, accuracyA: 0.81, accuracyB: 0.712 })
+    const s = stats({
+      paired: false,
+      a: 'run-a',
+      b: 'run-b',
+      reason: 'different-images',
+      reasonRun: null,
+      accuracyA: 0.81,
+      accuracyB: 0.712,
+    })
     expect(describeStats(s, 'en')).toBe(
       'transfer and scratch were not tested on the same images (different test subsets), so no paired test applies; their test accuracies are 81.0% and 71.2%.',
     )
-    expect(describeStats(s, 'es')).toMatch(/^transfer y scratch no se evaluaron con las mismas imágenes \(subconjuntos de test distintos\)/)
+    expect(describeStats(s, 'es')).toMatch(
+      /^transfer y scratch no se evaluaron con las mismas imágenes \(subconjuntos de test distintos\)/,
+    )
   })
 
   it('leads with the groups of seeds, and sizes a difference that is not significant', () => {
@@ -56,10 +101,18 @@ describe('the statistics sentence', () => {
     const group = (configHash: string, name: string, values: number[]) => ({ configHash, name, runIds: [], ...summarize(values) })
     const s = stats(null, {
       groups: [group('h1', 'transfer', a), group('h2', 'scratch', b)],
-      groupComparison: { a: 'h1', b: 'h2', difference: welch.difference, welch: { t: welch.t, df: welch.df, p: welch.p, ci95: welch.ci95 }, seedsNeeded: need },
+      groupComparison: {
+        a: 'h1',
+        b: 'h2',
+        difference: welch.difference,
+        welch: { t: welch.t, df: welch.df, p: welch.p, ci95: welch.ci95 },
+        seedsNeeded: need,
+      },
     })
     expect(describeStats(s, 'en')).toMatch(
-      new RegExp(`^transfer \\(5 seeds\\) is ahead of scratch \\(5 seeds\\) by 1\\.0 points \\(95% CI -1\\.\\d to 3\\.\\d\\), but the difference is not significant \\(Welch p = 0\\.\\d+\\); about ${need} seeds per group would resolve it\\.$`),
+      new RegExp(
+        `^transfer \\(5 seeds\\) is ahead of scratch \\(5 seeds\\) by 1\\.0 points \\(95% CI -1\\.\\d to 3\\.\\d\\), but the difference is not significant \\(Welch p = 0\\.\\d+\\); about ${need} seeds per group would resolve it\\.$`,
+      ),
     )
   })
 })
@@ -96,10 +149,20 @@ describe('numbers in the sentence', () => {
 
 describe('runs without per-image predictions', () => {
   it('are said to be not comparable image by image, naming the run, not to have used other images', () => {
-    const s = stats({ paired: false, a: 'run-a', b: 'run-b', reason: 'no-predictions', reasonRun: 'run-b', accuracyA: 0.81, accuracyB: 0.712 })
+    const s = stats({
+      paired: false,
+      a: 'run-a',
+      b: 'run-b',
+      reason: 'no-predictions',
+      reasonRun: 'run-b',
+      accuracyA: 0.81,
+      accuracyB: 0.712,
+    })
     expect(describeStats(s, 'en')).toBe(
       'transfer and scratch cannot be compared image by image (no per-image predictions for scratch), so no paired test applies; their test accuracies are 81.0% and 71.2%.',
     )
-    expect(describeStats(s, 'es')).toMatch(/^transfer y scratch no se pueden comparar imagen por imagen \(sin predicciones por imagen de scratch\)/)
+    expect(describeStats(s, 'es')).toMatch(
+      /^transfer y scratch no se pueden comparar imagen por imagen \(sin predicciones por imagen de scratch\)/,
+    )
   })
 })

@@ -5,7 +5,15 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import type { BatchPoint } from '@shared/domain/run'
 import { openStore, type Store } from '../../../src-main/store'
 import { expectCode } from '../../fixtures/store/expect-code'
-import { completedRun, epochMetric, evaluation, scratchConfig, startInfo, tempDir, transferConfig } from '../../fixtures/store/factories'
+import {
+  completedRun,
+  epochMetric,
+  evaluation,
+  scratchConfig,
+  startInfo,
+  tempDir,
+  transferConfig,
+} from '../../fixtures/store/factories'
 
 let dir: string
 let otherDir: string
@@ -55,7 +63,9 @@ describe('export and import', () => {
     runs.appendEpoch(run.id, epochMetric(1, 0.2))
 
     const bundle = source.bundles.exportRuns([a.id, run.id])
-    expect(bundle.epochCsv[a.id]!.split('\n')[0]).toBe('phase,epoch,loss,accuracy,val_loss,val_accuracy,learning_rate,duration_ms,images_per_second')
+    expect(bundle.epochCsv[a.id]!.split('\n')[0]).toBe(
+      'phase,epoch,loss,accuracy,val_loss,val_accuracy,learning_rate,duration_ms,images_per_second',
+    )
     expect(bundle.epochCsv[a.id]!.trim().split('\n')).toHaveLength(3)
 
     expect(target.bundles.importBundle(bundle)).toEqual({ imported: [a.id, run.id], skipped: [] })
@@ -84,7 +94,13 @@ describe('export and import', () => {
       const phase = epoch <= 3 ? 'train' : 'finetune'
       const points: BatchPoint[] = Array.from({ length: 1500 }, () => {
         step++
-        return { phase, epoch, step, loss: step === 2222 ? 40 : 1 + Math.sin(step / 90) / 5, accuracy: 0.4 + Math.cos(step / 70) / 10 }
+        return {
+          phase,
+          epoch,
+          step,
+          loss: step === 2222 ? 40 : 1 + Math.sin(step / 90) / 5,
+          accuracy: 0.4 + Math.cos(step / 70) / 10,
+        }
       })
       for (let i = 0; i < points.length; i += 100) runs.appendBatchPoints(run.id, points.slice(i, i + 100))
       runs.appendEpoch(run.id, epochMetric(epoch, 0.3 + epoch / 10, phase))
@@ -95,7 +111,13 @@ describe('export and import', () => {
     const model = `runs/${run.id}/model/model.json`
     touch(dir, model)
     touch(otherDir, model)
-    runs.addArtifact(run.id, { kind: 'model', path: model, sizeBytes: 7, sha256: 'c'.repeat(64), createdAt: '2026-01-02T03:04:05.000Z' })
+    runs.addArtifact(run.id, {
+      kind: 'model',
+      path: model,
+      sizeBytes: 7,
+      sha256: 'c'.repeat(64),
+      createdAt: '2026-01-02T03:04:05.000Z',
+    })
     runs.tagRun(run.id, { add: ['b', 'a'] })
     runs.noteRun(run.id, 'notes travel too')
     runs.finishRun(run.id, 'completed')
@@ -106,15 +128,18 @@ describe('export and import', () => {
     const copy = target.runs.getRun(run.id)
     expect(original.batchPoints.length).toBeLessThan(step)
     expect(original.batchPoints.find((p) => p.step === 2222)?.loss).toBe(40)
-    for (const key of Object.keys(original) as Array<keyof typeof original>) expect({ [key]: copy[key] }).toEqual({ [key]: original[key] })
+    for (const key of Object.keys(original) as Array<keyof typeof original>)
+      expect({ [key]: copy[key] }).toEqual({ [key]: original[key] })
     expect(Object.keys(copy).sort()).toEqual(Object.keys(original).sort())
 
     // Below the contract: the child tables hold identical rows, and the run row differs only in
     // when it last wrote (the import is a new write) and the live bookkeeping of its attempts.
     const [from, to] = [source.file, target.file]
-    for (const table of ['epochs', 'batch_points', 'run_tags']) expect(rowsOf(to, table, run.id)).toEqual(rowsOf(from, table, run.id))
+    for (const table of ['epochs', 'batch_points', 'run_tags'])
+      expect(rowsOf(to, table, run.id)).toEqual(rowsOf(from, table, run.id))
     // The JSON columns hold the same values (SQLite's json_set writes 1200 as 1200.0).
-    const payload = (file: string) => Object.entries(rowsOf(file, 'run_payloads', run.id)[0]!).map(([k, v]) => [k, k === 'run_id' ? v : JSON.parse(String(v))])
+    const payload = (file: string) =>
+      Object.entries(rowsOf(file, 'run_payloads', run.id)[0]!).map(([k, v]) => [k, k === 'run_id' ? v : JSON.parse(String(v))])
     expect(payload(to)).toEqual(payload(from))
     expect(rowsOf(to, 'artifacts', run.id, ['id'])).toEqual(rowsOf(from, 'artifacts', run.id, ['id']))
     expect(rowsOf(to, 'evaluations', run.id, ['created_at'])).toEqual(rowsOf(from, 'evaluations', run.id, ['created_at']))
@@ -140,7 +165,11 @@ describe('export and import', () => {
     source.runs.deleteRuns([a.id])
     const lines = bundle.epochCsv[a.id]!.trim().split('\n')
     const { bundles } = source
-    expectCode(() => bundles.importBundle({ ...bundle, epochCsv: { [a.id]: lines.slice(0, 2).join('\n') } }), 'invalid_input', /does not match/)
+    expectCode(
+      () => bundles.importBundle({ ...bundle, epochCsv: { [a.id]: lines.slice(0, 2).join('\n') } }),
+      'invalid_input',
+      /does not match/,
+    )
     expectCode(() => bundles.importBundle({ ...bundle, epochCsv: { [a.id]: 'bad,header\n' } }), 'invalid_input', /header/)
     expect(source.runs.listRuns({}).total).toBe(0)
   })

@@ -66,7 +66,13 @@ describe('registry store', () => {
     expect(registry.deleteBaseModel(base.id)).toBe(false)
 
     const { data: _data, ...rest } = scratchConfig()
-    const preset: Preset = { id: 'p1', name: 'Mine', description: '', builtIn: false, config: { ...rest, data: { validationSplit: 0.2 } } }
+    const preset: Preset = {
+      id: 'p1',
+      name: 'Mine',
+      description: '',
+      builtIn: false,
+      config: { ...rest, data: { validationSplit: 0.2 } },
+    }
     registry.putPreset(preset)
     // Stored as the contract parses it (defaults filled in).
     expect(registry.listPresets()).toEqual([Preset.parse(preset)])
@@ -88,11 +94,19 @@ describe('records damaged on disk', () => {
     tamper('UPDATE datasets SET info_json = ? WHERE id = ?', '{"id":', dataset.id)
     expectCode(() => registry.getDataset(dataset.id), 'internal', /^dataset cifar10: stored JSON is invalid/)
     tamper('UPDATE datasets SET info_json = ? WHERE id = ?', JSON.stringify({ ...dataset, classNames: 'x' }), dataset.id)
-    expectCode(() => registry.listDatasets(), 'internal', /^dataset cifar10: stored record does not match its schema \(classNames: /)
+    expectCode(
+      () => registry.listDatasets(),
+      'internal',
+      /^dataset cifar10: stored record does not match its schema \(classNames: /,
+    )
 
     const run = store.runs.createRun({ config: scratchConfig() })
     tamper('UPDATE run_payloads SET config_json = ? WHERE run_id = ?', '{"name": 3}', run.id)
-    expectCode(() => store.runs.getRun(run.id), 'internal', new RegExp(`^run ${run.id}, column config_json: stored record does not match its schema`))
+    expectCode(
+      () => store.runs.getRun(run.id),
+      'internal',
+      new RegExp(`^run ${run.id}, column config_json: stored record does not match its schema`),
+    )
     // The summary reads no JSON column: the list still works, so the run can be found and deleted.
     expect(store.runs.listRuns({}).items.map((r) => r.id)).toEqual([run.id])
   })

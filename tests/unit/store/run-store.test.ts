@@ -4,7 +4,15 @@ import Database from 'better-sqlite3'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { MAX_STORED_POINTS, openStore, runDirectory, type RunStore, type Store } from '../../../src-main/store'
 import { expectCode } from '../../fixtures/store/expect-code'
-import { completedRun, epochMetric, evaluation, scratchConfig, startInfo, tempDir, transferConfig } from '../../fixtures/store/factories'
+import {
+  completedRun,
+  epochMetric,
+  evaluation,
+  scratchConfig,
+  startInfo,
+  tempDir,
+  transferConfig,
+} from '../../fixtures/store/factories'
 
 let dir: string
 let opened: Store

@@ -9,7 +9,8 @@ export function workbenchPython(what: string): string | null {
   const python = process.env.WORKBENCH_PYTHON
   if (python && existsSync(python)) return python
   const reason = python ? `WORKBENCH_PYTHON=${python} does not exist` : 'WORKBENCH_PYTHON is not set'
-  if (process.env.CI) throw new Error(`${what} needs the Python reference venv under CI: ${reason} (run: node scripts/python-env.mjs)`)
+  if (process.env.CI)
+    throw new Error(`${what} needs the Python reference venv under CI: ${reason} (run: node scripts/python-env.mjs)`)
   console.warn(`SKIP ${what}: ${reason} (export WORKBENCH_PYTHON=$(node scripts/python-env.mjs))`)
   return null
 }
@@ -17,7 +18,12 @@ export function workbenchPython(what: string): string | null {
 /** Runs a Python script with arguments; its stderr is part of the error when it fails. */
 export function runPython(python: string, args: string[], env: Record<string, string> = {}): string {
   try {
-    return execFileSync(python, args, { encoding: 'utf8', env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'], maxBuffer: 64 << 20 })
+    return execFileSync(python, args, {
+      encoding: 'utf8',
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+      maxBuffer: 64 << 20,
+    })
   } catch (error) {
     const e = error as { stderr?: string; message: string }
     throw new Error(`python ${args.join(' ')} failed: ${e.stderr?.slice(-4000) || e.message}`)

@@ -78,50 +78,51 @@ const tiers: Tier[] = [
   },
 ]
 
-for (const tier of tiers) describe.skipIf(tier.skip !== null)(`the exact fine-tuning boundary in ${tier.name}`, () => {
-  let base: LoadedBase
-  beforeAll(async () => {
-    const folder = await tier.folder()
-    base = { info: info('base', tier.family, folder), model: await loadTfjsFolder(folder) }
-  })
-  afterAll(() => base?.model.dispose())
+for (const tier of tiers)
+  describe.skipIf(tier.skip !== null)(`the exact fine-tuning boundary in ${tier.name}`, () => {
+    let base: LoadedBase
+    beforeAll(async () => {
+      const folder = await tier.folder()
+      base = { info: info('base', tier.family, folder), model: await loadTfjsFolder(folder) }
+    })
+    afterAll(() => base?.model.dispose())
 
-  function boundaryFor(fineTune: Partial<FineTuneConfig>) {
-    const built = buildModel(config(fineTune), { numClasses: 10, imageSize: 32, seed: 1, base })
-    const { trainableLayerNames } = built.setPhase('finetune', config(fineTune).fineTune)
-    const boundary = fineTuneBoundary(built.model)
-    return { built, boundary, trainableLayerNames }
-  }
+    function boundaryFor(fineTune: Partial<FineTuneConfig>) {
+      const built = buildModel(config(fineTune), { numClasses: 10, imageSize: 32, seed: 1, base })
+      const { trainableLayerNames } = built.setPhase('finetune', config(fineTune).fineTune)
+      const boundary = fineTuneBoundary(built.model)
+      return { built, boundary, trainableLayerNames }
+    }
 
-  for (const [what, fineTune, layer, firstTrainable] of tier.cases) {
-    it(`${what}: caches ${layer}, and prefix → suffix equals the whole model with the same trainable weights`, () => {
-      const { built, boundary, trainableLayerNames } = boundaryFor(fineTune)
-      expect(boundary).not.toBeNull()
-      expect(boundary!.layer).toBe(layer)
-      expect(boundary!.firstTrainable).toBe(firstTrainable)
-      expect(trainableLayerNames[0]).toBe(firstTrainable)
-      // The suffix trains exactly what the whole model trains (the same variables, not copies).
-      const ids = (ws: tf.LayerVariable[]) => ws.map((w) => w.id).sort()
-      expect(ids(boundary!.suffix.trainableWeights)).toEqual(ids(built.model.trainableWeights))
-      expect(boundary!.suffix.layers.some((l) => l.name === 'stem_conv')).toBe(false)
-      const [whole, split] = tf.tidy(() => {
-        const x = tf.randomNormal([3, 32, 32, 3], 0, 1, 'float32', 5)
-        const cached = boundary!.prefix.apply(x, { training: false }) as tf.Tensor
-        return [
-          built.model.apply(x, { training: true }) as tf.Tensor,
-          boundary!.suffix.apply(cached, { training: true }) as tf.Tensor,
-        ]
+    for (const [what, fineTune, layer, firstTrainable] of tier.cases) {
+      it(`${what}: caches ${layer}, and prefix → suffix equals the whole model with the same trainable weights`, () => {
+        const { built, boundary, trainableLayerNames } = boundaryFor(fineTune)
+        expect(boundary).not.toBeNull()
+        expect(boundary!.layer).toBe(layer)
+        expect(boundary!.firstTrainable).toBe(firstTrainable)
+        expect(trainableLayerNames[0]).toBe(firstTrainable)
+        // The suffix trains exactly what the whole model trains (the same variables, not copies).
+        const ids = (ws: tf.LayerVariable[]) => ws.map((w) => w.id).sort()
+        expect(ids(boundary!.suffix.trainableWeights)).toEqual(ids(built.model.trainableWeights))
+        expect(boundary!.suffix.layers.some((l) => l.name === 'stem_conv')).toBe(false)
+        const [whole, split] = tf.tidy(() => {
+          const x = tf.randomNormal([3, 32, 32, 3], 0, 1, 'float32', 5)
+          const cached = boundary!.prefix.apply(x, { training: false }) as tf.Tensor
+          return [
+            built.model.apply(x, { training: true }) as tf.Tensor,
+            boundary!.suffix.apply(cached, { training: true }) as tf.Tensor,
+          ]
+        })
+        const diff = tf.tidy(() => tf.max(tf.abs(tf.sub(whole, split))).dataSync()[0]!)
+        expect(diff).toBeLessThan(1e-6)
+        tf.dispose([whole, split])
+        built.model.dispose()
       })
-      const diff = tf.tidy(() => tf.max(tf.abs(tf.sub(whole, split))).dataSync()[0]!)
-      expect(diff).toBeLessThan(1e-6)
-      tf.dispose([whole, split])
+    }
+
+    it('no boundary when no layer with weights is frozen before the first trainable one (a parameter-free padding alone is not worth caching)', () => {
+      const { built, boundary } = boundaryFor({ fromLayer: 'stem_conv' })
+      expect(boundary).toBeNull()
       built.model.dispose()
     })
-  }
-
-  it('no boundary when no layer with weights is frozen before the first trainable one (a parameter-free padding alone is not worth caching)', () => {
-    const { built, boundary } = boundaryFor({ fromLayer: 'stem_conv' })
-    expect(boundary).toBeNull()
-    built.model.dispose()
   })
-})

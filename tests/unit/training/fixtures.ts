@@ -21,8 +21,16 @@ export interface Subset {
 
 /** RGB of each class: far enough apart that a small network tells them apart within a few epochs. */
 const PALETTE: Array<[number, number, number]> = [
-  [200, 40, 40], [40, 200, 40], [40, 40, 200], [200, 200, 40], [200, 40, 200],
-  [40, 200, 200], [120, 120, 120], [230, 140, 40], [60, 20, 120], [140, 230, 140],
+  [200, 40, 40],
+  [40, 200, 40],
+  [40, 40, 200],
+  [200, 200, 40],
+  [200, 40, 200],
+  [40, 200, 200],
+  [120, 120, 120],
+  [230, 140, 40],
+  [60, 20, 120],
+  [140, 230, 140],
 ]
 
 /**
@@ -90,7 +98,14 @@ export function writeSyntheticCifar(root: string, perBatch: number): string {
 export function tinyBase(seed = 1): tf.LayersModel {
   let k = 0
   const conv = (name: string, filters: number, kernelSize: number, strides = 1) =>
-    tf.layers.conv2d({ name, filters, kernelSize, strides, padding: 'same', kernelInitializer: tf.initializers.heNormal({ seed: seed + k++ }) })
+    tf.layers.conv2d({
+      name,
+      filters,
+      kernelSize,
+      strides,
+      padding: 'same',
+      kernelInitializer: tf.initializers.heNormal({ seed: seed + k++ }),
+    })
   const relu = (name: string) => tf.layers.reLU({ name })
   const input = tf.input({ shape: [null, null, 3], name: 'input' })
   const stem = relu('stem_relu').apply(conv('stem_conv', 8, 3, 2).apply(input)) as tf.SymbolicTensor

@@ -65,7 +65,12 @@ describe.skipIf(noShared !== null || !runNativeTests)('whole runs on the native 
     extra: Partial<RunJob> & { base?: BaseModelInfo; cancelAfterEpochs?: number } = {},
   ): Promise<Outcome> {
     const { base, cancelAfterEpochs, ...jobExtra } = extra
-    const config = ExperimentConfig.parse({ name: 'native run', data: { datasetId: ws.dataset.id, validationSplit: 0.2, splitSeed: 42 }, model, training })
+    const config = ExperimentConfig.parse({
+      name: 'native run',
+      data: { datasetId: ws.dataset.id, validationSplit: 0.2, splitSeed: 42 },
+      model,
+      training,
+    })
     const job = RunJob.parse({
       runId: `native-${++counter}`,
       dataDir: ws.dir,
@@ -82,11 +87,16 @@ describe.skipIf(noShared !== null || !runNativeTests)('whole runs on the native 
     })
     const messages: WorkerMessage[] = []
     const epochsSeen = () => messages.filter((m) => m.type === 'progress' && m.event.type === 'epoch').length
-    await runJob(job, (m) => messages.push(m), () => cancelAfterEpochs !== undefined && epochsSeen() >= cancelAfterEpochs)
+    await runJob(
+      job,
+      (m) => messages.push(m),
+      () => cancelAfterEpochs !== undefined && epochsSeen() >= cancelAfterEpochs,
+    )
     const done = messages.at(-1) as Outcome['done']
     expect(done.type).toBe('done')
     const epochs = messages.flatMap((m) => (m.type === 'progress' && m.event.type === 'epoch' ? [m.event.metric] : []))
-    const evaluation = messages.flatMap((m) => (m.type === 'progress' && m.event.type === 'evaluation' ? [m.event.evaluation] : []))[0] ?? null
+    const evaluation =
+      messages.flatMap((m) => (m.type === 'progress' && m.event.type === 'evaluation' ? [m.event.evaluation] : []))[0] ?? null
     const started = messages.find((m) => m.type === 'started')
     return { messages, epochs, evaluation, done, backend: started?.type === 'started' ? started.info.backend : null }
   }
@@ -96,7 +106,10 @@ describe.skipIf(noShared !== null || !runNativeTests)('whole runs on the native 
     native.epochs.forEach((e, i) => {
       const w = wasm.epochs[i]!
       expect(relDiff(e.loss, w.loss), `loss, epoch ${i + 1}: tensorflow ${e.loss}, wasm ${w.loss}`).toBeLessThan(LOSS_TOLERANCE)
-      expect(relDiff(e.valLoss!, w.valLoss!), `val loss, epoch ${i + 1}: tensorflow ${e.valLoss}, wasm ${w.valLoss}`).toBeLessThan(LOSS_TOLERANCE)
+      expect(
+        relDiff(e.valLoss!, w.valLoss!),
+        `val loss, epoch ${i + 1}: tensorflow ${e.valLoss}, wasm ${w.valLoss}`,
+      ).toBeLessThan(LOSS_TOLERANCE)
     })
     const [a, b] = [native.evaluation!.testLoss, wasm.evaluation!.testLoss]
     expect(relDiff(a, b), `test loss: tensorflow ${a}, wasm ${b}`).toBeLessThan(LOSS_TOLERANCE)
@@ -130,7 +143,8 @@ describe.skipIf(noShared !== null || !runNativeTests)('whole runs on the native 
     const cached = await run('tensorflow', model, training)
     const wasm = await run('wasm', model, training, { featureCache: false })
     for (const o of [native, cached, wasm]) expect(o.done, o.done.message ?? '').toMatchObject({ status: 'completed' })
-    const stages = (o: Outcome) => o.messages.flatMap((m) => (m.type === 'features' && m.stage !== 'computing' ? [`${m.cache}:${m.stage}`] : []))
+    const stages = (o: Outcome) =>
+      o.messages.flatMap((m) => (m.type === 'features' && m.stage !== 'computing' ? [`${m.cache}:${m.stage}`] : []))
     expect(stages(native)).toEqual(['features:stored', 'activations:stored'])
     expect(stages(cached)).toEqual(['features:hit', 'activations:hit'])
     expect(native.epochs.map((e) => e.phase)).toEqual(['train', 'finetune'])
@@ -143,7 +157,13 @@ describe.skipIf(noShared !== null || !runNativeTests)('whole runs on the native 
       [squeezenet, 64, 2],
       [vgg16, 32, 3],
     ] as const) {
-      const model = { kind: 'transfer' as const, baseId: base.id, inputSize, headDropout: 0, fineTune: { enabled: true, epochs: 1, learningRate: 1e-4, trainableLayers: layers } }
+      const model = {
+        kind: 'transfer' as const,
+        baseId: base.id,
+        inputSize,
+        headDropout: 0,
+        fineTune: { enabled: true, epochs: 1, learningRate: 1e-4, trainableLayers: layers },
+      }
       const training = { epochs: 1, batchSize: 16, seed: 6 }
       const native = await run('tensorflow', model, training, { base })
       const wasm = await run('wasm', model, training, { base })

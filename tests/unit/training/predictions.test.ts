@@ -6,7 +6,12 @@ import type { RunDetail } from '@shared/domain/run'
 import type { CompareStats } from '@shared/stats'
 import { createCore } from '../../../src-main/core/compose'
 import type { Core } from '../../../src-main/core/core'
-import { correctness, decodePredictions, predictedClasses, PREDICTIONS_FILE } from '../../../src-main/engine/evaluation/predictions'
+import {
+  correctness,
+  decodePredictions,
+  predictedClasses,
+  PREDICTIONS_FILE,
+} from '../../../src-main/engine/evaluation/predictions'
 import { runCli } from '../support/cli'
 import { tempDir, writeCifarBinary } from '../data/fixtures'
 
@@ -48,7 +53,7 @@ describe('per-image predictions of real runs, and compare.stats over them', () =
       })
     const pair = await core.call('training.start', { config: config('tiny cnn', null), seeds: [1, 2] })
     const other = await core.call('training.start', { config: config('tiny cnn on a subset', 20) })
-    ;[a, b, subset] = await Promise.all([...pair.runIds, ...other.runIds].map(waitFinal)) as [RunDetail, RunDetail, RunDetail]
+    ;[a, b, subset] = (await Promise.all([...pair.runIds, ...other.runIds].map(waitFinal))) as [RunDetail, RunDetail, RunDetail]
     for (const run of [a, b, subset]) expect(run.status, run.failureMessage ?? '').toBe('completed')
   }, 300_000)
   afterAll(async () => {

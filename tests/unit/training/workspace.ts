@@ -23,17 +23,23 @@ export interface Workspace {
  * a base model registered through it: generated data and the generated tiny base, or with `real`, the
  * first N JPEGs per class of the shared CIFAR-10 (as an image-folder tree) and the shared MobileNetV2.
  */
-export async function makeWorkspace(options: { real: { train: number; test: number } } | { perBatch: number }): Promise<Workspace> {
+export async function makeWorkspace(
+  options: { real: { train: number; test: number } } | { perBatch: number },
+): Promise<Workspace> {
   const root = mkdtempSync(join(tmpdir(), 'training-ws-'))
   const dir = join(root, 'data')
   const core = await createCore({ dataDir: dir, shell: 'cli' })
   try {
     const real = 'real' in options
-    const source = real ? await writeImageFolder(join(root, 'source'), options.real) : writeSyntheticCifar(join(root, 'source'), options.perBatch)
+    const source = real
+      ? await writeImageFolder(join(root, 'source'), options.real)
+      : writeSyntheticCifar(join(root, 'source'), options.perBatch)
     const baseDir = real ? mobilenetDir : await writeLayersModel(tinyBase(), join(root, 'tiny-base'))
     const dataset = await core.call('datasets.import', { path: source, name: real ? 'cifar subset' : 'generated cifar' })
     // Real runs use the MobileNetV2 the app registers on start (the same files as the shared folder's).
-    const base = real ? await core.call('models.get', { id: 'mobilenetv2-imagenet' }) : await core.call('models.import', { path: baseDir })
+    const base = real
+      ? await core.call('models.get', { id: 'mobilenetv2-imagenet' })
+      : await core.call('models.import', { path: baseDir })
     return {
       dir,
       core,

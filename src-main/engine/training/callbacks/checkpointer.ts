@@ -25,21 +25,27 @@ export class Checkpointer implements Callback {
     const { config } = ctx
     // A finished phase resumes into the next one, which starts a fresh optimizer and a fresh best.
     const done = ctx.phaseDone
-    const saved = await saveCheckpoint(this.dir, ctx.setup.model, done ? null : ctx.optimizer, done ? null : (this.run.earlyStopping?.bestWeights ?? null), {
-      runId: this.run.runId,
-      configHash: this.run.configHash,
-      phaseIndex: ctx.phaseIndex,
-      phase: ctx.plan.phase,
-      phaseEpochs: ctx.phaseEpochs,
-      phaseDone: done,
-      epoch: ctx.epoch,
-      step: ctx.step,
-      learningRate: ctx.learningRate,
-      earlyStopping: this.run.earlyStopping?.state ?? null,
-      reduceLr: this.run.reduceLr?.state ?? null,
-      history: [...ctx.history],
-      rng: { shuffleSeed: config.training.seed, augmentSeed: config.augmentation.seed },
-    })
+    const saved = await saveCheckpoint(
+      this.dir,
+      ctx.setup.model,
+      done ? null : ctx.optimizer,
+      done ? null : (this.run.earlyStopping?.bestWeights ?? null),
+      {
+        runId: this.run.runId,
+        configHash: this.run.configHash,
+        phaseIndex: ctx.phaseIndex,
+        phase: ctx.plan.phase,
+        phaseEpochs: ctx.phaseEpochs,
+        phaseDone: done,
+        epoch: ctx.epoch,
+        step: ctx.step,
+        learningRate: ctx.learningRate,
+        earlyStopping: this.run.earlyStopping?.state ?? null,
+        reduceLr: this.run.reduceLr?.state ?? null,
+        history: [...ctx.history],
+        rng: { shuffleSeed: config.training.seed, augmentSeed: config.augmentation.seed },
+      },
+    )
     await this.run.onSaved?.(saved.dir, saved.sizeBytes)
   }
 }
