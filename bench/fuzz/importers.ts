@@ -124,7 +124,7 @@ function difference(before: Map<string, string>, after: Map<string, string>): st
 /** The data directory's own top-level folders, created on first use and kept. */
 const DATA_FOLDERS = new Set(['datasets', 'models', 'runs', 'artifacts'])
 
-async function bundleSeed(root: string): Promise<Buffer> {
+function bundleSeed(root: string): Buffer {
   const dir = join(root, 'bundle-source')
   mkdirSync(dir, { recursive: true })
   const store = openStore(join(dir, 'workbench.sqlite'), { dataDir: dir })
@@ -185,7 +185,7 @@ async function targets(root: string, outsideFile: string): Promise<Target[]> {
     {
       name: 'run bundle .json',
       weight: TARGET_WEIGHTS.bundle,
-      seedBytes: await bundleSeed(root),
+      seedBytes: bundleSeed(root),
       fileName: 'bundle.json',
       mutateJson: true,
       async run(core: Core, file: string) {
@@ -202,7 +202,7 @@ async function targets(root: string, outsideFile: string): Promise<Target[]> {
       fileName: 'settings.json',
       mutateJson: true,
       // A damaged settings file never stops the app: defaults are used and the problem is kept.
-      async run(_core: Core, file: string) {
+      run(_core: Core, file: string) {
         const warn = console.warn
         console.warn = () => {}
         try {
@@ -214,7 +214,7 @@ async function targets(root: string, outsideFile: string): Promise<Target[]> {
         } finally {
           console.warn = warn
         }
-        return async () => {}
+        return Promise.resolve(() => Promise.resolve())
       },
     },
     {

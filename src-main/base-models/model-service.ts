@@ -25,7 +25,7 @@ import {
   type LoadedBase,
 } from '../engine/architectures'
 import { bundledBasesDir, isBundledPath } from '../engine/architectures/bundled-bases'
-import { loadKerasBase, type KerasFamily } from '../engine/architectures/keras'
+import { loadKerasBase } from '../engine/architectures/keras'
 import { downloadFile } from './download'
 import { hashFiles, slugify } from './files'
 import { KERAS_FILES, kerasModelsDir, type KerasDownloadName, type KerasFileSpec } from './keras-files'

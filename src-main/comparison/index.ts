@@ -1,8 +1,2 @@
-export {
-  PredictionsService,
-  type PredictionsResult,
-  type PredictionsServiceOptions,
-  type PredictionsSource,
-} from './predictions-service'
-export { compareStats } from './stats-service'
+export { PredictionsService, type PredictionsSource } from './predictions-service'
 export { compareHandlers } from './handlers'

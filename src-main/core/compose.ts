@@ -27,7 +27,12 @@ export interface CoreOptions {
  * The composition root: opens the store, builds each domain's service and maps every contract method
  * to its handler. Every shell (Electron, browser mode, CLI, tests) goes through here.
  */
-export async function createCore(options: CoreOptions): Promise<Core> {
+export function createCore(options: CoreOptions): Promise<Core> {
+  // Opening is synchronous (SQLite, the registries); a failure still reaches callers as a rejection.
+  return new Promise((resolve) => resolve(openCore(options)))
+}
+
+function openCore(options: CoreOptions): Core {
   // A fresh data directory (a first start, --data-dir naming a new folder) is created here, so no
   // shell has to remember to.
   mkdirSync(options.dataDir, { recursive: true })

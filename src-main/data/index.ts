@@ -1,5 +1,5 @@
 /** Datasets: import (CIFAR-10 binary/python, image folders), cache, splits, preprocessing, augmentation. */
-export { loadDatasetFromCache } from './cache'
+export { loadDatasetFromCache, type LoadedDataset } from './cache'
 export { makeSplits } from './splits'
 export { Augmenter } from './augment'
 export { preprocessPixels } from './preprocess'

@@ -103,10 +103,10 @@ export function createShellHandlers(
       platform.announceSaved(path)
       return { path }
     },
-    'shell.reveal': async ({ path }: { path: string }) => {
-      if (!isAbsolute(path)) throw new ContractError('invalid_input', `${path}: an absolute path is required`)
+    'shell.reveal': ({ path }: { path: string }) => {
+      if (!isAbsolute(path)) return Promise.reject(new ContractError('invalid_input', `${path}: an absolute path is required`))
       platform.showItemInFolder(path)
-      return { ok: true as const }
+      return Promise.resolve({ ok: true as const })
     },
     'shell.openDataFolder': async () => {
       await platform.openPath(options.dataDir)

@@ -33,7 +33,9 @@ export function readDesktopState(file: string): DesktopState {
   try {
     const parsed = DesktopState.safeParse(JSON.parse(readFileSync(file, 'utf8')))
     if (parsed.success) return parsed.data
-  } catch {}
+  } catch {
+    // Missing or unreadable: the defaults below.
+  }
   return DesktopState.parse({})
 }
 

@@ -98,7 +98,7 @@ export class TrainerLock {
     } catch {
       return
     }
-    let moved: LockHolder | null = null
+    let moved: LockHolder | null
     try {
       moved = Holder.parse(JSON.parse(readFileSync(aside, 'utf8')))
     } catch {

@@ -1,2 +1,2 @@
-export { InferenceService, type InferenceServiceOptions, type InferenceStore } from './inference-service'
+export { InferenceService } from './inference-service'
 export { inferenceHandlers } from './handlers'

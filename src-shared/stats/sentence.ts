@@ -6,19 +6,19 @@ export type StatsLanguage = 'en' | 'es'
 const ALPHA = 0.05
 
 interface Words {
-  ahead(a: string, b: string, points: string, ci: string): string
-  pairTail(p: string, n: string): string
-  pairNotSignificant(p: string, n: string): string
-  pairEqual(a: string, b: string, n: string): string
-  unpaired(a: string, b: string, reason: string, accA: string, accB: string): string
+  ahead: (a: string, b: string, points: string, ci: string) => string
+  pairTail: (p: string, n: string) => string
+  pairNotSignificant: (p: string, n: string) => string
+  pairEqual: (a: string, b: string, n: string) => string
+  unpaired: (a: string, b: string, reason: string, accA: string, accB: string) => string
   /** No predictions: whether the test images were the same is not known. */
-  unknownImages(a: string, b: string, reason: string, accA: string, accB: string): string
+  unknownImages: (a: string, b: string, reason: string, accA: string, accB: string) => string
   reasons: Record<UnpairedReason, (run: string) => string>
-  seeds(n: number): string
-  groupTail(p: string): string
-  groupNotSignificant(p: string, need: string): string
+  seeds: (n: number) => string
+  groupTail: (p: string) => string
+  groupNotSignificant: (p: string, need: string) => string
   groupUnsized: string
-  groupNoTest(a: string, b: string, points: string): string
+  groupNoTest: (a: string, b: string, points: string) => string
 }
 
 const WORDS: Record<StatsLanguage, Words> = {

@@ -57,7 +57,7 @@ export function readBundledBases(dir = bundledBasesDir()): BundledBase[] {
   try {
     raw = JSON.parse(readFileSync(file, 'utf8'))
   } catch (error) {
-    throw new Error(`${file}: unreadable (${(error as Error).message}); reinstall the app`)
+    throw new Error(`${file}: unreadable (${(error as Error).message}); reinstall the app`, { cause: error })
   }
   const parsed = BundledIndex.safeParse(raw)
   if (!parsed.success) {

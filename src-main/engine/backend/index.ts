@@ -20,7 +20,6 @@ import { nativeThreads } from './native-env'
 import { libTensorflowInfo } from './native-library'
 
 export { cpuCount, cpuModel, gpuName } from './detect-hardware'
-export { BACKEND_ORDER, NATIVE_PACKAGES } from './detect'
 export { setNativeEnvironment } from './native-env'
 
 export interface BackendStatus {

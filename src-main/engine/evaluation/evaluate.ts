@@ -23,11 +23,6 @@ export interface EvaluateOptions {
   isCancelled?(): boolean
 }
 
-/** Predicts the whole test split in inference mode and computes every metric of the contract. */
-export function evaluate(o: EvaluateOptions): Evaluation {
-  return evaluateWithPredictions(o).evaluation
-}
-
 /** The evaluation and the per-image top-k predictions it was computed from (for the predictions file). */
 export function evaluateWithPredictions(o: EvaluateOptions): { evaluation: Evaluation; predictions: RunPredictions } {
   const n = o.split.count

@@ -31,8 +31,9 @@ const ACTIVATIONS: Record<string, string> = {
 }
 
 function activation(value: unknown, layer: string): string {
-  const name = ACTIVATIONS[String(value ?? 'linear')]
-  if (!name) throw new Error(`activation "${String(value)}" of layer "${layer}" has no Keras 3 equivalent here`)
+  const key = typeof value === 'string' ? value : 'linear'
+  const name = value === undefined || value === null || typeof value === 'string' ? ACTIVATIONS[key] : undefined
+  if (!name) throw new Error(`activation ${JSON.stringify(value)} of layer "${layer}" has no Keras 3 equivalent here`)
   return name
 }
 

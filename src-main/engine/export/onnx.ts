@@ -189,7 +189,7 @@ function convert(b: OnnxGraphBuilder, layer: GraphLayer): void {
   const requireNchw = () => {
     if (!x.nchw) throw new Error(`layer "${name}" (${layer.className}) needs a 4-D image tensor`)
     if (c.data_format !== undefined && c.data_format !== 'channels_last')
-      throw new Error(`layer "${name}" uses data_format ${String(c.data_format)}; only channels_last is exported`)
+      throw new Error(`layer "${name}" uses data_format ${JSON.stringify(c.data_format)}; only channels_last is exported`)
   }
   switch (layer.className) {
     case 'Conv2D':
@@ -283,7 +283,7 @@ function convert(b: OnnxGraphBuilder, layer: GraphLayer): void {
       const gamma = scale ? weight(layer, i++).values : new Float32Array(channels).fill(1)
       const beta = center ? weight(layer, i++).values : new Float32Array(channels)
       const mean = weight(layer, i++).values
-      const variance = weight(layer, i++).values
+      const variance = weight(layer, i).values
       const args = [
         x.name,
         b.floats(`${name}_gamma`, [channels], gamma),

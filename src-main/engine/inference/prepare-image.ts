@@ -34,7 +34,7 @@ export async function decodeAnyImage(bytes: Uint8Array): Promise<RgbImage> {
     try {
       image = await loadImage(Buffer.from(bytes))
     } catch (error) {
-      throw new Error(`broken WebP image (${(error as Error).message})`)
+      throw new Error(`broken WebP image (${(error as Error).message})`, { cause: error })
     }
     const canvas = createCanvas(image.width, image.height)
     const ctx = canvas.getContext('2d')
@@ -52,7 +52,9 @@ export async function decodeAnyImage(bytes: Uint8Array): Promise<RgbImage> {
     return decodeImage(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength))
   } catch (error) {
     const message = (error as Error).message
-    throw new Error(message === 'neither a JPEG nor a PNG file' ? 'not a JPEG, PNG or WebP image' : `broken image (${message})`)
+    throw new Error(message === 'neither a JPEG nor a PNG file' ? 'not a JPEG, PNG or WebP image' : `broken image (${message})`, {
+      cause: error,
+    })
   }
 }
 

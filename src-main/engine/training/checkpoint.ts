@@ -140,7 +140,7 @@ export async function readCheckpointState(dir: string): Promise<CheckpointState 
   try {
     raw = JSON.parse(await readFile(file, 'utf8'))
   } catch (error) {
-    throw new Error(`checkpoint ${file} is not valid JSON (${(error as Error).message})`)
+    throw new Error(`checkpoint ${file} is not valid JSON (${(error as Error).message})`, { cause: error })
   }
   const parsed = CheckpointState.safeParse(raw)
   if (!parsed.success) {

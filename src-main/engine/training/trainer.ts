@@ -205,7 +205,7 @@ export async function train(options: TrainerOptions): Promise<TrainerResult> {
     const setup = await hooks.setupPhase(plan)
     lastSetup = setup
     const optimizer = createOptimizer(config.training.optimizer, resumed?.learningRate ?? plan.learningRate)
-    let status: TrainerResult['status'] = 'completed'
+    let status: TrainerResult['status']
     try {
       const from = options.resume?.dir ?? options.checkpointDir
       if (resumed && from) await restoreOptimizer(from, resumed, optimizer)
@@ -229,7 +229,7 @@ export async function train(options: TrainerOptions): Promise<TrainerResult> {
 async function runPhase(phase: PhaseRun, callbacks: Callback[], hooks: TrainerHooks): Promise<TrainerResult['status']> {
   while (phase.phaseEpochs < phase.plan.epochs) {
     if (hooks.isCancelled()) return 'cancelled'
-    const metric = await runEpoch(phase, callbacks, hooks)
+    const metric = runEpoch(phase, callbacks, hooks)
     if (metric === null) return 'cancelled'
     for (const cb of callbacks) await cb.onEpochEnd?.(phase, metric)
     if (phase.stopRequested) break
@@ -238,7 +238,9 @@ async function runPhase(phase: PhaseRun, callbacks: Callback[], hooks: TrainerHo
 }
 
 /** One epoch: every training batch, then validation. Null when cancelled part-way (the epoch does not count). */
-async function runEpoch(phase: PhaseRun, callbacks: Callback[], hooks: TrainerHooks): Promise<EpochMetric | null> {
+// Synchronous: the worker thread is busy with the steps anyway, and cancellation arrives through a
+// shared flag that hooks.isCancelled() reads between batches.
+function runEpoch(phase: PhaseRun, callbacks: Callback[], hooks: TrainerHooks): EpochMetric | null {
   const { setup, plan, counters } = phase
   const t = phase.config.training
   counters.epoch += 1

@@ -328,14 +328,6 @@ export const en = {
     lr: 'LR {lr}',
     finetune: 'fine-tune',
   },
-  status: {
-    queued: 'queued',
-    running: 'running',
-    completed: 'completed',
-    failed: 'failed',
-    cancelled: 'cancelled',
-    interrupted: 'interrupted',
-  },
   path: {
     upload: 'Upload…',
     browseFile: 'File…',

@@ -332,14 +332,6 @@ export const es: Messages = {
     lr: 'LR {lr}',
     finetune: 'ajuste fino',
   },
-  status: {
-    queued: 'en cola',
-    running: 'en curso',
-    completed: 'completada',
-    failed: 'fallida',
-    cancelled: 'cancelada',
-    interrupted: 'interrumpida',
-  },
   path: {
     upload: 'Subir…',
     browseFile: 'Archivo…',

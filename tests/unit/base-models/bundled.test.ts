@@ -43,7 +43,7 @@ describe('bases that ship with the app', () => {
       loaded.model.dispose()
       await expect(core.call('models.delete', { id: 'mobilenetv2-imagenet' })).rejects.toMatchObject({
         code: 'conflict',
-        message: expect.stringMatching(/ships with the app/),
+        message: expect.stringMatching(/ships with the app/) as string,
       })
     } finally {
       await core.close()

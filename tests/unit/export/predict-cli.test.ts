@@ -68,7 +68,7 @@ describe('cifar-workbench predict', () => {
     expect(wideJpg).toMatchObject({ width: 64, height: 48 })
     expect(webp).toMatchObject({ width: 40, height: 30 })
     expect(notes).toEqual({ name: 'notes.txt', ok: false, error: 'not a JPEG, PNG or WebP image' })
-    expect(cut).toMatchObject({ name: 'cut.jpg', ok: false, error: expect.stringMatching(/^broken image/) })
+    expect(cut).toMatchObject({ name: 'cut.jpg', ok: false, error: expect.stringMatching(/^broken image/) as string })
     expect(missing).toEqual({ name: 'missing.png', ok: false, error: 'file not found' })
 
     // The same probabilities as the saved model gives on the image prepared the dataset's way.

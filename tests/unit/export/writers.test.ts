@@ -12,11 +12,11 @@ import { crc32, writeZip } from '../../../src-main/engine/export/zip'
 function readZip(file: string): Promise<Map<string, Buffer>> {
   return new Promise((resolve, reject) => {
     yauzl.open(file, { lazyEntries: true, validateEntrySizes: true }, (error, zip) => {
-      if (error || !zip) return reject(error)
+      if (error || !zip) return reject(error ?? new Error('no zip file'))
       const out = new Map<string, Buffer>()
       zip.on('entry', (entry: yauzl.Entry) => {
         zip.openReadStream(entry, (e, stream) => {
-          if (e || !stream) return reject(e)
+          if (e || !stream) return reject(e ?? new Error('no entry stream'))
           const chunks: Buffer[] = []
           stream.on('data', (c: Buffer) => chunks.push(c))
           stream.on('end', () => {

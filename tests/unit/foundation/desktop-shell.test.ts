@@ -31,10 +31,10 @@ function platform(answers: Array<string | null>) {
     announced,
     port: {
       announceSaved: (path: string) => void announced.push(path),
-      showOpenDialog: async (spec: OpenDialogSpec) => (asked.push(spec), answers.shift() ?? null),
-      showSaveDialog: async (spec: SaveDialogSpec) => (asked.push(spec), answers.shift() ?? null),
+      showOpenDialog: (spec: OpenDialogSpec) => (asked.push(spec), Promise.resolve(answers.shift() ?? null)),
+      showSaveDialog: (spec: SaveDialogSpec) => (asked.push(spec), Promise.resolve(answers.shift() ?? null)),
       showItemInFolder: (path: string) => void revealed.push(path),
-      openPath: async (path: string) => void opened.push(path),
+      openPath: (path: string) => (opened.push(path), Promise.resolve()),
     },
   }
 }

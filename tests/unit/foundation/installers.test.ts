@@ -22,8 +22,8 @@ interface BuilderConfig {
 
 async function load(file = 'electron-builder.yml'): Promise<BuilderConfig> {
   const { getConfig, validateConfiguration } = require('app-builder-lib/out/util/config/config') as {
-    getConfig(dir: string, file: string, extra: null): Promise<BuilderConfig>
-    validateConfiguration(config: BuilderConfig, logger: unknown): Promise<void>
+    getConfig: (dir: string, file: string, extra: null) => Promise<BuilderConfig>
+    validateConfiguration: (config: BuilderConfig, logger: unknown) => Promise<void>
   }
   const { DebugLogger } = require('builder-util/out/DebugLogger') as { DebugLogger: new (enabled: boolean) => unknown }
   const config = await getConfig(repoRoot, file, null)

@@ -60,7 +60,10 @@ describe('optional downloads (Electron binary, libtensorflow)', () => {
   })
 
   it('this project declares every download-host package as optional only (a dev entry would make its failure fatal)', () => {
-    const manifest = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8'))
+    const manifest = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as Record<
+      'optionalDependencies' | 'devDependencies' | 'dependencies',
+      Record<string, string>
+    >
     for (const name of ['electron', '@tensorflow/tfjs-node', '@tensorflow/tfjs-node-gpu']) {
       expect(manifest.optionalDependencies[name], name).toBeDefined()
       expect(manifest.devDependencies[name], name).toBeUndefined()

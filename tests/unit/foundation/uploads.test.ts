@@ -41,7 +41,9 @@ function put(
           let json: CallResult<unknown> | null = null
           try {
             json = JSON.parse(text) as CallResult<unknown>
-          } catch {}
+          } catch {
+            // Already gone: nothing to clean.
+          }
           resolve({ status: res.statusCode ?? 0, json })
         })
       },
@@ -102,7 +104,7 @@ describe('browser-mode uploads (PUT /upload/…)', () => {
     expect(r.status).toBe(422)
     expect(r.json).toEqual({
       ok: false,
-      error: { code: 'failed', message: expect.stringMatching(/^broken\.tar\.gz: not gzip data/) },
+      error: { code: 'failed', message: expect.stringMatching(/^broken\.tar\.gz: not gzip data/) as string },
     })
     expect(leftovers()).toEqual([])
   })
@@ -115,7 +117,7 @@ describe('browser-mode uploads (PUT /upload/…)', () => {
       ok: false,
       error: {
         code: 'invalid_input',
-        message: expect.stringContaining(`big.tar.gz is larger than the upload limit of ${LIMIT} bytes`),
+        message: expect.stringContaining(`big.tar.gz is larger than the upload limit of ${LIMIT} bytes`) as string,
       },
     })
     const streamed = await put('/upload/dataset?name=big.tar.gz', big, { chunked: true })
@@ -143,7 +145,7 @@ describe('browser-mode uploads (PUT /upload/…)', () => {
     expect(notHdf5.status).toBe(422)
     expect(notHdf5.json).toMatchObject({
       ok: false,
-      error: { message: expect.stringMatching(/weights\.h5.*not a readable HDF5 file/) },
+      error: { message: expect.stringMatching(/weights\.h5.*not a readable HDF5 file/) as string },
     })
     expect(leftovers()).toEqual([])
   })

@@ -38,7 +38,7 @@ async function openClient(): Promise<{ call(frame: string, id: number): Promise<
   const socket = new WebSocket(`ws://127.0.0.1:${server.port}/ws?token=${server.token}`, { maxPayload: 512 * 1024 * 1024 })
   const pending = new Map<number, (value: unknown) => void>()
   socket.on('message', (data) => {
-    const frame = JSON.parse(data.toString()) as { id?: number; result?: unknown }
+    const frame = JSON.parse(Buffer.isBuffer(data) ? data.toString('utf8') : '{}') as { id?: number; result?: unknown }
     if (typeof frame.id === 'number') pending.get(frame.id)?.(frame.result)
   })
   await new Promise<void>((resolve, reject) => socket.once('open', resolve).once('error', reject))

@@ -65,7 +65,7 @@ describe.skipIf(!runNativeTests)('training kernels on tensorflow, wasm and cpu',
     ]
     for (const [i, [xShape, wShape, stride, pad]] of cases.entries()) {
       await expectAgree(
-        `conv2d ${xShape} * ${wShape} s${stride} ${pad}`,
+        `conv2d ${xShape.join('x')} * ${wShape.join('x')} s${stride} ${pad}`,
         [random(xShape, 10 + i), random(wShape, 20 + i)],
         withGrads((x, w) => tf.conv2d(x as tf.Tensor4D, w as tf.Tensor4D, stride, pad)),
       )
@@ -161,7 +161,7 @@ describe.skipIf(!runNativeTests)('training kernels on tensorflow, wasm and cpu',
       [random([2, 10, 10, 8], 60), random([3, 3, 8, 16], 61), random([16], 62)],
       (x, w, b) => [
         tf.fused.conv2d({
-          x: tf.mul(x, 4) as tf.Tensor4D,
+          x: tf.mul<tf.Tensor4D>(x, 4),
           filter: w as tf.Tensor4D,
           strides: 1,
           pad: 'same',
@@ -169,7 +169,7 @@ describe.skipIf(!runNativeTests)('training kernels on tensorflow, wasm and cpu',
           activation: 'relu6',
         }),
         tf.fused.depthwiseConv2d({
-          x: tf.mul(x, 4) as tf.Tensor4D,
+          x: tf.mul<tf.Tensor4D>(x, 4),
           filter: tf.slice(w, [0, 0, 0, 0], [3, 3, 8, 1]) as tf.Tensor4D,
           strides: 2,
           pad: 'same',

@@ -87,12 +87,12 @@ describe('two processes on one data directory', () => {
         code: 'conflict',
         message: expect.stringMatching(
           new RegExp(`another process \\(cli, pid ${child!.pid}, since .*\\) is training in this data directory`),
-        ),
+        ) as string,
       })
       expect((await other.call('runs.list', {})).total).toBe(1)
       await expect(other.call('datasets.delete', { id: datasetId })).rejects.toMatchObject({
         code: 'conflict',
-        message: expect.stringContaining(`is used by run ${runId}`),
+        message: expect.stringContaining(`is used by run ${runId}`) as string,
       })
       // Edits from this process land in the history the trainer writes to.
       await other.call('runs.rename', { id: runId, name: 'renamed from the other process' })

@@ -116,7 +116,7 @@ describe.skipIf(!referencePython)('statistics against SciPy on the same predicti
   const RESAMPLES = 1000
   const SEED = 12345
 
-  beforeAll(async () => {
+  beforeAll(() => {
     dir = mkdtempSync(join(tmpdir(), 'cwb-stats-ref-'))
     const write = (name: string, p: ReturnType<typeof simulatedPredictions>) => {
       const path = join(dir, name)

@@ -139,7 +139,10 @@ describe('export and import', () => {
       expect(rowsOf(to, table, run.id)).toEqual(rowsOf(from, table, run.id))
     // The JSON columns hold the same values (SQLite's json_set writes 1200 as 1200.0).
     const payload = (file: string) =>
-      Object.entries(rowsOf(file, 'run_payloads', run.id)[0]!).map(([k, v]) => [k, k === 'run_id' ? v : JSON.parse(String(v))])
+      Object.entries(rowsOf(file, 'run_payloads', run.id)[0]!).map(([k, v]): [string, unknown] => [
+        k,
+        k === 'run_id' ? v : (JSON.parse(String(v)) as unknown),
+      ])
     expect(payload(to)).toEqual(payload(from))
     expect(rowsOf(to, 'artifacts', run.id, ['id'])).toEqual(rowsOf(from, 'artifacts', run.id, ['id']))
     expect(rowsOf(to, 'evaluations', run.id, ['created_at'])).toEqual(rowsOf(from, 'evaluations', run.id, ['created_at']))

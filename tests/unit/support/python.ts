@@ -26,6 +26,6 @@ export function runPython(python: string, args: string[], env: Record<string, st
     })
   } catch (error) {
     const e = error as { stderr?: string; message: string }
-    throw new Error(`python ${args.join(' ')} failed: ${e.stderr?.slice(-4000) || e.message}`)
+    throw new Error(`python ${args.join(' ')} failed: ${e.stderr?.slice(-4000) || e.message}`, { cause: error })
   }
 }

@@ -125,7 +125,7 @@ export function tinyBase(seed = 1): tf.LayersModel {
 export async function writeLayersModel(model: tf.LayersModel, dir: string): Promise<string> {
   mkdirSync(dir, { recursive: true })
   await model.save(
-    tf.io.withSaveHandler(async (artifacts) => {
+    tf.io.withSaveHandler((artifacts) => {
       const data = artifacts.weightData ?? []
       writeFileSync(join(dir, 'weights.bin'), Buffer.concat((Array.isArray(data) ? data : [data]).map((b) => Buffer.from(b))))
       const json = {
@@ -135,7 +135,7 @@ export async function writeLayersModel(model: tf.LayersModel, dir: string): Prom
         weightsManifest: [{ paths: ['weights.bin'], weights: artifacts.weightSpecs }],
       }
       writeFileSync(join(dir, 'model.json'), JSON.stringify(json))
-      return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } }
+      return Promise.resolve({ modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' as const } })
     }),
   )
   return dir

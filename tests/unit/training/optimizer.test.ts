@@ -8,7 +8,7 @@ describe('learning rate changes (ReduceLROnPlateau)', () => {
     const w = tf.variable(tf.tensor1d([1]))
     const step = () => {
       const before = w.dataSync()[0]!
-      optimizer.minimize(() => tf.sum(tf.square(w)) as tf.Scalar)
+      optimizer.minimize(() => tf.sum<tf.Scalar>(tf.square(w)))
       return Math.abs(w.dataSync()[0]! - before)
     }
     const first = step()

@@ -40,7 +40,7 @@ function config(overrides: Partial<ExperimentConfigInput['training']> = {}): Exp
 
 // The same loop tests on generated images (everywhere) and on a real CIFAR-10 subset (second tier).
 const tiers = [
-  { name: 'generated images', skip: null, load: async () => syntheticCifar({ train: 24, test: 4 }) },
+  { name: 'generated images', skip: null, load: () => Promise.resolve(syntheticCifar({ train: 24, test: 4 })) },
   {
     name: 'real CIFAR-10 images',
     skip: missingShared('the trainer tests on real CIFAR-10', CIFAR_ARCHIVE),
@@ -225,7 +225,7 @@ describe('the learning rate, changed in place', () => {
         const w = tf.variable(tf.scalar(0))
         const optimizer = createOptimizer(kind, lr)
         if (changeTo !== null) setLearningRate(optimizer, changeTo)
-        optimizer.minimize(() => tf.mul(w, 3) as tf.Scalar, false, [w])
+        optimizer.minimize(() => tf.mul<tf.Scalar>(w, 3), false, [w])
         const moved = w.dataSync()[0]!
         optimizer.dispose()
         w.dispose()

@@ -1,6 +1,6 @@
-export type { BatchLogs, Callback, PhaseContext, PhaseSetup } from './callback'
+export type { Callback, PhaseContext, PhaseSetup } from './callback'
 export { BatchRecorder } from './batch-recorder'
 export { Checkpointer } from './checkpointer'
 export { EarlyStopping } from './early-stopping'
-export { ProgressReporter, type BatchProgress, type EpochProgress, type ProgressListeners } from './progress-reporter'
+export { ProgressReporter, type BatchProgress, type EpochProgress } from './progress-reporter'
 export { ReduceLrOnPlateau } from './reduce-lr-on-plateau'
