@@ -16,6 +16,12 @@ export function registerBundledBases(registry: BaseRegistry, bases: BundledBase[
   return added
 }
 
+/** How the bases that ship are named in lists (their model.json names are file-like ids). */
+const DISPLAY_NAMES: Record<string, string> = {
+  'mobilenetv2-imagenet': 'MobileNetV2 1.0 (ImageNet)',
+  'squeezenet1.1-imagenet': 'SqueezeNet 1.1 (ImageNet)',
+}
+
 /** A registry held in memory, for describing folders without a data directory's store. */
 function memoryRegistry(): BaseRegistry {
   const rows = new Map<string, BaseModelInfo>()
@@ -40,6 +46,7 @@ export async function describeBundledFolders(folders: string[]): Promise<Bundled
       const { registeredAt: _registeredAt, ...info } = await service.import({ path: folder })
       out.push({
         ...info,
+        name: DISPLAY_NAMES[info.id] ?? info.name,
         path: `${BUNDLED_PATH_PREFIX}${info.id}`,
         source: `${info.source} (ships with CIFAR Workbench, Apache-2.0)`,
       })

@@ -12,10 +12,8 @@ import { SHARED_DIR, missingPrerequisite, missingShared, screenshot, startWorkbe
 
 const missing = missingPrerequisite()
 const ARCHIVE = join(SHARED_DIR, 'data', 'cifar10-jpg.tar.gz')
-const BASE = join(SHARED_DIR, 'models', 'mobilenetv2-imagenet')
 if (missing) console.warn(`skipping the views e2e test: ${missing}`)
 const noData = missingShared('the views with a real dataset', 'data/cifar10-jpg.tar.gz')
-const noBase = missingShared('the views with a real base model', 'models/mobilenetv2-imagenet')
 
 /** A 600-image CIFAR-10 folder (30 per class and split) from the real archive: imports in seconds. */
 async function cifarSubset(dir: string): Promise<string> {
@@ -98,13 +96,12 @@ describe.skipIf(missing !== null)('views with content, errors and themes in brow
     expect(wb.errors).toEqual([])
   })
 
-  it('Models: a registered MobileNetV2 base with its layer summary; a wrong path fails clearly', async (ctx) => {
-    if (noBase) return ctx.skip(noBase)
+  it('Models: the MobileNetV2 that ships with the app, with its layer summary; a wrong path fails clearly', async () => {
     const { page, server } = wb
-    await server.core.call('models.import', { path: BASE, name: 'MobileNetV2 (ImageNet)' })
     await page.goto(`${server.url}#/models`)
     await page.reload()
-    await page.locator('main h2', { hasText: 'MobileNetV2 (ImageNet)' }).waitFor()
+    await page.locator('main h2', { hasText: 'MobileNetV2 1.0 (ImageNet)' }).waitFor()
+    await page.locator('main h2', { hasText: 'SqueezeNet 1.1 (ImageNet)' }).waitFor()
     await page.locator('main .card button[aria-expanded]').first().click()
     await page.locator('main table.summary tbody tr').nth(5).waitFor()
     await expectNoPageOverflow(page)
@@ -232,13 +229,9 @@ describe.skipIf(missing !== null)('views with content, errors and themes in brow
     expect(wb.errors).toEqual([])
   })
 
-  it('Experiments: a transfer preset and the scratch-vs-transfer card take the registered base of the family', async (ctx) => {
-    if (noBase) return ctx.skip(noBase)
+  it('Experiments: a transfer preset and the scratch-vs-transfer card take the MobileNetV2 that ships with the app', async () => {
     const { page, server } = wb
-    // Only a base under an id of the user's own: the preset's "mobilenetv2-imagenet" is not registered.
-    for (const m of await server.core.call('models.list', {})) await server.core.call('models.delete', { id: m.id })
-    const own = await server.core.call('models.import', { path: BASE, name: 'Own MobileNetV2' })
-    expect(own.id).not.toBe('mobilenetv2-imagenet')
+    const own = await server.core.call('models.get', { id: 'mobilenetv2-imagenet' })
     await page.goto(`${server.url}#/experiments`)
     await page.reload()
     const form = page.locator('[data-testid="experiment-form"]')

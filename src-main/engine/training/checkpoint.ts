@@ -96,7 +96,7 @@ export async function saveCheckpoint(
       optimizerFile = await writeTensorFile(
         tmp,
         'optimizer.bin',
-        await encodeTensors(weights.map((w, i) => ({ name: `${i}:${w.name}`, tensor: w.tensor }))),
+        await encodeTensors([...weights.map((w, i) => ({ name: `${i}:${w.name}`, tensor: w.tensor })), ...adamPowers(optimizer)]),
       )
     } finally {
       // getWeights() makes a fresh scalar for the iteration count; the rest are live variables.
@@ -148,6 +148,29 @@ export async function readCheckpointState(dir: string): Promise<CheckpointState 
     throw new Error(`checkpoint ${file} is invalid: ${first ? `${first.path.join('.')}: ${first.message}` : 'bad state'}`)
   }
   return parsed.data
+}
+
+/**
+ * Adam's bias corrections use beta^t kept as a running product (accBeta1, accBeta2). tfjs'
+ * getWeights leaves them out and setWeights recomputes them with pow(), which rounds differently from
+ * the product, so a resumed run would drift from an uninterrupted one in the last bits. They are saved
+ * beside the slots under these names and put back after setWeights.
+ */
+const ADAM_POWER_PREFIX = 'adam-power:'
+
+function adamPowerVariables(optimizer: tf.Optimizer): { accBeta1: tf.Variable; accBeta2: tf.Variable } | null {
+  // Fields of tfjs' AdamOptimizer (and FusedAdamOptimizer, which keeps its layout); absent elsewhere.
+  const o = optimizer as unknown as { accBeta1?: tf.Variable; accBeta2?: tf.Variable }
+  return o.accBeta1 && o.accBeta2 ? { accBeta1: o.accBeta1, accBeta2: o.accBeta2 } : null
+}
+
+function adamPowers(optimizer: tf.Optimizer): Array<{ name: string; tensor: tf.Tensor }> {
+  const powers = adamPowerVariables(optimizer)
+  if (!powers) return []
+  return [
+    { name: `${ADAM_POWER_PREFIX}accBeta1`, tensor: powers.accBeta1 },
+    { name: `${ADAM_POWER_PREFIX}accBeta2`, tensor: powers.accBeta2 },
+  ]
 }
 
 /** What a resume continues from: the newest checkpoint that is whole and this run's, and why any newer one was refused. */
@@ -223,7 +246,15 @@ export async function restoreModel(dir: string, state: CheckpointState, model: t
 export async function restoreOptimizer(dir: string, state: CheckpointState, optimizer: tf.Optimizer): Promise<void> {
   if (!state.files.optimizer) return
   const weights = await readTensors(dir, state.files.optimizer)
-  await optimizer.setWeights(weights.map((w) => ({ name: w.name.replace(/^\d+:/, ''), tensor: w.tensor })))
+  const slots = weights.filter((w) => !w.name.startsWith(ADAM_POWER_PREFIX))
+  await optimizer.setWeights(slots.map((w) => ({ name: w.name.replace(/^\d+:/, ''), tensor: w.tensor })))
+  // After setWeights, which recomputes them as pow(beta, t): the saved products are what an
+  // uninterrupted run would multiply on with, bit for bit.
+  const powers = adamPowerVariables(optimizer)
+  for (const w of weights) {
+    const target = powers?.[w.name.slice(ADAM_POWER_PREFIX.length) as 'accBeta1' | 'accBeta2']
+    if (w.name.startsWith(ADAM_POWER_PREFIX) && target) target.assign(w.tensor)
+  }
   // setWeights wraps each tensor in a new variable; the decoded tensors themselves are ours to free.
   tf.dispose(weights.map((w) => w.tensor))
 }
