@@ -128,14 +128,18 @@ export class TrainingService {
   resume(runId: string): { runId: string } {
     this.assertOpen()
     const summary = this.o.runs.getSummary(runId)
-    if (summary.status !== 'interrupted' && summary.status !== 'cancelled') {
+    // A run left queued by a process that stopped before starting it (none of ours, and we may train).
+    const orphanQueued =
+      summary.status === 'queued' && this.current?.runId !== runId && !this.queue.some((p) => p.runId === runId)
+    if (summary.status !== 'interrupted' && summary.status !== 'cancelled' && !orphanQueued) {
       throw new ContractError(
         'conflict',
         `run ${runId} is ${summary.status}; only an interrupted or cancelled run can be resumed`,
       )
     }
+    // Throws while another live process trains here: its queue may still hold the run.
     this.lock.acquire()
-    this.o.runs.requeueRun(runId)
+    if (!orphanQueued) this.o.runs.requeueRun(runId)
     this.queue.push({ runId, resume: true })
     this.queueChanged()
     this.pump()
