@@ -102,6 +102,9 @@ describe.skipIf(missing !== null)('views with content, errors and themes in brow
     await page.reload()
     await page.locator('main h2', { hasText: 'MobileNetV2 1.0 (ImageNet)' }).waitFor()
     await page.locator('main h2', { hasText: 'SqueezeNet 1.1 (ImageNet)' }).waitFor()
+    // Both ship with the app: marked so, and offered no Remove button (the core would refuse it).
+    expect(await page.locator('[data-testid="bundled"]').count()).toBe(2)
+    expect(await page.locator('main .card button.danger').count()).toBe(0)
     await page.locator('main .card button[aria-expanded]').first().click()
     await page.locator('main table.summary tbody tr').nth(5).waitFor()
     await expectNoPageOverflow(page)

@@ -310,6 +310,7 @@ export const en = {
     source: 'Source',
     summary: 'Summary',
     download: 'Download',
+    bundled: 'ships with the app',
     deleteModel: 'Remove base',
   },
   charts: {

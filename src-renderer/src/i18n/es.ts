@@ -314,6 +314,7 @@ export const es: Messages = {
     source: 'Origen',
     summary: 'Resumen',
     download: 'Descargar',
+    bundled: 'incluida en la aplicación',
     deleteModel: 'Quitar base',
   },
   charts: {
