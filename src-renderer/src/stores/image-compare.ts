@@ -83,7 +83,10 @@ export const useImageCompareStore = defineStore('imageCompare', () => {
       const parts = await Promise.all(
         runs.map(async (r) => {
           const c = await api()['compare.cellImages']({ id: r.id, trueClass, predicted, limit: 24 })
-          return { classNames: c.classNames, run: { runId: r.id, name: r.name, total: c.cell.total, images: await withPixels(r.datasetId, c.cell.images) } }
+          return {
+            classNames: c.classNames,
+            run: { runId: r.id, name: r.name, total: c.cell.total, images: await withPixels(r.datasetId, c.cell.images) },
+          }
         }),
       )
       if (mine === cellSeq)

@@ -77,7 +77,12 @@ describe('flipped images between two runs', () => {
   })
 
   it('refuses runs evaluated on different images', () => {
-    const other = topKPredictions(probsB, labels, indices.map((i) => i + 1), CLASSES)
+    const other = topKPredictions(
+      probsB,
+      labels,
+      indices.map((i) => i + 1),
+      CLASSES,
+    )
     expect(() => flippedImages(a, other, { limit: 10 })).toThrow(/same test images/)
   })
 })
