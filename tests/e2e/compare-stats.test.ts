@@ -59,6 +59,8 @@ describe.skipIf(missing !== null)('the statistics in Compare (browser mode)', ()
   let flips: Flips
   let flipsOfClass: Flips
   let cells: CellImages[]
+  let cellAt: { t: number; p: number }
+  let matrices: number[][][]
 
   beforeAll(async () => {
     work = mkdtempSync(join(tmpdir(), 'cw-e2e-stats-'))
@@ -84,12 +86,20 @@ describe.skipIf(missing !== null)('the statistics in Compare (browser mode)', ()
         }
       }
       ids = [small.runIds[0]!, wide.runIds[0]!, small.runIds[1]!, wide.runIds[1]!]
-      for (const run of await Promise.all(ids.map(wait))) expect(run.status, run.failureMessage ?? '').toBe('completed')
+      const finished = await Promise.all(ids.map(wait))
+      for (const run of finished) expect(run.status, run.failureMessage ?? '').toBe('completed')
+      // The cell both of the first two runs fill most, so the cell view has images for each.
+      matrices = finished.slice(0, 2).map((r) => r.evaluation!.confusionMatrix)
+      cellAt = { t: 0, p: 0 }
+      const fill = (t: number, p: number) => Math.min(matrices[0]![t]![p]!, matrices[1]![t]![p]!)
+      for (let t = 0; t < 10; t++) for (let p = 0; p < 10; p++) if (fill(t, p) > fill(cellAt.t, cellAt.p)) cellAt = { t, p }
       stats = await core.call('compare.stats', { ids })
       flips = await core.call('compare.flips', { a: ids[0]!, b: ids[1]!, limit: 200 })
       flipsOfClass = await core.call('compare.flips', { a: ids[0]!, b: ids[1]!, trueClass: 3, limit: 200 })
       cells = await Promise.all(
-        ids.slice(0, 2).map((id) => core.call('compare.cellImages', { id, trueClass: 3, predicted: 3, limit: 200 })),
+        ids
+          .slice(0, 2)
+          .map((id) => core.call('compare.cellImages', { id, trueClass: cellAt.t, predicted: cellAt.p, limit: 200 })),
       )
     } finally {
       await core.close()
@@ -162,7 +172,10 @@ describe.skipIf(missing !== null)('the statistics in Compare (browser mode)', ()
     expect(await shownIndices(onlyB)).toEqual(flipsOfClass.onlyB.images.slice(0, 24).map((f) => f.index))
     expect(flipsOfClass.onlyA.images.every((f) => f.trueClass === 3)).toBe(true)
 
-    // Click the (true 3, predicted 3) cell of the difference matrix, where the shared layout puts it.
+    // The difference matrix is drawn for two runs: click the chosen cell where the shared layout puts
+    // it.
+    await page.goto(`${wb.server.url}#/compare?ids=${ids.slice(0, 2).join(',')}`)
+    await page.getByTestId('cell-images').waitFor({ timeout: 60_000 })
     const canvas = page.locator('canvas[role="img"]').last()
     await canvas.scrollIntoViewIfNeeded()
     const box = (await canvas.boundingBox())!
@@ -177,10 +190,16 @@ describe.skipIf(missing !== null)('the statistics in Compare (browser mode)', ()
     }
     const ctx = createCanvas(10, 10).getContext('2d') as unknown as Ctx2D
     const layout = heatmapLayout(ctx, box.width, box.height, spec, LIGHT)
-    await canvas.click({ position: { x: layout.left + 3.5 * layout.size, y: layout.top + 3.5 * layout.size } })
+    await canvas.click({
+      position: { x: layout.left + (cellAt.p + 0.5) * layout.size, y: layout.top + (cellAt.t + 0.5) * layout.size },
+    })
     const cellView = page.getByTestId('cell-images')
     await cellView.locator('h3').waitFor({ timeout: 30_000 })
-    for (const c of cells) {
+    expect(await cellView.locator('h3').textContent()).toContain(flips.classNames[cellAt.t]!)
+    for (const [k, c] of cells.entries()) {
+      // The cell holds as many images as the run's confusion matrix counts there.
+      expect(c.cell.total).toBe(matrices[k]![cellAt.t]![cellAt.p])
+      expect(c.cell.total).toBeGreaterThan(0)
       const section = cellView.locator(`section[data-run="${c.id}"]`)
       await expect.poll(() => section.locator('h4').textContent()).toContain(`${c.cell.total}`)
       expect(await section.locator('li').evaluateAll((els) => els.map((e) => Number(e.getAttribute('data-index'))))).toEqual(
@@ -191,6 +210,21 @@ describe.skipIf(missing !== null)('the statistics in Compare (browser mode)', ()
     }
     await cellView.scrollIntoViewIfNeeded()
     await screenshot(page, 'compare-cell-images', { height: 1100 })
+
+    // Run detail: the run's own confusion matrix opens the same cell.
+    await page.goto(`${wb.server.url}#/runs/${ids[0]}`)
+    const matrix = page.locator('canvas[aria-label="Confusion matrix"]')
+    await matrix.waitFor({ timeout: 30_000 })
+    await matrix.scrollIntoViewIfNeeded()
+    const mbox = (await matrix.boundingBox())!
+    const mlayout = heatmapLayout(ctx, mbox.width, mbox.height, { ...spec, diverging: false }, LIGHT)
+    await matrix.click({
+      position: { x: mlayout.left + (cellAt.p + 0.5) * mlayout.size, y: mlayout.top + (cellAt.t + 0.5) * mlayout.size },
+    })
+    const own = page.getByTestId('cell-images').locator(`section[data-run="${ids[0]}"]`)
+    await expect.poll(() => own.locator('li').count()).toBe(Math.min(24, cells[0]!.cell.total))
+    await page.getByTestId('cell-images').scrollIntoViewIfNeeded()
+    await screenshot(page, 'run-detail-cell-images', { height: 1100 })
     expect(wb.errors).toEqual([])
   })
 })
