@@ -50,6 +50,37 @@ export function fitTitle(ctx: Ctx2D, text: string, maxWidth: number, font: (size
   return `${cut.trimEnd()}…`
 }
 
+/** Where the grid of a heatmap lies: its top-left corner, the cell size and the block's left offset. */
+export interface HeatmapLayout {
+  left: number
+  top: number
+  size: number
+  offset: number
+  n: number
+}
+
+/** The grid's placement for a canvas of this size (measures the row labels with `ctx`). */
+export function heatmapLayout(ctx: Ctx2D, width: number, height: number, spec: HeatmapSpec, theme: ChartTheme): HeatmapLayout {
+  const n = spec.classNames.length
+  ctx.font = `11px ${theme.fontFamily}`
+  const labelWidth = n ? Math.max(...spec.classNames.map((c) => ctx.measureText(c).width)) + 10 : 0
+  const top = 34
+  const bottom = 28 + labelWidth * 0.75
+  const size = n ? Math.max(4, Math.min((width - 24 - labelWidth - 12) / n, (height - top - bottom) / n)) : 0
+  // Centre the block (axis title, row labels, grid) when the height limits the cell size.
+  const offset = Math.max(0, (width - (24 + labelWidth + n * size + 12)) / 2)
+  return { left: offset + 24 + labelWidth, top, size, offset, n }
+}
+
+/** The cell (true class row, predicted class column) under a point, or null outside the grid. */
+export function heatmapCellAt(layout: HeatmapLayout, x: number, y: number): { row: number; col: number } | null {
+  const { left, top, size, n } = layout
+  if (!size) return null
+  const col = Math.floor((x - left) / size)
+  const row = Math.floor((y - top) / size)
+  return row >= 0 && row < n && col >= 0 && col < n ? { row, col } : null
+}
+
 /** Draws a labelled confusion-matrix heatmap with a value in every cell, on any Ctx2D. */
 export function drawHeatmap(ctx: Ctx2D, width: number, height: number, spec: HeatmapSpec, theme: ChartTheme): void {
   const n = spec.classNames.length
@@ -69,14 +100,7 @@ export function drawHeatmap(ctx: Ctx2D, width: number, height: number, spec: Hea
     ctx.restore()
     return
   }
-  ctx.font = font(11)
-  const labelWidth = Math.max(...spec.classNames.map((c) => ctx.measureText(c).width)) + 10
-  const top = 34
-  const bottom = 28 + labelWidth * 0.75
-  const size = Math.max(4, Math.min((width - 24 - labelWidth - 12) / n, (height - top - bottom) / n))
-  // Centre the block (axis title, row labels, grid) when the height limits the cell size.
-  const offset = Math.max(0, (width - (24 + labelWidth + n * size + 12)) / 2)
-  const left = offset + 24 + labelWidth
+  const { left, top, size, offset } = heatmapLayout(ctx, width, height, spec, theme)
   const rowSums = spec.matrix.map((row) => row.reduce((a, b) => a + b, 0))
   const maxAbs = Math.max(1, ...spec.matrix.flat().map((v) => Math.abs(v)))
   const cellFont = font(Math.max(7, Math.min(12, size * 0.3)))

@@ -256,6 +256,21 @@ export const es: Messages = {
       imagesPerSecond: 'Imágenes/s',
     },
   },
+  flips: {
+    title: 'Qué cambió, imagen a imagen',
+    allClasses: 'Todas las clases',
+    classFilter: 'Clase real',
+    onlyA: 'Bien en {a}, mal en {b} ({n})',
+    onlyB: 'Bien en {b}, mal en {a} ({n})',
+    none: 'Ninguna imagen en este sentido.',
+    showing: 'se muestran las primeras {shown} de {total}',
+    guess: '{name}: {cls} ({p})',
+    trueClass: 'Real: {name}',
+    cellTitle: 'Real {t}, predicha {p}',
+    cellOf: '{name}: {n} imágenes',
+    cellHint: 'Haz clic en una celda de la matriz de confusión para ver sus imágenes, las más seguras primero.',
+    close: 'Cerrar',
+  },
   stats: {
     title: '¿Es real la diferencia?',
     computing:
