@@ -59,10 +59,7 @@ export const PredictResult = z.object({
 export type PredictResult = z.infer<typeof PredictResult>
 
 /** The image Grad-CAM explains: a test image of the run's dataset by index, or an image file. */
-export const ExplainImage = z.union([
-  z.object({ datasetIndex: z.number().int().min(0) }),
-  z.object({ path: z.string().min(1) }),
-])
+export const ExplainImage = z.union([z.object({ datasetIndex: z.number().int().min(0) }), z.object({ path: z.string().min(1) })])
 export type ExplainImage = z.infer<typeof ExplainImage>
 
 export const ExplainRequest = z.object({

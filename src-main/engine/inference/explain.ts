@@ -31,7 +31,9 @@ async function loadImage(source: ExplainSource, recipe: InputRecipe): Promise<{ 
   const data = await loadDatasetFromCache(source.dataDir, source.dataset)
   const { count, images, labels } = data.test
   if (source.datasetIndex >= count)
-    throw new Error(`test image ${source.datasetIndex} does not exist: the dataset's test split has ${count} images (0..${count - 1})`)
+    throw new Error(
+      `test image ${source.datasetIndex} does not exist: the dataset's test split has ${count} images (0..${count - 1})`,
+    )
   const { height, width } = source.dataset.imageSize
   const size = height * width * 3
   const pixels = images.slice(source.datasetIndex * size, (source.datasetIndex + 1) * size)
@@ -54,7 +56,11 @@ export async function explainImage(
   })
   try {
     const cam = gradCam(model, input, { classIndex: opts.classIndex, layer: opts.layer, size: recipe.imageSize })
-    const entry = (i: number) => ({ classIndex: i, className: classNames[i]!, probability: Math.min(1, Math.max(0, cam.probabilities[i]!)) })
+    const entry = (i: number) => ({
+      classIndex: i,
+      className: classNames[i]!,
+      probability: Math.min(1, Math.max(0, cam.probabilities[i]!)),
+    })
     return {
       runId: opts.runId,
       predicted: entry(cam.predicted),
