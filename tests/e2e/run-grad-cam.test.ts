@@ -37,7 +37,7 @@ describe.skipIf(missing !== null)('Run detail: Grad-CAM of a test image', () => 
     await page.locator('[data-testid="grad-cam-run"]').click()
     const caption = page.locator('[data-testid="grad-cam-caption"]')
     await caption.waitFor({ timeout: 120_000 })
-    expect(await caption.textContent()).toMatch(/heatmap of cat from layer block\d_conv\d \(\d+×\d+\)\. True class: \w+\./)
+    expect(await caption.textContent()).toMatch(/heatmap of cat from layer block\d_conv\d \(\d+×\d+\)\.\s+True class: \w+\./)
     // The canvas holds the picture: not one flat colour.
     const colours = await page.locator('[data-testid="grad-cam-canvas"]').evaluate((c) => {
       const data = (c as HTMLCanvasElement).getContext('2d')!.getImageData(0, 0, 256, 256).data

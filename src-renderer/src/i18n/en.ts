@@ -447,7 +447,7 @@ export const en = {
     run: 'Show',
     running: 'Computing…',
     caption: 'Predicted {predicted} ({p}); heatmap of {explained} from layer {layer} ({size}).',
-    trueClass: ' True class: {name}.',
+    trueClass: 'True class: {name}.',
   },
   modelTools: {
     title: 'Use the model',

@@ -452,7 +452,7 @@ export const es: Messages = {
     run: 'Mostrar',
     running: 'Calculando…',
     caption: 'Predicho {predicted} ({p}); mapa de calor de {explained} desde la capa {layer} ({size}).',
-    trueClass: ' Clase real: {name}.',
+    trueClass: 'Clase real: {name}.',
   },
   modelTools: {
     title: 'Usar el modelo',
