@@ -40,7 +40,10 @@ describe.skipIf(missing !== null)('Run detail: Grad-CAM of a test image', () => 
     expect(await caption.textContent()).toMatch(/heatmap of cat from layer block\d_conv\d \(\d+×\d+\)\.\s+True class: \w+\./)
     // The canvas holds the picture: not one flat colour.
     const colours = await page.locator('[data-testid="grad-cam-canvas"]').evaluate((c) => {
-      const data = (c as HTMLCanvasElement).getContext('2d')!.getImageData(0, 0, 256, 256).data
+      type Canvas2d = {
+        getContext(kind: '2d'): { getImageData(x: number, y: number, w: number, h: number): { data: Uint8ClampedArray } }
+      }
+      const data = (c as unknown as Canvas2d).getContext('2d').getImageData(0, 0, 256, 256).data
       const seen = new Set<number>()
       for (let i = 0; i < data.length; i += 4 * 97) seen.add((data[i]! << 16) | (data[i + 1]! << 8) | data[i + 2]!)
       return seen.size
