@@ -32,17 +32,34 @@ export function featureMapLayers(model: tf.LayersModel): string[] {
     .filter((l) => {
       if (l.getClassName() === 'InputLayer') return false
       const shape = l.outputShape as (number | null)[]
-      return Array.isArray(shape) && shape.length === 4 && (shape[1] ?? 0) > 1 && (shape[2] ?? 0) > 1
+      // null: a model with a free input size (a base as published); its maps are spatial too.
+      const spatial = (d: number | null | undefined) => d === null || (d ?? 0) > 1
+      return Array.isArray(shape) && shape.length === 4 && spatial(shape[1]) && spatial(shape[2])
     })
     .map((l) => l.name)
 }
 
-/** The last convolution's layer: where Grad-CAM looks by default (the last high-level spatial features). */
+const BLOCK_TAIL = new Set(['BatchNormalization', 'Activation', 'ReLU'])
+
+/**
+ * Where Grad-CAM looks by default: the output of the last convolution's block, i.e. the last
+ * convolution followed through the batch normalisation and activation layers that take only its
+ * output (as Keras' example uses the activation after the last convolution). Before its ReLU a
+ * map is mostly negative where the gradients vanish, which leaves an all-zero heatmap.
+ */
 export function lastConvLayer(model: tf.LayersModel): string {
   const maps = new Set(featureMapLayers(model))
-  const conv = model.layers.filter((l) => CONV_LAYERS.has(l.getClassName()) && maps.has(l.name)).at(-1)
-  if (!conv) throw new Error(`the model ${model.name} has no convolutional layer with a spatial output`)
-  return conv.name
+  const layers = model.layers
+  let at = layers.findLastIndex((l) => CONV_LAYERS.has(l.getClassName()) && maps.has(l.name))
+  if (at < 0) throw new Error(`the model ${model.name} has no convolutional layer with a spatial output`)
+  const consumers = (name: string) =>
+    layers.filter((l) => l.inboundNodes.some((n) => n.inboundLayers.some((inbound) => inbound.name === name)))
+  for (;;) {
+    const next = consumers(layers[at]!.name)
+    if (next.length !== 1 || !BLOCK_TAIL.has(next[0]!.getClassName())) break
+    at = layers.indexOf(next[0]!)
+  }
+  return layers[at]!.name
 }
 
 /**
@@ -79,10 +96,8 @@ export function gradCam(model: tf.LayersModel, image: tf.Tensor3D | tf.Tensor4D,
   }
   const layer = model.getLayer(layerName)
   const outputLayer = model.outputLayers[0]!
-  const shape = layer.outputShape as number[]
-  const [, mapH, mapW, channels] = shape as [null, number, number, number]
   const inputShape = model.inputs[0]!.shape
-  const size = opts.size ?? (inputShape[1] as number)
+  const size = opts.size ?? inputShape[1] ?? image.shape[image.rank - 3]!
 
   const layerCall = layer.call.bind(layer)
   const outputCall = outputLayer.call.bind(outputLayer)
@@ -110,6 +125,8 @@ export function gradCam(model: tf.LayersModel, image: tf.Tensor3D | tf.Tensor4D,
       if (!Number.isInteger(classIndex) || classIndex < 0 || classIndex >= numClasses)
         throw new Error(`class index ${classIndex} is outside 0..${numClasses - 1}`)
 
+      // The map's shape as this image gives it (a free-size model has no static one).
+      const [, mapH, mapW, channels] = captured.activation!.shape as [number, number, number, number]
       const mask = tf.oneHot([classIndex], numClasses)
       const gradients = tf.grad((d: tf.Tensor) => {
         delta = d

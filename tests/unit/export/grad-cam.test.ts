@@ -1,7 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import * as tf from '../../../src-main/engine/tf'
 import { initBackend } from '../../../src-main/engine/backend'
+import { cutBase, loadTfjsFolder } from '../../../src-main/engine/architectures'
 import { featureMapLayers, gradCam, lastConvLayer } from '../../../src-main/engine/evaluation/grad-cam'
+import { missingShared } from '../../support/shared-data'
+import { MOBILENET, mobilenetDir } from '../training/fixtures'
 
 const SIDE = 16
 const PATCH = 4
@@ -144,4 +147,41 @@ describe('gradCam', () => {
     expect(() => gradCam(model, image, { classIndex: 7 })).toThrow('class index 7 is outside 0..3')
     image.dispose()
   })
+})
+
+const noMobileNet = missingShared('Grad-CAM on a MobileNetV2 transfer model', MOBILENET)
+
+describe.skipIf(noMobileNet !== null)('gradCam on a transfer model', () => {
+  it('explains a MobileNetV2 feature extractor with a new head, through its residual blocks, leaving it unchanged', async () => {
+    const base = await loadTfjsFolder(mobilenetDir)
+    // The published base takes any size: its feature maps are listed although their sides are free.
+    expect(lastConvLayer(base)).toBe('head_relu')
+    const features = cutBase(base, 'head_relu', 96)
+    base.dispose()
+    const pooled = tf.layers.globalAveragePooling2d({ name: 'head_pool' }).apply(features.outputs[0]!) as tf.SymbolicTensor
+    const output = tf.layers
+      .dense({
+        units: 3,
+        activation: 'softmax',
+        kernelInitializer: tf.initializers.glorotUniform({ seed: 5 }),
+        name: 'predictions',
+      })
+      .apply(pooled) as tf.SymbolicTensor
+    const model = tf.model({ inputs: features.inputs, outputs: output })
+    const image = tf.randomUniform<tf.Rank.R3>([96, 96, 3], -1, 1, 'float32', 3)
+    const before = (model.predict(tf.expandDims(image, 0)) as tf.Tensor).dataSync()
+    const cam = gradCam(model, image)
+    const after = (model.predict(tf.expandDims(image, 0)) as tf.Tensor).dataSync()
+    expect(cam.layer).toBe('head_relu')
+    expect(cam.layerSize).toEqual({ width: 3, height: 3 })
+    expect([cam.width, cam.height, cam.values.length]).toEqual([96, 96, 96 * 96])
+    // An untrained head may weigh a class's map negatively everywhere (all zero); not every class's.
+    const peaks = [0, 1, 2].map((classIndex) => Math.max(...gradCam(model, image, { classIndex }).values))
+    expect(Math.max(...peaks)).toBeCloseTo(1, 5)
+    expect(Array.from(after)).toEqual(Array.from(before))
+    const inner = gradCam(model, image, { layer: 'block_13_expand_relu' })
+    expect(inner.layerSize).toEqual({ width: 6, height: 6 })
+    image.dispose()
+    model.dispose()
+  }, 120_000)
 })
