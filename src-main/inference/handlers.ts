@@ -6,5 +6,6 @@ export function inferenceHandlers(service: InferenceService): HandlerGroup<'infe
   return {
     'inference.exportModel': ({ id, format, out }) => service.exportModel(id, format, out),
     'inference.predict': ({ id, images, topK }) => service.predict(id, images, topK),
+    'inference.explain': (request) => service.explain(request),
   }
 }

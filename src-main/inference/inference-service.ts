@@ -1,6 +1,13 @@
 import { isAbsolute, join, resolve } from 'node:path'
 import { ContractError } from '@shared/contract'
-import type { ExportModelResult, ModelFormat, PredictImage, PredictResult } from '@shared/contract/inference-methods'
+import type {
+  ExplainRequest,
+  ExplainResult,
+  ExportModelResult,
+  ModelFormat,
+  PredictImage,
+  PredictResult,
+} from '@shared/contract/inference-methods'
 import type { BackendName } from '@shared/domain/config'
 import type { DatasetInfo } from '@shared/domain/dataset'
 import type { BaseModelInfo } from '@shared/domain/model'
@@ -96,6 +103,32 @@ export class InferenceService {
     const reply = await this.run({ backend: this.o.preference().backend, context: this.context(id), task })
     if (!('predict' in reply)) throw new ContractError('failed', 'the inference worker answered without predictions')
     return reply.predict
+  }
+
+  /** Grad-CAM of a test image of the run's dataset (by index) or an image file. */
+  async explain(request: ExplainRequest): Promise<ExplainResult> {
+    const context = this.context(request.id)
+    let classIndex: number | undefined
+    if (request.className !== undefined) {
+      classIndex = context.classNames.indexOf(request.className)
+      if (classIndex < 0)
+        throw new ContractError(
+          'invalid_input',
+          `class "${request.className}" is not a class of run ${request.id} (${context.classNames.join(', ')})`,
+        )
+    }
+    let image: Extract<InferenceJob['task'], { type: 'explain' }>['image']
+    if ('path' in request.image) image = { path: resolve(request.image.path) }
+    else {
+      const run = this.o.store.getRun(request.id)
+      const dataset = this.o.store.getDataset(run.datasetId)
+      if (!dataset) throw new ContractError('failed', `run ${request.id}: its dataset ${run.datasetId} is gone`)
+      image = { datasetIndex: request.image.datasetIndex, dataDir: this.o.dataDir, dataset }
+    }
+    const task = { type: 'explain' as const, image, classIndex, layer: request.layer }
+    const reply = await this.run({ backend: this.o.preference().backend, context, task })
+    if (!('explain' in reply)) throw new ContractError('failed', 'the inference worker answered without a heatmap')
+    return reply.explain
   }
 
   private run(job: InferenceJob): Promise<Exclude<InferenceReply, { ok: false }>> {

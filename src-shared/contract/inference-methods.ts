@@ -58,6 +58,40 @@ export const PredictResult = z.object({
 })
 export type PredictResult = z.infer<typeof PredictResult>
 
+/** The image Grad-CAM explains: a test image of the run's dataset by index, or an image file. */
+export const ExplainImage = z.union([z.object({ datasetIndex: z.number().int().min(0) }), z.object({ path: z.string().min(1) })])
+export type ExplainImage = z.infer<typeof ExplainImage>
+
+export const ExplainRequest = z.object({
+  id: z.string().min(1),
+  image: ExplainImage,
+  /** The class to explain (a class name of the run); default the predicted class. */
+  className: z.string().min(1).optional(),
+  /** A layer with a spatial feature map; default the last convolutional layer. */
+  layer: z.string().min(1).optional(),
+})
+export type ExplainRequest = z.infer<typeof ExplainRequest>
+
+export const ExplainResult = z.object({
+  runId: z.string(),
+  predicted: ClassProbability,
+  /** The class explained and its probability. */
+  explained: ClassProbability,
+  layer: z.string(),
+  availableLayers: z.array(z.string()),
+  /** Side of the layer's feature map before upsampling. */
+  layerSize: z.object({ width: z.number().int(), height: z.number().int() }),
+  /** The heatmap: width x height values in [0, 1], row-major, over the image as the model saw it. */
+  width: z.number().int().min(1),
+  height: z.number().int().min(1),
+  values: z.array(z.number().min(0).max(1)),
+  /** That image (the dataset's size), RGB bytes base64, for drawing the heatmap over it. */
+  imageRgbBase64: z.string(),
+  /** The label of a dataset image; null for a file. */
+  trueClass: z.string().nullable(),
+})
+export type ExplainResult = z.infer<typeof ExplainResult>
+
 export const inferenceMethods = {
   'inference.exportModel': method(
     ExportModelRequest,
@@ -72,5 +106,10 @@ export const inferenceMethods = {
     }),
     PredictResult,
     'Classify images (any size, JPEG/PNG/WebP) with a completed run’s model, prepared as the run’s training images were.',
+  ),
+  'inference.explain': method(
+    ExplainRequest,
+    ExplainResult,
+    'Grad-CAM of a completed run for a test image or an image file: where the model looks for the predicted or a chosen class.',
   ),
 }

@@ -5,6 +5,7 @@ import { RunStatus, type RunDetail, type RunSummary } from '@shared/domain/run'
 import { readBundle, writeBundle } from '../../store/bundle-files'
 import { CliError, type CliCommand, type CliContext } from '../command'
 import { EXPORT_MODEL_USAGE, exportModelCommand } from './export-model'
+import { EXPLAIN_USAGE, explainCommand } from './explain'
 
 const USAGE = `usage: cifar-workbench [--data-dir DIR] runs SUBCOMMAND [options] [--json]
 
@@ -18,6 +19,7 @@ const USAGE = `usage: cifar-workbench [--data-dir DIR] runs SUBCOMMAND [options]
   export ID… --out FILE.json|DIR   a portable bundle (DIR: manifest.json + <id>-epochs.csv)
   import FILE.json|DIR             import a bundle; runs already present are skipped
 ${EXPORT_MODEL_USAGE}
+${EXPLAIN_USAGE}
 
   --json   machine-readable output (list: an array of runs; show: one run with "epochs" and "evaluation")`
 
@@ -155,7 +157,7 @@ function oneId(sub: string, positionals: string[], extra = 0): string {
 
 export const runsCommand: CliCommand = {
   name: 'runs',
-  summary: 'list, show, tag, annotate, delete, export and import training runs; export a trained model',
+  summary: 'list, show, tag, annotate, delete, export and import training runs; export a trained model, explain it with Grad-CAM',
   usage: USAGE,
   async run(argv, ctx) {
     const [sub, ...args] = argv
@@ -221,11 +223,16 @@ export const runsCommand: CliCommand = {
       }
       case 'export-model':
         return exportModelCommand(args, ctx)
+      case 'explain':
+        return explainCommand(args, ctx)
       case undefined:
         ctx.io.out(USAGE)
         return 2
       default:
-        throw new CliError(`runs: unknown subcommand "${sub}" (list, show, tag, note, delete, export, import, export-model)`, 2)
+        throw new CliError(
+          `runs: unknown subcommand "${sub}" (list, show, tag, note, delete, export, import, export-model, explain)`,
+          2,
+        )
     }
   },
 }

@@ -1,13 +1,15 @@
 import { readFile } from 'node:fs/promises'
 import { z } from 'zod'
-import { ExportModelResult, ModelFormat, PredictResult } from '@shared/contract/inference-methods'
+import { ExplainResult, ExportModelResult, ModelFormat, PredictResult } from '@shared/contract/inference-methods'
 import { BackendName } from '@shared/domain/config'
+import { DatasetInfo } from '@shared/domain/dataset'
 import { Preprocessing } from '@shared/domain/model'
 import { initBackend } from '../backend'
 import { loadTfjsFolder } from '../architectures'
 import { exportModel } from '../export'
 import { predictImages, type ImageInput } from './predict'
 import { describeRecipe } from './prepare-image'
+import { explainImage } from './explain'
 
 /** What a run's saved model needs to be exported or to predict: the main thread reads it from the store. */
 export const ModelContext = z.object({
@@ -33,6 +35,15 @@ export const InferenceJob = z.object({
       topK: z.number().int().min(1),
       images: z.array(z.object({ name: z.string(), path: z.string().optional(), bytes: z.instanceof(Uint8Array).optional() })),
     }),
+    z.object({
+      type: z.literal('explain'),
+      image: z.union([
+        z.object({ datasetIndex: z.number().int().min(0), dataDir: z.string(), dataset: DatasetInfo }),
+        z.object({ path: z.string().min(1) }),
+      ]),
+      classIndex: z.number().int().min(0).optional(),
+      layer: z.string().min(1).optional(),
+    }),
   ]),
 })
 export type InferenceJob = z.infer<typeof InferenceJob>
@@ -40,6 +51,7 @@ export type InferenceJob = z.infer<typeof InferenceJob>
 export const InferenceReply = z.union([
   z.object({ ok: z.literal(true), export: ExportModelResult }),
   z.object({ ok: z.literal(true), predict: PredictResult }),
+  z.object({ ok: z.literal(true), explain: ExplainResult }),
   z.object({ ok: z.literal(false), error: z.string() }),
 ])
 export type InferenceReply = z.infer<typeof InferenceReply>
@@ -60,7 +72,7 @@ async function readInput(image: { name: string; path?: string; bytes?: Uint8Arra
   }
 }
 
-/** One export or prediction with a run's saved model, in whatever thread calls it (the inference worker). */
+/** One export, prediction or Grad-CAM with a run's saved model, in whatever thread calls it (the inference worker). */
 export async function runInferenceJob(job: InferenceJob): Promise<InferenceReply> {
   try {
     await initBackend(job.backend)
@@ -71,6 +83,11 @@ export async function runInferenceJob(job: InferenceJob): Promise<InferenceReply
       if (job.task.type === 'export') {
         const result = await exportModel(model, job.task.format, job.task.out, { ...ctx })
         return { ok: true, export: result }
+      }
+      if (job.task.type === 'explain') {
+        const { image, classIndex, layer } = job.task
+        const explain = await explainImage(model, image, recipe, ctx.classNames, { classIndex, layer, runId: ctx.runId })
+        return { ok: true, explain }
       }
       const inputs = await Promise.all(job.task.images.map(readInput))
       const predictions = await predictImages(model, inputs, recipe, ctx.classNames, job.task.topK)

@@ -455,6 +455,16 @@ export const en = {
       seed: 'Seed',
     },
   },
+  gradCam: {
+    title: 'Where the model looks (Grad-CAM)',
+    index: 'Test image',
+    class: 'Class',
+    predicted: 'predicted class',
+    run: 'Show',
+    running: 'Computing…',
+    caption: 'Predicted {predicted} ({p}); heatmap of {explained} from layer {layer} ({size}).',
+    trueClass: 'True class: {name}.',
+  },
   modelTools: {
     title: 'Use the model',
     predictTitle: 'Predict on your images',

@@ -460,6 +460,16 @@ export const es: Messages = {
       seed: 'Semilla',
     },
   },
+  gradCam: {
+    title: 'Dónde mira el modelo (Grad-CAM)',
+    index: 'Imagen de test',
+    class: 'Clase',
+    predicted: 'clase predicha',
+    run: 'Mostrar',
+    running: 'Calculando…',
+    caption: 'Predicho {predicted} ({p}); mapa de calor de {explained} desde la capa {layer} ({size}).',
+    trueClass: 'Clase real: {name}.',
+  },
   modelTools: {
     title: 'Usar el modelo',
     predictTitle: 'Predecir con tus imágenes',
