@@ -1,11 +1,6 @@
 import { PNG } from 'pngjs'
+import { jet } from '@shared/charts/palette'
 import type { ExplainResult } from '@shared/contract/inference-methods'
-
-/** The jet colour map (blue, cyan, yellow, red) of a value in [0, 1]. */
-export function jet(v: number): [number, number, number] {
-  const c = (x: number) => Math.round(255 * Math.min(1, Math.max(0, x)))
-  return [c(1.5 - Math.abs(4 * v - 3)), c(1.5 - Math.abs(4 * v - 2)), c(1.5 - Math.abs(4 * v - 1))]
-}
 
 /** The heatmap value at a fractional position, bilinear between the map's cells. */
 function sample(result: ExplainResult, x: number, y: number): number {

@@ -51,3 +51,9 @@ export function withAlpha(hex: string, alpha: number): string {
   const n = Number.parseInt(hex.slice(1), 16)
   return `rgba(${(n >> 16) & 255},${(n >> 8) & 255},${n & 255},${alpha})`
 }
+
+/** The jet colour map (blue, cyan, yellow, red) of a value in [0, 1]: Grad-CAM heatmaps in the app and the CLI. */
+export function jet(v: number): [number, number, number] {
+  const c = (x: number) => Math.round(255 * Math.min(1, Math.max(0, x)))
+  return [c(1.5 - Math.abs(4 * v - 3)), c(1.5 - Math.abs(4 * v - 2)), c(1.5 - Math.abs(4 * v - 1))]
+}
