@@ -4,7 +4,7 @@ import type { BaseModelInfo } from '@shared/domain/model'
 import type { RunDetail } from '@shared/domain/run'
 import { readPredictionsFile, type RunPredictions } from '../engine/evaluation/predictions'
 import { ReevaluateMessage, type ReevaluateJob } from '../engine/evaluation/reevaluate'
-import { startEngineWorker } from '../experiments/worker-launcher'
+import { startEngineWorker } from '../core/engine-worker'
 import { resolveInside, runDirectory } from '../store/run-files'
 
 /** What the predictions service reads of the run history (any store that has these). */
@@ -91,7 +91,11 @@ export class PredictionsService {
 
   private runWorker(runId: string, job: ReevaluateJob): Promise<PredictionsResult> {
     return new Promise((resolve) => {
-      const worker = startEngineWorker('reevaluate-worker.js', 'src-main/engine/evaluation/reevaluate-worker.ts', job)
+      const worker = startEngineWorker('reevaluate-worker.js', 'src-main/engine/evaluation/reevaluate-worker.ts', job, {
+        frame: { type: 'failed' },
+        key: 'message',
+        label: 're-evaluation worker',
+      })
       let settled = false
       // The worker exits by itself once it has answered; only an exit before the answer is a failure.
       let answered = false

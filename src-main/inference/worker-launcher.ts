@@ -1,29 +1,11 @@
-import { existsSync } from 'node:fs'
-import { createRequire } from 'node:module'
-import { dirname, join } from 'node:path'
-import { fileURLToPath, pathToFileURL } from 'node:url'
-import { Worker } from 'node:worker_threads'
+import type { Worker } from 'node:worker_threads'
+import { startEngineWorker } from '../core/engine-worker'
 
-/**
- * Starts the inference worker: `inference-worker.js` beside the main bundle in a build, else the
- * TypeScript entry through tsx's API registered inside the worker (as the training worker does:
- * `--import tsx` does not reach worker threads on Node 20).
- */
+/** Starts the inference worker (src-main/engine/inference/worker.ts; `inference-worker.js` in a build). */
 export function startInferenceWorker(workerData: unknown): Worker {
-  const here = dirname(fileURLToPath(import.meta.url))
-  const bundled = join(here, 'inference-worker.js')
-  if (!import.meta.url.endsWith('.ts') && existsSync(bundled)) return new Worker(bundled, { workerData })
-  const root = join(here, '../..')
-  const source = pathToFileURL(join(root, 'src-main/engine/inference/worker.ts')).href
-  const tsxApi = pathToFileURL(
-    createRequire(join(root, 'package.json'))
-      .resolve('tsx/esm/api')
-      .replace(/\.cjs$/, '.mjs'),
-  ).href
-  const tsconfig = join(root, 'tsconfig.json')
-  const bootstrap =
-    `import(${JSON.stringify(tsxApi)})` +
-    `.then(({ register }) => { register({ tsconfig: ${JSON.stringify(tsconfig)} }); return import(${JSON.stringify(source)}) })` +
-    `.catch((error) => { require('node:worker_threads').parentPort.postMessage({ ok: false, error: 'inference worker could not start: ' + error.message }) })`
-  return new Worker(bootstrap, { eval: true, workerData })
+  return startEngineWorker('inference-worker.js', 'src-main/engine/inference/worker.ts', workerData, {
+    frame: { ok: false },
+    key: 'error',
+    label: 'inference worker',
+  })
 }
