@@ -1,13 +1,20 @@
 import { execFileSync } from 'node:child_process'
 import { existsSync } from 'node:fs'
+import { homedir } from 'node:os'
+import { join } from 'node:path'
+
+/** Where `node scripts/python-env.mjs` puts the venv when WORKBENCH_PYENV does not say. */
+const DEFAULT_PYTHON = join(process.env.WORKBENCH_PYENV || join(homedir(), '.cache', 'cifar-workbench', 'pyenv'), 'bin', 'python')
 
 /**
- * The Python interpreter of the reference-library venv (`node scripts/python-env.mjs` creates it),
- * named by WORKBENCH_PYTHON. Returns null with a message when absent; under CI its absence fails.
+ * The Python interpreter of the reference-library venv (`node scripts/python-env.mjs` creates it):
+ * WORKBENCH_PYTHON, else the script's default location. Returns null with a message when absent;
+ * under CI its absence fails.
  */
 export function workbenchPython(what: string): string | null {
   const python = process.env.WORKBENCH_PYTHON
   if (python && existsSync(python)) return python
+  if (!python && existsSync(DEFAULT_PYTHON)) return DEFAULT_PYTHON
   const reason = python ? `WORKBENCH_PYTHON=${python} does not exist` : 'WORKBENCH_PYTHON is not set'
   if (process.env.CI)
     throw new Error(`${what} needs the Python reference venv under CI: ${reason} (run: node scripts/python-env.mjs)`)
