@@ -30,6 +30,7 @@ import { createRequire } from 'node:module'
 import { cpus, homedir } from 'node:os'
 import { dirname, join, relative, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { findNodeGyp } from './node-gyp.mjs'
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..')
 const args = process.argv.slice(2)
@@ -219,25 +220,6 @@ function exportedSymbols(libs) {
   )
 }
 
-function nodeGyp() {
-  if (process.env.npm_config_node_gyp && existsSync(process.env.npm_config_node_gyp)) return process.env.npm_config_node_gyp
-  const bundled = join(
-    dirname(process.execPath),
-    '..',
-    'lib',
-    'node_modules',
-    'npm',
-    'node_modules',
-    'node-gyp',
-    'bin',
-    'node-gyp.js',
-  )
-  if (existsSync(bundled)) return bundled
-  const npmRoot = run('npm', ['root', '-g'])
-  const viaNpm = npmRoot.ok ? join(npmRoot.output.split('\n').pop(), 'npm', 'node_modules', 'node-gyp', 'bin', 'node-gyp.js') : ''
-  return existsSync(viaNpm) ? viaNpm : null
-}
-
 /** Loads the package in a child Node (a crash there cannot take this script down) and reports the library. */
 function probe(pkgDir) {
   const code = `
@@ -363,7 +345,7 @@ if (gpu) {
 }
 
 // 6. Build the binding against Node's headers (node-gyp, the same variables node-pre-gyp passes).
-const gypScript = nodeGyp()
+const gypScript = findNodeGyp()
 if (!gypScript) fail('node-gyp not found (it ships with npm); run this through `npm run native:install`')
 const bindingFile = createRequire(join(pkgDir, 'package.json'))('@mapbox/node-pre-gyp').find(join(pkgDir, 'package.json'))
 const napiVersion = /napi-v(\d+)/.exec(bindingFile)?.[1]

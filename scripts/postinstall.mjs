@@ -16,9 +16,9 @@
 // (packaging machines); it then cannot be verified here.
 import { spawnSync } from 'node:child_process'
 import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs'
-import { createRequire } from 'node:module'
 import { dirname, join } from 'node:path'
 import { electronInfo, electronSqliteBinding, nodeModules, repoRoot } from './electron-info.mjs'
+import { findNodeGyp } from './node-gyp.mjs'
 import { electronState, missingDownloads, pinnedVersion } from './optional-downloads.mjs'
 
 const log = (text) => console.log(`[cifar-workbench postinstall] ${text}`)
@@ -42,30 +42,6 @@ function lastLine(text) {
       .filter(Boolean)
       .pop() ?? 'no output'
   )
-}
-
-function findNodeGyp() {
-  if (process.env.npm_config_node_gyp && existsSync(process.env.npm_config_node_gyp)) return process.env.npm_config_node_gyp
-  const require = createRequire(import.meta.url)
-  for (const id of ['node-gyp/bin/node-gyp.js']) {
-    try {
-      return require.resolve(id)
-    } catch {
-      // not installed beside us: try npm's own copy below
-    }
-  }
-  const bundled = join(
-    dirname(process.execPath),
-    '..',
-    'lib',
-    'node_modules',
-    'npm',
-    'node_modules',
-    'node-gyp',
-    'bin',
-    'node-gyp.js',
-  )
-  return existsSync(bundled) ? bundled : null
 }
 
 /** Builds in a scratch copy of the package so node_modules/better-sqlite3 keeps Node's build. */
