@@ -1,28 +1,9 @@
 import { describe, expect, it } from 'vitest'
 import { SEED_CNN, SEED_CNN_NAME } from '@shared/domain/config'
-import { BaseModelInfo } from '@shared/domain/model'
-import { BUILT_IN_PRESETS, configFromPreset } from '../../../src-main/experiments/presets'
 
-const base = (
-  id: string,
-  family: BaseModelInfo['family'],
-  format: BaseModelInfo['format'],
-  registeredAt: string,
-): BaseModelInfo =>
-  BaseModelInfo.parse({
-    id,
-    name: id,
-    family,
-    format,
-    path: `models/${id}`,
-    sha256: '0'.repeat(64),
-    preprocessing: 'imagenet-mean-std',
-    defaultCutLayer: 'out',
-    minInputSize: 32,
-    source: 'test',
-    summary: null,
-    registeredAt,
-  })
+import { BUILT_IN_PRESETS, configFromPreset } from '../../../src-main/experiments/presets'
+import { baseInfo as base } from '../support/base-info'
+
 const preset = (id: string) => BUILT_IN_PRESETS.find((p) => p.id === id)!
 
 describe('built-in presets', () => {

@@ -1,26 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { BaseModelInfo, chooseBase, familyOfBaseId } from '@shared/domain/model'
-
-const base = (
-  id: string,
-  family: BaseModelInfo['family'],
-  format: BaseModelInfo['format'],
-  registeredAt: string,
-): BaseModelInfo =>
-  BaseModelInfo.parse({
-    id,
-    name: id,
-    family,
-    format,
-    path: `models/${id}`,
-    sha256: '0'.repeat(64),
-    preprocessing: 'imagenet-mean-std',
-    defaultCutLayer: 'out',
-    minInputSize: 32,
-    source: 'test',
-    summary: null,
-    registeredAt,
-  })
+import { chooseBase, familyOfBaseId } from '@shared/domain/model'
+import { baseInfo as base } from '../support/base-info'
 
 const h5Old = base('mobilenetv2-keras', 'mobilenetv2', 'keras-h5', '2026-01-01T00:00:00Z')
 const tfjsOld = base('mnv2-a', 'mobilenetv2', 'tfjs-layers', '2026-01-02T00:00:00Z')
