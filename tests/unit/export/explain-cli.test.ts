@@ -8,8 +8,8 @@ import { loadTfjsFolder } from '../../../src-main/engine/architectures'
 import { gradCam } from '../../../src-main/engine/evaluation/grad-cam'
 import { preprocessPixels } from '../../../src-main/data/preprocess'
 import { decodeImage } from '../../../src-main/data/sources/decode-image'
-import { CLASS_NAMES, pngOf, tempDir, writeCifarBinary } from '../data/fixtures'
-import { runCli as cli } from '../support/cli'
+import { CLASS_NAMES, pngOf, tempDir } from '../data/fixtures'
+import { runCli as cli, trainedSeedCnnRun } from '../support/cli'
 
 let work: string
 let home: string
@@ -30,12 +30,7 @@ interface ExplainJson {
 beforeAll(async () => {
   work = tempDir('cwb-explain-')
   home = join(work, 'home')
-  const imported = await cli(home, 'dataset', 'import', writeCifarBinary(work, 6), '--name', 'tiny', '--json')
-  expect(imported.code, imported.stderr).toBe(0)
-  const trained = await cli(home, '--json', 'train', '--preset', 'seed-cnn', '--epochs', '1', '--train-size', '20', '--seed', '4')
-  expect(trained.code, trained.stderr).toBe(0)
-  run = JSON.parse(trained.stdout.trim().split('\n').at(-1)!) as RunDetail
-  expect(run.status).toBe('completed')
+  run = await trainedSeedCnnRun(home, work)
 })
 afterAll(() => rmSync(work, { recursive: true, force: true }))
 

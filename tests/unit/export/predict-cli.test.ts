@@ -9,8 +9,8 @@ import * as tf from '../../../src-main/engine/tf'
 import { loadTfjsFolder } from '../../../src-main/engine/architectures'
 import { preprocessPixels } from '../../../src-main/data/preprocess'
 import { decodeImage, resizeBilinear } from '../../../src-main/data/sources/decode-image'
-import { CLASS_NAMES, pngOf, tempDir, writeCifarBinary } from '../data/fixtures'
-import { runCli as cli } from '../support/cli'
+import { CLASS_NAMES, pngOf, tempDir } from '../data/fixtures'
+import { runCli as cli, trainedSeedCnnRun } from '../support/cli'
 
 let work: string
 let home: string
@@ -24,12 +24,7 @@ function paint(c: number, r: number): [number, number, number] {
 beforeAll(async () => {
   work = tempDir('cwb-predict-')
   home = join(work, 'home')
-  const imported = await cli(home, 'dataset', 'import', writeCifarBinary(work, 6), '--name', 'tiny', '--json')
-  expect(imported.code, imported.stderr).toBe(0)
-  const trained = await cli(home, '--json', 'train', '--preset', 'seed-cnn', '--epochs', '1', '--train-size', '20', '--seed', '4')
-  expect(trained.code, trained.stderr).toBe(0)
-  run = JSON.parse(trained.stdout.trim().split('\n').at(-1)!) as RunDetail
-  expect(run.status).toBe('completed')
+  run = await trainedSeedCnnRun(home, work)
 })
 afterAll(() => rmSync(work, { recursive: true, force: true }))
 

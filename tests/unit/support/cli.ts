@@ -1,3 +1,6 @@
+import { expect } from 'vitest'
+import type { RunDetail } from '@shared/domain/run'
+import { writeCifarBinary } from '../data/fixtures'
 import { main } from '../../../src-main/cli/main'
 
 /** Runs the real CLI entry in this process (importing it once keeps suites fast), capturing its output. */
@@ -15,4 +18,27 @@ export async function runCli(dataDir: string, ...args: string[]): Promise<{ code
     process.stdout.write = out
     process.stderr.write = err
   }
+}
+
+/** A data directory holding a tiny CIFAR-binary dataset and one Seed CNN run trained on it by the CLI. */
+export async function trainedSeedCnnRun(dataDir: string, work: string): Promise<RunDetail> {
+  const imported = await runCli(dataDir, 'dataset', 'import', writeCifarBinary(work, 6), '--name', 'tiny', '--json')
+  expect(imported.code, imported.stderr).toBe(0)
+  const trained = await runCli(
+    dataDir,
+    '--json',
+    'train',
+    '--preset',
+    'seed-cnn',
+    '--epochs',
+    '1',
+    '--train-size',
+    '20',
+    '--seed',
+    '4',
+  )
+  expect(trained.code, trained.stderr).toBe(0)
+  const run = JSON.parse(trained.stdout.trim().split('\n').at(-1)!) as RunDetail
+  expect(run.status).toBe('completed')
+  return run
 }
