@@ -84,7 +84,7 @@ export class PredictionsService {
         dataset,
         preprocessing,
         backend,
-        backendFallback: !run.config.backend && pref.forcedBy === 'setting',
+        backendForcedBy: run.config.backend ? 'config' : pref.backend ? pref.forcedBy : null,
       },
     }
   }

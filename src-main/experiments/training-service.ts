@@ -13,6 +13,7 @@ import { EventLoopMonitor, type EventLoopLag } from './event-loop'
 import { BUILT_IN_PRESETS } from './presets'
 import { TrainerLock } from './trainer-lock'
 import { startTrainingWorker } from './worker-launcher'
+import type { BackendForcedBy } from '../engine/backend/forced'
 
 export interface TrainingServiceOptions {
   dataDir: string
@@ -37,7 +38,7 @@ export interface TrainingServiceOptions {
 export interface BackendPreference {
   backend: BackendName | null
   threads: number | null
-  /** Who forced the backend; a forced setting that cannot be honoured falls back to automatic. */
+  /** Who forced the backend (a forced backend that cannot start is an error that says where it was forced). */
   forcedBy: 'flag' | 'setting' | null
 }
 
@@ -45,9 +46,9 @@ export interface BackendPreference {
 export function jobBackend(
   config: Pick<ExperimentConfig, 'backend'>,
   pref: BackendPreference,
-): { backend: BackendName | null; threads: number | null; backendFallback: boolean } {
-  if (config.backend) return { backend: config.backend, threads: pref.threads, backendFallback: false }
-  return { backend: pref.backend, threads: pref.threads, backendFallback: pref.forcedBy === 'setting' }
+): { backend: BackendName | null; threads: number | null; backendForcedBy: BackendForcedBy | null } {
+  if (config.backend) return { backend: config.backend, threads: pref.threads, backendForcedBy: 'config' }
+  return { backend: pref.backend, threads: pref.threads, backendForcedBy: pref.backend ? pref.forcedBy : null }
 }
 
 interface Pending {

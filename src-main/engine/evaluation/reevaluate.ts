@@ -11,6 +11,7 @@ import { modelForward } from '../training/forward'
 import { PixelSplit } from '../training/sources'
 import { evaluateWithPredictions } from './evaluate'
 import { writePredictionsFile } from './predictions'
+import { BackendForcedBy, whereForced } from '../backend/forced'
 
 /** Predicting an old run's test split again from its exported model (runs from before predictions were kept). */
 export const ReevaluateJob = z.object({
@@ -23,8 +24,7 @@ export const ReevaluateJob = z.object({
   /** What the model's input expects: 'unit' for scratch CNNs, the base's for transfer runs. */
   preprocessing: Preprocessing,
   backend: BackendName.nullable(),
-  /** The backend came from a saved setting: if it cannot start, use the automatic choice. */
-  backendFallback: z.boolean().default(false),
+  backendForcedBy: BackendForcedBy.nullable().default(null),
 })
 export type ReevaluateJob = z.infer<typeof ReevaluateJob>
 
@@ -40,8 +40,7 @@ export type ReevaluateMessage = z.infer<typeof ReevaluateMessage>
  */
 export async function reevaluateRun(job: ReevaluateJob): Promise<{ evaluation: Evaluation; predictionsPath: string }> {
   await initBackend(job.backend).catch((error: unknown) => {
-    if (!job.backend || !job.backendFallback) throw error
-    return initBackend(null)
+    throw whereForced(error, job.backendForcedBy)
   })
   const dataset = await loadDatasetFromCache(job.dataDir, job.dataset)
   const { info } = dataset

@@ -4,6 +4,7 @@ import { BackendName, ExperimentConfig } from '@shared/domain/config'
 import { DatasetInfo } from '@shared/domain/dataset'
 import { BaseModelInfo } from '@shared/domain/model'
 import { Artifact, BatchPoint, EpochMetric, ModelSummary } from '@shared/domain/run'
+import { BackendForcedBy } from '../backend/forced'
 
 /** The typed protocol between the TrainingService (main thread) and the training worker. */
 
@@ -19,11 +20,8 @@ export const RunJob = z.object({
   resume: z.boolean(),
   backend: BackendName.nullable(),
   threads: z.number().int().min(1).nullable(),
-  /**
-   * The backend came from a saved setting: when it cannot start (say the native package was removed
-   * since), use the automatic choice instead of failing the run; the run records what actually ran.
-   */
-  backendFallback: z.boolean().default(false),
+  /** Who forced `backend` (null: automatic choice), so a backend that cannot start names where to change it. */
+  backendForcedBy: BackendForcedBy.nullable().default(null),
   appVersion: z.string(),
   /** Train the head of a frozen base on cached features when exact (no augmentation). */
   featureCache: z.boolean().default(true),

@@ -14,6 +14,7 @@ import { modelForward } from './forward'
 import { RunInputs, type RunData } from './run-inputs'
 import { NonFiniteLossError, train, type TrainerResult } from './trainer'
 import type { WeightSnapshot } from './weights'
+import { whereForced } from '../backend/forced'
 
 export type Emit = (message: WorkerMessage) => void
 
@@ -55,15 +56,11 @@ async function runSteps(job: RunJob, emit: Emit, isCancelled: () => boolean): Pr
   return 'completed'
 }
 
-/** The backend this run computes on, as the job asks (see RunJob.backendFallback). */
+/** The backend this run computes on, as the job asks; a forced one that cannot start fails the run. */
 async function startBackend(job: RunJob): Promise<BackendStatus> {
-  const preferred = job.backend ?? job.config.backend
-  try {
-    return await initBackend(preferred, { threads: job.threads })
-  } catch (error) {
-    if (!preferred || !job.backendFallback) throw error
-    return initBackend(null, { threads: job.threads })
-  }
+  return initBackend(job.backend ?? job.config.backend, { threads: job.threads }).catch((error: unknown) => {
+    throw whereForced(error, job.backendForcedBy)
+  })
 }
 
 /** Data: the dataset from its cache, split into train, validation and test as the config says. */

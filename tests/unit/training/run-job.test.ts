@@ -218,19 +218,25 @@ for (const tier of tiers)
         expect(uncached.epochs[2]!.loss).not.toBe(uncached.epochs[1]!.loss)
       })
 
-      it('a backend forced by a saved setting that cannot start falls back to the automatic one and records it; a forced flag fails', async () => {
+      it('a forced backend that cannot start fails the run, never falls back, and says where it was forced', async () => {
         const tiny = { kind: 'scratch' as const, convBlocks: 1, filters: [8], denseUnits: 16 }
-        const fallback = await run(
+        const bySetting = await run(
           tiny,
           { epochs: 1, batchSize: 32, seed: 1 },
-          { backend: 'tensorflow-gpu', backendFallback: true },
+          { backend: 'tensorflow-gpu', backendForcedBy: 'setting' },
         )
-        expect(fallback.done, fallback.done.message ?? '').toMatchObject({ status: 'completed' })
-        const started = fallback.messages.find((m) => m.type === 'started')
-        expect(started?.type === 'started' && started.info.backend).not.toBe('tensorflow-gpu')
-        const strict = await run(tiny, { epochs: 1, batchSize: 32, seed: 1 }, { backend: 'tensorflow-gpu' })
-        expect(strict.done.status).toBe('failed')
-        expect(strict.done.message).toMatch(/backend "tensorflow-gpu" was forced but cannot be used/)
+        expect(bySetting.done.status).toBe('failed')
+        expect(bySetting.done.message).toMatch(
+          /backend "tensorflow-gpu" was forced but cannot be used: .*\(forced in Settings → Engine; choose Automatic/,
+        )
+        expect(bySetting.messages.some((m) => m.type === 'started')).toBe(false)
+        const byFlag = await run(
+          tiny,
+          { epochs: 1, batchSize: 32, seed: 1 },
+          { backend: 'tensorflow-gpu', backendForcedBy: 'flag' },
+        )
+        expect(byFlag.done.status).toBe('failed')
+        expect(byFlag.done.message).toMatch(/was forced but cannot be used: .*\(forced by --backend\)$/)
       })
     },
   )

@@ -11,19 +11,19 @@ import { CIFAR_ARCHIVE, MOBILENET, repoRoot } from './fixtures'
 import { makeWorkspace, type Workspace } from './workspace'
 
 describe('the backend and threads a run is started with', () => {
-  it("passes the preference's backend and threads; a run's own backend wins and is never swapped", () => {
+  it("passes the preference's backend and threads and who forced it; a run's own backend wins and is never swapped", () => {
     const setting = { backend: 'cpu' as const, threads: 3, forcedBy: 'setting' as const }
-    expect(jobBackend({ backend: null }, setting)).toEqual({ backend: 'cpu', threads: 3, backendFallback: true })
+    expect(jobBackend({ backend: null }, setting)).toEqual({ backend: 'cpu', threads: 3, backendForcedBy: 'setting' })
     expect(jobBackend({ backend: null }, { ...setting, forcedBy: 'flag' })).toEqual({
       backend: 'cpu',
       threads: 3,
-      backendFallback: false,
+      backendForcedBy: 'flag',
     })
-    expect(jobBackend({ backend: 'wasm' }, setting)).toEqual({ backend: 'wasm', threads: 3, backendFallback: false })
+    expect(jobBackend({ backend: 'wasm' }, setting)).toEqual({ backend: 'wasm', threads: 3, backendForcedBy: 'config' })
     expect(jobBackend({ backend: null }, { backend: null, threads: null, forcedBy: null })).toEqual({
       backend: null,
       threads: null,
-      backendFallback: false,
+      backendForcedBy: null,
     })
   })
 })
