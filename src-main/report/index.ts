@@ -1,0 +1,3 @@
+export { ReportService } from './report-service'
+export { reportHandlers } from './handlers'
+export type { ReportSources } from './build'
