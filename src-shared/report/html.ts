@@ -43,7 +43,9 @@ td.image, th.image { text-align: center; }
 td.image img, th.image img { image-rendering: pixelated; }
 .caption { font-size: 0.8rem; color: #4b5059; max-width: 16rem; margin: 0.2rem auto 0; }
 table[data-table^="summary"] { font-family: 'DejaVu Sans Mono', monospace; font-size: 0.85rem; }
-table[data-table^="summary"] td:nth-child(2) { text-align: left; }
+table[data-table^="summary"] td:nth-child(2), table[data-table^="summary"] thead th:nth-child(-n+2) { text-align: left; }
+table[data-table="runs"] td, table[data-table="runs"] th, table[data-table^="flips"] td, table[data-table^="flips"] th { text-align: left; }
+thead th:first-child { text-align: left; }
 figure { margin: 1.2rem 0; break-inside: avoid; }
 figure img { max-width: 100%; height: auto; border: 1px solid #eceef1; }
 figcaption { font-weight: 600; margin-top: 0.3rem; }
