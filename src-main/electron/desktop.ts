@@ -50,7 +50,7 @@ async function printToPdf(htmlFile: string): Promise<Uint8Array> {
   })
   try {
     await window.loadURL(url)
-    return await window.webContents.printToPDF({ printBackground: true, pageSize: 'A4', margins: { marginType: 'default' } })
+    return await window.webContents.printToPDF({ printBackground: true, pageSize: 'A4' })
   } finally {
     window.destroy()
   }

@@ -1,6 +1,6 @@
 import { PNG } from 'pngjs'
 import type { z } from 'zod'
-import { formatMetric, metricRows, runLabels } from '@shared/charts/compare'
+import { metricRows, runLabels, type MetricRow } from '@shared/charts/compare'
 import { epochMetricsCsv } from '@shared/charts/csv'
 import type { ExplainResult } from '@shared/contract/inference-methods'
 import type { ImageSample } from '@shared/domain/dataset'
@@ -101,11 +101,31 @@ class Builder {
     this.percent = new Intl.NumberFormat(o.lang, { style: 'percent', minimumFractionDigits: 1, maximumFractionDigits: 1 })
   }
 
+  /** A metric in the report's language (the Compare view's formats, with local separators). */
+  metric(value: number | null, format: MetricRow['format']): string {
+    if (value === null || !Number.isFinite(value)) return '—'
+    const lang = this.o.lang
+    const fixed = (v: number, digits: number) =>
+      new Intl.NumberFormat(lang, { minimumFractionDigits: digits, maximumFractionDigits: digits }).format(v)
+    switch (format) {
+      case 'pct':
+        return lang === 'es' ? `${fixed(value * 100, 2)} %` : `${fixed(value * 100, 2)}%`
+      case 'int':
+        return fixed(Math.round(value), 0)
+      case 'duration':
+        return value < 60000 ? `${fixed(value / 1000, 1)} s` : `${fixed(value / 60000, 1)} min`
+      case 'rate':
+        return fixed(value, 0)
+    }
+  }
+
   /** Keeps a PNG for the Markdown file and returns how both documents show it. */
   image(file: string, png: Buffer, alt: string, width?: number, htmlSrc?: string): ReportImage {
     this.images.push({ name: file, data: png })
     return { file, src: htmlSrc ?? dataUrl('image/png', png), alt, ...(width ? { width } : {}) }
   }
+
+  private figures = 0
 
   figure(f: ReportFigure): ReportBlock {
     const png = panelToPng(f.panel, f.width, f.height)
@@ -119,7 +139,7 @@ class Builder {
     return {
       kind: 'figure',
       image: this.image(`figures/${f.id}.png`, png, f.title, f.width, dataUrl('image/svg+xml', svg)),
-      caption: f.title,
+      caption: `${this.s.figure} ${++this.figures}. ${f.title}`,
     }
   }
 
@@ -144,7 +164,7 @@ class Builder {
             text(r.config.model.kind === 'transfer' ? this.s.transfer(r.config.model.baseId) : this.s.scratch),
             text(r.config.data.datasetId),
             text(String(r.seed)),
-            text(r.status),
+            text(this.s.statuses[r.status]),
             text(r.backend ?? '—'),
           ]),
         },
@@ -183,7 +203,7 @@ class Builder {
           head: ['', ...this.names],
           rows: rows.map((row) => [
             text(this.s.metricNames[row.key]),
-            ...row.values.map((v, i) => text(formatMetric(v, row.format), row.best === i)),
+            ...row.values.map((v, i) => text(this.metric(v, row.format), row.best === i)),
           ]),
         },
       ],
@@ -205,12 +225,15 @@ class Builder {
 
   figureSections(figures: ReportFigure[]): ReportSection[] {
     const of = (section: ReportFigure['section']) => figures.filter((f) => f.section === section).map((f) => this.figure(f))
+    // Drawn in reading order, so the figure numbers run 1, 2, 3… down the report.
+    const curves = of('curves')
+    const compare = of('compare')
     const confusion = of('confusion')
     if (figures.some((f) => f.id === 'confusion-difference'))
       confusion.push({ kind: 'paragraph', text: this.s.confusionDiffNote(this.names[0]!, this.names[1]!), role: 'note' })
     return [
-      { id: 'curves', title: this.s.curvesTitle, blocks: of('curves') },
-      { id: 'side-by-side', title: this.s.compareFiguresTitle, blocks: of('compare') },
+      { id: 'curves', title: this.s.curvesTitle, blocks: curves },
+      { id: 'side-by-side', title: this.s.compareFiguresTitle, blocks: compare },
       { id: 'confusion', title: this.s.confusionTitle, blocks: confusion },
     ]
   }

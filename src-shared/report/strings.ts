@@ -1,5 +1,6 @@
 import { ENGLISH_LABELS, type ChartLabels } from '../charts/labels'
 import type { MetricKey } from '../charts/compare'
+import type { RunStatus } from '../domain/run'
 
 /**
  * Every word of the written report, in English and Spanish. The core writes the report with them and
@@ -16,6 +17,7 @@ export interface ReportStrings {
   runColumns: { name: string; id: string; model: string; dataset: string; seed: string; status: string; backend: string }
   scratch: string
   transfer: (base: string) => string
+  statuses: Record<RunStatus, string>
   statsTitle: string
   statsNeedsTwo: string
   statsFailed: (reason: string) => string
@@ -109,6 +111,14 @@ export const REPORT_STRINGS: Record<ReportLanguage, ReportStrings> = {
     },
     scratch: 'CNN from scratch',
     transfer: (base) => `transfer learning (${base})`,
+    statuses: {
+      queued: 'queued',
+      running: 'running',
+      completed: 'completed',
+      failed: 'failed',
+      cancelled: 'cancelled',
+      interrupted: 'interrupted',
+    },
     statsTitle: 'Is the difference real?',
     statsNeedsTwo: 'A statistical comparison needs at least two runs.',
     statsFailed: (reason) => `The statistics could not be computed: ${reason}`,
@@ -184,6 +194,14 @@ export const REPORT_STRINGS: Record<ReportLanguage, ReportStrings> = {
     },
     scratch: 'CNN desde cero',
     transfer: (base) => `aprendizaje por transferencia (${base})`,
+    statuses: {
+      queued: 'en cola',
+      running: 'en curso',
+      completed: 'completada',
+      failed: 'fallida',
+      cancelled: 'cancelada',
+      interrupted: 'interrumpida',
+    },
     statsTitle: '¿Es real la diferencia?',
     statsNeedsTwo: 'Una comparación estadística necesita al menos dos ejecuciones.',
     statsFailed: (reason) => `No se pudieron calcular las estadísticas: ${reason}`,

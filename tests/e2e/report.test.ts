@@ -13,7 +13,7 @@ import { openSource } from '../../src-main/data/sources/archive'
 import { CLASS_NAMES } from '../unit/data/fixtures'
 import { expectWellFormedXml, markdownImages } from '../unit/report/support'
 import { parseError } from './support/files'
-import { extraBrowser, missingPrerequisite, screenshot, startWorkbench, type Workbench } from './support/harness'
+import { extraBrowser, missingPrerequisite, REPO_ROOT, screenshot, startWorkbench, type Workbench } from './support/harness'
 
 /** A CIFAR-10 binary folder a tiny CNN learns a little: class c brightens a 6×6 patch at a place of its own. */
 function patchCifar(root: string, perBatch: number): string {
@@ -180,6 +180,14 @@ describe.skipIf(missing !== null)('the report of a comparison (browser mode)', (
     await screenshot(page, 'report-flips', { height: 1400 })
     await page.locator('#grad-cam').scrollIntoViewIfNeeded()
     await screenshot(page, 'report-grad-cam', { height: 1400 })
+    await page.locator('#confusion').scrollIntoViewIfNeeded()
+    await screenshot(page, 'report-confusion', { height: 1400 })
+    // Chromium prints it to PDF, as Electron's printToPDF and the browser's print do.
+    const pdf = await page.pdf({ format: 'A4', printBackground: true })
+    expect(pdf.subarray(0, 5).toString()).toBe('%PDF-')
+    expect(pdf.toString('latin1').match(/\/Type\s*\/Page\b/g)!.length).toBeGreaterThan(3)
+    mkdirSync(join(REPO_ROOT, 'test-output'), { recursive: true })
+    writeFileSync(join(REPO_ROOT, 'test-output', 'report.pdf'), pdf)
     expect(wb.errors).toEqual([])
   })
 

@@ -74,7 +74,8 @@ describe('report.write on runs in a real store', () => {
     // The metrics table marks the best value per row.
     expect(html).toContain(`<td class="best">${(runs[1]!.testAccuracy! * 100).toFixed(2)}%</td>`)
     // Neither run has a saved model or predictions: flips and Grad-CAM say why they are absent.
-    expect(html).toContain('No flipped images: no per-image predictions for run rep-scratch')
+    // (compare.flips reads both runs' predictions at once and names whichever it missed first.)
+    expect(html).toMatch(/No flipped images: no per-image predictions for run rep-(scratch|transfer)/)
     expect(html).toMatch(/No Grad-CAM for Seed CNN: run rep-scratch has no trained model/)
     expect(result.omitted.map((o) => [o.section, o.runId])).toEqual([
       ['flips', null],
@@ -91,6 +92,9 @@ describe('report.write on runs in a real store', () => {
     // 5 compare charts, 2 curves per run, 2 confusion matrices and their difference.
     expect(svgs).toHaveLength(5 + 4 + 3)
     for (const svg of svgs) expectWellFormedXml(svg)
+    // Figures are numbered in reading order, so the text can cite them.
+    expect(html).toContain('<figcaption>Figure 1. Seed CNN: Accuracy (%)</figcaption>')
+    expect(html).toContain('<figcaption>Figure 12. Confusion matrix difference (Seed CNN − MobileNetV2 transfer)</figcaption>')
 
     const md = readFileSync(join(out, 'report.md'), 'utf8')
     expect(md).toContain(`> ${sentence.replace(/([\\`*_[\]|<>])/g, '\\$1')}`)
@@ -139,6 +143,9 @@ describe('report.write on runs in a real store', () => {
     expect(html).toContain('<html lang="es">')
     expect(html).toContain('Resúmenes de los modelos')
     expect(html).toContain('Parámetros totales: 82.826')
+    // Numbers and words in Spanish: decimal comma, the run's status.
+    expect(html).toContain(`<td class="best">${(runs[1]!.testAccuracy! * 100).toFixed(2).replace('.', ',')} %</td>`)
+    expect(html).toContain('<td>completada</td>')
     const stats = await core.call('compare.stats', { ids: ['rep-scratch', 'rep-transfer'] })
     expect(html).toContain(describeStats(stats, 'es'))
     expect(result.bundle).toEqual({
