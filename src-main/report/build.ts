@@ -419,6 +419,7 @@ export async function buildReport(sources: ReportSources, o: Options, now = new 
     generatedAt: now.toISOString(),
     runs: runs.map((r, i) => ({ id: r.id, name: b.names[i], config: `configs/run${i + 1}-${slug(r.name)}.json` })),
     figures: figures.map((f) => ({ id: f.id, title: f.title, png: `${f.id}.png`, svg: `${f.id}.svg`, csv: `${f.id}.csv` })),
+    gradCam: b.bundle.filter((f) => f.name.startsWith('gradcam-')).map((f) => f.name),
   }
   b.bundle.push({ name: 'manifest.json', data: Buffer.from(`${JSON.stringify(manifest, null, 2)}\n`) })
   return {

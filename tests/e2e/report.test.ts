@@ -160,8 +160,13 @@ describe.skipIf(missing !== null)('the report of a comparison (browser mode)', (
 
     const bundle = await openSource(files.zip)
     const entry = (name: string) => bundle.entries.find((e) => e.path === name)!.data
-    const manifest = JSON.parse(entry('manifest.json').toString()) as { figures: { svg: string; png: string }[] }
+    const manifest = JSON.parse(entry('manifest.json').toString()) as {
+      figures: { svg: string; png: string }[]
+      gradCam: string[]
+    }
     expect(manifest.figures).toHaveLength(12)
+    expect(manifest.gradCam).toHaveLength(6)
+    for (const f of manifest.gradCam) expect(PNG.sync.read(entry(f)).height).toBeGreaterThanOrEqual(256)
     for (const f of manifest.figures) {
       const svg = entry(f.svg).toString()
       expectWellFormedXml(svg)

@@ -112,8 +112,10 @@ describe('report.write on runs in a real store', () => {
     const entry = (name: string) => bundle.entries.find((e) => e.path === name)!.data
     const manifest = JSON.parse(entry('manifest.json').toString()) as {
       figures: { id: string; png: string; svg: string; csv: string }[]
+      gradCam: string[]
     }
     expect(manifest.figures).toHaveLength(12)
+    expect(manifest.gradCam).toEqual([])
     for (const f of manifest.figures) {
       expect(names).toEqual(expect.arrayContaining([f.png, f.svg, f.csv]))
       const png = PNG.sync.read(entry(f.png))
