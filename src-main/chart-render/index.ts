@@ -1,1 +1,2 @@
 export { panelToPng, panelToSvgString, renderCompare } from './node-render'
+export { heatmapPng } from './heatmap-png'

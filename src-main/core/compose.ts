@@ -14,6 +14,10 @@ import { APP_VERSION } from '../system/app-version'
 import { refuseIfInUse } from '../experiments/active-runs'
 import { TrainerLock } from '../experiments/trainer-lock'
 import { PredictionsService, compareHandlers, type PredictionsSource } from '../comparison'
+import { compareFlips } from '../comparison/image-service'
+import { compareStats } from '../comparison/stats-service'
+import { ReportService, reportHandlers } from '../report'
+import { CompareStatsRequest, FlipsRequest } from '@shared/stats'
 
 export interface CoreOptions {
   dataDir: string
@@ -102,6 +106,15 @@ function openCore(options: CoreOptions): Core {
     preference: () => system.backendPreference(),
   })
 
+  // The report reads each part from the service that owns it.
+  const report = new ReportService({
+    getRun: (id) => store.runs.getRun(id),
+    stats: (ids) => compareStats(runsAndRegistry, predictions, CompareStatsRequest.parse({ ids })),
+    flips: (a, b, limit) => compareFlips(runsAndRegistry, predictions, FlipsRequest.parse({ a, b, limit })),
+    testImages: (id, indices) => datasets.images({ id, split: 'test', indices }),
+    explain: (id, datasetIndex) => inference.explain({ id, image: { datasetIndex } }),
+  })
+
   const handlers: Handlers = {
     ...system.handlers(),
     ...datasetHandlers(datasets),
@@ -110,6 +123,7 @@ function openCore(options: CoreOptions): Core {
     ...trainingHandlers(training),
     ...compareHandlers(runsAndRegistry, predictions),
     ...inferenceHandlers(inference),
+    ...reportHandlers(report),
   }
 
   const invoke = createDispatcher(handlers, { shell: options.shell })

@@ -1,7 +1,19 @@
 // Electron glue for the desktop capabilities: each piece of logic lives in a plain module
 // (shell-handlers, menu-template, training-indicator, window-state) and is only wired up here.
-import { app, BrowserWindow, dialog, ipcMain, Menu, Notification, screen, shell, type MenuItemConstructorOptions } from 'electron'
+import {
+  app,
+  BrowserWindow,
+  dialog,
+  ipcMain,
+  Menu,
+  Notification,
+  screen,
+  session,
+  shell,
+  type MenuItemConstructorOptions,
+} from 'electron'
 import { basename, dirname, join } from 'node:path'
+import { pathToFileURL } from 'node:url'
 import { MenuAction } from '@shared/contract'
 import { IPC_SHELL_INVOKE, IPC_SHELL_MENU } from '@shared/transport/bridge'
 import type { Core } from '../core/core'
@@ -21,6 +33,29 @@ export interface DesktopShell {
   dispose(): void
 }
 
+/**
+ * The report's HTML printed to PDF in a hidden window of its own session: the app's session only
+ * lets the app itself load, and this one only the report file (which needs nothing else) and its
+ * data: images, with scripts off.
+ */
+async function printToPdf(htmlFile: string): Promise<Uint8Array> {
+  const url = pathToFileURL(htmlFile).href
+  const printing = session.fromPartition('report-print')
+  printing.webRequest.onBeforeRequest((details, callback) =>
+    callback({ cancel: !(details.url === url || details.url.startsWith('data:')) }),
+  )
+  const window = new BrowserWindow({
+    show: false,
+    webPreferences: { session: printing, javascript: false, sandbox: true, contextIsolation: true, nodeIntegration: false },
+  })
+  try {
+    await window.loadURL(url)
+    return await window.webContents.printToPDF({ printBackground: true, pageSize: 'A4' })
+  } finally {
+    window.destroy()
+  }
+}
+
 export function setupDesktopShell(core: Core, dataDir: string, isAppUrl: (url: string) => boolean): DesktopShell {
   const stateFile = desktopStateFile(dataDir)
   const state = readDesktopState(stateFile)
@@ -29,6 +64,16 @@ export function setupDesktopShell(core: Core, dataDir: string, isAppUrl: (url: s
 
   const invoke = createShellHandlers({
     dataDir,
+    report: {
+      write: (request) => core.call('report.write', request),
+      async showFolderDialog(spec) {
+        const window = focused()
+        const options = { ...spec, properties: ['openDirectory' as const, 'createDirectory' as const] }
+        const result = window ? await dialog.showOpenDialog(window, options) : await dialog.showOpenDialog(options)
+        return result.canceled ? null : (result.filePaths[0] ?? null)
+      },
+      printToPdf,
+    },
     defaultSaveDir: app.getPath('downloads'),
     memory: { lastSaveDir: state.lastSaveDir, lastOpenDir: state.lastOpenDir },
     onMemoryChange: (memory) => {

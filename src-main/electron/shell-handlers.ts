@@ -1,10 +1,14 @@
 // The shell capabilities of the contract (src-shared/contract/shell.ts) as plain logic over a small
 // platform port, so they are tested without Electron: which dialog each path field gets, the save
 // dialog's folder memory, writing exports, and refusing bad input like the core does.
+import { existsSync } from 'node:fs'
 import { mkdir, writeFile } from 'node:fs/promises'
 import { dirname, isAbsolute, join } from 'node:path'
+import type { ReportWriteRequest, ReportWriteResult } from '@shared/report/schema'
+import { diskError } from '../report/target'
 import { ContractError, issuesOf, shellMethods, type CallResult, type OpenPurpose, type SaveKind } from '@shared/contract'
 import { isShellMethodName, type ShellMethodName, type ShellOutput } from '@shared/contract'
+import type { z } from 'zod'
 
 export interface OpenDialogSpec {
   title: string
@@ -58,8 +62,26 @@ export const SAVE_FILTERS: Record<SaveKind, { name: string; extensions: string[]
   json: { name: 'Run bundle', extensions: ['json'] },
 }
 
+/** What the Report action needs beyond the dialogs: the core's writer and the shell's printer. */
+export interface ReportPort {
+  write(request: ReportWriteRequest): Promise<ReportWriteResult>
+  showFolderDialog(spec: { title: string; defaultPath: string }): Promise<string | null>
+  /** The HTML file printed to PDF (Electron's printToPDF in a hidden window). */
+  printToPdf(htmlFile: string): Promise<Uint8Array>
+}
+
+/** A new folder's name in `parent`: "report-2026-12-01-1130", "-2", "-3"… when taken. */
+export function reportFolderName(parent: string, now: Date): string {
+  const stamp = now.toISOString().slice(0, 16).replace('T', '-').replace(':', '')
+  let name = `report-${stamp}`
+  for (let n = 2; existsSync(join(parent, name)); n++) name = `report-${stamp}-${n}`
+  return name
+}
+
 export interface ShellHandlerOptions {
   platform: ShellPlatform
+  /** The Report action; absent: shell.writeReport answers unavailable. */
+  report?: ReportPort
   dataDir: string
   /** Where the first save dialog opens (the user's Downloads or Documents folder). */
   defaultSaveDir: string
@@ -69,6 +91,7 @@ export interface ShellHandlerOptions {
 }
 
 type Handlers = { [M in ShellMethodName]: (input: never) => Promise<ShellOutput<M>> }
+type ShellInputOf<M extends ShellMethodName> = z.output<(typeof shellMethods)[M]['input']>
 
 /** One invoke function over IPC, validating like core.invoke and never throwing. */
 export function createShellHandlers(
@@ -111,6 +134,27 @@ export function createShellHandlers(
     'shell.openDataFolder': async () => {
       await platform.openPath(options.dataDir)
       return { ok: true as const }
+    },
+    'shell.writeReport': async (request: ShellInputOf<'shell.writeReport'>) => {
+      const report = options.report
+      if (!report) throw new ContractError('unavailable', 'this shell cannot write reports')
+      const parent = await report.showFolderDialog({
+        title: 'Choose where to write the report',
+        defaultPath: memory.lastSaveDir ?? options.defaultSaveDir,
+      })
+      if (!parent) return { folder: null, pdf: null, omitted: [] }
+      // A new folder inside the one chosen, so a report never mixes with what is already there.
+      const out = join(parent, reportFolderName(parent, new Date()))
+      const written = await report.write({ ...request, out, bundle: join(out, 'figures.zip') })
+      const pdf = join(out, 'report.pdf')
+      const bytes = await report.printToPdf(written.html)
+      await writeFile(pdf, bytes).catch((error: unknown) => {
+        throw diskError(pdf, error)
+      })
+      memory.lastSaveDir = parent
+      changed()
+      platform.announceSaved(written.html)
+      return { folder: out, pdf, omitted: written.omitted }
     },
   }
 

@@ -2,6 +2,7 @@ import type { z } from 'zod'
 import { compareMethods } from './compare-methods'
 import { datasetMethods, modelMethods, runMethods, systemMethods, trainingMethods } from './methods'
 import { inferenceMethods } from './inference-methods'
+import { reportMethods } from './report-methods'
 
 export * from './define'
 export * from './events'
@@ -9,6 +10,7 @@ export * from './methods'
 export * from './compare-methods'
 export * from './shell'
 export * from './inference-methods'
+export * from './report-methods'
 
 /** Every call between a shell (renderer, CLI) and the core. The single source of truth. */
 export const contract = {
@@ -19,6 +21,7 @@ export const contract = {
   ...trainingMethods,
   ...compareMethods,
   ...inferenceMethods,
+  ...reportMethods,
 } as const
 
 export type Contract = typeof contract

@@ -1,5 +1,6 @@
 import { z } from 'zod'
 import { method, type CallResult } from './define'
+import { ReportOmission, ReportOptions } from '../report/schema'
 
 // The desktop shell's own capabilities: native dialogs, "Show in folder", the application menu. They
 // are not core calls (the core runs headless under the CLI and browser mode too); the Electron main
@@ -40,6 +41,16 @@ export const shellMethods = {
     'Shows a file or folder in the system file manager.',
   ),
   'shell.openDataFolder': method(z.object({}).strict(), Done, 'Opens the data directory in the file manager.'),
+  'shell.writeReport': method(
+    ReportOptions.strict(),
+    z.object({
+      /** The report's new folder inside the one chosen; null when the user cancelled. */
+      folder: z.string().nullable(),
+      pdf: z.string().nullable(),
+      omitted: z.array(ReportOmission),
+    }),
+    'Native folder dialog, then the core writes the report (HTML, Markdown, figures, bundle zip) into a new folder there and the shell prints the HTML to report.pdf.',
+  ),
 } as const
 
 export type ShellMethods = typeof shellMethods

@@ -2,7 +2,7 @@ import { writeFileSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { parseArgs } from 'node:util'
 import { CliError, type CliContext } from '../command'
-import { heatmapPng } from '../heatmap-png'
+import { heatmapPng } from '../../chart-render'
 
 export const EXPLAIN_USAGE = `  explain ID --image N|PATH [--class NAME] [--layer NAME] --out HEAT.png
                                    Grad-CAM: where the model looks in test image N (or an image file),

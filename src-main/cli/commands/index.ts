@@ -6,6 +6,7 @@ import { datasetCommand } from './dataset'
 import { compareCommand } from './compare'
 import { trainCommand } from './train'
 import { predictCommand } from './predict'
+import { reportCommand } from './report'
 
 /** Every CLI command; each domain adds its own module here. */
 export const commands: CliCommand[] = [
@@ -14,6 +15,7 @@ export const commands: CliCommand[] = [
   modelsCommand,
   datasetCommand,
   compareCommand,
+  reportCommand,
   trainCommand,
   predictCommand,
 ]

@@ -112,7 +112,13 @@ describe('shell capabilities (dialogs, save, reveal) against the contract', () =
     expect(await invoke('shell.openDataFolder', {})).toEqual({ ok: true, value: { ok: true } })
     expect(p.revealed).toEqual([join(root, 'exports')])
     expect(p.opened).toEqual([root])
-    expect(Object.keys(shellMethods).sort()).toEqual(['shell.openDataFolder', 'shell.openPath', 'shell.reveal', 'shell.saveFile'])
+    expect(Object.keys(shellMethods).sort()).toEqual([
+      'shell.openDataFolder',
+      'shell.openPath',
+      'shell.reveal',
+      'shell.saveFile',
+      'shell.writeReport',
+    ])
   })
 })
 
