@@ -194,7 +194,7 @@ export class RunQueries {
         (part) =>
           this.db
             .prepare(
-              `SELECT r.*, p.config_json, p.model_summary_json, p.phase_times_json FROM runs r JOIN run_payloads p ON p.run_id = r.id
+              `SELECT r.*, p.config_json, p.model_summary_json, p.phase_times_json, p.phase_params_json FROM runs r JOIN run_payloads p ON p.run_id = r.id
                WHERE r.id IN (${placeholders(part.length)})`,
             )
             .all(...part) as DetailRow[],
