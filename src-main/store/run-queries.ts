@@ -1,5 +1,5 @@
 import type { z } from 'zod'
-import { ContractError, RunListQuery } from '@shared/contract'
+import { ContractError, RunListQuery, type SizedTransferRun } from '@shared/contract'
 import type { Artifact, EpochMetric, RunDetail, RunGroup, RunSummary } from '@shared/domain/run'
 import type { BatchPointReader } from './batch-point-reader'
 import type { Db } from './database'
@@ -99,6 +99,30 @@ export class RunQueries {
    */
   compareRuns(ids: string[]): RunDetail[] {
     return this.db.transaction(() => this.readDetails(ids))()
+  }
+
+  /** Completed runs on one base with a test accuracy, with the input size they ran at (newest first). */
+  sizedRuns(baseId: string, datasetId?: string): SizedTransferRun[] {
+    const rows = this.db
+      .prepare(
+        `SELECT r.id, r.name, r.dataset_id, r.test_accuracy, json_extract(p.config_json, '$.model.inputSize') AS input_size
+         FROM runs r JOIN run_payloads p ON p.run_id = r.id
+         WHERE r.status = 'completed' AND r.model_kind = 'transfer' AND r.base_id = ? AND r.test_accuracy IS NOT NULL
+           AND (? IS NULL OR r.dataset_id = ?)
+         ORDER BY r.created_at DESC`,
+      )
+      .all(baseId, datasetId ?? null, datasetId ?? null) as Array<{
+      id: string
+      name: string
+      dataset_id: string
+      test_accuracy: number
+      input_size: unknown
+    }>
+    return rows.flatMap((r) =>
+      typeof r.input_size === 'number'
+        ? [{ id: r.id, name: r.name, datasetId: r.dataset_id, inputSize: r.input_size, testAccuracy: r.test_accuracy }]
+        : [],
+    )
   }
 
   groupRuns(ids?: string[]): RunGroup[] {

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import { z } from 'zod'
-import { ContractError, type RunListQuery } from '@shared/contract'
+import { ContractError, type RunListQuery, type SizedTransferRun } from '@shared/contract'
 import { type BackendName, ExperimentConfig } from '@shared/domain/config'
 import {
   Artifact,
@@ -66,6 +66,7 @@ export interface RunStore {
   /** Several runs in full, in the order asked, from one snapshot. */
   compareRuns(ids: string[]): RunDetail[]
   groupRuns(ids?: string[]): RunGroup[]
+  sizedRuns(baseId: string, datasetId?: string): SizedTransferRun[]
 
   tagRun(id: string, change: { add?: string[]; remove?: string[] }): RunSummary
   noteRun(id: string, notes: string): RunSummary

@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import type { PhaseParams } from '@shared/domain/run'
 import { openStore } from '../../../src-main/store'
 import { expectCode } from '../../fixtures/store/expect-code'
-import { epochMetric, startInfo, tempDir, transferConfig } from '../../fixtures/store/factories'
+import { completedRun, epochMetric, scratchConfig, startInfo, tempDir, transferConfig } from '../../fixtures/store/factories'
 
 const frozen: PhaseParams = {
   phase: 'train',
@@ -68,6 +68,41 @@ describe('the parameters each phase trained, in the run store', () => {
     const ids = store.runs.listRuns({}).items.map((r) => r.id)
     expect(ids.length).toBeGreaterThan(0)
     for (const id of ids) expect(store.runs.getRun(id).phaseParams).toEqual([])
+    store.close()
+  })
+})
+
+describe('the input sizes of the completed transfer runs on a base', () => {
+  it('lists each with its size and test accuracy; other bases, datasets, unfinished or unevaluated runs are left out', () => {
+    const store = openStore(join(dir, 'workbench.sqlite'), { dataDir: dir })
+    const { runs } = store
+    const sized = (inputSize: number, over: { baseId?: string; datasetId?: string } = {}) => {
+      const c = transferConfig()
+      return {
+        ...c,
+        data: { ...c.data, datasetId: over.datasetId ?? c.data.datasetId },
+        model: { ...c.model, inputSize, baseId: over.baseId ?? 'mobilenetv2-imagenet' } as typeof c.model,
+      }
+    }
+    const small = completedRun(runs, sized(32), [0.5], 0.61)
+    const large = completedRun(runs, sized(96), [0.7], 0.8)
+    completedRun(runs, sized(32, { baseId: 'squeezenet1.1-imagenet' }), [0.5], 0.55)
+    const other = completedRun(runs, sized(64, { datasetId: 'other' }), [0.5], 0.7)
+    completedRun(runs, sized(96), [0.5], null)
+    completedRun(runs, scratchConfig(), [0.5], 0.6)
+    runs.createRun({ config: sized(160) })
+
+    const all = runs.sizedRuns('mobilenetv2-imagenet')
+    expect(new Set(all.map((r) => r.id))).toEqual(new Set([small.id, large.id, other.id]))
+    expect(all.find((r) => r.id === small.id)).toEqual({
+      id: small.id,
+      name: small.name,
+      datasetId: 'cifar10',
+      inputSize: 32,
+      testAccuracy: 0.61,
+    })
+    expect(runs.sizedRuns('mobilenetv2-imagenet', 'cifar10').map((r) => r.inputSize).sort()).toEqual([32, 96])
+    expect(runs.sizedRuns('nope')).toEqual([])
     store.close()
   })
 })
