@@ -129,13 +129,25 @@ export function gapCurveConfig(input: {
         pointBorderWidth: 2,
         order: 0,
         clip: EDGE_CLIP,
+        workbenchBest: true,
       })
   }
   const lines: EpochLine[] = []
   const only = input.runs.length === 1 ? input.runs[0] : undefined
   if (only?.bestEpoch != null) lines.push({ epoch: only.bestEpoch, text: labels.bestLine(only.bestEpoch) })
   if (only?.unfreezeEpoch != null) lines.push({ epoch: only.unfreezeEpoch - 0.5, text: labels.unfrozen })
-  const options = commonOptions(theme, input.title ?? null) as { plugins: Record<string, unknown> }
+  const options = commonOptions(theme, input.title ?? null) as {
+    plugins: Record<string, unknown> & { legend: Record<string, unknown> }
+  }
+  // The stars keep out of the legend: one entry per run, its colour; the caption says what a star is.
+  options.plugins.legend = {
+    ...options.plugins.legend,
+    labels: {
+      ...(options.plugins.legend.labels as object),
+      filter: (item: { datasetIndex?: number }, data: { datasets: Array<{ workbenchBest?: boolean }> }) =>
+        !data.datasets[item.datasetIndex ?? -1]?.workbenchBest,
+    },
+  }
   options.plugins.workbenchEpochLines = { lines, color: theme.muted, font: `11px ${theme.fontFamily}` }
   const maxEpoch = Math.max(1, ...input.runs.flatMap((r) => r.points.map((p) => p.epoch)))
   return {

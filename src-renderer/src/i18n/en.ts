@@ -528,7 +528,7 @@ export const en = {
   inputSize: {
     title: 'Input size: {base} at {input} px, trained at {native} px',
     cost: 'What it costs: its last feature map is {side}×{side} instead of {nativeSide}×{nativeSide} at {native} px, and the base computes about {ratio} of what it does per image at {native} px (convolutions scale with the area).',
-    single: 'At 1×1 the head sees one position per channel: no spatial layout is left.',
+    single: 'At 1×1 the head sees one position per channel: no spatial layout is left, and Grad-CAM has to use an earlier layer.',
     none: 'What it gains: your history has no completed {base} transfer runs on this dataset yet, so it shows nothing about what a larger input would give.',
     oneSize:
       'What it gains: your history has completed runs at {size} px only; run the same config at another input size to see the difference.',
@@ -543,7 +543,7 @@ export const en = {
   },
   gradCamSide: {
     title: 'Where each model looks (Grad-CAM side by side)',
-    hint: 'The same image through two to four runs, each heatmap from its own last convolutional layer, on one colour scale.',
+    hint: 'The same image through two to four runs, each heatmap from the last layer of its model that still has a spatial feature map, on one colour scale.',
     runs: 'Runs (up to {max})',
     dropHint: 'Or drop an image of your own here (JPEG, PNG or WebP), or click to pick one',
     tooFew: 'Choose at least two runs with a saved model.',

@@ -533,7 +533,8 @@ export const es: Messages = {
   inputSize: {
     title: 'Tamaño de entrada: {base} a {input} px, entrenada a {native} px',
     cost: 'Lo que cuesta: su último mapa de características es de {side}×{side} en lugar de {nativeSide}×{nativeSide} a {native} px, y la base calcula alrededor del {ratio} de lo que calcula por imagen a {native} px (las convoluciones crecen con el área).',
-    single: 'Con 1×1 la cabeza ve una sola posición por canal: no queda disposición espacial.',
+    single:
+      'Con 1×1 la cabeza ve una sola posición por canal: no queda disposición espacial, y Grad-CAM tiene que usar una capa anterior.',
     none: 'Lo que gana: tu historial aún no tiene ejecuciones de transferencia completadas con {base} en este conjunto de datos, así que no muestra qué daría una entrada mayor.',
     oneSize:
       'Lo que gana: tu historial solo tiene ejecuciones completadas a {size} px; ejecuta la misma configuración con otro tamaño de entrada para ver la diferencia.',
@@ -548,7 +549,7 @@ export const es: Messages = {
   },
   gradCamSide: {
     title: 'Dónde mira cada modelo (Grad-CAM lado a lado)',
-    hint: 'La misma imagen en dos a cuatro ejecuciones, cada mapa de calor desde su propia última capa convolucional, en una misma escala de color.',
+    hint: 'La misma imagen en dos a cuatro ejecuciones, cada mapa de calor desde la última capa de su modelo que aún tiene un mapa espacial, en una misma escala de color.',
     runs: 'Ejecuciones (hasta {max})',
     dropHint: 'O suelta aquí una imagen tuya (JPEG, PNG o WebP), o haz clic para elegirla',
     tooFew: 'Elige al menos dos ejecuciones con modelo guardado.',

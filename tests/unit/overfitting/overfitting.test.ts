@@ -115,6 +115,10 @@ describe('the gap curve chart', () => {
     expect(sets[1]!.data).toEqual([sets[0]!.data[2]])
     expect(sets[1]!.pointStyle).toBe('star')
     expect(sets[2]!.borderColor).toBe(seriesColor(1))
+    // The legend lists the runs only; the stars are explained in the caption.
+    const legend = (config.options as { plugins: { legend: { labels: { filter: (i: object, d: object) => boolean } } } }).plugins
+      .legend.labels
+    expect(sets.map((_, datasetIndex) => legend.filter({ datasetIndex }, config.data))).toEqual([true, false, true, false])
     const lines = (config.options as { plugins: { workbenchEpochLines: { lines: unknown[] } } }).plugins.workbenchEpochLines
     // With several runs the best epochs are the stars; vertical lines are kept for a single run.
     expect(lines.lines).toEqual([])
