@@ -11,7 +11,7 @@ import { phaseTimeline } from '@shared/domain/training-phases'
 import { createCore } from '../../src-main/core/compose'
 import { pngOf } from '../unit/data/fixtures'
 import { writeSyntheticCifar } from '../unit/training/fixtures'
-import { SCREENSHOT_DIR, missingPrerequisite, screenshot, startWorkbench, type Workbench } from './support/harness'
+import { SCREENSHOT_DIR, extraBrowser, missingPrerequisite, screenshot, startWorkbench, type Workbench } from './support/harness'
 
 const missing = missingPrerequisite()
 if (missing) console.warn(`skipping the overfitting and Grad-CAM side-by-side e2e test: ${missing}`)
@@ -270,6 +270,26 @@ describe.skipIf(missing !== null)('overfitting, phases, input size and Grad-CAM 
     }
     await shot(cam, 'compare-grad-cam-dropped-image')
     expect(wb.errors).toEqual([])
+  })
+
+  it('in Spanish: the note, the gap summary and the timeline', async () => {
+    const es = await extraBrowser('es-ES')
+    try {
+      await es.page.goto(`${wb.server.url}#/runs/${small.id}`)
+      const note = es.page.getByTestId('input-size-note').first()
+      await note.getByTestId('input-size-evidence').waitFor({ timeout: 60_000 })
+      expect(await note.locator('strong').first().textContent()).toBe(
+        'Tamaño de entrada: MobileNetV2 a 32 px, entrenada a 224 px',
+      )
+      expect(await note.getByTestId('input-size-cost').textContent()).toContain('es de 1×1 en lugar de 7×7 a 224 px')
+      expect(await note.getByTestId('input-size-evidence').textContent()).toContain('tus ejecuciones a 64 px promedian')
+      const past = overfittingSummary(small.epochs)!.epochsPastBest
+      expect(await es.page.getByTestId('overfit-past').textContent()).toBe(`Se entrenaron ${past} épocas después.`)
+      expect(await es.page.getByTestId('timeline-unfreeze').textContent()).toContain('La base se descongeló en la época 9')
+      await shot(es.page.getByTestId('run-overfitting'), 'run-detail-overfitting-es')
+    } finally {
+      await es.close()
+    }
   })
 
   it('Run detail: Grad-CAM of a dropped image', async () => {

@@ -495,8 +495,8 @@ export const es: Messages = {
     atBest: 'Diferencia en la mejor época: {acc} puntos de exactitud, {loss} de pérdida; en la última época: {end} puntos.',
     reading:
       'Por encima de cero el modelo acierta más en sus imágenes de entrenamiento que en las de validación: exactitud como entrenamiento − validación (puntos), pérdida como validación − entrenamiento. La estrella marca la mejor época de validación.',
-    accuracyTitle: 'Diferencia de exactitud (entrenamiento − validación)',
-    lossTitle: 'Diferencia de pérdida (validación − entrenamiento)',
+    accuracyTitle: 'Diferencia de exactitud',
+    lossTitle: 'Diferencia de pérdida',
     accuracyAxis: 'Exactitud de entrenamiento − validación (puntos)',
     lossAxis: 'Pérdida de validación − entrenamiento',
     bestOf: '{run} · mejor época',
