@@ -9,9 +9,7 @@ import { preprocessPixels } from '../../data/preprocess'
 import { resizeBilinear, type RgbImage } from '../../data/sources/decode-image'
 
 export type ExplainSource =
-  | { datasetIndex: number; dataDir: string; dataset: DatasetInfo }
-  | { path: string }
-  | { name: string; bytes: Uint8Array }
+  { datasetIndex: number; dataDir: string; dataset: DatasetInfo } | { path: string } | { name: string; bytes: Uint8Array }
 
 /** A file's bytes, or why it cannot be read (named by its path). */
 async function fileBytes(path: string): Promise<Uint8Array> {

@@ -101,7 +101,12 @@ describe('the input sizes of the completed transfer runs on a base', () => {
       inputSize: 32,
       testAccuracy: 0.61,
     })
-    expect(runs.sizedRuns('mobilenetv2-imagenet', 'cifar10').map((r) => r.inputSize).sort()).toEqual([32, 96])
+    expect(
+      runs
+        .sizedRuns('mobilenetv2-imagenet', 'cifar10')
+        .map((r) => r.inputSize)
+        .sort(),
+    ).toEqual([32, 96])
     expect(runs.sizedRuns('nope')).toEqual([])
     store.close()
   })
