@@ -209,6 +209,7 @@ describe.skipIf(missing !== null)('overfitting, phases, input size and Grad-CAM 
     const wizardNote = page.locator('.side').getByTestId('input-size-note')
     await wizardNote.waitFor()
     expect(await wizardNote.getByTestId('input-size-cost').textContent()).toContain('1×1 instead of 7×7')
+    await shot(page.locator('.side > .card').nth(1), 'experiments-wizard-input-size-note')
     expect(wb.errors).toEqual([])
   })
 
