@@ -148,6 +148,7 @@ function syntheticRun(i: number): RunDetail {
     datasetHash: null,
     sizes: { train: 45_000, validation: 5000, test: 10_000 },
     modelSummary: startInfo.modelSummary,
+    phaseParams: [],
     nonTrainableParams: 0,
     modelSizeBytes: 400_000,
     epochs,

@@ -347,6 +347,9 @@ export class TrainingService {
         case 'phaseTime':
           runs.setPhaseTime(id, msg.phase, (cur.priorPhaseTimes[msg.phase] ?? 0) + msg.ms)
           return
+        case 'phaseParams':
+          runs.setPhaseParams(id, msg.params)
+          return
         case 'artifact':
           if (cur.artifactPaths.has(msg.artifact.path)) return
           cur.artifactPaths.add(msg.artifact.path)

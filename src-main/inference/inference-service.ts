@@ -119,6 +119,8 @@ export class InferenceService {
     }
     let image: Extract<InferenceJob['task'], { type: 'explain' }>['image']
     if ('path' in request.image) image = { path: resolve(request.image.path) }
+    else if ('dataBase64' in request.image)
+      image = { name: request.image.name, bytes: new Uint8Array(Buffer.from(request.image.dataBase64, 'base64')) }
     else {
       const run = this.o.store.getRun(request.id)
       const dataset = this.o.store.getDataset(run.datasetId)

@@ -120,12 +120,15 @@ export class RunBundles {
         testAccuracy: run.testAccuracy,
       })
     this.db
-      .prepare('INSERT INTO run_payloads (run_id, config_json, model_summary_json, phase_times_json) VALUES (?, ?, ?, ?)')
+      .prepare(
+        'INSERT INTO run_payloads (run_id, config_json, model_summary_json, phase_times_json, phase_params_json) VALUES (?, ?, ?, ?, ?)',
+      )
       .run(
         run.id,
         JSON.stringify(run.config),
         run.modelSummary ? JSON.stringify(run.modelSummary) : null,
         JSON.stringify(run.phaseTimes),
+        JSON.stringify(run.phaseParams),
       )
     this.writer.addTags(run.id, run.tags)
     for (const e of run.epochs) this.writer.epoch(run.id, e)

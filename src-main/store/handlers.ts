@@ -8,6 +8,7 @@ export function runHandlers({ runs, bundles }: Pick<Store, 'runs' | 'bundles'>):
     'runs.get': ({ id }) => runs.getRun(id),
     'runs.compare': ({ ids }) => runs.compareRuns(ids),
     'runs.groups': ({ ids }) => runs.groupRuns(ids),
+    'runs.inputSizes': ({ baseId, datasetId }) => runs.sizedRuns(baseId, datasetId),
     'runs.tag': ({ id, add, remove }) => runs.tagRun(id, { add, remove }),
     'runs.note': ({ id, notes }) => runs.noteRun(id, notes),
     'runs.rename': ({ id, name }) => runs.renameRun(id, name),

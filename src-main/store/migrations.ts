@@ -166,10 +166,20 @@ ALTER TABLE runs DROP COLUMN model_summary_json;
 ALTER TABLE runs DROP COLUMN phase_times_json;
 `
 
+/**
+ * v4: the parameters each phase trained and kept frozen (a transfer run's frozen base, then its
+ * fine-tuning), as the trainer counted them when the phase began. Older runs keep '[]' and have
+ * their counts derived from the model summary where it can tell.
+ */
+const V4 = `
+ALTER TABLE run_payloads ADD COLUMN phase_params_json TEXT NOT NULL DEFAULT '[]';
+`
+
 export const MIGRATIONS: readonly Migration[] = [
   { version: 1, description: 'runs, epochs, batch points, evaluations, artifacts, registries', sql: V1 },
   { version: 2, description: 'tag table, run ownership, downsampling stride, presets, sort indexes', sql: V2 },
   { version: 3, description: 'JSON payloads out of the runs table', sql: V3 },
+  { version: 4, description: 'trainable and frozen parameters per phase', sql: V4 },
 ]
 
 export const SCHEMA_VERSION = MIGRATIONS.length

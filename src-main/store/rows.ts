@@ -1,9 +1,11 @@
+import { z } from 'zod'
 import { BackendName, ExperimentConfig } from '@shared/domain/config'
 import type { Artifact } from '@shared/domain/run'
 import {
   ArtifactKind,
   Evaluation,
   ModelSummary,
+  PhaseParams,
   type BatchPoint,
   type EpochMetric,
   type RunDetail,
@@ -60,6 +62,7 @@ export interface DetailRow extends RunRow {
   config_json: string
   model_summary_json: string | null
   phase_times_json: string
+  phase_params_json: string
 }
 
 export interface EpochRow {
@@ -189,6 +192,7 @@ export function toDetail(
       row.model_summary_json === null
         ? null
         : parseStored(ModelSummary, row.model_summary_json, `run ${row.id}, column model_summary_json`),
+    phaseParams: parseStored(z.array(PhaseParams), row.phase_params_json, `run ${row.id}, column phase_params_json`),
     nonTrainableParams: row.non_trainable_params,
     modelSizeBytes: row.model_size_bytes,
     epochs: parts.epochs,

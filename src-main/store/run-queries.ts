@@ -1,5 +1,5 @@
 import type { z } from 'zod'
-import { ContractError, RunListQuery } from '@shared/contract'
+import { ContractError, RunListQuery, type SizedTransferRun } from '@shared/contract'
 import type { Artifact, EpochMetric, RunDetail, RunGroup, RunSummary } from '@shared/domain/run'
 import type { BatchPointReader } from './batch-point-reader'
 import type { Db } from './database'
@@ -101,6 +101,30 @@ export class RunQueries {
     return this.db.transaction(() => this.readDetails(ids))()
   }
 
+  /** Completed runs on one base with a test accuracy, with the input size they ran at (newest first). */
+  sizedRuns(baseId: string, datasetId?: string): SizedTransferRun[] {
+    const rows = this.db
+      .prepare(
+        `SELECT r.id, r.name, r.dataset_id, r.test_accuracy, json_extract(p.config_json, '$.model.inputSize') AS input_size
+         FROM runs r JOIN run_payloads p ON p.run_id = r.id
+         WHERE r.status = 'completed' AND r.model_kind = 'transfer' AND r.base_id = ? AND r.test_accuracy IS NOT NULL
+           AND (? IS NULL OR r.dataset_id = ?)
+         ORDER BY r.created_at DESC`,
+      )
+      .all(baseId, datasetId ?? null, datasetId ?? null) as Array<{
+      id: string
+      name: string
+      dataset_id: string
+      test_accuracy: number
+      input_size: unknown
+    }>
+    return rows.flatMap((r) =>
+      typeof r.input_size === 'number'
+        ? [{ id: r.id, name: r.name, datasetId: r.dataset_id, inputSize: r.input_size, testAccuracy: r.test_accuracy }]
+        : [],
+    )
+  }
+
   groupRuns(ids?: string[]): RunGroup[] {
     type GroupRow = RunRow & { config_name: string | null }
     const select = `SELECT r.*, json_extract(p.config_json, '$.name') AS config_name FROM runs r JOIN run_payloads p ON p.run_id = r.id`
@@ -194,7 +218,7 @@ export class RunQueries {
         (part) =>
           this.db
             .prepare(
-              `SELECT r.*, p.config_json, p.model_summary_json, p.phase_times_json FROM runs r JOIN run_payloads p ON p.run_id = r.id
+              `SELECT r.*, p.config_json, p.model_summary_json, p.phase_times_json, p.phase_params_json FROM runs r JOIN run_payloads p ON p.run_id = r.id
                WHERE r.id IN (${placeholders(part.length)})`,
             )
             .all(...part) as DetailRow[],

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import { z } from 'zod'
-import { ContractError, type RunListQuery } from '@shared/contract'
+import { ContractError, type RunListQuery, type SizedTransferRun } from '@shared/contract'
 import { type BackendName, ExperimentConfig } from '@shared/domain/config'
 import {
   Artifact,
@@ -8,6 +8,7 @@ import {
   EpochMetric,
   Evaluation,
   ModelSummary,
+  PhaseParams,
   type RunDetail,
   type RunGroup,
   type RunSummary,
@@ -50,6 +51,7 @@ export interface RunStore {
   /** Stores batch points downsampled: at most MAX_STORED_POINTS per run, extremes kept. */
   appendBatchPoints(id: string, points: BatchPoint[]): void
   setPhaseTime(id: string, phase: string, ms: number): void
+  setPhaseParams(id: string, params: PhaseParams): void
   saveEvaluation(id: string, evaluation: Evaluation): void
   addArtifact(id: string, artifact: Artifact): void
   finishRun(id: string, status: FinishStatus, failureMessage?: string | null): RunSummary
@@ -64,6 +66,7 @@ export interface RunStore {
   /** Several runs in full, in the order asked, from one snapshot. */
   compareRuns(ids: string[]): RunDetail[]
   groupRuns(ids?: string[]): RunGroup[]
+  sizedRuns(baseId: string, datasetId?: string): SizedTransferRun[]
 
   tagRun(id: string, change: { add?: string[]; remove?: string[] }): RunSummary
   noteRun(id: string, notes: string): RunSummary
@@ -193,6 +196,21 @@ export class SqliteRunStore extends RunQueries implements RunStore {
         )
         .run(phase, ms, id)
       this.db.prepare('UPDATE runs SET last_heartbeat_at = ? WHERE id = ?').run(new Date().toISOString(), id)
+    })()
+  }
+
+  /** Records a phase's parameter counts, replacing those of the same phase (a resumed run counts again). */
+  setPhaseParams(id: string, params: PhaseParams): void {
+    const p = checkInput(PhaseParams, params, `phase parameters of run ${id}`)
+    this.db.transaction(() => {
+      this.row(id)
+      const stored = this.db.prepare('SELECT phase_params_json AS json FROM run_payloads WHERE run_id = ?').get(id) as {
+        json: string
+      }
+      const list = (JSON.parse(stored.json) as PhaseParams[]).filter((q) => q.phase !== p.phase)
+      const order = ['train', 'finetune']
+      const next = [...list, p].sort((a, b) => order.indexOf(a.phase) - order.indexOf(b.phase))
+      this.db.prepare('UPDATE run_payloads SET phase_params_json = ? WHERE run_id = ?').run(JSON.stringify(next), id)
     })()
   }
 

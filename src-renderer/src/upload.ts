@@ -33,3 +33,16 @@ export function uploadFile<K extends UploadKind>(
     xhr.send(file)
   })
 }
+
+/**
+ * A file's bytes as base64, for the calls that carry an image in the request itself (predictions and
+ * Grad-CAM on the user's images): the same path in the desktop app and in browser mode.
+ */
+export function fileBase64(file: File): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const reader = new FileReader()
+    reader.onload = () => resolve(typeof reader.result === 'string' ? reader.result.replace(/^data:[^,]*,/, '') : '')
+    reader.onerror = () => reject(reader.error ?? new Error(`cannot read ${file.name}`))
+    reader.readAsDataURL(file)
+  })
+}

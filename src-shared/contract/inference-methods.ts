@@ -58,8 +58,15 @@ export const PredictResult = z.object({
 })
 export type PredictResult = z.infer<typeof PredictResult>
 
-/** The image Grad-CAM explains: a test image of the run's dataset by index, or an image file. */
-export const ExplainImage = z.union([z.object({ datasetIndex: z.number().int().min(0) }), z.object({ path: z.string().min(1) })])
+/**
+ * The image Grad-CAM explains: a test image of the run's dataset by index, an image file, or an image's
+ * bytes (a browser drop, sent as predictions send theirs).
+ */
+export const ExplainImage = z.union([
+  z.object({ datasetIndex: z.number().int().min(0) }),
+  z.object({ path: z.string().min(1) }),
+  z.object({ name: z.string().min(1).max(500), dataBase64: z.string().min(1).max(28_000_000) }),
+])
 export type ExplainImage = z.infer<typeof ExplainImage>
 
 export const ExplainRequest = z.object({

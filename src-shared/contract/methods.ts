@@ -135,6 +135,16 @@ export const RunBundle = z.object({
 })
 export type RunBundle = z.infer<typeof RunBundle>
 
+/** A completed transfer run and the input size it ran at: the evidence of the input-size note. */
+export const SizedTransferRun = z.object({
+  id: z.string(),
+  name: z.string(),
+  datasetId: z.string(),
+  inputSize: z.number().int().min(1),
+  testAccuracy: z.number(),
+})
+export type SizedTransferRun = z.infer<typeof SizedTransferRun>
+
 /** The most runs one comparison shows side by side. */
 export const COMPARE_LIMIT = 10
 
@@ -154,6 +164,11 @@ export const runMethods = {
     z.object({ ids: z.array(z.string().min(1)).max(200).optional() }),
     z.array(RunGroup),
     'Runs grouped by config hash (same experiment, several seeds) with mean ± std.',
+  ),
+  'runs.inputSizes': method(
+    z.object({ baseId: z.string().min(1), datasetId: z.string().min(1).optional() }),
+    z.array(SizedTransferRun),
+    'Completed transfer runs on a base (optionally one dataset) with their input size and test accuracy, newest first.',
   ),
   'runs.tag': method(
     z.object({

@@ -143,6 +143,21 @@ export const RunSummary = z.object({
 })
 export type RunSummary = z.infer<typeof RunSummary>
 
+/**
+ * The parameters one phase trained and kept frozen, as the model stood when the phase began.
+ * Recorded by the trainer; for runs from before that, derived from the model summary (see training-phases.ts).
+ */
+export const PhaseParams = z.object({
+  phase: Phase,
+  trainableParams: z.number().int().min(0),
+  frozenParams: z.number().int().min(0),
+  /** Layers with weights of the base made trainable in this phase (0 while the base is frozen). */
+  unfrozenLayers: z.number().int().min(0),
+  /** The first of those layers, null when none. */
+  firstUnfrozenLayer: z.string().nullable(),
+})
+export type PhaseParams = z.infer<typeof PhaseParams>
+
 export const RunDetail = RunSummary.extend({
   config: ExperimentConfig,
   failureMessage: z.string().nullable(),
@@ -155,6 +170,8 @@ export const RunDetail = RunSummary.extend({
   datasetHash: z.string().nullable(),
   sizes: z.object({ train: z.number().int(), validation: z.number().int(), test: z.number().int() }).nullable(),
   modelSummary: ModelSummary.nullable(),
+  /** Per phase, as recorded when it began; empty for runs from before it was recorded. */
+  phaseParams: z.array(PhaseParams).default([]),
   nonTrainableParams: z.number().int().nullable(),
   modelSizeBytes: z.number().int().nullable(),
   epochs: z.array(EpochMetric),

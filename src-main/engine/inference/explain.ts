@@ -8,20 +8,26 @@ import { decodeAnyImage, prepareImage, type InputRecipe } from './prepare-image'
 import { preprocessPixels } from '../../data/preprocess'
 import { resizeBilinear, type RgbImage } from '../../data/sources/decode-image'
 
-export type ExplainSource = { datasetIndex: number; dataDir: string; dataset: DatasetInfo } | { path: string }
+export type ExplainSource =
+  { datasetIndex: number; dataDir: string; dataset: DatasetInfo } | { path: string } | { name: string; bytes: Uint8Array }
+
+/** A file's bytes, or why it cannot be read (named by its path). */
+async function fileBytes(path: string): Promise<Uint8Array> {
+  try {
+    return new Uint8Array(await readFile(path))
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code
+    throw new Error(`${path}: ${code === 'ENOENT' ? 'file not found' : (error as Error).message}`, { cause: error })
+  }
+}
 
 /** The image at the dataset's size, RGB bytes, and its label when it comes from the test split. */
 async function loadImage(source: ExplainSource, recipe: InputRecipe): Promise<{ rgb: RgbImage; label: number | null }> {
-  if ('path' in source) {
-    let bytes: Uint8Array
-    try {
-      bytes = new Uint8Array(await readFile(source.path))
-    } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code
-      throw new Error(`${source.path}: ${code === 'ENOENT' ? 'file not found' : (error as Error).message}`, { cause: error })
-    }
+  if ('path' in source || 'bytes' in source) {
+    const label = 'path' in source ? source.path : source.name
+    const bytes = 'path' in source ? await fileBytes(source.path) : source.bytes
     const decoded = await decodeAnyImage(bytes).catch((error: unknown) => {
-      throw new Error(`${source.path}: ${(error as Error).message}`, { cause: error })
+      throw new Error(`${label}: ${(error as Error).message}`, { cause: error })
     })
     const side = recipe.imageSize
     const pixels = new Uint8Array(side * side * 3)

@@ -40,6 +40,7 @@ export const InferenceJob = z.object({
       image: z.union([
         z.object({ datasetIndex: z.number().int().min(0), dataDir: z.string(), dataset: DatasetInfo }),
         z.object({ path: z.string().min(1) }),
+        z.object({ name: z.string().min(1), bytes: z.instanceof(Uint8Array) }),
       ]),
       classIndex: z.number().int().min(0).optional(),
       layer: z.string().min(1).optional(),

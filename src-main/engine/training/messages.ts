@@ -3,7 +3,7 @@ import { RunProgressEvent } from '@shared/contract/events'
 import { BackendName, ExperimentConfig } from '@shared/domain/config'
 import { DatasetInfo } from '@shared/domain/dataset'
 import { BaseModelInfo } from '@shared/domain/model'
-import { Artifact, BatchPoint, EpochMetric, ModelSummary } from '@shared/domain/run'
+import { Artifact, BatchPoint, EpochMetric, ModelSummary, PhaseParams } from '@shared/domain/run'
 import { BackendForcedBy } from '../backend/forced'
 
 /** The typed protocol between the TrainingService (main thread) and the training worker. */
@@ -58,6 +58,8 @@ export const WorkerMessage = z.discriminatedUnion('type', [
   z.object({ type: z.literal('progress'), event: RunProgressEvent }),
   z.object({ type: z.literal('batchPoints'), points: z.array(BatchPoint) }),
   z.object({ type: z.literal('phaseTime'), phase: z.string(), ms: z.number().min(0) }),
+  /** The parameters a phase trains and keeps frozen, counted when the phase is set up. */
+  z.object({ type: z.literal('phaseParams'), params: PhaseParams }),
   z.object({ type: z.literal('artifact'), artifact: Artifact }),
   z.object({
     type: z.literal('features'),

@@ -1,6 +1,7 @@
 import type { PhasePlan } from '@shared/domain/phases'
 import { Augmenter, type LoadedDataset } from '../../data'
 import type { BuiltModel } from '../architectures'
+import { countPhaseParams } from '../architectures/phase-params'
 import type { PhaseSetup } from './callbacks'
 import { loadOrComputeFeatures, type FeatureKeyParts, type FeatureSet } from './feature-cache'
 import { fineTuneBoundary, type FineTuneBoundary } from './finetune-boundary'
@@ -35,6 +36,8 @@ export class RunInputs {
   private features: FeatureSet | null = null
   private activations: { boundary: FineTuneBoundary; set: FeatureSet } | null = null
   private lastOnFeatures = false
+  /** The base layers the current phase unfroze (with weights). */
+  private unfrozen: string[] = []
 
   constructor(
     private readonly job: RunJob,
@@ -91,8 +94,18 @@ export class RunInputs {
     this.features = await this.cache('features', built.featureExtractor, { cutLayer, pooled: headCut.pooled }, cutLayer)
   }
 
-  /** The trainer's setupPhase: freezes the model for the phase and picks what it trains on. */
+  /**
+   * The trainer's setupPhase: freezes the model for the phase and picks what it trains on; the run
+   * records what the phase trains and keeps frozen.
+   */
   async setupPhase(plan: PhasePlan): Promise<PhaseSetup> {
+    this.unfrozen = []
+    const setup = await this.setupFor(plan)
+    this.emit({ type: 'phaseParams', params: countPhaseParams(this.built.model, plan.phase, this.unfrozen) })
+    return setup
+  }
+
+  private async setupFor(plan: PhasePlan): Promise<PhaseSetup> {
     const { built, pixels, augmentFor, headCut, features } = this
     const whole = (): PhaseSetup => ({
       model: built.model,
@@ -117,7 +130,7 @@ export class RunInputs {
         augmentFor,
       }
     }
-    built.setPhase('finetune', plan.fineTune)
+    this.unfrozen = built.setPhase('finetune', plan.fineTune).trainableLayerNames
     this.activations = this.job.featureCache && !this.job.config.augmentation.enabled ? await this.fineTuneActivations() : null
     if (this.activations) {
       return {

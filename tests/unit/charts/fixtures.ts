@@ -93,6 +93,7 @@ export function fakeRun(opts: {
     datasetHash: null,
     sizes: null,
     modelSummary: null,
+    phaseParams: [],
     nonTrainableParams: 0,
     modelSizeBytes: null,
     epochs,

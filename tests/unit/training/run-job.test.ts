@@ -4,6 +4,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ExperimentConfig, type ExperimentConfigInput } from '@shared/domain/config'
 import type { EpochMetric, Evaluation } from '@shared/domain/run'
 import { RunJob, type WorkerMessage } from '../../../src-main/engine/training/messages'
+import { FineTuneConfig } from '@shared/domain/config'
+import { deriveFineTuneParams } from '@shared/domain/training-phases'
 import { runJob } from '../../../src-main/engine/training/run-job'
 import { missingShared } from '../../support/shared-data'
 import { CIFAR_ARCHIVE, MOBILENET } from './fixtures'
@@ -160,6 +162,24 @@ for (const tier of tiers)
           }
         }
         expect(frozenCompared).toBeGreaterThanOrEqual(tier.fineTune.minFrozen)
+        // Each phase records what it trained and kept frozen: phase 1 as the summary, phase 2 with the tail unfrozen.
+        const summary = out.messages.flatMap((m) => (m.type === 'started' ? [m.info.modelSummary] : []))[0]!
+        const params = out.messages.flatMap((m) => (m.type === 'phaseParams' ? [m.params] : []))
+        expect(params.map((p) => p.phase)).toEqual(['train', 'finetune'])
+        expect(params[0]).toEqual({
+          phase: 'train',
+          trainableParams: summary.trainableParams,
+          frozenParams: summary.nonTrainableParams,
+          unfrozenLayers: 0,
+          firstUnfrozenLayer: null,
+        })
+        expect(params[1]).toMatchObject({ unfrozenLayers: fineTuned.length, firstUnfrozenLayer: fineTuned.at(-1) })
+        expect(params[1]!.trainableParams + params[1]!.frozenParams).toBe(summary.totalParams)
+        expect(
+          deriveFineTuneParams(summary, {
+            ...FineTuneConfig.parse({ enabled: true, trainableLayers: tier.fineTune.trainableLayers }),
+          }),
+        ).toEqual(params[1])
       })
 
       it('the feature cache: the second run hits it, and both match a run without it', async () => {
