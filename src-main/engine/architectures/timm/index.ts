@@ -13,6 +13,13 @@ export { readSafetensors, parseSafetensorsHeader } from './safetensors'
 export const TIMM_ARCHS = ['resnet18', 'resnet50', 'efficientnet_b0', 'mobilenetv3_large_100'] as const
 export type TimmArch = (typeof TIMM_ARCHS)[number]
 
+/** The registry family of a timm architecture (`timm-resnet18`), and back (null: not a timm family). */
+export const timmFamily = (arch: TimmArch) => `timm-${arch}` as const
+export function timmArchOfFamily(family: string): TimmArch | null {
+  const arch = family.startsWith('timm-') ? family.slice(5) : ''
+  return (TIMM_ARCHS as readonly string[]).includes(arch) ? (arch as TimmArch) : null
+}
+
 /** Architectures defined in code, by timm model name. */
 export const TIMM_ARCHITECTURES: Record<TimmArch, (inputSize?: number | null) => tf.LayersModel> = {
   resnet18: timmResnet18,
