@@ -141,7 +141,8 @@ export class ModelService {
     if (family === 'mobilenetv2' || family === 'vgg16') ways.push(`cifar-workbench models download ${family}`)
     const arch = family ? timmArchOfFamily(family) : null
     if (arch) ways.push(`cifar-workbench models import ${arch}.safetensors --arch ${arch} (timm's state_dict)`)
-    else if (family && isKerasFamily(family) && !ways.length) ways.push(`cifar-workbench models import FILE.h5 (Keras' ${family} weights)`)
+    else if (family && isKerasFamily(family) && !ways.length)
+      ways.push(`cifar-workbench models import FILE.h5 (Keras' ${family} weights)`)
     if (ways.length === 0) {
       ways.push('cifar-workbench models import PATH (a model.json folder, a Keras .h5 file or a timm .safetensors state_dict)')
     }
@@ -348,7 +349,9 @@ export class ModelService {
     source?: string,
   ) {
     if (request.family && !isKerasFamily(request.family)) {
-      throw new Error(`${file}: Keras .h5 files can be imported as vgg16, mobilenetv2, resnet50 or efficientnetb0, not ${request.family}`)
+      throw new Error(
+        `${file}: Keras .h5 files can be imported as vgg16, mobilenetv2, resnet50 or efficientnetb0, not ${request.family}`,
+      )
     }
     progress('validate', 0, 3)
     const same = this.alreadyRegistered(await hashFiles([file]), 'keras-h5', request, request.name ? slugify(request.name) : null)
@@ -396,7 +399,12 @@ export class ModelService {
       throw new Error(`${file}: .safetensors files can be imported as one of timm's architectures, not ${request.family}`)
     }
     progress('validate', 0, 3)
-    const same = this.alreadyRegistered(await hashFiles([file]), 'safetensors', request, request.name ? slugify(request.name) : null)
+    const same = this.alreadyRegistered(
+      await hashFiles([file]),
+      'safetensors',
+      request,
+      request.name ? slugify(request.name) : null,
+    )
     if (same) return same
     const loaded = await loadTimmBase(file, asked)
     try {

@@ -56,13 +56,15 @@ function familyOption(path: string, values: { family?: string | undefined; arch?
     const choices = BaseFamily.options.filter((f) => f !== 'custom' && f.startsWith('timm-') === timm)
     if (!family.success || family.data === 'custom') {
       const names = choices.map((f) => f.replace(/^timm-/, ''))
-      throw new CliError(`models import: --arch for a ${timm ? '.safetensors' : 'Keras or tfjs'} file must be one of ${names.join(', ')}`, 2)
+      throw new CliError(
+        `models import: --arch for a ${timm ? '.safetensors' : 'Keras or tfjs'} file must be one of ${names.join(', ')}`,
+        2,
+      )
     }
     return family
   }
   const family = values.family === undefined ? undefined : BaseFamily.safeParse(values.family)
-  if (family && !family.success)
-    throw new CliError(`models import: --family must be one of ${BaseFamily.options.join(', ')}`, 2)
+  if (family && !family.success) throw new CliError(`models import: --family must be one of ${BaseFamily.options.join(', ')}`, 2)
   return family
 }
 

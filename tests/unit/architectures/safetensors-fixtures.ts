@@ -48,17 +48,27 @@ export function timmStateDict(model: tf.LayersModel, seed: number): Record<strin
     if (kind === 'BatchNormalization') {
       const c = layer.weights[0]!.shape[0]!
       const noise = (scale: number) => randomValues(c, s++, scale)
-      tensors[`${layer.name}.weight`] = f32(noise(0.5).map((v) => 1 + v), [c])
+      tensors[`${layer.name}.weight`] = f32(
+        noise(0.5).map((v) => 1 + v),
+        [c],
+      )
       tensors[`${layer.name}.bias`] = f32(noise(0.1), [c])
       tensors[`${layer.name}.running_mean`] = f32(noise(0.1), [c])
-      tensors[`${layer.name}.running_var`] = f32(noise(0.5).map((v) => 1 + v), [c])
+      tensors[`${layer.name}.running_var`] = f32(
+        noise(0.5).map((v) => 1 + v),
+        [c],
+      )
       tensors[`${layer.name}.num_batches_tracked`] = { dtype: 'I64', shape: [], data: Buffer.alloc(8) }
       continue
     }
     const perm = kind === 'DepthwiseConv2D' ? DEPTHWISE_TO_TORCH : HWIO_TO_OIHW
     const kernel = layer.weights[0]!.shape as number[]
     const fanIn = kernel.slice(0, -1).reduce((a, b) => a * b, 1)
-    const values = randomValues(kernel.reduce((a, b) => a * b, 1), s++, Math.sqrt(3 / fanIn))
+    const values = randomValues(
+      kernel.reduce((a, b) => a * b, 1),
+      s++,
+      Math.sqrt(3 / fanIn),
+    )
     const torch = tf.tidy(() => tf.transpose(tf.tensor(values, kernel), perm))
     tensors[`${layer.name}.weight`] = f32(torch.dataSync(), torch.shape)
     torch.dispose()

@@ -51,10 +51,22 @@ describe('the safetensors reader', () => {
       Buffer.concat([Buffer.from([0xff, 0xff, 0, 0, 0, 0, 0, 0]), Buffer.from('{}')]),
       /header length 65535 exceeds the file's 2 remaining bytes/,
     ],
-    ['a header that is not JSON', Buffer.concat([Buffer.from([4, 0, 0, 0, 0, 0, 0, 0]), Buffer.from('{{{{')]), /header is not valid JSON/],
+    [
+      'a header that is not JSON',
+      Buffer.concat([Buffer.from([4, 0, 0, 0, 0, 0, 0, 0]), Buffer.from('{{{{')]),
+      /header is not valid JSON/,
+    ],
     ['a header that is a list', withHeader([1, 2]), /header is not a JSON object/],
-    ['an unknown dtype', withHeader({ w: { dtype: 'F31', shape: [4], data_offsets: [0, 16] } }), /tensor "w": unknown dtype "F31"/],
-    ['a negative dimension', withHeader({ w: { dtype: 'F32', shape: [-4], data_offsets: [0, 16] } }), /tensor "w": shape \[-4\] is not a list/],
+    [
+      'an unknown dtype',
+      withHeader({ w: { dtype: 'F31', shape: [4], data_offsets: [0, 16] } }),
+      /tensor "w": unknown dtype "F31"/,
+    ],
+    [
+      'a negative dimension',
+      withHeader({ w: { dtype: 'F32', shape: [-4], data_offsets: [0, 16] } }),
+      /tensor "w": shape \[-4\] is not a list/,
+    ],
     [
       'offsets outside the data',
       withHeader({ w: { dtype: 'F32', shape: [8], data_offsets: [0, 32] } }),
@@ -108,7 +120,7 @@ describe('a timm state_dict loaded into our architecture', () => {
       const torch = tensors['layer2.0.downsample.0.weight']!
       expect(torch.shape).toEqual([128, 64, 1, 1])
       // tfjs [0, 0, in=5, out=7] is PyTorch [out=7, in=5, 0, 0].
-      expect(conv.arraySync()[0]![0]![5]![7]).toBe(torch.data.readFloatLE((7 * 64 + 5) * 4))
+      expect((conv.arraySync() as number[][][][])[0]![0]![5]![7]).toBe(torch.data.readFloatLE((7 * 64 + 5) * 4))
       const [gamma, beta, mean, variance] = loaded.getLayer('layer4.1.bn2').getWeights()
       expect([...(mean!.dataSync() as Float32Array)]).toEqual(floats(tensors['layer4.1.bn2.running_mean']!))
       expect(gamma!.shape).toEqual([512])
