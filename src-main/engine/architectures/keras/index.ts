@@ -15,8 +15,6 @@ import {
 
 export { vgg16NoTop } from './vgg16'
 export { mobileNetV2NoTop } from './mobilenetv2'
-export { resnet50NoTop } from './resnet50'
-export { efficientNetB0NoTop } from './efficientnetb0'
 export { type KerasLayout } from './h5-weights'
 
 export const KERAS_FAMILIES = ['vgg16', 'mobilenetv2', 'resnet50', 'efficientnetb0'] as const

@@ -5,10 +5,9 @@ import { timmResnet18, timmResnet50 } from './resnet'
 import { readSafetensors } from './safetensors'
 import { assignTorchWeights, stateDictPrefix } from './torch-weights'
 
-export { timmResnet18, timmResnet50 } from './resnet'
-export { timmEfficientNetB0 } from './efficientnet'
+export { timmResnet18 } from './resnet'
 export { timmMobileNetV3Large100 } from './mobilenetv3'
-export { readSafetensors, parseSafetensorsHeader } from './safetensors'
+export { readSafetensors } from './safetensors'
 
 export const TIMM_ARCHS = ['resnet18', 'resnet50', 'efficientnet_b0', 'mobilenetv3_large_100'] as const
 export type TimmArch = (typeof TIMM_ARCHS)[number]

@@ -84,7 +84,7 @@ function toFloat32(bytes: Buffer, dtype: SafetensorsDtype, count: number): Float
 }
 
 /** Parse and check a safetensors header; `fileSize` is the whole file's length. */
-export function parseSafetensorsHeader(
+function parseSafetensorsHeader(
   head: Buffer,
   fileSize: number,
   file: string,
