@@ -34,13 +34,13 @@ describe.skipIf(!python)("timm's architectures against timm", () => {
   const input = join(work, 'x.f32')
   writeFileSync(input, x)
 
-  const jobs = [...TIMM_ARCHS, 'resnet18:module.']
+  const jobs = [...TIMM_ARCHS, 'resnet18:module.', 'mobilenetv3_large_100::half']
   beforeAll(() => {
     runPython(python!, [resolve(__dirname, 'timm_reference.py'), work, input, String(N), String(SIZE), ...jobs])
   }, 600_000)
   /** The state_dict timm wrote for ARCH, and timm's output on `x`. */
-  const reference = (arch: TimmArch, prefixed = false) => {
-    const stem = join(work, `${arch}${prefixed ? '-prefixed' : ''}`)
+  const reference = (arch: TimmArch, variant: '' | 'prefixed' | 'half' = '') => {
+    const stem = join(work, `${arch}${variant ? `-${variant}` : ''}`)
     return { file: `${stem}.safetensors`, theirs: readF32(`${stem}.f32`) }
   }
 
@@ -75,7 +75,7 @@ describe.skipIf(!python)("timm's architectures against timm", () => {
   }
 
   it('reads a state_dict saved from a DataParallel wrapper (names prefixed "module.")', { timeout: 120_000 }, async () => {
-    const { file, theirs } = reference('resnet18', true)
+    const { file, theirs } = reference('resnet18', 'prefixed')
     const { model, arch } = await loadTimmBase(file)
     try {
       expect(arch).toBe('resnet18')
@@ -84,4 +84,19 @@ describe.skipIf(!python)("timm's architectures against timm", () => {
       model.dispose()
     }
   })
+
+  it(
+    'reads a state_dict saved in float16 (model.half()), matching timm on the same rounded weights',
+    { timeout: 120_000 },
+    async () => {
+      const { file, theirs } = reference('mobilenetv3_large_100', 'half')
+      const { model, arch } = await loadTimmBase(file)
+      try {
+        expect(arch).toBe('mobilenetv3_large_100')
+        expect(relativeError(ourFeatures(model, x), theirs)).toBeLessThan(1e-4)
+      } finally {
+        model.dispose()
+      }
+    },
+  )
 })
