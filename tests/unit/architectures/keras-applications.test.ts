@@ -34,7 +34,7 @@ function relativeError(ours: Float32Array, theirs: Float32Array): number {
 
 const python = workbenchPython('Keras Applications written by Keras and tf-keras themselves')
 
-describe.skipIf(!python)('Keras ResNet50 and EfficientNetB0 against Keras', () => {
+describe.skipIf(!python)('Keras ResNet50, EfficientNetB0 (and MobileNetV2 from Keras 3) against Keras', () => {
   // 0..255 pixels: ResNet50 gets them caffe-style, EfficientNetB0 rescales them itself.
   const x = randomValues(N * SIZE * SIZE * 3, 9, 1).map((v) => (v + 1) * 127.5)
   beforeAll(() => {
@@ -47,6 +47,7 @@ describe.skipIf(!python)('Keras ResNet50 and EfficientNetB0 against Keras', () =
     { family: 'resnet50', layout: 'keras2', file: 'resnet50-keras2.h5' },
     { family: 'efficientnetb0', layout: 'keras3', file: 'efficientnetb0-keras3.weights.h5' },
     { family: 'efficientnetb0', layout: 'keras2', file: 'efficientnetb0-keras2.h5' },
+    { family: 'mobilenetv2', layout: 'keras3', file: 'mobilenetv2-keras3.weights.h5' },
   ] as const
   for (const c of cases) {
     it(

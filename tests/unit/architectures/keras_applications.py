@@ -6,7 +6,7 @@ fixed input.
 usage: keras_applications.py OUT_DIR INPUT.f32 N SIZE
 
 OUT_DIR gets <app>-keras3.weights.h5, <app>-keras2.h5 and <app>-<layout>.f32 for app in resnet50,
-efficientnetb0. BatchNormalization's statistics and affine parameters are drawn at random (Keras
+efficientnetb0 (and mobilenetv2-keras3.*, since Keras 3 names a .weights.h5's layers by class). BatchNormalization's statistics and affine parameters are drawn at random (Keras
 initialises them to 0/1). EfficientNetB0's Normalization layer gets ImageNet's mean and variance, as
 in Keras' ImageNet file; Keras' ImageNet graph then divides by sqrt(std) once more (a Rescaling it
 adds only when weights="imagenet"), so the reference output is the same model with that factor
@@ -65,8 +65,10 @@ def reference_output(model, app):
     return y
 
 
-for lib, layout in ((keras, "keras3"), (tf_keras, "keras2")):
-    for app, build in (("resnet50", "ResNet50"), ("efficientnetb0", "EfficientNetB0")):
+APPS = (("resnet50", "ResNet50"), ("efficientnetb0", "EfficientNetB0"))
+# MobileNetV2 in Keras 3's layout too: its .weights.h5 names layers by class, as for the others.
+for lib, layout, apps in ((keras, "keras3", APPS + (("mobilenetv2", "MobileNetV2"),)), (tf_keras, "keras2", APPS)):
+    for app, build in apps:
         lib.utils.set_random_seed(11)
         model = getattr(lib.applications, build)(weights=None, include_top=False, input_shape=(size, size, 3))
         randomise(model, 11)
