@@ -14,6 +14,8 @@ import { SettingsStore } from '../../src-main/system/settings-store'
 import { mobileNetV2NoTop } from '../../src-main/engine/architectures/keras'
 import { CLASS_NAMES, pngOf, pythonBatch, pythonMeta, binaryBatch, zipOf } from '../../tests/unit/data/fixtures'
 import { randomLayers, writeKeras2 } from '../../tests/unit/architectures/h5-fixtures'
+import { timmStateDict, writeSafetensors } from '../../tests/unit/architectures/safetensors-fixtures'
+import { timmMobileNetV3Large100 } from '../../src-main/engine/architectures/timm'
 import { epochMetric, evaluation, scratchConfig, startInfo } from '../../tests/fixtures/store/factories'
 import { gzipBomb, hostileTars, tarBytes, type TarEntry } from './hostile-archives'
 import { BYTE_MUTATIONS, mutateJson, seededRng, type Rng } from './mutate'
@@ -59,7 +61,7 @@ interface Target {
   run(core: Core, file: string): Promise<() => Promise<void>>
 }
 
-const TARGET_WEIGHTS = { archive: 10, image: 4, bundle: 4, settings: 4, tfjs: 2, h5: 1 }
+const TARGET_WEIGHTS = { archive: 10, image: 4, bundle: 4, settings: 4, tfjs: 2, h5: 1, safetensors: 1 }
 
 function cifarBinaryTar(): Buffer {
   const entries: TarEntry[] = [
@@ -150,6 +152,9 @@ async function targets(root: string, outsideFile: string): Promise<Target[]> {
   const model = mobileNetV2NoTop(null)
   await writeKeras2(kerasFile, randomLayers(model, 5))
   model.dispose()
+  const timmModel = timmMobileNetV3Large100(null)
+  const safetensorsFile = writeSafetensors(join(root, 'seed-mobilenetv3.safetensors'), timmStateDict(timmModel, 5))
+  timmModel.dispose()
   const tfjsSeed = join(root, 'seed-squeezenet')
   cpSync(join(import.meta.dirname, '../../resources/bases/squeezenet1.1-imagenet'), tfjsSeed, { recursive: true })
   const archive = (name: string, fileName: string, bytes: Buffer): Target => ({
@@ -238,6 +243,16 @@ async function targets(root: string, outsideFile: string): Promise<Target[]> {
       fileName: 'mobilenet_v2_weights_tf_dim_ordering_tf_kernels_1.0_224_no_top.h5',
       async run(core: Core, file: string) {
         const info = await core.call('models.import', { path: file, name: 'fuzzed keras' })
+        return async () => void (await core.call('models.delete', { id: info.id }))
+      },
+    },
+    {
+      name: 'timm .safetensors',
+      weight: TARGET_WEIGHTS.safetensors,
+      seedBytes: readFileSync(safetensorsFile),
+      fileName: 'mobilenetv3_large_100.safetensors',
+      async run(core: Core, file: string) {
+        const info = await core.call('models.import', { path: file, name: 'fuzzed timm' })
         return async () => void (await core.call('models.delete', { id: info.id }))
       },
     },

@@ -25,7 +25,8 @@ import {
   type LoadedBase,
 } from '../engine/architectures'
 import { bundledBasesDir, isBundledPath } from '../engine/architectures/bundled-bases'
-import { loadKerasBase } from '../engine/architectures/keras'
+import { isKerasFamily, loadKerasBase, type KerasFamily } from '../engine/architectures/keras'
+import { loadTimmBase, timmArchOfFamily, timmFamily, type TimmArch } from '../engine/architectures/timm'
 import { downloadFile } from './download'
 import { hashFiles, slugify } from './files'
 import { KERAS_FILES, kerasModelsDir, type KerasDownloadName, type KerasFileSpec } from './keras-files'
@@ -54,6 +55,20 @@ export interface ImportRequest {
 
 /** Folder names of the tfjs bases that ship with the app (resources/bases, named as their registry ids), by family. */
 const SHARED_BASES: Partial<Record<BaseFamily, string>> = IMAGENET_BASE_IDS
+
+/** Display names of the Keras Applications and timm models a file can be imported as. */
+const KERAS_NAMES: Record<KerasFamily, string> = {
+  vgg16: 'VGG16 (Keras, ImageNet)',
+  mobilenetv2: 'MobileNetV2 1.0 (Keras, ImageNet)',
+  resnet50: 'ResNet50 (Keras, ImageNet)',
+  efficientnetb0: 'EfficientNetB0 (Keras, ImageNet)',
+}
+const TIMM_NAMES: Record<TimmArch, string> = {
+  resnet18: 'ResNet-18 (timm)',
+  resnet50: 'ResNet-50 (timm)',
+  efficientnet_b0: 'EfficientNet-B0 (timm)',
+  mobilenetv3_large_100: 'MobileNetV3-Large 1.0 (timm)',
+}
 
 /** Size at which a base's summary (output shapes, FLOPs) is computed: ImageNet's native 224. */
 const SUMMARY_INPUT_SIZE = 224
@@ -124,7 +139,13 @@ export class ModelService {
       ways.push(`cifar-workbench models import ${folder}`)
     }
     if (family === 'mobilenetv2' || family === 'vgg16') ways.push(`cifar-workbench models download ${family}`)
-    if (ways.length === 0) ways.push('cifar-workbench models import PATH (a model.json folder or a Keras .h5 file)')
+    const arch = family ? timmArchOfFamily(family) : null
+    if (arch) ways.push(`cifar-workbench models import ${arch}.safetensors --arch ${arch} (timm's state_dict)`)
+    else if (family && isKerasFamily(family) && !ways.length)
+      ways.push(`cifar-workbench models import FILE.h5 (Keras' ${family} weights)`)
+    if (ways.length === 0) {
+      ways.push('cifar-workbench models import PATH (a model.json folder, a Keras .h5 file or a timm .safetensors state_dict)')
+    }
     return `register one with: ${ways.join('  or: ')}`
   }
 
@@ -148,7 +169,10 @@ export class ModelService {
       if (info.isDirectory()) return await this.importTfjs(path, request, progress, source)
       if (basename(path) === 'model.json') return await this.importTfjs(dirname(path), request, progress, source)
       if (/\.h5$/i.test(path)) return await this.importKeras(path, request, progress, source)
-      throw new Error(`${path}: expected a TensorFlow.js model folder (model.json + shards) or a Keras .h5 weights file`)
+      if (/\.safetensors$/i.test(path)) return await this.importSafetensors(path, request, progress, source)
+      throw new Error(
+        `${path}: expected a TensorFlow.js model folder (model.json + shards), a Keras .h5 weights file or a .safetensors state_dict`,
+      )
     } catch (error) {
       throw failed(error)
     }
@@ -324,8 +348,10 @@ export class ModelService {
     progress: ReturnType<ModelService['progress']>,
     source?: string,
   ) {
-    if (request.family && request.family !== 'vgg16' && request.family !== 'mobilenetv2') {
-      throw new Error(`${file}: Keras .h5 files can be imported as vgg16 or mobilenetv2, not ${request.family}`)
+    if (request.family && !isKerasFamily(request.family)) {
+      throw new Error(
+        `${file}: Keras .h5 files can be imported as vgg16, mobilenetv2, resnet50 or efficientnetb0, not ${request.family}`,
+      )
     }
     progress('validate', 0, 3)
     const same = this.alreadyRegistered(await hashFiles([file]), 'keras-h5', request, request.name ? slugify(request.name) : null)
@@ -342,7 +368,7 @@ export class ModelService {
       const copied = join(final, basename(file))
       const info: BaseModelInfo = {
         id,
-        name: request.name ?? (family === 'vgg16' ? 'VGG16 (Keras, ImageNet)' : 'MobileNetV2 1.0 (Keras, ImageNet)'),
+        name: request.name ?? KERAS_NAMES[family],
         family,
         format: 'keras-h5',
         path: relative(this.dataDir, copied),
@@ -351,6 +377,56 @@ export class ModelService {
         defaultCutLayer: d.cutLayer['keras-h5'],
         minInputSize: d.minInputSize,
         source: source ?? `imported from ${file} (${loaded.layout} layout)`,
+        summary,
+        registeredAt: new Date().toISOString(),
+      }
+      this.registry.putBaseModel(info)
+      progress('done', 3, 3)
+      return info
+    } finally {
+      loaded.model.dispose()
+    }
+  }
+
+  private async importSafetensors(
+    file: string,
+    request: ImportRequest,
+    progress: ReturnType<ModelService['progress']>,
+    source?: string,
+  ) {
+    const asked = request.family ? timmArchOfFamily(request.family) : undefined
+    if (asked === null) {
+      throw new Error(`${file}: .safetensors files can be imported as one of timm's architectures, not ${request.family}`)
+    }
+    progress('validate', 0, 3)
+    const same = this.alreadyRegistered(
+      await hashFiles([file]),
+      'safetensors',
+      request,
+      request.name ? slugify(request.name) : null,
+    )
+    if (same) return same
+    const loaded = await loadTimmBase(file, asked)
+    try {
+      const family = timmFamily(loaded.arch)
+      const d = FAMILY_DEFAULTS[family]
+      const summary = this.summarize(loaded.model, d.cutLayer.safetensors, d.minInputSize)
+      const id = this.claimId(request.name ? slugify(request.name) : `${loaded.arch}-timm`)
+      progress('copy', 1, 3)
+      const final = await this.copyIn(id, [{ from: file, to: basename(file) }])
+      progress('hash', 2, 3)
+      const copied = join(final, basename(file))
+      const info: BaseModelInfo = {
+        id,
+        name: request.name ?? TIMM_NAMES[loaded.arch],
+        family,
+        format: 'safetensors',
+        path: relative(this.dataDir, copied),
+        sha256: await hashFiles([copied]),
+        preprocessing: d.preprocessing.safetensors,
+        defaultCutLayer: d.cutLayer.safetensors,
+        minInputSize: d.minInputSize,
+        source: source ?? `imported from ${file} (timm ${loaded.arch} state_dict)`,
         summary,
         registeredAt: new Date().toISOString(),
       }

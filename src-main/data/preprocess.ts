@@ -18,6 +18,9 @@ export function preprocessPixels(pixels: Uint8Array, mode: Preprocessing): Float
     case 'unit':
       for (let i = 0; i < n; i++) out[i] = pixels[i]! / 255
       return out
+    case 'raw':
+      for (let i = 0; i < n; i++) out[i] = pixels[i]!
+      return out
     case 'minus-one-one':
       for (let i = 0; i < n; i++) out[i] = pixels[i]! / 127.5 - 1
       return out

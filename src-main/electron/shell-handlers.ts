@@ -49,7 +49,7 @@ export const OPEN_DIALOGS: Record<OpenPurpose, Omit<OpenDialogSpec, 'defaultPath
   'base-model-file': {
     title: 'Import a base model file',
     properties: ['openFile'],
-    filters: [{ name: 'Keras weights or TensorFlow.js model', extensions: ['h5', 'json'] }],
+    filters: [{ name: 'Keras or PyTorch weights, or a TensorFlow.js model', extensions: ['h5', 'safetensors', 'json'] }],
   },
   bundle: { title: 'Import a run bundle', properties: ['openFile'], filters: [{ name: 'Run bundles', extensions: ['json'] }] },
 }

@@ -19,7 +19,11 @@ export const DEFAULT_MAX_UPLOAD_BYTES = 2 * 1024 ** 3
 
 const KINDS = {
   dataset: { pattern: /\.(tar\.gz|tgz|tar|zip)$/i, what: 'a .tar.gz, .tgz, .tar or .zip archive', method: 'datasets.import' },
-  'base-model': { pattern: /\.h5$/i, what: 'a Keras .h5 weights file', method: 'models.import' },
+  'base-model': {
+    pattern: /\.(h5|safetensors)$/i,
+    what: 'a Keras .h5 weights file or a .safetensors state_dict',
+    method: 'models.import',
+  },
 } as const
 type UploadKind = keyof typeof KINDS
 

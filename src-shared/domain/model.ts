@@ -7,18 +7,35 @@ export const Preprocessing = z.enum([
   'imagenet-mean-std', // (x / 255 - mean) / std, torchvision / ONNX zoo style
   'minus-one-one', // x / 127.5 - 1, Keras MobileNetV2 style
   'caffe', // RGB→BGR, minus ImageNet mean (Keras VGG16 style)
+  'raw', // x unchanged (0..255): the model rescales and normalises itself (Keras EfficientNetB0)
 ])
 export type Preprocessing = z.infer<typeof Preprocessing>
 
-export const BaseFamily = z.enum(['mobilenetv2', 'squeezenet', 'vgg16', 'custom'])
+/** Keras Applications by their lowercase names; timm's models as `timm-<timm model name>`. */
+export const BaseFamily = z.enum([
+  'mobilenetv2',
+  'squeezenet',
+  'vgg16',
+  'resnet50',
+  'efficientnetb0',
+  'timm-resnet18',
+  'timm-resnet50',
+  'timm-efficientnet_b0',
+  'timm-mobilenetv3_large_100',
+  'custom',
+])
 export type BaseFamily = z.infer<typeof BaseFamily>
+
+/** How a base's files are stored: a tfjs model.json folder, a Keras .h5, a PyTorch state_dict as .safetensors. */
+export const BaseFormat = z.enum(['tfjs-layers', 'keras-h5', 'safetensors'])
+export type BaseFormat = z.infer<typeof BaseFormat>
 
 /** A pretrained base registered in the workbench. */
 export const BaseModelInfo = z.object({
   id: z.string(),
   name: z.string(),
   family: BaseFamily,
-  format: z.enum(['tfjs-layers', 'keras-h5']),
+  format: BaseFormat,
   /** Relative to the data directory, or absolute when registered in place. */
   path: z.string(),
   sha256: z.string(),

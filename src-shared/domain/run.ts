@@ -49,6 +49,11 @@ export const ModelSummary = z.object({
   nonTrainableParams: z.number().int().min(0),
   flopsPerImage: z.number().min(0),
   sizeBytes: z.number().int().min(0),
+  /**
+   * How many of a transfer model's base BatchNormalization layers always run in inference mode (their
+   * moving statistics), even when fine-tuning makes them trainable. Absent in older records.
+   */
+  inferenceBatchNorm: z.number().int().min(0).optional(),
 })
 export type ModelSummary = z.infer<typeof ModelSummary>
 

@@ -8,11 +8,15 @@ const USAGE = `usage: cifar-workbench [--data-dir DIR] models SUBCOMMAND [--json
 
 Registers the pretrained bases that transfer-learning experiments start from.
 
-  models import PATH [--name NAME] [--family F]
+  models import PATH [--name NAME] [--arch A | --family F]
                      a TensorFlow.js LayersModel folder (model.json + shards), e.g.
-                     resources/bases/mobilenetv2-imagenet, or a Keras Applications .h5 file
-                     (VGG16 or MobileNetV2 no-top, Keras 2 or Keras 3 layout); validated, copied
-                     into the data directory, hashed and summarised
+                     resources/bases/mobilenetv2-imagenet, a Keras Applications .h5 file
+                     (VGG16, MobileNetV2, ResNet50 or EfficientNetB0 no-top, Keras 2 or Keras 3
+                     layout) or a timm state_dict as .safetensors (resnet18, resnet50,
+                     efficientnet_b0, mobilenetv3_large_100); validated, copied into the data
+                     directory, hashed and summarised. The architecture is recognised from the
+                     layer or tensor names; --arch names it (a timm model name for .safetensors,
+                     a Keras family for .h5)
   models list        the registered bases
   models show ID     one base with its layer-by-layer summary
   models download NAME
@@ -22,19 +26,46 @@ Registers the pretrained bases that transfer-learning experiments start from.
 
   --json             machine-readable output`
 
-const OPTIONS = { name: { type: 'string' }, family: { type: 'string' }, json: { type: 'boolean' } } as const
+const OPTIONS = {
+  name: { type: 'string' },
+  family: { type: 'string' },
+  arch: { type: 'string' },
+  json: { type: 'boolean' },
+} as const
 
-/** Parse a subcommand's arguments; only `import` takes --name/--family. */
+/** Parse a subcommand's arguments; only `import` takes --name/--family/--arch. */
 function parse(args: string[], allowNamed = false) {
   try {
     const parsed = parseArgs({ args, options: OPTIONS, strict: true, allowPositionals: true })
-    if (!allowNamed && (parsed.values.name !== undefined || parsed.values.family !== undefined)) {
-      throw new Error('--name and --family belong to "models import"')
+    const { name, family, arch } = parsed.values
+    if (!allowNamed && (name !== undefined || family !== undefined || arch !== undefined)) {
+      throw new Error('--name, --family and --arch belong to "models import"')
     }
+    if (family !== undefined && arch !== undefined) throw new Error('give --arch or --family, not both')
     return parsed
   } catch (error) {
     throw new CliError(`models: ${(error as Error).message}`, 2)
   }
+}
+
+/** The family --family names, or the one --arch names for this kind of file (timm's names for .safetensors). */
+function familyOption(path: string, values: { family?: string | undefined; arch?: string | undefined }) {
+  if (values.arch !== undefined) {
+    const timm = /\.safetensors$/i.test(path)
+    const family = BaseFamily.safeParse(timm ? `timm-${values.arch}` : values.arch)
+    const choices = BaseFamily.options.filter((f) => f !== 'custom' && f.startsWith('timm-') === timm)
+    if (!family.success || family.data === 'custom') {
+      const names = choices.map((f) => f.replace(/^timm-/, ''))
+      throw new CliError(
+        `models import: --arch for a ${timm ? '.safetensors' : 'Keras or tfjs'} file must be one of ${names.join(', ')}`,
+        2,
+      )
+    }
+    return family
+  }
+  const family = values.family === undefined ? undefined : BaseFamily.safeParse(values.family)
+  if (family && !family.success) throw new CliError(`models import: --family must be one of ${BaseFamily.options.join(', ')}`, 2)
+  return family
 }
 
 function oneLine(b: BaseModelInfo): string {
@@ -54,10 +85,8 @@ export const modelsCommand: CliCommand = {
         const { values, positionals } = parse(rest, true)
         const path = positionals[0]
         if (!path || positionals.length > 1)
-          throw new CliError('models import: give exactly one PATH (a model.json folder or an .h5 file)', 2)
-        const family = values.family === undefined ? undefined : BaseFamily.safeParse(values.family)
-        if (family && !family.success)
-          throw new CliError(`models import: --family must be one of ${BaseFamily.options.join(', ')}`, 2)
+          throw new CliError('models import: give exactly one PATH (a model.json folder, an .h5 or a .safetensors file)', 2)
+        const family = familyOption(path, values)
         const core = await ctx.core()
         const known = new Set((await core.call('models.list', {})).map((b) => b.id))
         const info = await core.call('models.import', {

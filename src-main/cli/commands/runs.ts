@@ -84,6 +84,13 @@ function detailText(r: RunDetail): string {
     `created     ${r.createdAt}${r.wallTimeMs !== null ? `, wall time ${(r.wallTimeMs / 1000).toFixed(1)} s` : ''}`,
     `tags        ${r.tags.join(', ') || '—'}`,
   ]
+  const pinned = r.modelSummary?.inferenceBatchNorm
+  if (pinned)
+    lines.splice(
+      3,
+      0,
+      `            BatchNorm in inference mode: the base's ${pinned} BatchNormalization layers keep their moving statistics`,
+    )
   if (r.notes) lines.push(`notes       ${r.notes.split('\n').join('\n            ')}`)
   if (r.epochs.length > 0) {
     lines.push('', 'epoch  phase     loss     acc      val loss  val acc  lr        s/epoch  img/s')

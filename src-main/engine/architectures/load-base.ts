@@ -3,7 +3,8 @@ import { isAbsolute, join } from 'node:path'
 import { ContractError } from '@shared/contract'
 import type { BaseModelInfo } from '@shared/index'
 import { bundledFolder, isBundledPath } from './bundled-bases'
-import { loadKerasBase } from './keras'
+import { isKerasFamily, loadKerasBase } from './keras'
+import { loadTimmBase, timmArchOfFamily } from './timm'
 import { loadTfjsFolder } from './tfjs-folder'
 import type { LoadedBase } from './types'
 
@@ -21,8 +22,13 @@ export async function loadBaseFromInfo(dataDir: string, info: BaseModelInfo): Pr
   }
   try {
     if (info.format === 'tfjs-layers') return { info, model: await loadTfjsFolder(path) }
-    if (info.family !== 'vgg16' && info.family !== 'mobilenetv2') {
-      throw new Error(`a Keras .h5 base must be vgg16 or mobilenetv2, the registry says ${info.family}`)
+    if (info.format === 'safetensors') {
+      const arch = timmArchOfFamily(info.family)
+      if (!arch) throw new Error(`a .safetensors base must be one of timm's architectures, the registry says ${info.family}`)
+      return { info, model: (await loadTimmBase(path, arch)).model }
+    }
+    if (!isKerasFamily(info.family)) {
+      throw new Error(`a Keras .h5 base must be a Keras application we define, the registry says ${info.family}`)
     }
     const { model } = await loadKerasBase(path, info.family)
     return { info, model }

@@ -1,5 +1,6 @@
 import * as tf from '../tf'
 import type { LayerSummary, ModelSummary } from '@shared/index'
+import { pinnedToInference } from './transfer'
 
 type Shape = Array<number | null>
 
@@ -91,6 +92,7 @@ export function summarizeModel(model: tf.LayersModel): ModelSummary {
     total += size
     if (w.trainable) trainable += size
   }
+  const pinned = countPinned(model)
   return {
     layers: rows,
     totalParams: total,
@@ -98,7 +100,17 @@ export function summarizeModel(model: tf.LayersModel): ModelSummary {
     nonTrainableParams: total - trainable,
     flopsPerImage: flops.total,
     sizeBytes: total * 4,
+    ...(pinned > 0 ? { inferenceBatchNorm: pinned } : {}),
   }
+}
+
+function countPinned(model: tf.LayersModel): number {
+  let count = 0
+  for (const layer of model.layers) {
+    if (isNested(layer)) count += countPinned(layer)
+    else if (pinnedToInference(layer)) count++
+  }
+  return count
 }
 
 /** The summary as Keras prints it, for the CLI. */
@@ -126,5 +138,11 @@ export function formatSummary(summary: ModelSummary, title = 'Model'): string {
     `Trainable params: ${fmt(summary.trainableParams)}`,
     `Non-trainable params: ${fmt(summary.nonTrainableParams)}`,
     `FLOPs per image: ${fmt(Math.round(summary.flopsPerImage))}`,
+    ...(summary.inferenceBatchNorm
+      ? [
+          `BatchNorm in inference mode: the base's ${summary.inferenceBatchNorm} BatchNormalization layers keep their ` +
+            'moving mean and variance, also when fine-tuning makes them trainable',
+        ]
+      : []),
   ].join('\n')
 }

@@ -61,6 +61,8 @@ export function cutBase(base: tf.LayersModel, cutLayer: string, inputSize: numbe
   return cut
 }
 
+const inferenceMode = new WeakSet<tf.layers.Layer>()
+
 /**
  * Keep a base's batch normalisation in inference mode even while its layers train, as Keras'
  * fine-tuning guide does: batch statistics of small CIFAR batches would wreck the ImageNet ones.
@@ -68,6 +70,12 @@ export function cutBase(base: tf.LayersModel, cutLayer: string, inputSize: numbe
 function pinInferenceMode(layer: tf.layers.Layer): void {
   const call = layer.call.bind(layer)
   layer.call = (inputs, kwargs) => call(inputs, { ...kwargs, training: false })
+  inferenceMode.add(layer)
+}
+
+/** Whether a layer always runs in inference mode (a base's BatchNormalization, see pinInferenceMode). */
+export function pinnedToInference(layer: tf.layers.Layer): boolean {
+  return inferenceMode.has(layer)
 }
 
 export function buildTransfer(config: TransferModelConfig, base: LoadedBase, opts: TransferOptions): BuiltModel {

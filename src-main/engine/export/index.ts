@@ -36,6 +36,8 @@ export function describePreprocessing(mode: Preprocessing): string {
   switch (mode) {
     case 'unit':
       return 'RGB channel order; every value x (0..255) becomes x / 255 (range 0..1).'
+    case 'raw':
+      return 'RGB channel order; values stay 0..255 (the model rescales and normalises them itself).'
     case 'minus-one-one':
       return 'RGB channel order; every value x (0..255) becomes x / 127.5 - 1 (range -1..1).'
     case 'imagenet-mean-std':

@@ -52,7 +52,8 @@ export const en = {
     historyFiltered: 'No run matches these filters.',
     compare: 'Pick 2 to 10 runs in History (tick them, then “Compare”) to overlay their curves and metrics.',
     data: 'No dataset yet. Import the CIFAR-10 archive (or a folder of images per class) with the form above.',
-    models: 'No pretrained base registered. Import a TensorFlow.js model folder or a Keras .h5 file with the form above.',
+    models:
+      'No pretrained base registered. Import a TensorFlow.js model folder, a Keras .h5 file or a timm .safetensors state_dict with the form above.',
     evaluation: 'This run has no evaluation yet (it runs after the last epoch).',
     curves: 'No epochs recorded yet.',
   },
@@ -183,6 +184,8 @@ export const en = {
     totalParams: 'Total params',
     trainableParams: 'Trainable params',
     nonTrainableParams: 'Non-trainable params',
+    bnInference:
+      "BatchNorm in inference mode: the base's {n} BatchNormalization layers keep their moving mean and variance, also when fine-tuning makes them trainable.",
     flops: 'FLOPs per image',
     size: 'Size',
     curves: 'Curves',
@@ -316,7 +319,7 @@ export const en = {
     title: 'Models',
     bases: 'Pretrained bases',
     import: 'Import a base',
-    importPath: 'model.json folder or .h5 file',
+    importPath: 'model.json folder, .h5 or .safetensors file',
     importName: 'Name (optional)',
     family: 'Family',
     preprocessing: 'Preprocessing',

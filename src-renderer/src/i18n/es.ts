@@ -55,7 +55,7 @@ export const es: Messages = {
     compare: 'Elige de 2 a 10 ejecuciones en Historial (márcalas y pulsa «Comparar») para superponer sus curvas y métricas.',
     data: 'Aún no hay conjunto de datos. Importa el archivo de CIFAR-10 (o una carpeta de imágenes por clase) con el formulario de arriba.',
     models:
-      'No hay ninguna base preentrenada registrada. Importa una carpeta de modelo TensorFlow.js o un archivo Keras .h5 con el formulario de arriba.',
+      'No hay ninguna base preentrenada registrada. Importa una carpeta de modelo TensorFlow.js, un archivo Keras .h5 o un state_dict de timm en .safetensors con el formulario de arriba.',
     evaluation: 'Esta ejecución aún no tiene evaluación (se hace tras la última época).',
     curves: 'Aún no hay épocas registradas.',
   },
@@ -186,6 +186,8 @@ export const es: Messages = {
     totalParams: 'Parámetros totales',
     trainableParams: 'Parámetros entrenables',
     nonTrainableParams: 'Parámetros no entrenables',
+    bnInference:
+      'BatchNorm en modo inferencia: las {n} capas BatchNormalization de la base conservan su media y varianza móviles, también cuando el ajuste fino las hace entrenables.',
     flops: 'FLOPs por imagen',
     size: 'Tamaño',
     curves: 'Curvas',
@@ -320,7 +322,7 @@ export const es: Messages = {
     title: 'Modelos',
     bases: 'Bases preentrenadas',
     import: 'Importar una base',
-    importPath: 'Carpeta con model.json o archivo .h5',
+    importPath: 'Carpeta con model.json, archivo .h5 o .safetensors',
     importName: 'Nombre (opcional)',
     family: 'Familia',
     preprocessing: 'Preprocesado',

@@ -77,7 +77,7 @@ describe('Keras .h5 weights loaded by layer name', () => {
     await writeKeras2(file, [
       { name: 'dense_7', weights: [{ name: 'dense_7/kernel:0', shape: [2, 2], values: new Float32Array(4) }] },
     ])
-    await expect(loadKerasBase(file)).rejects.toThrow(/not a VGG16 or MobileNetV2 .*dense_7/)
+    await expect(loadKerasBase(file)).rejects.toThrow(/not a VGG16, MobileNetV2, ResNet50 or EfficientNetB0 .*dense_7/)
   })
 
   it("MobileNetV2 matches Keras' layer names and parameter counts and loads a Keras 3 file", async () => {

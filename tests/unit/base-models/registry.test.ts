@@ -175,7 +175,7 @@ describe('registry of Keras .h5 files', () => {
       { name: 'dense_1', weights: [{ name: 'dense_1/kernel:0', shape: [2, 3], values: new Float32Array(6) }] },
     ])
     expect((await failure(service.import({ path: other }))).message).toMatch(
-      /not a VGG16 or MobileNetV2 Keras weights file \(layers found: dense_1\)/,
+      /not a VGG16, MobileNetV2, ResNet50 or EfficientNetB0 Keras weights file \(layers found: dense_1\)/,
     )
     const text = join(root, 'notes.h5')
     writeFileSync(text, 'not hdf5')

@@ -139,7 +139,10 @@ describe('browser-mode uploads (PUT /upload/…)', () => {
     const type = await put('/upload/base-model?name=weights.bin', Buffer.from('x'))
     expect(type).toEqual({
       status: 400,
-      json: { ok: false, error: { code: 'invalid_input', message: 'weights.bin: expected a Keras .h5 weights file' } },
+      json: {
+        ok: false,
+        error: { code: 'invalid_input', message: 'weights.bin: expected a Keras .h5 weights file or a .safetensors state_dict' },
+      },
     })
     const notHdf5 = await put('/upload/base-model?name=weights.h5', Buffer.from('not hdf5'))
     expect(notHdf5.status).toBe(422)

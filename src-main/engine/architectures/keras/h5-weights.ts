@@ -40,6 +40,11 @@ function readDataset(dataset: H5Dataset, label: string): H5Weight {
   let values: Float32Array
   if (value instanceof Float32Array) values = value
   else if (value instanceof Float64Array) values = Float32Array.from(value)
+  // Integer weights (a Normalization layer's int64 sample count) are read as floats too.
+  else if (value instanceof BigInt64Array || value instanceof BigUint64Array) values = Float32Array.from(value, Number)
+  else if (typeof value === 'bigint') values = Float32Array.of(Number(value))
+  else if (typeof value === 'number') values = Float32Array.of(value)
+  else if (ArrayBuffer.isView(value) && !(value instanceof DataView)) values = Float32Array.from(value as Int32Array)
   else throw new Error(`${label}: expected a float array, got dtype ${JSON.stringify(dataset.dtype)}`)
   return { name: label, shape: [...shape], values }
 }
@@ -141,22 +146,67 @@ export async function readKerasWeights(file: string): Promise<KerasWeightFile> {
 
 const fmt = (shape: ReadonlyArray<number | null>) => `[${shape.join(', ')}]`
 
+/** A tfjs layer standing in for a Keras layer tfjs lacks: Keras' class, and how its stored weights become the layer's. */
+export interface StandIn {
+  kerasClass: string
+  adapt: (stored: H5Weight[], file: string) => H5Weight[]
+}
+
+/** Keras' `naming.to_snake_case`. */
+function toSnakeCase(name: string): string {
+  return name
+    .replace(/\W+/g, '')
+    .replace(/(.)([A-Z][a-z]+)/g, '$1_$2')
+    .replace(/([a-z])([A-Z])/g, '$1_$2')
+    .toLowerCase()
+}
+
 /**
- * Set a model's weights from a Keras file BY LAYER NAME (like Keras' `load_weights(by_name=True)`):
- * every model layer with weights must be in the file with the same number and shapes of weights;
- * extra layers in the file are ignored. Everything is checked before anything is assigned.
+ * The names Keras 3's `save_weights` gives the model's layers in a .weights.h5: not the layer names
+ * but the class name in snake case with a per-class counter, in `model.layers` order (conv2d,
+ * conv2d_1, …). tfjs orders a functional model's layers as Keras does (by depth, then traversal),
+ * so the same architecture gets the same names.
  */
-export function assignKerasWeights(model: tf.LayersModel, weights: KerasWeightFile): void {
-  const plan: Array<[tf.layers.Layer, H5Weight[]]> = []
+function keras3Names(model: tf.LayersModel, standIns: Record<string, StandIn>): Map<tf.layers.Layer, string> {
+  const used = new Map<string, number>()
+  const names = new Map<tf.layers.Layer, string>()
   for (const layer of model.layers) {
-    if (layer.weights.length === 0) continue
-    const stored = weights.layers.get(layer.name)
-    if (!stored) {
-      throw new Error(`${weights.file}: layer "${layer.name}" is missing from the file (${weights.layout} layout)`)
-    }
+    const base = toSnakeCase(standIns[layer.name]?.kerasClass ?? layer.getClassName())
+    const count = used.get(base)
+    used.set(base, count === undefined ? 0 : count + 1)
+    names.set(layer, count === undefined ? base : `${base}_${count + 1}`)
+  }
+  return names
+}
+
+/**
+ * The stored weights of every model layer that has weights: by layer name, or (a Keras 3
+ * .weights.h5 whose groups are not the layer names) by Keras 3's saved names. Every weight is
+ * checked for count and shape; an error names the layer.
+ */
+function planAssignment(
+  model: tf.LayersModel,
+  weights: KerasWeightFile,
+  standIns: Record<string, StandIn>,
+): Array<[tf.layers.Layer, H5Weight[]]> {
+  const weighted = model.layers.filter((l) => l.weights.length > 0)
+  // A Keras 3 file written by hand may use layer names; which naming it uses is the one that finds more layers.
+  let saved: Map<tf.layers.Layer, string> | null = null
+  if (weights.layout === 'keras3') {
+    const names = keras3Names(model, standIns)
+    const found = (key: (l: tf.layers.Layer) => string) => weighted.filter((l) => weights.layers.has(key(l))).length
+    if (found((l) => names.get(l)!) > found((l) => l.name)) saved = names
+  }
+  return weighted.map((layer) => {
+    const key = saved ? saved.get(layer)! : layer.name
+    const label = saved ? `"${layer.name}" (saved as "${key}")` : `"${layer.name}"`
+    const found = weights.layers.get(key)
+    if (!found) throw new Error(`${weights.file}: layer ${label} is missing from the file (${weights.layout} layout)`)
+    const standIn = standIns[layer.name]
+    const stored = standIn ? standIn.adapt(found, weights.file) : found
     if (stored.length !== layer.weights.length) {
       throw new Error(
-        `${weights.file}: layer "${layer.name}" has ${stored.length} weights in the file but the model expects ${layer.weights.length}`,
+        `${weights.file}: layer ${label} has ${stored.length} weights in the file but the model expects ${layer.weights.length}`,
       )
     }
     layer.weights.forEach((w, i) => {
@@ -164,12 +214,39 @@ export function assignKerasWeights(model: tf.LayersModel, weights: KerasWeightFi
       const same = s.shape.length === w.shape.length && s.shape.every((d, k) => d === w.shape[k])
       if (!same) {
         throw new Error(
-          `${weights.file}: layer "${layer.name}" weight ${i} (${s.name}) has shape ${fmt(s.shape)} in the file but the model expects ${fmt(w.shape)}`,
+          `${weights.file}: layer ${label} weight ${i} (${s.name}) has shape ${fmt(s.shape)} in the file but the model expects ${fmt(w.shape)}`,
         )
       }
     })
-    plan.push([layer, stored])
+    return [layer, stored]
+  })
+}
+
+/** Whether the file holds exactly this architecture's weights (every layer found with its shapes). */
+export function fitsKerasWeights(
+  model: tf.LayersModel,
+  weights: KerasWeightFile,
+  standIns: Record<string, StandIn> = {},
+): boolean {
+  try {
+    planAssignment(model, weights, standIns)
+    return true
+  } catch {
+    return false
   }
+}
+
+/**
+ * Set a model's weights from a Keras file BY LAYER NAME (like Keras' `load_weights(by_name=True)`):
+ * every model layer with weights must be in the file with the same number and shapes of weights;
+ * extra layers in the file are ignored. Everything is checked before anything is assigned.
+ */
+export function assignKerasWeights(
+  model: tf.LayersModel,
+  weights: KerasWeightFile,
+  standIns: Record<string, StandIn> = {},
+): void {
+  const plan = planAssignment(model, weights, standIns)
   for (const [layer, stored] of plan) {
     const tensors = stored.map((s) => tf.tensor(s.values, s.shape, 'float32'))
     layer.setWeights(tensors)
