@@ -12,6 +12,12 @@ export const NATIVE_INPUT_SIZE: Record<Exclude<BaseFamily, 'custom'>, number> = 
   mobilenetv2: 224,
   squeezenet: 224,
   vgg16: 224,
+  resnet50: 224,
+  efficientnetb0: 224,
+  'timm-resnet18': 224,
+  'timm-resnet50': 224,
+  'timm-efficientnet_b0': 224,
+  'timm-mobilenetv3_large_100': 224,
 }
 
 const pool3s2 = (side: number) => Math.floor((side - 3) / 2) + 1
@@ -19,7 +25,9 @@ const pool3s2 = (side: number) => Math.floor((side - 3) / 2) + 1
 /**
  * The side of the default cut layer's feature map at an input side: MobileNetV2's head_relu is
  * ceil(s/32) (every stride-2 conv pads to keep ceil); VGG16's block5_pool halves five times (floor);
- * SqueezeNet 1.1's fire9 follows conv1 (3x3/2, valid) and three 3x3/2 max pools.
+ * SqueezeNet 1.1's fire9 follows conv1 (3x3/2, valid) and three 3x3/2 max pools. The ResNets and
+ * EfficientNets (Keras' and timm's) and MobileNetV3 pad every stride-2 step to ceil, five times
+ * (timm's MobileNetV3 pools before its head, so for it this is the last map before global_pool).
  */
 export function featureMapSide(family: Exclude<BaseFamily, 'custom'>, side: number): number {
   switch (family) {
@@ -29,6 +37,13 @@ export function featureMapSide(family: Exclude<BaseFamily, 'custom'>, side: numb
       return Math.max(1, Math.floor(side / 32))
     case 'squeezenet':
       return Math.max(1, pool3s2(pool3s2(pool3s2(pool3s2(side)))))
+    case 'resnet50':
+    case 'efficientnetb0':
+    case 'timm-resnet18':
+    case 'timm-resnet50':
+    case 'timm-efficientnet_b0':
+    case 'timm-mobilenetv3_large_100':
+      return Math.ceil(side / 32)
   }
 }
 

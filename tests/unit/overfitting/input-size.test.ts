@@ -3,7 +3,8 @@ import { ExperimentConfig } from '@shared/domain/config'
 import { featureMapSide, inputSizeCost, sizeEvidence } from '@shared/domain/input-size'
 import * as tf from '../../../src-main/engine/tf'
 import { buildModel, loadTfjsFolder, type LoadedBase } from '../../../src-main/engine/architectures'
-import { mobileNetV2NoTop, vgg16NoTop } from '../../../src-main/engine/architectures/keras'
+import { KERAS_ARCHITECTURES, mobileNetV2NoTop, vgg16NoTop } from '../../../src-main/engine/architectures/keras'
+import { TIMM_ARCHITECTURES } from '../../../src-main/engine/architectures/timm'
 import type { BaseModelInfo, TransferModelConfig } from '@shared/index'
 import { missingShared, sharedPath } from '../../support/shared-data'
 
@@ -26,7 +27,7 @@ describe('what a base below its native size costs', () => {
     expect(inputSizeCost(scratch, 'mobilenetv2')).toBeNull()
   })
 
-  it('the feature map sides are those of the built models (Keras MobileNetV2 and VGG16 at every input size)', () => {
+  it('the feature map sides are those of the built models (every Keras and timm family at every input size)', () => {
     const info = (family: BaseModelInfo['family'], cut: string): BaseModelInfo => ({
       id: family,
       name: family,
@@ -44,6 +45,10 @@ describe('what a base below its native size costs', () => {
     const cases = [
       [info('mobilenetv2', 'out_relu'), () => mobileNetV2NoTop(null)],
       [info('vgg16', 'block5_pool'), () => vgg16NoTop(null)],
+      [info('resnet50', 'conv5_block3_out'), () => KERAS_ARCHITECTURES.resnet50(null)],
+      [info('efficientnetb0', 'top_activation'), () => KERAS_ARCHITECTURES.efficientnetb0(null)],
+      [info('timm-resnet18', 'layer4.1.act2'), () => TIMM_ARCHITECTURES.resnet18(null)],
+      [info('timm-efficientnet_b0', 'bn2.act'), () => TIMM_ARCHITECTURES.efficientnet_b0(null)],
     ] as const
     for (const [baseInfo, make] of cases) {
       for (const size of [32, 64, 96]) {
@@ -63,6 +68,15 @@ describe('what a base below its native size costs', () => {
         base.model.dispose()
         built.model.dispose()
       }
+    }
+  })
+
+  it("timm's MobileNetV3 pools before its head, so its side is that of the last map before global_pool", () => {
+    for (const size of [32, 64, 96]) {
+      const model = TIMM_ARCHITECTURES.mobilenetv3_large_100(size)
+      const pooled = model.getLayer('global_pool').input as tf.SymbolicTensor
+      expect(pooled.shape[1], `at ${size}`).toBe(featureMapSide('timm-mobilenetv3_large_100', size))
+      model.dispose()
     }
   })
 
