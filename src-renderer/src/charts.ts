@@ -1,6 +1,6 @@
 import { computed, type ComputedRef } from 'vue'
 import { useI18n } from 'vue-i18n'
-import type { ChartLabels } from '@shared/charts/labels'
+import { CHART_LABELS, type ChartLabels } from '@shared/charts/labels'
 import { figureToCanvas, figureToSvg, panelToSvg, drawPanel, type FigureLayout, type Panel } from '@shared/charts/render'
 import type { ChartTheme } from '@shared/charts/palette'
 import type { MeasureText } from '@shared/charts/svg-context'
@@ -12,31 +12,10 @@ export const EXPORT_WIDTH = 800
 export const EXPORT_HEIGHT = 450
 export const PNG_SCALE = 2
 
+/** The chart words in the user's language, from the one table the CLI and the report use too. */
 export function useChartLabels(): ComputedRef<ChartLabels> {
-  const { t } = useI18n()
-  return computed(() => ({
-    step: t('charts.step'),
-    epoch: t('charts.epoch'),
-    loss: t('charts.loss'),
-    accuracy: t('charts.accuracy'),
-    trainBatch: t('charts.trainBatch'),
-    trainSmoothed: t('charts.trainSmoothed'),
-    trainEpoch: t('charts.trainEpoch'),
-    valEpoch: t('charts.valEpoch'),
-    params: t('charts.params'),
-    wallTime: t('charts.wallTime'),
-    classAccuracy: t('charts.classAccuracy'),
-    countDiff: t('charts.countDiff'),
-    finetune: t('charts.finetune'),
-    lr: (lr: string) => t('charts.lr', { lr }),
-    valAccuracyTitle: t('compare.curvesAcc'),
-    valLossTitle: t('compare.curvesLoss'),
-    perClassTitle: t('compare.perClass'),
-    scatterParamsTitle: t('compare.scatterParams'),
-    scatterTimeTitle: t('compare.scatterTime'),
-    confusionTitle: t('detail.confusion'),
-    confusionDiffTitle: (a: string, b: string) => t('compare.confusionDiff', { a, b }),
-  }))
+  const { locale } = useI18n()
+  return computed(() => CHART_LABELS[locale.value === 'es' ? 'es' : 'en'])
 }
 
 let measureCtx: CanvasRenderingContext2D | null = null

@@ -48,6 +48,33 @@ export const ENGLISH_LABELS: ChartLabels = {
   confusionDiffTitle: (a, b) => `Confusion matrix difference (${a} − ${b})`,
 }
 
+export const SPANISH_LABELS: ChartLabels = {
+  step: 'Lote (paso global)',
+  epoch: 'Época',
+  loss: 'Pérdida (entropía cruzada)',
+  accuracy: 'Precisión (%)',
+  trainBatch: 'entrenamiento (lote)',
+  trainSmoothed: 'entrenamiento (suavizado)',
+  trainEpoch: 'entrenamiento (época)',
+  valEpoch: 'validación (época)',
+  params: 'Parámetros (total, escala log)',
+  wallTime: 'Tiempo total (min)',
+  classAccuracy: 'Precisión de la clase (%)',
+  countDiff: 'Diferencia de recuentos',
+  finetune: 'ajuste fino',
+  lr: (lr) => `LR ${lr}`,
+  valAccuracyTitle: 'Precisión de validación',
+  valLossTitle: 'Pérdida de validación',
+  perClassTitle: 'Precisión por clase',
+  scatterParamsTitle: 'Precisión vs parámetros',
+  scatterTimeTitle: 'Precisión vs tiempo de entrenamiento',
+  confusionTitle: 'Matriz de confusión',
+  confusionDiffTitle: (a, b) => `Diferencia de matrices de confusión (${a} − ${b})`,
+}
+
+/** The chart words by language: the one table the renderer, the CLI and the report draw with. */
+export const CHART_LABELS: Record<'en' | 'es', ChartLabels> = { en: ENGLISH_LABELS, es: SPANISH_LABELS }
+
 export function formatLr(lr: number): string {
   return lr >= 0.01 ? String(Number(lr.toPrecision(2))) : lr.toExponential(0).replace('e-', 'e-')
 }

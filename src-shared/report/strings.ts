@@ -1,4 +1,4 @@
-import { ENGLISH_LABELS, type ChartLabels } from '../charts/labels'
+import { ENGLISH_LABELS, SPANISH_LABELS, type ChartLabels } from '../charts/labels'
 import type { MetricKey } from '../charts/compare'
 import type { RunStatus } from '../domain/run'
 
@@ -68,30 +68,6 @@ export interface ReportStrings {
     openForPrint: string
     bundle: string
   }
-}
-
-const SPANISH_CHART_LABELS: ChartLabels = {
-  step: 'Lote (paso global)',
-  epoch: 'Época',
-  loss: 'Pérdida (entropía cruzada)',
-  accuracy: 'Precisión (%)',
-  trainBatch: 'entrenamiento (lote)',
-  trainSmoothed: 'entrenamiento (suavizado)',
-  trainEpoch: 'entrenamiento (época)',
-  valEpoch: 'validación (época)',
-  params: 'Parámetros (total, escala log)',
-  wallTime: 'Tiempo total (min)',
-  classAccuracy: 'Precisión de la clase (%)',
-  countDiff: 'Diferencia de recuentos',
-  finetune: 'ajuste fino',
-  lr: (lr) => `LR ${lr}`,
-  valAccuracyTitle: 'Precisión de validación',
-  valLossTitle: 'Pérdida de validación',
-  perClassTitle: 'Precisión por clase',
-  scatterParamsTitle: 'Precisión vs parámetros',
-  scatterTimeTitle: 'Precisión vs tiempo de entrenamiento',
-  confusionTitle: 'Matriz de confusión',
-  confusionDiffTitle: (a, b) => `Diferencia de matrices de confusión (${a} − ${b})`,
 }
 
 export const REPORT_STRINGS: Record<ReportLanguage, ReportStrings> = {
@@ -249,7 +225,7 @@ export const REPORT_STRINGS: Record<ReportLanguage, ReportStrings> = {
     skippedTitle: 'No incluido',
     axisPredicted: 'Clase predicha',
     axisTrue: 'Clase real',
-    chart: SPANISH_CHART_LABELS,
+    chart: SPANISH_LABELS,
     ui: {
       action: 'Informe…',
       writing: 'Escribiendo el informe…',
