@@ -68,9 +68,17 @@ function familyOption(path: string, values: { family?: string | undefined; arch?
   return family
 }
 
-function oneLine(b: BaseModelInfo): string {
+/** One base per line; a list pads each column to its longest entry so the rows line up. */
+function oneLine(b: BaseModelInfo, _index = 0, all: readonly BaseModelInfo[] = [b]): string {
   const params = b.summary ? `${(b.summary.totalParams / 1e6).toFixed(2)}M params` : 'no summary'
-  return `${b.id.padEnd(26)} ${b.family.padEnd(12)} ${b.format.padEnd(12)} ${params.padEnd(16)} cut ${b.defaultCutLayer}  ${b.preprocessing}`
+  const width = (pick: (x: BaseModelInfo) => string) => Math.max(...all.map((x) => pick(x).length))
+  return [
+    b.id.padEnd(width((x) => x.id)),
+    b.family.padEnd(width((x) => x.family)),
+    b.format.padEnd(width((x) => x.format)),
+    params.padEnd(16),
+    `cut ${b.defaultCutLayer}  ${b.preprocessing}`,
+  ].join(' ')
 }
 
 export const modelsCommand: CliCommand = {
