@@ -1,7 +1,7 @@
 #!/usr/bin/env node
-// Creates (or reuses) the Python virtual environment the reference tests run against (SciPy, Keras 3
-// on JAX, onnxruntime; never dependencies of the app) and prints
-// its python. The packages are pinned in scripts/python-requirements.txt; the environment is rebuilt
+// Creates (or reuses) the Python virtual environment the reference tests and the peer benchmarks run
+// against (SciPy, Keras 3 on JAX and TensorFlow, tf-keras, onnxruntime, PyTorch, timm; never
+// dependencies of the app) and prints its python. The packages are pinned in scripts/python-requirements.txt; the environment is rebuilt
 // when that file changes. Location: $WORKBENCH_PYENV, else ~/.cache/cifar-workbench/pyenv.
 //
 //   node scripts/python-env.mjs          # create or update, print the interpreter's path
