@@ -28,12 +28,26 @@ import { nativeThreads } from '../src-main/engine/backend/native-env'
 import { createOptimizer } from '../src-main/engine/training/optimizer'
 import { fuseRelu6Pairs, useRelu6Kernel } from '../src-main/engine/architectures/relu6'
 import { runPeerScript } from './peers/python'
+import { ExperimentConfig, SEED_CNN } from '@shared/domain/config'
+import { buildModel } from '../src-main/engine/architectures'
+import { modelForward } from '../src-main/engine/training/forward'
+import { PixelSplit } from '../src-main/engine/training/sources'
+import { train as trainLoop } from '../src-main/engine/training/trainer'
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..')
 const MOBILENET_DIR = join(repoRoot, '../shared/models/mobilenetv2-imagenet')
 
-type Workload = 'seed-forward' | 'seed-train' | 'vgg16-forward' | 'mobilenet-forward' | 'mobilenet-finetune'
-const WORKLOADS: Workload[] = ['seed-forward', 'seed-train', 'vgg16-forward', 'mobilenet-forward', 'mobilenet-finetune']
+type Workload = 'seed-forward' | 'seed-train' | 'seed-epoch' | 'vgg16-forward' | 'mobilenet-forward' | 'mobilenet-finetune'
+const WORKLOADS: Workload[] = [
+  'seed-forward',
+  'seed-train',
+  'seed-epoch',
+  'vgg16-forward',
+  'mobilenet-forward',
+  'mobilenet-finetune',
+]
+/** seed-epoch: one epoch of the whole training loop (ours: train(); Keras: model.fit) over this many uint8 images. */
+const EPOCH_IMAGES = 1280
 
 interface Result {
   workload: Workload
@@ -339,6 +353,56 @@ async function runChild(backend: ChildBackend, threads: number, quick: boolean, 
     tf.dispose([b.xs, b.ys, small.xs, small.ys])
     model.dispose()
   }
+  // The Seed CNN through the app's whole training loop (batch assembly from uint8 pixels, the loss,
+  // the metrics read back every batch, the callbacks), an epoch per step; Keras' peer runs model.fit.
+  if (!isCpu) {
+    const config = ExperimentConfig.parse({
+      name: 'engine bench',
+      data: { datasetId: 'random' },
+      model: SEED_CNN,
+      training: { epochs: 1, batchSize: 64, optimizer: 'adam', learningRate: 1e-3, seed: 1 },
+    })
+    const built = buildModel(config.model, { numClasses: 10, imageSize: 32, seed: 1, base: null })
+    const images = new Uint8Array(EPOCH_IMAGES * 32 * 32 * 3).map((_, i) => (i * 2654435761) >>> 24)
+    const labels = Uint8Array.from({ length: EPOCH_IMAGES }, (_, i) => i % 10)
+    const split = (n: number) =>
+      new PixelSplit({
+        images,
+        labels,
+        height: 32,
+        width: 32,
+        indices: Int32Array.from({ length: n }, (_, i) => i),
+        preprocessing: 'unit',
+        inputSize: 32,
+      })
+    const setup = {
+      model: built.model,
+      forward: modelForward(built.model),
+      train: split(EPOCH_IMAGES),
+      validation: split(0),
+      augmentFor: null,
+    }
+    const epoch = async (): Promise<void> => {
+      await trainLoop({
+        config,
+        runId: 'engine-bench',
+        configHash: 'x',
+        checkpointDir: null,
+        resume: null,
+        hooks: { setupPhase: () => setup, onBatch: () => void tf.memory(), onBatchPoints: () => {}, isCancelled: () => false },
+      })
+    }
+    const seconds = await time(`${label} seed-epoch ${EPOCH_IMAGES}`, 1, 1, quick ? 1 : 2, epoch)
+    results.push({
+      workload: 'seed-epoch',
+      backend: label,
+      batch: 64,
+      imagesPerSecond: EPOCH_IMAGES / seconds,
+      gflops: null,
+      flopsPerImage: 0,
+    })
+    built.model.dispose()
+  }
   // VGG16 conv base at 32 px
   {
     const model = vgg16Base(32)
@@ -442,7 +506,9 @@ function report(passes: Pass[]): string {
   const lines: string[] = []
   const columns = columnsOf(passes)
   const flopsOf = (w: Workload): number | null =>
-    passes.flatMap((p) => p.children.flatMap((c) => c.results)).find((r) => r.workload === w)?.flopsPerImage ?? null
+    passes
+      .flatMap((p) => p.children.flatMap((c) => c.results))
+      .find((r) => r.workload === (w === 'seed-epoch' ? 'seed-train' : w))?.flopsPerImage ?? null
   const medianIps = (c: Column, w: Workload) => median(passes.map((p) => c.ips(p, w)).filter((v): v is number => v !== null))
   const find = (prefix: string) => columns.filter((c) => c.label.startsWith(prefix))
   // Every tensorflow column (one per libtensorflow) and the wasm column with the most threads (the app's).

@@ -44,18 +44,21 @@ const config = ExperimentConfig.parse({
 })
 const built = buildModel(config.model, { numClasses: 10, imageSize: 32, seed: 1, base: null })
 
-// The loop is synchronous, so GC entries are collected with takeRecords() rather than a callback.
-const gcObserver = new PerformanceObserver(() => {})
-gcObserver.observe({ entryTypes: ['gc'] })
-const gcTotal = (): number => gcObserver.takeRecords().reduce((s, e) => s + e.duration, 0)
+// GC pauses: the observer's entries arrive after the synchronous loop, so a segment reads them
+// after yielding once.
+let gcMs = 0
+new PerformanceObserver((list) => {
+  for (const e of list.getEntries()) gcMs += e.duration
+}).observe({ entryTypes: ['gc'] })
+const settle = () => new Promise((r) => setTimeout(r, 50))
 
-// The optimizer step (forward, backward, update) timed apart from everything around it.
-let stepMs = 0
+// The optimizer step (forward, backward, update) timed apart from everything around it, step by step.
+let stepMs: number[] = []
 const { minimize } = tf.Optimizer.prototype as { minimize: (this: tf.Optimizer, ...args: unknown[]) => tf.Scalar | null }
 tf.Optimizer.prototype.minimize = function (this: tf.Optimizer, ...args: unknown[]) {
   const t0 = performance.now()
   const out = minimize.apply(this, args)
-  stepMs += performance.now() - t0
+  stepMs.push(performance.now() - t0)
   return out
 }
 
@@ -63,7 +66,9 @@ interface Segment {
   size: number
   batchMs: number[]
   inputMs: number
+  /** Median of the optimizer step, and of each batch's time outside it (assembly, labels, loss readback, callbacks). */
   stepMs: number
+  outsideMs: number
   gcMs: number
   tensors: number
   bytes: number
@@ -107,8 +112,9 @@ async function segment(size: number, distinct = size): Promise<Segment> {
     },
   }
   const stamps: number[] = []
-  gcTotal()
-  stepMs = 0
+  await settle()
+  const gcBefore = gcMs
+  stepMs = []
   await train({
     config,
     runId: 'epoch-size',
@@ -140,8 +146,10 @@ async function segment(size: number, distinct = size): Promise<Segment> {
     size,
     batchMs,
     inputMs: inputMs / steps,
-    stepMs: stepMs / steps,
-    gcMs: gcTotal() / steps,
+    stepMs: median(stepMs),
+    // Batch b runs from stamps[b] to stamps[b + 1] and holds step b - 1.
+    outsideMs: median(batchMs.map((ms, i) => ms - (stepMs[i] ?? 0))),
+    gcMs: (await settle().then(() => gcMs - gcBefore)) / steps,
     tensors: mem.numTensors,
     bytes: mem.numBytes,
     rssMb: process.memoryUsage.rss() / 2 ** 20,
@@ -156,16 +164,24 @@ for (let r = 0; r < rounds; r++)
   for (const [size, distinct] of r % 2 ? [...variants].reverse() : variants)
     results.push({ ...(await segment(size, distinct)), distinct })
 
+// Within an epoch: the median batch time of each tenth of the segment (a slowdown that builds up shows here).
+for (const s of results) {
+  const tenth = Math.max(1, Math.floor(s.batchMs.length / 10))
+  const parts = Array.from({ length: Math.floor(s.batchMs.length / tenth) }, (_, i) =>
+    median(s.batchMs.slice(i * tenth, (i + 1) * tenth)),
+  )
+  console.log(`split ${s.size}: median ms/batch per tenth of the segment: ${parts.map((v) => v.toFixed(0)).join(' ')}`)
+}
 console.log(`\nbackend ${backend.name}, ${batches} batches of 64 per segment, load average ${loadavg()[0]!.toFixed(1)}\n`)
 console.log(
-  '| training split (distinct images) | round | median ms/batch | images/s | first 10 / last 10 batches (ms) | batch assembly ms | optimizer step ms | GC ms / batch | tensors after | RSS MB | wasm heap MB |',
+  '| training split (distinct images) | round | median ms/batch | images/s | first 10 / last 10 batches (ms) | batch assembly ms | optimizer step ms | outside the step ms | GC ms / batch | tensors after | RSS MB | wasm heap MB |',
 )
-console.log('| --- | ---: | ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: |')
+console.log('| --- | ---: | ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |')
 results.forEach((s, i) => {
   const m = median(s.batchMs)
   const first = median(s.batchMs.slice(0, 10))
   const last = median(s.batchMs.slice(-10))
   console.log(
-    `| ${s.size} (${s.distinct}) | ${Math.floor(i / variants.length) + 1} | ${m.toFixed(1)} | ${(64000 / m).toFixed(0)} | ${first.toFixed(1)} / ${last.toFixed(1)} | ${s.inputMs.toFixed(2)} | ${s.stepMs.toFixed(1)} | ${s.gcMs.toFixed(2)} | ${s.tensors} | ${s.rssMb.toFixed(0)} | ${s.heapMb?.toFixed(0) ?? '–'} |`,
+    `| ${s.size} (${s.distinct}) | ${Math.floor(i / variants.length) + 1} | ${m.toFixed(1)} | ${(64000 / m).toFixed(0)} | ${first.toFixed(1)} / ${last.toFixed(1)} | ${s.inputMs.toFixed(2)} | ${s.stepMs.toFixed(1)} | ${s.outsideMs.toFixed(2)} | ${s.gcMs.toFixed(2)} | ${s.tensors} | ${s.rssMb.toFixed(0)} | ${s.heapMb?.toFixed(0) ?? '–'} |`,
   )
 })

@@ -271,7 +271,7 @@ const section = [
   ...(typeof keras === 'string'
     ? [`Keras column skipped: ${keras}`, '']
     : [
-        `Keras rows: the same splits (${keras.sizes.train} / ${keras.sizes.validation} / ${keras.sizes.test}) and MobileNetV2 weights (our tfjs LayersModel read into Keras by bench/peers/tfjs_layers.py), \`model.fit\` with batch 64 and the same optimizers, ${keras.threads} intra- and inter-op threads; "load" is reading the splits from our dataset cache, Keras' transfer model resizes to 96 px inside the model and runs its frozen base every epoch (no feature cache).`,
+        `Keras rows: the same splits (${keras.sizes.train} / ${keras.sizes.validation} / ${keras.sizes.test}) and MobileNetV2 weights (our tfjs LayersModel read into Keras by bench/peers/tfjs_layers.py), \`model.fit\` with batch 64 and the same optimizers, ${keras.threads} intra- and inter-op threads; "load" is reading the splits from our dataset cache, Keras' transfer model resizes to 96 px inside the model and runs its frozen base every epoch (no feature cache); its \`Resizing\` samples with half-pixel centres where our \`resizeBilinear\` does not.`,
         ...ratioLines,
         '',
       ]),

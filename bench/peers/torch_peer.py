@@ -13,6 +13,9 @@ import time
 import os
 
 os.environ["CUDA_VISIBLE_DEVICES"] = ""  # CPU only, whatever build of torch is installed
+# OpenMP workers that spin while they wait steal the very cores they wait for on a shared machine:
+# on the 2-core box of BENCHMARKS.md under load the Seed CNN forward pass ran 5x slower spinning.
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 import torch
 import torch.nn as nn
