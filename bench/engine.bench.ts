@@ -9,6 +9,7 @@
 //   npm run bench:engine -- --runs 3                 three passes, columns in rotated order; medians and every pass's ratio
 //   npm run bench:engine -- --only tensorflow,keras  some columns: wasm1, wasm2, tensorflow, cpu, keras, torch
 //   npm run bench:engine -- --tf-lib DIR             a second tensorflow column on the libtensorflow in DIR
+//   npm run bench:engine -- --profile                per-kernel profiles of one training step per tfjs column (first pass)
 //
 // Every framework gets the same thread count (one per core), as intra-op and as inter-op threads.
 //
@@ -653,6 +654,7 @@ async function main(): Promise<void> {
   }
   const self = fileURLToPath(import.meta.url)
   const runner = join(repoRoot, 'bin/run-ts.mjs')
+  const passes: Pass[] = []
   const runConfig = (config: Config, pass: Pass): void => {
     process.stderr.write(`${config}:\n`)
     if (config === 'keras' || config === 'torch') {
@@ -665,7 +667,7 @@ async function main(): Promise<void> {
     const childThreads = config === 'wasm1' || config === 'cpu' ? 1 : threads
     const args = [runner, self, '--child', child, '--threads', String(childThreads)]
     if (quick) args.push('--quick')
-    if (values.profile && pass.children.length === 0) args.push('--profile')
+    if (values.profile && passes.length === 0) args.push('--profile')
     const env: NodeJS.ProcessEnv = {
       ...process.env,
       TF_NUM_INTRAOP_THREADS: String(threads),
@@ -682,7 +684,6 @@ async function main(): Promise<void> {
     if (run.status !== 0 || !line.startsWith('{')) throw new Error(`${config} benchmark failed (status ${run.status})`)
     pass.children.push(JSON.parse(line) as ChildOutput)
   }
-  const passes: Pass[] = []
   for (let r = 0; r < runs; r++) {
     const pass: Pass = { children: [], peers: [], skipped }
     // Rotated order: no column always runs first (cold) or last (after the others heated the machine).
