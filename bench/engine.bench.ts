@@ -1,35 +1,54 @@
 // Engine speed: images/s of the Seed CNN, a VGG16 conv base and MobileNetV2 on every available tfjs
 // backend (wasm with 1 and 2 threads, native TensorFlow via tfjs-node when `npm run native:install`
-// built it, cpu at tiny sizes), next to the same models in PyTorch CPU run
-// in the same session (bench/pytorch/engine_peer.py), with FLOP counts, the fraction of the CPU's
-// peak and a per-kernel profile of one wasm training step.
+// built it, cpu at tiny sizes), next to the same models in Keras on TensorFlow (CPU) and PyTorch
+// (CPU), run in the same session by bench/peers/*.py with the reference Python (peers/python.ts),
+// with FLOP counts, FLOP rates, ratios to each peer and a per-kernel profile of one training step.
 //
-//   npm run bench:engine                 full run, prints a Markdown table and writes JSON under .cache/
-//   npm run bench:engine -- --quick      fewer iterations (smoke test)
+//   npm run bench:engine                             one pass of every column, Markdown on stdout, JSON under .cache/
+//   npm run bench:engine -- --quick                  fewer iterations (smoke test)
+//   npm run bench:engine -- --runs 3                 three passes, columns in rotated order; medians and every pass's ratio
+//   npm run bench:engine -- --only tensorflow,keras  some columns: wasm1, wasm2, tensorflow, cpu, keras, torch
+//   npm run bench:engine -- --tf-lib DIR             a second tensorflow column on the libtensorflow in DIR
+//   npm run bench:engine -- --profile                per-kernel profiles of one training step per tfjs column (first pass)
+//
+// Every framework gets the same thread count (one per core), as intra-op and as inter-op threads.
 //
 // Each backend configuration runs in its own child process: the wasm thread count is fixed when the
 // backend starts, and restarting it would discard the models' weights.
 import { spawnSync } from 'node:child_process'
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
-import { cpus } from 'node:os'
+import { cpus, loadavg } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import * as tf from '../src-main/engine/tf'
 import { setupWasm } from '../src-main/engine/backend/wasm/setup'
 import { registerWasmTrainingKernels } from '../src-main/engine/backend/wasm/kernels'
-import { loadNative } from '../src-main/engine/backend/detect'
+import { loadedTensorflowVersion, loadNative } from '../src-main/engine/backend/detect'
 import { nativeThreads } from '../src-main/engine/backend/native-env'
 import { createOptimizer } from '../src-main/engine/training/optimizer'
 import { fuseRelu6Pairs, useRelu6Kernel } from '../src-main/engine/architectures/relu6'
+import { runPeerScript } from './peers/python'
+import { ExperimentConfig, SEED_CNN } from '@shared/domain/config'
+import { buildModel } from '../src-main/engine/architectures'
+import { modelForward } from '../src-main/engine/training/forward'
+import { PixelSplit } from '../src-main/engine/training/sources'
+import { train as trainLoop } from '../src-main/engine/training/trainer'
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..')
 const MOBILENET_DIR = join(repoRoot, '../shared/models/mobilenetv2-imagenet')
-/** FP32 peak measured on the 2-vCPU AVX2 machine BENCHMARKS.md was recorded on; used when PyTorch cannot measure one. */
-const FALLBACK_PEAK_GFLOPS = 187
 
-type Workload = 'seed-forward' | 'seed-train' | 'vgg16-forward' | 'mobilenet-forward' | 'mobilenet-finetune'
-const WORKLOADS: Workload[] = ['seed-forward', 'seed-train', 'vgg16-forward', 'mobilenet-forward', 'mobilenet-finetune']
+type Workload = 'seed-forward' | 'seed-train' | 'seed-epoch' | 'vgg16-forward' | 'mobilenet-forward' | 'mobilenet-finetune'
+const WORKLOADS: Workload[] = [
+  'seed-forward',
+  'seed-train',
+  'seed-epoch',
+  'vgg16-forward',
+  'mobilenet-forward',
+  'mobilenet-finetune',
+]
+/** seed-epoch: one epoch of the whole training loop (ours: train(); Keras: model.fit) over this many uint8 images. */
+const EPOCH_IMAGES = 1280
 
 interface Result {
   workload: Workload
@@ -287,7 +306,7 @@ async function runChild(backend: ChildBackend, threads: number, quick: boolean, 
     const reason = await loadNative('tensorflow')
     if (reason) throw new Error(reason)
     threads = nativeThreads(cpus().length)
-    label = `tensorflow ${threads}T`
+    label = `tensorflow ${(await loadedTensorflowVersion('tensorflow')) ?? '?'} ${threads}T`
   }
   if (backend === 'wasm') {
     const setup = await setupWasm({ threads })
@@ -335,6 +354,56 @@ async function runChild(backend: ChildBackend, threads: number, quick: boolean, 
     tf.dispose([b.xs, b.ys, small.xs, small.ys])
     model.dispose()
   }
+  // The Seed CNN through the app's whole training loop (batch assembly from uint8 pixels, the loss,
+  // the metrics read back every batch, the callbacks), an epoch per step; Keras' peer runs model.fit.
+  if (!isCpu) {
+    const config = ExperimentConfig.parse({
+      name: 'engine bench',
+      data: { datasetId: 'random' },
+      model: SEED_CNN,
+      training: { epochs: 1, batchSize: 64, optimizer: 'adam', learningRate: 1e-3, seed: 1 },
+    })
+    const built = buildModel(config.model, { numClasses: 10, imageSize: 32, seed: 1, base: null })
+    const images = new Uint8Array(EPOCH_IMAGES * 32 * 32 * 3).map((_, i) => (i * 2654435761) >>> 24)
+    const labels = Uint8Array.from({ length: EPOCH_IMAGES }, (_, i) => i % 10)
+    const split = (n: number) =>
+      new PixelSplit({
+        images,
+        labels,
+        height: 32,
+        width: 32,
+        indices: Int32Array.from({ length: n }, (_, i) => i),
+        preprocessing: 'unit',
+        inputSize: 32,
+      })
+    const setup = {
+      model: built.model,
+      forward: modelForward(built.model),
+      train: split(EPOCH_IMAGES),
+      validation: split(0),
+      augmentFor: null,
+    }
+    const epoch = async (): Promise<void> => {
+      await trainLoop({
+        config,
+        runId: 'engine-bench',
+        configHash: 'x',
+        checkpointDir: null,
+        resume: null,
+        hooks: { setupPhase: () => setup, onBatch: () => void tf.memory(), onBatchPoints: () => {}, isCancelled: () => false },
+      })
+    }
+    const seconds = await time(`${label} seed-epoch ${EPOCH_IMAGES}`, 1, 1, quick ? 1 : 2, epoch)
+    results.push({
+      workload: 'seed-epoch',
+      backend: label,
+      batch: 64,
+      imagesPerSecond: EPOCH_IMAGES / seconds,
+      gflops: null,
+      flopsPerImage: 0,
+    })
+    built.model.dispose()
+  }
   // VGG16 conv base at 32 px
   {
     const model = vgg16Base(32)
@@ -364,39 +433,26 @@ async function runChild(backend: ChildBackend, threads: number, quick: boolean, 
   return { backend: label, threads, results, profile }
 }
 
-// ---------------------------------------------------------------- PyTorch peer
+// ---------------------------------------------------------------- Python peers (Keras, PyTorch)
 
 interface PeerOutput {
-  torch: string
+  framework: 'Keras' | 'PyTorch'
+  version: string
   threads: number
-  /** GFLOP/s of a 2048³ sgemm in PyTorch (its BLAS; a lower bound of the machine's FP32 peak). */
-  sgemmGflops: number
+  /** PyTorch only: GFLOP/s of a 2048³ sgemm (its BLAS; a lower bound of the machine's FP32 peak). */
+  sgemmGflops?: number
   results: { workload: Workload; batch: number; imagesPerSecond: number }[]
 }
 
-const PYTHON = '/usr/bin/python3' // Debian's python (python3 on PATH may be a pyenv without torch)
+const PEERS = {
+  keras: { script: 'keras_peer.py', modules: ['tensorflow', 'keras', 'numpy'] },
+  torch: { script: 'torch_peer.py', modules: ['torch'] },
+} as const
 
-function torchAvailable(): boolean {
-  return spawnSync(PYTHON, ['-c', 'import torch'], { stdio: 'ignore' }).status === 0
-}
-
-function runPytorch(quick: boolean): PeerOutput | string {
-  if (!existsSync(PYTHON)) return `${PYTHON} not found`
-  if (!torchAvailable()) {
-    process.stderr.write('PyTorch missing: apt-get install -y python3-torch libopenblas0-pthread\n')
-    const apt = spawnSync('apt-get', ['install', '-y', 'python3-torch', 'libopenblas0-pthread'], {
-      stdio: ['ignore', 'ignore', 'pipe'],
-      encoding: 'utf8',
-    })
-    if (apt.status !== 0 || !torchAvailable()) {
-      return `PyTorch is not installed and apt-get could not install python3-torch (${(apt.stderr ?? '').trim().split('\n').pop() ?? 'no output'})`
-    }
-  }
-  const args = [join(repoRoot, 'bench/pytorch/engine_peer.py'), '--threads', String(cpus().length)]
+function runPeer(name: keyof typeof PEERS, threads: number, quick: boolean): PeerOutput | string {
+  const args = ['--threads', String(threads), '--mobilenet', MOBILENET_DIR]
   if (quick) args.push('--quick')
-  const run = spawnSync(PYTHON, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 24 })
-  if (run.status !== 0) return `the PyTorch peer exited with status ${run.status}`
-  return JSON.parse(run.stdout) as PeerOutput
+  return runPeerScript<PeerOutput>(PEERS[name].script, args, [...PEERS[name].modules])
 }
 
 // ---------------------------------------------------------------- report
@@ -405,63 +461,124 @@ function fmt(value: number | null | undefined, digits = 0): string {
   return value == null ? '—' : value.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits })
 }
 
-function report(children: ChildOutput[], peer: PeerOutput | string): string {
-  const lines: string[] = []
-  const columns = children.map((c) => c.backend)
-  const peerOk = typeof peer !== 'string'
-  // Peak: the fastest FP32 rate anything reached on this machine in this run (PyTorch's sgemm or any
-  // workload, tfjs or PyTorch, at the FLOPs counted here); a lower bound of the true peak.
-  const flopsOf = (w: Workload): number | undefined =>
-    children.flatMap((c) => c.results).find((r) => r.workload === w)?.flopsPerImage
-  const rates = [
-    ...children.flatMap((c) => c.results.map((r) => r.gflops ?? 0)),
-    ...(peerOk ? [peer.sgemmGflops, ...peer.results.map((r) => (r.imagesPerSecond * (flopsOf(r.workload) ?? 0)) / 1e9)] : []),
+/** One run of every configuration: tfjs backends (children) and peers, all measured in the same pass. */
+interface Pass {
+  children: ChildOutput[]
+  peers: PeerOutput[]
+  skipped?: string[]
+}
+
+/** A column of the tables: a tfjs backend or a peer, its images/s per workload in each pass. */
+interface Column {
+  label: string
+  ips: (pass: Pass, w: Workload) => number | null
+  batch: (w: Workload) => number | null
+}
+
+const median = (xs: number[]): number | null => {
+  if (xs.length === 0) return null
+  const s = [...xs].sort((a, b) => a - b)
+  const m = Math.floor(s.length / 2)
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2
+}
+
+function columnsOf(passes: Pass[]): Column[] {
+  const childLabels = [...new Set(passes.flatMap((p) => p.children.map((c) => c.backend)))]
+  const peerLabels = [...new Set(passes.flatMap((p) => p.peers.map((c) => c.framework)))]
+  const childResult = (pass: Pass, label: string, w: Workload) =>
+    pass.children.find((c) => c.backend === label)?.results.find((r) => r.workload === w)
+  const peerResult = (pass: Pass, label: string, w: Workload) =>
+    pass.peers.find((c) => c.framework === label)?.results.find((r) => r.workload === w)
+  return [
+    ...childLabels.map((label) => ({
+      label,
+      ips: (pass: Pass, w: Workload) => childResult(pass, label, w)?.imagesPerSecond ?? null,
+      batch: (w: Workload) => passes.map((p) => childResult(p, label, w)?.batch).find((b) => b !== undefined) ?? null,
+    })),
+    ...peerLabels.map((label) => ({
+      label,
+      ips: (pass: Pass, w: Workload) => peerResult(pass, label, w)?.imagesPerSecond ?? null,
+      batch: (w: Workload) => passes.map((p) => peerResult(p, label, w)?.batch).find((b) => b !== undefined) ?? null,
+    })),
   ]
-  const PEAK_GFLOPS = Math.max(FALLBACK_PEAK_GFLOPS, ...rates)
-  const bestWasm = (w: Workload): Result | undefined =>
-    children
-      .filter((c) => c.backend.startsWith('wasm'))
-      .flatMap((c) => c.results)
-      .filter((r) => r.workload === w)
-      .sort((a, b) => (b.imagesPerSecond ?? 0) - (a.imagesPerSecond ?? 0))[0]
-  const native = children.find((c) => c.backend.startsWith('tensorflow'))
+}
+
+function report(passes: Pass[]): string {
+  const lines: string[] = []
+  const columns = columnsOf(passes)
+  const flopsOf = (w: Workload): number | null =>
+    passes
+      .flatMap((p) => p.children.flatMap((c) => c.results))
+      .find((r) => r.workload === (w === 'seed-epoch' ? 'seed-train' : w))?.flopsPerImage ?? null
+  const medianIps = (c: Column, w: Workload) => median(passes.map((p) => c.ips(p, w)).filter((v): v is number => v !== null))
+  const find = (prefix: string) => columns.filter((c) => c.label.startsWith(prefix))
+  // Every tensorflow column (one per libtensorflow) and the wasm column with the most threads (the app's).
+  const ourColumns = [...find('tensorflow'), ...find('wasm').slice(-1)]
+  const peers = columns.filter((c) => c.label === 'Keras' || c.label === 'PyTorch')
+  const pairs: [Column, Column][] = []
+  for (const ours of ourColumns) for (const peer of peers) pairs.push([ours, peer])
+  const ratio = (a: number | null, b: number | null) => (a && b ? (a / b).toFixed(2) : '—')
+
   lines.push(
-    `| workload (images/s) | MFLOP/image | ${columns.join(' | ')} | PyTorch CPU | best wasm / PyTorch |${native ? ' tensorflow / PyTorch | tensorflow / best wasm |' : ''} best wasm % of peak | PyTorch % of peak |`,
-  )
-  lines.push(
-    `| --- | ---: | ${columns.map(() => '---:').join(' | ')} | ---: | ---: |${native ? ' ---: | ---: |' : ''} ---: | ---: |`,
+    `Images/s, the median of ${passes.length} pass${passes.length > 1 ? 'es' : ''} (each pass runs every column once, in rotated order):`,
+    '',
+    `| workload | MFLOP/image | ${columns.map((c) => c.label).join(' | ')} |${pairs.map(([a, b]) => ` ${a.label} / ${b.label} |`).join('')}`,
+    `| --- | ---: |${columns.map(() => ' ---: |').join('')}${pairs.map(() => ' ---: |').join('')}`,
   )
   for (const w of WORKLOADS) {
-    const cells = children.map((c) => {
-      const r = c.results.find((x) => x.workload === w)
-      return r
-        ? `${fmt(r.imagesPerSecond, r.imagesPerSecond !== null && r.imagesPerSecond < 10 ? 2 : 0)}${r.batch !== 64 && w.startsWith('seed') ? ` (b${r.batch})` : ''}`
-        : '—'
+    const flops = flopsOf(w)
+    const cells = columns.map((c) => {
+      const v = medianIps(c, w)
+      const b = c.batch(w)
+      return `${fmt(v, v !== null && v < 10 ? 2 : 0)}${b !== null && b !== 64 && w.startsWith('seed') ? ` (b${b})` : ''}`
     })
-    const p = peerOk ? peer.results.find((x) => x.workload === w) : undefined
-    const best = bestWasm(w)
-    const ratio = p && best?.imagesPerSecond ? best.imagesPerSecond / p.imagesPerSecond : null
-    const flopsPerImage = best?.flopsPerImage ?? null
-    const peerPeak = p && flopsPerImage ? ((p.imagesPerSecond * flopsPerImage) / 1e9 / PEAK_GFLOPS) * 100 : null
-    const nativeIps = native?.results.find((x) => x.workload === w)?.imagesPerSecond ?? null
-    const ratioText = (a: number | null | undefined, b: number | null | undefined) => (a && b ? (a / b).toFixed(2) : '—')
-    const nativeCells = native
-      ? ` ${ratioText(nativeIps, p?.imagesPerSecond)} | ${ratioText(nativeIps, best?.imagesPerSecond)} |`
-      : ''
+    const ratios = pairs.map(([a, b]) => ratio(medianIps(a, w), medianIps(b, w)))
     lines.push(
-      `| ${w} | ${fmt(flopsPerImage === null ? null : flopsPerImage / 1e6)} | ${cells.join(' | ')} | ${fmt(p?.imagesPerSecond)} | ${ratio === null ? '—' : ratio.toFixed(2)} |${nativeCells} ${best?.gflops ? ((best.gflops / PEAK_GFLOPS) * 100).toFixed(1) + '%' : '—'} | ${peerPeak === null ? '—' : peerPeak.toFixed(1) + '%'} |`,
+      `| ${w} | ${fmt(flops === null ? null : flops / 1e6)} | ${cells.join(' | ')} |${ratios.map((r) => ` ${r} |`).join('')}`,
     )
   }
-  if (!peerOk) lines.push('', `PyTorch column skipped: ${peer}`)
-  else
+
+  lines.push(
+    '',
+    'FLOP rate (GFLOP/s, median images/s × the FLOPs a step runs, counted from the tfjs kernels; the peers run the same architectures):',
+    '',
+    `| workload | ${columns.map((c) => c.label).join(' | ')} |`,
+    `| --- |${columns.map(() => ' ---: |').join('')}`,
+  )
+  for (const w of WORKLOADS) {
+    const flops = flopsOf(w)
+    lines.push(
+      `| ${w} | ${columns
+        .map((c) => {
+          const v = medianIps(c, w)
+          return v !== null && flops !== null ? fmt((v * flops) / 1e9, 1) : '—'
+        })
+        .join(' | ')} |`,
+    )
+  }
+
+  if (pairs.length > 0) {
     lines.push(
       '',
-      `PyTorch ${peer.torch}, ${peer.threads} threads; its sgemm 2048³ ran at ${peer.sgemmGflops.toFixed(0)} GFLOP/s.`,
+      "Every pass's ratio (load on the machine moves them; the passes alternate, so it moves every column alike):",
+      '',
+      `| workload | ratio |${passes.map((_, i) => ` pass ${i + 1} |`).join('')}`,
+      `| --- | --- |${passes.map(() => ' ---: |').join('')}`,
     )
-  lines.push(
-    `"% of peak" is of ${PEAK_GFLOPS.toFixed(0)} GFLOP/s, the fastest FP32 rate measured in this run (a lower bound of the peak).`,
-  )
-  for (const c of children) {
+    for (const w of WORKLOADS)
+      for (const [a, b] of pairs)
+        lines.push(`| ${w} | ${a.label} / ${b.label} |${passes.map((p) => ` ${ratio(a.ips(p, w), b.ips(p, w))} |`).join('')}`)
+  }
+
+  const peerVersions = [...new Map(passes.flatMap((p) => p.peers).map((p) => [p.framework, p])).values()]
+  for (const p of peerVersions)
+    lines.push('', `${p.framework}: ${p.version}, ${p.threads} intra-op and ${p.threads} inter-op threads.`)
+  const sgemm = median(passes.flatMap((p) => p.peers.map((x) => x.sgemmGflops ?? NaN)).filter((x) => Number.isFinite(x)))
+  if (sgemm !== null) lines.push(`PyTorch's 2048³ sgemm: ${sgemm.toFixed(0)} GFLOP/s (median).`)
+  const skipped = [...new Set(passes.flatMap((p) => p.skipped ?? []))]
+  for (const reason of skipped) lines.push('', `Skipped: ${reason}`)
+
+  for (const c of passes[0]?.children ?? []) {
     for (const p of c.profile) {
       lines.push(
         '',
@@ -482,6 +599,9 @@ function report(children: ChildOutput[], peer: PeerOutput | string): string {
 
 // ---------------------------------------------------------------- main
 
+type Config = 'wasm1' | 'wasm2' | 'tensorflow' | 'tensorflow-lib' | 'cpu' | 'keras' | 'torch'
+const ALL_CONFIGS: Config[] = ['wasm1', 'wasm2', 'tensorflow', 'tensorflow-lib', 'cpu', 'keras', 'torch']
+
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: {
@@ -489,8 +609,11 @@ async function main(): Promise<void> {
       threads: { type: 'string', default: '1' },
       quick: { type: 'boolean', default: false },
       profile: { type: 'boolean', default: false },
+      runs: { type: 'string', default: '1' },
+      only: { type: 'string' },
       'skip-cpu': { type: 'boolean', default: false },
-      'skip-pytorch': { type: 'boolean', default: false },
+      'skip-peers': { type: 'boolean', default: false },
+      'tf-lib': { type: 'string' },
     },
   })
   const quick = values.quick ?? false
@@ -502,36 +625,85 @@ async function main(): Promise<void> {
     process.stdout.write(JSON.stringify(out) + '\n')
     return
   }
+  const runs = Number(values.runs)
+  if (!Number.isInteger(runs) || runs < 1) throw new Error(`--runs must be a positive integer, got ${values.runs}`)
+  // --tf-lib DIR: a second tensorflow column on another libtensorflow (say the reference Python's
+  // tensorflow wheel, the version Keras runs on), loaded through LD_LIBRARY_PATH ahead of the binding's own.
+  const tfLib = values['tf-lib'] ? resolve(values['tf-lib']) : null
+  let configs: Config[] = ALL_CONFIGS.filter(
+    (c) =>
+      !(values['skip-cpu'] && c === 'cpu') &&
+      !(values['skip-peers'] && (c === 'keras' || c === 'torch')) &&
+      !(c === 'tensorflow-lib' && !tfLib),
+  )
+  if (values.only) {
+    const wanted = values.only.split(',').map((s) => s.trim())
+    const bad = wanted.filter((w) => !ALL_CONFIGS.includes(w as Config))
+    if (bad.length) throw new Error(`--only takes ${ALL_CONFIGS.join(', ')}; got ${bad.join(', ')}`)
+    configs = ALL_CONFIGS.filter((c) => wanted.includes(c) || (c === 'tensorflow-lib' && tfLib && wanted.includes('tensorflow')))
+  }
+  // Every framework computes with the same number of threads: one per core (intra-op = inter-op).
+  const threads = cpus().length
+  const skipped: string[] = []
+  if (configs.includes('tensorflow')) {
+    const nativeReason = await loadNative('tensorflow')
+    if (nativeReason) {
+      skipped.push(`tensorflow column: ${nativeReason}`)
+      configs = configs.filter((c) => c !== 'tensorflow' && c !== 'tensorflow-lib')
+    }
+  }
   const self = fileURLToPath(import.meta.url)
   const runner = join(repoRoot, 'bin/run-ts.mjs')
-  const configs: { child: string; threads: number; profile: boolean }[] = [
-    { child: 'wasm', threads: 1, profile: false },
-    { child: 'wasm', threads: Math.max(2, cpus().length), profile: true },
-  ]
-  const nativeReason = await loadNative('tensorflow')
-  if (nativeReason) process.stderr.write(`tensorflow column skipped: ${nativeReason}\n`)
-  else configs.push({ child: 'tensorflow', threads: cpus().length, profile: false })
-  if (!values['skip-cpu']) configs.push({ child: 'cpu', threads: 1, profile: false })
-  const children: ChildOutput[] = []
-  for (const config of configs) {
-    process.stderr.write(`${config.child} ${config.threads} thread(s):\n`)
-    const args = [runner, self, '--child', config.child, '--threads', String(config.threads)]
+  const passes: Pass[] = []
+  const runConfig = (config: Config, pass: Pass): void => {
+    process.stderr.write(`${config}:\n`)
+    if (config === 'keras' || config === 'torch') {
+      const out = runPeer(config, threads, quick)
+      if (typeof out === 'string') skipped.push(`${config} peer: ${out}`)
+      else pass.peers.push(out)
+      return
+    }
+    const child = config.startsWith('wasm') ? 'wasm' : config === 'tensorflow-lib' ? 'tensorflow' : config
+    const childThreads = config === 'wasm1' || config === 'cpu' ? 1 : threads
+    const args = [runner, self, '--child', child, '--threads', String(childThreads)]
     if (quick) args.push('--quick')
-    if (config.profile) args.push('--profile')
-    const run = spawnSync(process.execPath, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 24 })
+    if (values.profile && passes.length === 0) args.push('--profile')
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
+      TF_NUM_INTRAOP_THREADS: String(threads),
+      TF_NUM_INTEROP_THREADS: String(threads),
+    }
+    if (config === 'tensorflow-lib' && tfLib) env.LD_LIBRARY_PATH = [tfLib, process.env.LD_LIBRARY_PATH].filter(Boolean).join(':')
+    const run = spawnSync(process.execPath, args, {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'inherit'],
+      maxBuffer: 1 << 24,
+      env,
+    })
     const line = run.stdout.trim().split('\n').pop() ?? ''
-    if (run.status !== 0 || !line.startsWith('{')) throw new Error(`${config.child} benchmark failed (status ${run.status})`)
-    children.push(JSON.parse(line) as ChildOutput)
+    if (run.status !== 0 || !line.startsWith('{')) throw new Error(`${config} benchmark failed (status ${run.status})`)
+    pass.children.push(JSON.parse(line) as ChildOutput)
   }
-  const peer = values['skip-pytorch'] ? 'skipped by --skip-pytorch' : runPytorch(quick)
-  const table = report(children, peer)
+  for (let r = 0; r < runs; r++) {
+    const pass: Pass = { children: [], peers: [], skipped }
+    // Rotated order: no column always runs first (cold) or last (after the others heated the machine).
+    const order = configs.map((_, i) => configs[(i + r) % configs.length]!)
+    process.stderr.write(`pass ${r + 1}/${runs} (load average ${loadavg()[0]!.toFixed(1)}): ${order.join(', ')}\n`)
+    for (const config of order) runConfig(config, pass)
+    passes.push(pass)
+  }
+  const table = report(passes)
   const cacheDir = join(repoRoot, '.cache')
   mkdirSync(cacheDir, { recursive: true })
   writeFileSync(
     join(cacheDir, 'engine-bench.json'),
-    JSON.stringify({ date: new Date().toISOString(), cpu: cpus()[0]?.model, cores: cpus().length, children, peer }, null, 2),
+    JSON.stringify({ date: new Date().toISOString(), cpu: cpus()[0]?.model, cores: cpus().length, threads, passes }, null, 2),
   )
-  process.stdout.write(`\nCPU: ${cpus()[0]?.model ?? 'unknown'} × ${cpus().length}\n\n${table}\n`)
+  process.stdout.write(
+    `\nCPU: ${cpus()[0]?.model ?? 'unknown'} × ${cpus().length}; ${threads} threads everywhere (intra-op = inter-op); load average ${loadavg()
+      .map((l) => l.toFixed(1))
+      .join(' / ')} at the end\n\n${table}\n`,
+  )
 }
 
 await main()

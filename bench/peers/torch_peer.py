@@ -1,17 +1,27 @@
 #!/usr/bin/env python3
 """PyTorch CPU peer of bench/engine.bench.ts: the same models, batch sizes and steps, timed the same way.
 
-Prints one JSON object on stdout: {"torch": version, "threads": n, "results": [{workload, batch, imagesPerSecond}]}.
-Run with Debian's python (/usr/bin/python3, package python3-torch); progress goes to stderr.
+Prints one JSON object on stdout: {"framework", "version", "threads", "sgemmGflops", "results": [{workload,
+batch, imagesPerSecond}]}. Runs with the reference environment's python (scripts/python-env.mjs);
+progress goes to stderr.
 """
 import argparse
 import json
 import sys
 import time
 
+import os
+
+os.environ["CUDA_VISIBLE_DEVICES"] = ""  # CPU only, whatever build of torch is installed
+# OpenMP workers that spin while they wait steal the very cores they wait for on a shared machine:
+# on the 2-core box of BENCHMARKS.md under load the Seed CNN forward pass ran 5x slower spinning.
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
+
+from common import schedule, timed
 
 
 def seed_cnn() -> nn.Module:
@@ -67,28 +77,19 @@ def mobilenet_v2() -> nn.Module:
     return model
 
 
-def timed(label, iterations, warmup, step, rounds=1) -> float:
-    """Seconds per step: the best of `rounds` rounds (the machine is shared; as in the tfjs bench)."""
-    for _ in range(warmup):
-        step()
-    best = float("inf")
-    for _ in range(rounds):
-        t0 = time.perf_counter()
-        for _ in range(iterations):
-            step()
-        best = min(best, (time.perf_counter() - t0) / iterations)
-    print(f"  pytorch {label}: {best * 1000:.1f} ms/step", file=sys.stderr)
-    return best
-
-
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--quick", action="store_true")
+    # Accepted for the same command line as keras_peer.py; the speed does not depend on the weights,
+    # so MobileNetV2 runs with random ones here.
+    parser.add_argument("--mobilenet", help="ignored")
     args = parser.parse_args()
+    # Intra- and inter-op threads equal, as for TensorFlow (tfjs-node and Keras).
     torch.set_num_threads(args.threads)
+    torch.set_num_interop_threads(args.threads)
     torch.manual_seed(0)
-    iterations, warmup, rounds = (2, 1, 1) if args.quick else (4, 2, 3)
+    iterations, warmup, rounds = schedule(args.quick)
     results = []
 
     def forward_step(model, x):
@@ -108,7 +109,7 @@ def main() -> None:
         return step
 
     def record(workload, batch, step):
-        model_seconds = timed(f"{workload} b{batch}", iterations, warmup, step, rounds)
+        model_seconds = timed(f"pytorch {workload} b{batch}", iterations, warmup, step, rounds)
         results.append({"workload": workload, "batch": batch, "imagesPerSecond": batch / model_seconds})
 
     seed = seed_cnn().train()
@@ -126,9 +127,10 @@ def main() -> None:
 
     # The machine's practical FP32 peak: PyTorch's sgemm (oneDNN/OpenBLAS, native FMA) on a large product.
     a, b = torch.rand(2048, 2048), torch.rand(2048, 2048)
-    best = timed("sgemm 2048^3", 1, 1, lambda: torch.mm(a, b), 5)
+    best = timed("pytorch sgemm 2048^3", 1, 1, lambda: torch.mm(a, b), 5)
     sgemm_gflops = 2 * 2048 ** 3 / best / 1e9
-    json.dump({"torch": torch.__version__, "threads": torch.get_num_threads(), "sgemmGflops": sgemm_gflops,
+    json.dump({"framework": "PyTorch", "version": f"torch {torch.__version__}", "threads": torch.get_num_threads(),
+               "sgemmGflops": sgemm_gflops,
                "results": results}, sys.stdout)
     print()
 
