@@ -2,7 +2,7 @@
 // hardware adapter (Vulkan, Metal, Direct3D 12) unless WORKBENCH_WEBGPU_ADAPTER=software allows a
 // software one (Mesa's llvmpipe through Dawn's OpenGL ES backend), which is only for correctness checks.
 import type { WebGpuAdapterInfo } from '@shared/domain/system'
-import type { DawnAdapter, DawnModule } from './dawn-types'
+import type { DawnAdapter, DawnGpu, DawnModule } from './dawn-types'
 
 /** The setting that lets the engine use a software adapter. */
 export const WEBGPU_ADAPTER_ENV = 'WORKBENCH_WEBGPU_ADAPTER'
@@ -61,6 +61,21 @@ export function setEglPlatform(env: NodeJS.ProcessEnv): void {
 }
 
 let dawn: Promise<DawnModule> | null = null
+/**
+ * One Dawn instance per set of options, kept for the life of the process: dawn.node polls an instance's
+ * events from a scheduled callback, and an instance collected while that is pending aborts the process.
+ */
+const instances = new Map<string, DawnGpu>()
+
+function instance(module: DawnModule, options: string[]): DawnGpu {
+  const key = options.join('\n')
+  let gpu = instances.get(key)
+  if (!gpu) {
+    gpu = module.create(options)
+    instances.set(key, gpu)
+  }
+  return gpu
+}
 
 /** Loads dawn.node once and installs the WebGPU globals (GPUBufferUsage, …) tfjs' backend reads. */
 export function loadDawn(): Promise<DawnModule> {
@@ -118,7 +133,7 @@ export function adapterLabel(info: WebGpuAdapterInfo): string {
  * slower than the wasm backend, while the run record said "GPU".
  */
 export async function acquireAdapter(): Promise<AcquiredAdapter> {
-  const { create } = await loadDawn()
+  const module = await loadDawn()
   const allowSoftware = softwareAdapterAllowed()
   const attempts = allowSoftware ? SOFTWARE_ATTEMPTS : HARDWARE_ATTEMPTS
   let softwareSeen: WebGpuAdapterInfo | null = null
@@ -126,7 +141,7 @@ export async function acquireAdapter(): Promise<AcquiredAdapter> {
   for (const attempt of attempts) {
     let adapter: DawnAdapter | null
     try {
-      const gpu = create(attempt.dawnOptions)
+      const gpu = instance(module, attempt.dawnOptions)
       adapter = await gpu.requestAdapter({ powerPreference: 'high-performance', featureLevel: attempt.featureLevel })
     } catch (error) {
       failures.push(`${attempt.api}/${attempt.featureLevel}: ${error instanceof Error ? error.message : String(error)}`)
