@@ -1,13 +1,17 @@
 // The models the engine trains, as small as they stay themselves, and one optimizer step of each the
 // way the trainer takes it (the engine's Adam and cross-entropy): shared by the webgpu kernel and
 // training tests so both exercise exactly what a run computes.
-import { SEED_CNN, type ScratchModelConfig } from '@shared/domain/config'
-import { buildModel } from '../../../src-main/engine/architectures'
+import { join } from 'node:path'
+import { SEED_CNN, TransferModelConfig, type ScratchModelConfig } from '@shared/domain/config'
+import { buildModel, loadTfjsFolder } from '../../../src-main/engine/architectures'
+import { bundledBasesDir, readBundledBases } from '../../../src-main/engine/architectures/bundled-bases'
 import { mobileNetV2NoTop, vgg16NoTop } from '../../../src-main/engine/architectures/keras'
 import { fuseRelu6Pairs, useRelu6Kernel } from '../../../src-main/engine/architectures/relu6'
+import { pinInferenceMode } from '../../../src-main/engine/architectures/transfer'
 import * as tf from '../../../src-main/engine/tf'
 import { categoricalCrossentropy, correctCount, crossentropySum } from '../../../src-main/engine/training/loss'
 import { createOptimizer } from '../../../src-main/engine/training/optimizer'
+import { trainableVariables } from '../../../src-main/engine/training/weights'
 import { random } from './reference'
 
 export type Workload = 'seed-cnn' | 'cnn-batchnorm-dropout-gap' | 'mobilenetv2' | 'vgg16'
@@ -18,6 +22,8 @@ export type Workload = 'seed-cnn' | 'cnn-batchnorm-dropout-gap' | 'mobilenetv2' 
  */
 export interface WorkloadOptions {
   dropout: boolean
+  /** MobileNetV2: batch norm in inference mode while fine-tuning, as transfer runs do (else batch statistics). */
+  pinBatchNorm?: boolean
 }
 
 /** The Seed CNN's blocks with batch norm, dropout and global average pooling switched on. */
@@ -49,13 +55,38 @@ export function buildWorkload(name: Workload, options: WorkloadOptions): tf.Laye
       // As transfer runs take the base: ReLU6 as one kernel, fused into the convolution outside training.
       const base = mobileNetV2NoTop(32)
       const layers = base.layers.filter((l) => l.getClassName() !== 'InputLayer')
-      for (const layer of layers) useRelu6Kernel(layer)
+      for (const layer of layers) {
+        if (options.pinBatchNorm && layer.getClassName() === 'BatchNormalization') pinInferenceMode(layer)
+        useRelu6Kernel(layer)
+      }
       fuseRelu6Pairs(layers)
       return withHead(base, 'gap', rate)
     }
     case 'vgg16':
       return withHead(vgg16NoTop(32), 'flatten', rate)
   }
+}
+
+/**
+ * The mobilenetv2-transfer preset's model on the ImageNet MobileNetV2 the app ships, at 32 px, in its
+ * fine-tuning phase (the last two blocks trainable, batch norm pinned to inference as runs have it).
+ */
+export async function mobileNetV2FineTuning(): Promise<{ model: tf.LayersModel; learningRate: number }> {
+  const dir = bundledBasesDir()
+  const info = readBundledBases(dir ?? undefined).find((b) => b.id === 'mobilenetv2-imagenet')
+  if (!dir || !info) throw new Error('the bundled MobileNetV2 (resources/bases) is missing')
+  const base = await loadTfjsFolder(join(dir, 'mobilenetv2-imagenet'))
+  const config = TransferModelConfig.parse({
+    kind: 'transfer',
+    baseId: info.id,
+    inputSize: 32,
+    headDropout: 0,
+    fineTune: { enabled: true, epochs: 1, learningRate: 1e-4, trainableLayers: 7 },
+  })
+  const built = buildModel(config, { numClasses: 10, imageSize: 32, seed: 3, base: { info: { ...info, registeredAt: '' }, model: base } })
+  base.dispose()
+  built.setPhase('finetune', config.fineTune)
+  return { model: built.model, learningRate: config.fineTune.learningRate }
 }
 
 /** The weights as host arrays, to give a second model on another backend the same start. */
@@ -86,11 +117,15 @@ export function batch(n: number, seed: number): { x: tf.Tensor4D; y: tf.Tensor1D
 /** One optimizer step as the trainer takes it; returns the loss and the count it got right. */
 export async function trainStep(model: tf.LayersModel, optimizer: tf.Optimizer, x: tf.Tensor, y: tf.Tensor1D): Promise<number[]> {
   let correct: tf.Scalar | null = null
-  const cost = optimizer.minimize(() => {
-    const probs = model.apply(x, { training: true }) as tf.Tensor
-    correct = tf.keep(correctCount(y, probs))
-    return categoricalCrossentropy(y, probs)
-  }, true)!
+  const cost = optimizer.minimize(
+    () => {
+      const probs = model.apply(x, { training: true }) as tf.Tensor
+      correct = tf.keep(correctCount(y, probs))
+      return categoricalCrossentropy(y, probs)
+    },
+    true,
+    trainableVariables(model),
+  )!
   const out = [(await cost.data())[0]!, (await correct!.data())[0]!]
   tf.dispose([cost, correct!])
   return out
