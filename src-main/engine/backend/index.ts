@@ -17,14 +17,13 @@ import {
   type NativeBackendName,
 } from './detect'
 import { nativeThreads } from './native-env'
-import { setActiveFault } from './read'
+import { setActiveFaultWatch } from './read'
 import { libTensorflowInfo } from './native-library'
 
 export { cpuCount, cpuModel, gpuName } from './detect-hardware'
 export { setNativeEnvironment } from './native-env'
-export { readValues } from './read'
+export { GpuFaultError, readValues } from './read'
 export { webGpuReport } from './webgpu/report'
-export { WebGpuFaultError } from './webgpu/setup'
 
 export interface BackendStatus {
   name: BackendName
@@ -100,7 +99,7 @@ async function activate(name: BackendName, options: InitOptions, forced: boolean
       const fault = session.fault()
       if (fault) throw new Error(fault)
       await switchTo('webgpu')
-      setActiveFault(session.faulted)
+      setActiveFaultWatch(session)
       return { name, threads: 1, simd: false, device: adapterLabel(session.info), adapter: session.info, forced }
     }
     case 'wasm': {
@@ -122,7 +121,7 @@ async function activate(name: BackendName, options: InitOptions, forced: boolean
 }
 
 async function initUncached(preferred: BackendName | null, options: InitOptions): Promise<BackendStatus> {
-  setActiveFault(null)
+  setActiveFaultWatch(null)
   if (preferred) {
     try {
       const status = await activate(preferred, options, true)

@@ -1,29 +1,26 @@
 // tfjs' WebGPU backend on a device from our own adapter request (see ./adapter), and the watch that
 // turns a lost device or a GPU error into a failed run instead of silently wrong numbers.
 import type { WebGpuAdapterInfo } from '@shared/domain/system'
+import { GpuFaultError } from '../read'
 import * as tf from '../../tf'
 import { acquireAdapter, requiredLimits } from './adapter'
 import type { DawnDevice } from './dawn-types'
-
-/** A GPU fault after which nothing computed on the device can be trusted. */
-export class WebGpuFaultError extends Error {
-  override name = 'WebGpuFaultError'
-}
 
 export interface WebGpuSession {
   info: WebGpuAdapterInfo
   device: DawnDevice
   /** The first fault seen, or null while the device is healthy. */
   fault(): string | null
-  /** Rejects with WebGpuFaultError at the first fault; never resolves. */
+  /** Rejects with GpuFaultError at the first fault; never resolves. */
   faulted: Promise<never>
 }
 
 let session: Promise<WebGpuSession> | null = null
 
-function watch(device: DawnDevice, info: WebGpuAdapterInfo): WebGpuSession {
+/** Watches a device for loss and uncaptured errors (out of memory, validation, internal). */
+export function watchDevice(device: DawnDevice, info: WebGpuAdapterInfo): WebGpuSession {
   let fault: string | null = null
-  let reject: (error: WebGpuFaultError) => void = () => {}
+  let reject: (error: GpuFaultError) => void = () => {}
   const faulted = new Promise<never>((_, r) => {
     reject = r
   })
@@ -32,7 +29,7 @@ function watch(device: DawnDevice, info: WebGpuAdapterInfo): WebGpuSession {
   const record = (message: string): void => {
     if (fault !== null) return
     fault = message
-    reject(new WebGpuFaultError(message))
+    reject(new GpuFaultError(message))
   }
   void device.lost.then((lost) => {
     record(`the GPU device was lost (${lost.reason || 'unknown'}): ${lost.message || 'no message'}`)
@@ -61,7 +58,7 @@ async function startSession(): Promise<WebGpuSession> {
   if (tf.findBackendFactory('webgpu')) tf.removeBackend('webgpu')
   const backend = new WebGPUBackend(device as never, adapter.info as never)
   tf.registerBackend('webgpu', () => backend, 3)
-  return watch(device, info)
+  return watchDevice(device, info)
 }
 
 /** The engine's WebGPU device, registered as tfjs' "webgpu" backend; created once per thread. */
