@@ -1,6 +1,7 @@
 // The WebGPU adapter the engine computes on, from Dawn's Node bindings (the `webgpu` package): a
 // hardware adapter (Vulkan, Metal, Direct3D 12) unless WORKBENCH_WEBGPU_ADAPTER=software allows a
 // software one (Mesa's llvmpipe through Dawn's OpenGL ES backend), which is only for correctness checks.
+import { existsSync, readdirSync } from 'node:fs'
 import type { WebGpuAdapterInfo } from '@shared/domain/system'
 import type { DawnAdapter, DawnGpu, DawnModule } from './dawn-types'
 
@@ -58,6 +59,22 @@ export function isSoftwareAdapter(info: Pick<WebGpuAdapterInfo, 'vendor' | 'devi
  */
 export function setEglPlatform(env: NodeJS.ProcessEnv): void {
   if (!env.DISPLAY && !env.WAYLAND_DISPLAY) env.EGL_PLATFORM ??= 'surfaceless'
+}
+
+/**
+ * Linux only: the device nodes a hardware adapter needs (Mesa's DRM render nodes for Intel and AMD,
+ * NVIDIA's own). Without one there is no hardware adapter to find, and Dawn is not loaded at all:
+ * probing its Vulkan and OpenGL backends on a headless server would print native warnings to stderr.
+ */
+function linuxGpuNodes(): string[] {
+  const nodes: string[] = []
+  try {
+    nodes.push(...readdirSync('/dev/dri').filter((n) => n.startsWith('renderD')))
+  } catch {
+    // no /dev/dri
+  }
+  if (existsSync('/dev/nvidia0')) nodes.push('nvidia0')
+  return nodes
 }
 
 let dawn: Promise<DawnModule> | null = null
@@ -133,8 +150,13 @@ export function adapterLabel(info: WebGpuAdapterInfo): string {
  * slower than the wasm backend, while the run record said "GPU".
  */
 export async function acquireAdapter(): Promise<AcquiredAdapter> {
-  const module = await loadDawn()
   const allowSoftware = softwareAdapterAllowed()
+  if (!allowSoftware && process.platform === 'linux' && linuxGpuNodes().length === 0) {
+    throw new Error(
+      `no GPU device node (/dev/dri/renderD*, /dev/nvidia0), so no hardware adapter; ${WEBGPU_ADAPTER_ENV}=software allows a software one`,
+    )
+  }
+  const module = await loadDawn()
   const attempts = allowSoftware ? SOFTWARE_ATTEMPTS : HARDWARE_ATTEMPTS
   let softwareSeen: WebGpuAdapterInfo | null = null
   const failures: string[] = []
