@@ -123,7 +123,8 @@ function applyOverrides(
   }
   if (backend) {
     const b = BackendName.safeParse(backend)
-    if (!b.success) throw new CliError(`train: --backend must be tensorflow-gpu, webgpu, tensorflow, wasm or cpu (got "${backend}")`, 2)
+    if (!b.success)
+      throw new CliError(`train: --backend must be tensorflow-gpu, webgpu, tensorflow, wasm or cpu (got "${backend}")`, 2)
     raw.backend = b.data
   }
   const parsed = ExperimentConfig.safeParse(raw)

@@ -49,7 +49,7 @@ export async function recordCpuKernels(fn: () => Promise<void>): Promise<KernelC
           const backend = args.backend as unknown as CpuBackend
           const hosted: Record<string, HostValue> = {}
           for (const [name, t] of Object.entries(inputs)) if (t != null) hosted[name] = host(t, backend)
-          const outs = (Array.isArray(out) ? out : [out]) as tf.TensorInfo[]
+          const outs = Array.isArray(out) ? out : [out]
           calls.set(signature, {
             kernel: config.kernelName,
             signature,
@@ -90,10 +90,11 @@ export async function replay(call: KernelCall): Promise<HostValue[]> {
   const inputs: tf.NamedTensorMap = {}
   for (const [name, v] of Object.entries(call.inputs)) inputs[name] = tf.tensor(v.values, v.shape, v.dtype)
   try {
-    const result = tf.engine().runKernel(call.kernel, inputs, call.attrs) as tf.Tensor | tf.Tensor[]
+    const result = tf.engine().runKernel<tf.Tensor | tf.Tensor[]>(call.kernel, inputs, call.attrs)
     const outs = Array.isArray(result) ? result : [result]
     const hosted: HostValue[] = []
-    for (const o of outs) hosted.push({ shape: o.shape.slice(), dtype: o.dtype, values: (await o.data()) as tf.TypedArray })
+    for (const o of outs)
+      hosted.push({ shape: o.shape.slice(), dtype: o.dtype, values: await o.data<'float32' | 'int32' | 'bool'>() })
     tf.dispose(outs)
     return hosted
   } finally {

@@ -15,13 +15,15 @@ import * as tf from '../../../src-main/engine/tf'
 import { runWebGpuTests, webGpuSkipReason } from '../support/webgpu'
 import { recordCpuKernels, relativeError, replay, type HostValue, type KernelCall } from './kernel-recorder'
 import { random } from './reference'
-import { batch, buildWorkload, evaluateBatch, newAdam, trainStep, type Workload } from './webgpu-workloads'
+import { batch, buildWorkload, evaluateBatch, mobileNetV2FineTuning, newAdam, trainStep, type Workload } from './webgpu-workloads'
 
 const TOLERANCE = 1e-4
 
 /** What each workload runs: training steps (fine-tuning every layer of a base), evaluation, or both. */
-const WORKLOADS: { name: Workload; train: boolean; batchSize: number }[] = [
+const WORKLOADS: { name: Workload | 'mobilenetv2-imagenet-finetune'; train: boolean; batchSize: number }[] = [
   { name: 'seed-cnn', train: true, batchSize: 4 },
+  // The preset's fine-tuning phase on the shipped base (batch norm folded, ReLU6 fused into the convolutions).
+  { name: 'mobilenetv2-imagenet-finetune', train: true, batchSize: 2 },
   { name: 'cnn-batchnorm-dropout-gap', train: true, batchSize: 4 },
   { name: 'mobilenetv2', train: true, batchSize: 2 },
   { name: 'vgg16', train: false, batchSize: 2 },
@@ -77,11 +79,14 @@ async function untied(call: KernelCall, seed: number): Promise<KernelCall> {
 
 async function record(workload: (typeof WORKLOADS)[number]): Promise<KernelCall[]> {
   return recordCpuKernels(async () => {
-    const model = buildWorkload(workload.name, { dropout: true })
+    const { model, learningRate } =
+      workload.name === 'mobilenetv2-imagenet-finetune'
+        ? await mobileNetV2FineTuning()
+        : { model: buildWorkload(workload.name, { dropout: true }), learningRate: 1e-3 }
     const { x, y } = batch(workload.batchSize, 3)
     // Two steps: Adam's first step creates its moments, the second updates existing ones.
     if (workload.train) {
-      const optimizer = newAdam()
+      const optimizer = newAdam(learningRate)
       for (let step = 0; step < 2; step++) await trainStep(model, optimizer, x, y)
       optimizer.dispose()
     }
@@ -119,7 +124,7 @@ describe.skipIf(!runWebGpuTests)(`webgpu kernels against cpu${webGpuSkipReason ?
             failures.push(`${call.signature}: output ${i} shape ${actual?.shape.join('x')} ≠ ${expected.shape.join('x')}`)
             return
           }
-          const error = relativeError(actual.values, expected.values, scales[i]!)
+          const error = relativeError(actual.values, expected.values, scales[i])
           worst.set(call.kernel, Math.max(worst.get(call.kernel) ?? 0, error))
           if (!(error < TOLERANCE)) failures.push(`${call.signature}: output ${i} relative error ${error.toExponential(2)}`)
         })

@@ -33,10 +33,17 @@ type Trained = 'seed-cnn' | 'mobilenetv2-finetune'
 
 /** The model on the active backend, with the learning rate its phase trains at. */
 async function build(workload: Trained): Promise<{ model: tf.LayersModel; learningRate: number }> {
-  return workload === 'seed-cnn' ? { model: buildWorkload('seed-cnn', { dropout: false }), learningRate: 1e-3 } : mobileNetV2FineTuning()
+  return workload === 'seed-cnn'
+    ? { model: buildWorkload('seed-cnn', { dropout: false }), learningRate: 1e-3 }
+    : mobileNetV2FineTuning()
 }
 
-async function trace(backend: Backend, workload: Trained, steps: number, batchSize: number): Promise<Trace & { learningRate: number }> {
+async function trace(
+  backend: Backend,
+  workload: Trained,
+  steps: number,
+  batchSize: number,
+): Promise<Trace & { learningRate: number }> {
   await initBackend(backend, { threads: 1 })
   const { model, learningRate } = await build(workload)
   const start = await hostWeights(model)

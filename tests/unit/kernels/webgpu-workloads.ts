@@ -27,7 +27,14 @@ export interface WorkloadOptions {
 }
 
 /** The Seed CNN's blocks with batch norm, dropout and global average pooling switched on. */
-const VARIANT: ScratchModelConfig = { ...SEED_CNN, filters: [8, 16], denseUnits: 32, batchNorm: true, dropout: 0.25, pooling: 'gap' }
+const VARIANT: ScratchModelConfig = {
+  ...SEED_CNN,
+  filters: [8, 16],
+  denseUnits: 32,
+  batchNorm: true,
+  dropout: 0.25,
+  pooling: 'gap',
+}
 
 /** A classifier head on a Keras base, as transfer runs put one: pooled or flattened, then softmax. */
 function withHead(base: tf.LayersModel, pooling: 'gap' | 'flatten', dropout: number): tf.LayersModel {
@@ -35,10 +42,20 @@ function withHead(base: tf.LayersModel, pooling: 'gap' | 'flatten', dropout: num
   const pooled = (
     pooling === 'gap' ? tf.layers.globalAveragePooling2d({ name: 'gap' }) : tf.layers.flatten({ name: 'flatten' })
   ).apply(features) as tf.SymbolicTensor
-  const hidden = tf.layers.dense({ units: 16, activation: 'relu', name: 'head_dense', kernelInitializer: tf.initializers.glorotUniform({ seed: 5 }) })
+  const hidden = tf.layers.dense({
+    units: 16,
+    activation: 'relu',
+    name: 'head_dense',
+    kernelInitializer: tf.initializers.glorotUniform({ seed: 5 }),
+  })
   const dropped = tf.layers.dropout({ rate: dropout, name: 'head_dropout' }).apply(hidden.apply(pooled)) as tf.SymbolicTensor
   const out = tf.layers
-    .dense({ units: 10, activation: 'softmax', name: 'predictions', kernelInitializer: tf.initializers.glorotUniform({ seed: 6 }) })
+    .dense({
+      units: 10,
+      activation: 'softmax',
+      name: 'predictions',
+      kernelInitializer: tf.initializers.glorotUniform({ seed: 6 }),
+    })
     .apply(dropped) as tf.SymbolicTensor
   return tf.model({ inputs: base.inputs, outputs: out })
 }
@@ -50,7 +67,10 @@ export function buildWorkload(name: Workload, options: WorkloadOptions): tf.Laye
     case 'seed-cnn':
       return buildModel(SEED_CNN, { numClasses: 10, imageSize: 32, seed: 7, base: null }).model
     case 'cnn-batchnorm-dropout-gap':
-      return buildModel({ ...VARIANT, dropout: options.dropout ? VARIANT.dropout : 0 }, { numClasses: 10, imageSize: 32, seed: 7, base: null }).model
+      return buildModel(
+        { ...VARIANT, dropout: options.dropout ? VARIANT.dropout : 0 },
+        { numClasses: 10, imageSize: 32, seed: 7, base: null },
+      ).model
     case 'mobilenetv2': {
       // As transfer runs take the base: ReLU6 as one kernel, fused into the convolution outside training.
       const base = mobileNetV2NoTop(32)
@@ -83,7 +103,12 @@ export async function mobileNetV2FineTuning(): Promise<{ model: tf.LayersModel; 
     headDropout: 0,
     fineTune: { enabled: true, epochs: 1, learningRate: 1e-4, trainableLayers: 7 },
   })
-  const built = buildModel(config, { numClasses: 10, imageSize: 32, seed: 3, base: { info: { ...info, registeredAt: '' }, model: base } })
+  const built = buildModel(config, {
+    numClasses: 10,
+    imageSize: 32,
+    seed: 3,
+    base: { info: { ...info, registeredAt: '' }, model: base },
+  })
   base.dispose()
   built.setPhase('finetune', config.fineTune)
   return { model: built.model, learningRate: config.fineTune.learningRate }

@@ -57,7 +57,8 @@ describe.skipIf(!runWebGpuTests)(`runs on webgpu${webGpuSkipReason ? ` (${webGpu
     return messages
   }
 
-  const started = (messages: WorkerMessage[]) => messages.find((m) => m.type === 'started') as Extract<WorkerMessage, { type: 'started' }>
+  const started = (messages: WorkerMessage[]) =>
+    messages.find((m) => m.type === 'started') as Extract<WorkerMessage, { type: 'started' }>
   const done = (messages: WorkerMessage[]) => messages.at(-1) as Extract<WorkerMessage, { type: 'done' }>
   const epochs = (messages: WorkerMessage[]) =>
     messages.flatMap((m) => (m.type === 'progress' && m.event.type === 'epoch' ? [m.event.metric.epoch] : []))

@@ -46,7 +46,10 @@ export function softwareAdapterAllowed(env: NodeJS.ProcessEnv = process.env): bo
 }
 
 /** CPU rasterisers Dawn can be handed: Mesa's llvmpipe/lavapipe/softpipe, SwiftShader, WARP. */
-export function isSoftwareAdapter(info: Pick<WebGpuAdapterInfo, 'vendor' | 'device' | 'description'>, fallback: boolean): boolean {
+export function isSoftwareAdapter(
+  info: Pick<WebGpuAdapterInfo, 'vendor' | 'device' | 'description'>,
+  fallback: boolean,
+): boolean {
   if (fallback) return true
   const text = `${info.vendor} ${info.device} ${info.description}`.toLowerCase()
   return /llvmpipe|lavapipe|softpipe|swiftshader|microsoft basic render|\bwarp\b/.test(text)

@@ -37,7 +37,10 @@ export interface DawnAdapter {
 }
 
 export interface DawnGpu {
-  requestAdapter(options?: { powerPreference?: 'high-performance' | 'low-power'; featureLevel?: string }): Promise<DawnAdapter | null>
+  requestAdapter(options?: {
+    powerPreference?: 'high-performance' | 'low-power'
+    featureLevel?: string
+  }): Promise<DawnAdapter | null>
 }
 
 export interface DawnModule {
