@@ -22,7 +22,7 @@ import { libTensorflowInfo } from './native-library'
 
 export { cpuCount, cpuModel, gpuName } from './detect-hardware'
 export { setNativeEnvironment } from './native-env'
-export { GpuFaultError, readValues } from './read'
+export { GpuFaultError } from './read'
 export { webGpuReport } from './webgpu/report'
 
 export interface BackendStatus {
