@@ -74,6 +74,26 @@ describe.skipIf(!runWebGpuTests)(`runs on webgpu${webGpuSkipReason ? ` (${webGpu
     expect(messages.some((m) => m.type === 'artifact' && m.artifact.kind === 'model')).toBe(true)
   })
 
+  it('through the core, in the training worker thread: the stored run names webgpu and the adapter', async () => {
+    const adapter = (await webGpuReport()).adapter!
+    const config = ExperimentConfig.parse({
+      name: 'webgpu in the worker',
+      data: { datasetId: ws.dataset.id, validationSplit: 0.2, splitSeed: 1 },
+      model: { kind: 'scratch', filters: [8, 16], denseUnits: 32 },
+      training: { epochs: 1, batchSize: 16, seed: 1 },
+      backend: 'webgpu',
+    })
+    const { runIds } = await ws.core.call('training.start', { config, seeds: [1] })
+    let run = await ws.core.call('runs.get', { id: runIds[0]! })
+    while (run.status === 'queued' || run.status === 'running') {
+      await new Promise((r) => setTimeout(r, 200))
+      run = await ws.core.call('runs.get', { id: runIds[0]! })
+    }
+    expect(run).toMatchObject({ status: 'completed', backend: 'webgpu', failureMessage: null })
+    expect(run.device).toContain(adapter.description)
+    expect(run.evaluation?.confusionMatrix.flat().reduce((a, b) => a + b, 0)).toBe(8)
+  })
+
   it('an uncaptured GPU error on a device is a fault with its kind and message', async () => {
     const { adapter, info } = await acquireAdapter()
     const device = await adapter.requestDevice()
