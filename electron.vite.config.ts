@@ -6,7 +6,7 @@ const path = (p: string) => fileURLToPath(new URL(p, import.meta.url))
 const alias = { '@shared': path('./src-shared') }
 
 /** Native or wasm-loading packages stay in node_modules: they are loaded by Node at run time. */
-const nativeDeps = ['better-sqlite3', /^@tensorflow\//, '@napi-rs/canvas', 'h5wasm']
+const nativeDeps = ['better-sqlite3', /^@tensorflow\//, '@napi-rs/canvas', 'h5wasm', 'webgpu']
 
 export default defineConfig({
   main: {

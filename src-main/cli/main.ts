@@ -12,7 +12,7 @@ usage: cifar-workbench [--data-dir DIR] [--backend NAME] [--json] COMMAND [args]
 
 global options:
   --data-dir DIR   where runs, datasets and models live (env CIFAR_WORKBENCH_HOME; default ~/.cifar-workbench)
-  --backend NAME   force tensorflow-gpu | tensorflow | wasm | cpu
+  --backend NAME   force tensorflow-gpu | webgpu | tensorflow | wasm | cpu
   --json           machine-readable output
   -h, --help       this help
 

@@ -10,7 +10,7 @@ const USAGE = `usage: npm run serve -- [--port N] [--data-dir DIR] [--backend NA
 Serves the workbench to a browser on 127.0.0.1 (use an SSH tunnel to reach it from another machine).
   --port N        port to listen on (default ${DEFAULT_PORT}; a random free one if that is taken; 0 = random)
   --data-dir DIR  where runs, datasets and models live (env CIFAR_WORKBENCH_HOME; default ~/.cifar-workbench)
-  --backend NAME  force tensorflow-gpu | tensorflow | wasm | cpu`
+  --backend NAME  force tensorflow-gpu | webgpu | tensorflow | wasm | cpu`
 
 function isAddrInUse(error: unknown): boolean {
   return typeof error === 'object' && error !== null && 'code' in error && error.code === 'EADDRINUSE'

@@ -12,6 +12,7 @@ import {
   nativeLibrary,
   probeBackends,
   tfjsVersion,
+  webGpuReport,
   type BackendStatus,
 } from '../engine/backend'
 import { APP_VERSION } from './app-version'
@@ -63,6 +64,7 @@ export async function buildDoctorReport(input: DoctorInput): Promise<{ report: D
     cpuModel: cpuModel(),
     cpuCount: cpuCount(),
     gpuName: await gpuName(),
+    webgpu: status.adapter ? { adapter: status.adapter, reason: null } : await webGpuReport(),
     platform: `${process.platform}-${process.arch}`,
     nodeVersion: process.versions.node,
     electronVersion: process.versions.electron ?? input.electronVersion,

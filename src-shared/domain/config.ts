@@ -133,7 +133,7 @@ export const TrainingConfig = z.object({
 })
 export type TrainingConfig = z.infer<typeof TrainingConfig>
 
-export const BackendName = z.enum(['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'])
+export const BackendName = z.enum(['tensorflow-gpu', 'webgpu', 'tensorflow', 'wasm', 'cpu'])
 export type BackendName = z.infer<typeof BackendName>
 
 export const ExperimentConfig = z.object({

@@ -20,6 +20,35 @@ export const LibTensorflowInfo = z.object({
 })
 export type LibTensorflowInfo = z.infer<typeof LibTensorflowInfo>
 
+/** The WebGPU adapter the webgpu backend computes on (Dawn's Node bindings). */
+export const WebGpuAdapterInfo = z.object({
+  vendor: z.string(),
+  architecture: z.string(),
+  device: z.string(),
+  description: z.string(),
+  /** A CPU rasteriser (llvmpipe, SwiftShader, WARP): used only when WORKBENCH_WEBGPU_ADAPTER=software. */
+  software: z.boolean(),
+  /** Dawn's backend API asked for: "default" (Vulkan, Metal or Direct3D 12) or "opengles". */
+  api: z.string(),
+  featureLevel: z.enum(['core', 'compatibility']),
+  limits: z.object({
+    maxBufferSize: z.number(),
+    maxStorageBufferBindingSize: z.number(),
+    maxStorageBuffersPerShaderStage: z.number(),
+    maxComputeWorkgroupStorageSize: z.number(),
+    maxComputeInvocationsPerWorkgroup: z.number(),
+    maxComputeWorkgroupsPerDimension: z.number(),
+  }),
+})
+export type WebGpuAdapterInfo = z.infer<typeof WebGpuAdapterInfo>
+
+/** The adapter found for the webgpu backend, or why there is none (one line). */
+export const WebGpuReport = z.object({
+  adapter: WebGpuAdapterInfo.nullable(),
+  reason: z.string().nullable(),
+})
+export type WebGpuReport = z.infer<typeof WebGpuReport>
+
 export const DoctorReport = z.object({
   appVersion: z.string(),
   /** The backend the engine will use. */
@@ -35,6 +64,8 @@ export const DoctorReport = z.object({
   cpuModel: z.string(),
   cpuCount: z.number().int(),
   gpuName: z.string().nullable(),
+  /** The WebGPU adapter (or why there is none); null from an older app that did not report it. */
+  webgpu: WebGpuReport.nullable().default(null),
   platform: z.string(),
   nodeVersion: z.string(),
   electronVersion: z.string().nullable(),

@@ -5,7 +5,8 @@ import { CliError, type CliCommand } from '../command'
 const USAGE = `usage: cifar-workbench [--data-dir DIR] [--backend NAME] doctor [--json]
 
 Reports the engine backend that runs would use (and why the faster ones were skipped), threads, SIMD,
-TensorFlow.js version, the libtensorflow a native backend loaded (version, file, origin), CPU and GPU, SQLite and the data directory.
+TensorFlow.js version, the libtensorflow a native backend loaded (version, file, origin), CPU and GPU, the
+WebGPU adapter (vendor, architecture, device, limits) or why there is none, SQLite and the data directory.
 
   --json   print one JSON object (field "backend" names the backend chosen)`
 
@@ -13,6 +14,20 @@ function formatLibTensorflow(lib: DoctorReport['libtensorflow']): string {
   if (!lib) return 'none (no native backend package installed)'
   if (!lib.version) return `not loaded (${lib.package} installed; ${lib.source})`
   return `${lib.version} via ${lib.package}, ${lib.source}${lib.path ? `, ${lib.path}` : ''}`
+}
+
+function formatWebGpu(webgpu: DoctorReport['webgpu']): string[] {
+  if (!webgpu) return []
+  const a = webgpu.adapter
+  if (!a) return [`webgpu         no adapter: ${webgpu.reason ?? 'unknown'}`]
+  const name = [a.vendor, a.architecture, a.device].filter((s) => s.length > 0).join(' · ') || 'unnamed'
+  const mib = (bytes: number): string => `${Math.round(bytes / 2 ** 20)} MiB`
+  return [
+    `webgpu         ${name}${a.software ? ' (software adapter)' : ''}`,
+    `               ${a.description || '—'}; Dawn ${a.api}, ${a.featureLevel}`,
+    `               max buffer ${mib(a.limits.maxBufferSize)}, storage binding ${mib(a.limits.maxStorageBufferBindingSize)}, ` +
+      `${a.limits.maxStorageBuffersPerShaderStage} storage buffers/stage, workgroup ${a.limits.maxComputeInvocationsPerWorkgroup} invocations`,
+  ]
 }
 
 function formatReport(r: DoctorReport): string {
@@ -24,6 +39,7 @@ function formatReport(r: DoctorReport): string {
     `libtensorflow  ${formatLibTensorflow(r.libtensorflow)}`,
     `cpu            ${r.cpuModel} × ${r.cpuCount}`,
     `gpu            ${r.gpuName ?? 'none'}`,
+    ...formatWebGpu(r.webgpu),
     `platform       ${r.platform}, node ${r.nodeVersion}${r.electronVersion ? `, electron ${r.electronVersion}` : ''}`,
     `sqlite         ${r.sqliteVersion ?? 'not loadable'}`,
     `data dir       ${r.dataDir}`,

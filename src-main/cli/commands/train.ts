@@ -23,7 +23,7 @@ const USAGE = `usage: cifar-workbench [--data-dir DIR] [--backend NAME] train (-
   --input-size N        transfer: 32 | 64 | 96 | 128 | 160 | 224
   --fine-tune-layers N  transfer: fine-tune the last N layers of the base after phase 1
   --seed N              seed for initialisation and shuffling
-  --backend NAME        tensorflow-gpu | tensorflow | wasm | cpu
+  --backend NAME        tensorflow-gpu | webgpu | tensorflow | wasm | cpu
   --resume RUN          continue an interrupted, failed or cancelled run from its last checkpoint
                         (its own config, seed and backend; no other options apply)
 
@@ -123,7 +123,8 @@ function applyOverrides(
   }
   if (backend) {
     const b = BackendName.safeParse(backend)
-    if (!b.success) throw new CliError(`train: --backend must be tensorflow-gpu, tensorflow, wasm or cpu (got "${backend}")`, 2)
+    if (!b.success)
+      throw new CliError(`train: --backend must be tensorflow-gpu, webgpu, tensorflow, wasm or cpu (got "${backend}")`, 2)
     raw.backend = b.data
   }
   const parsed = ExperimentConfig.safeParse(raw)

@@ -67,7 +67,7 @@ const inferenceMode = new WeakSet<tf.layers.Layer>()
  * Keep a base's batch normalisation in inference mode even while its layers train, as Keras'
  * fine-tuning guide does: batch statistics of small CIFAR batches would wreck the ImageNet ones.
  */
-function pinInferenceMode(layer: tf.layers.Layer): void {
+export function pinInferenceMode(layer: tf.layers.Layer): void {
   const call = layer.call.bind(layer)
   layer.call = (inputs, kwargs) => call(inputs, { ...kwargs, training: false })
   inferenceMode.add(layer)

@@ -3,6 +3,7 @@ import { createRequire } from 'node:module'
 import type { BackendName } from '@shared/domain/config'
 import type { BackendProbe } from '@shared/domain/system'
 import { gpuName, wasmApi } from './detect-hardware'
+import { webGpuReport } from './webgpu/report'
 import { registerNativeTrainingKernels } from './native-kernels'
 import {
   CUDA_DRIVER_LIBRARY,
@@ -25,13 +26,14 @@ export type NativeBackendName = keyof typeof NATIVE_PACKAGES
 /** The name tfjs registers for each of our backends; what `tf.getBackend()` must say once it is set. */
 export const TFJS_BACKEND_NAME: Record<BackendName, string> = {
   'tensorflow-gpu': 'tensorflow',
+  webgpu: 'webgpu',
   tensorflow: 'tensorflow',
   wasm: 'wasm',
   cpu: 'cpu',
 }
 
-/** The order tried when nothing is forced: fastest first. */
-export const BACKEND_ORDER: readonly BackendName[] = ['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu']
+/** The order tried when nothing is forced: fastest first (webgpu only on a hardware adapter). */
+export const BACKEND_ORDER: readonly BackendName[] = ['tensorflow-gpu', 'webgpu', 'tensorflow', 'wasm', 'cpu']
 
 // Not named `require`: electron-vite's ESM shim declares a module-level `require` in whichever chunk
 // this lands in, and two top-level declarations of one name make the bundled worker fail to load.
@@ -125,6 +127,7 @@ export async function probeBackends(): Promise<BackendProbe[]> {
   for (const name of BACKEND_ORDER) {
     let reason: string | null = null
     if (name === 'tensorflow-gpu' || name === 'tensorflow') reason = await loadNative(name)
+    else if (name === 'webgpu') reason = (await webGpuReport()).reason
     else if (name === 'wasm') reason = wasmApi() ? null : 'WebAssembly is not available in this runtime'
     probes.push({ name, available: reason === null, reason })
   }

@@ -1,11 +1,11 @@
-// Engine backend selection: tensorflow-gpu → tensorflow → wasm → cpu, or the one a setting forces.
+// Engine backend selection: tensorflow-gpu → webgpu → tensorflow → wasm → cpu, or the one a setting forces.
 // Every choice is verified with tf.getBackend(), so a run record never names a backend it did not use.
 import { ContractError } from '@shared/contract'
 import type { BackendName } from '@shared/domain/config'
 import type { BackendProbe } from '@shared/domain/system'
 import * as tf from '../tf'
 import { cpuCount, cpuModel, gpuName } from './detect-hardware'
-import type { LibTensorflowInfo } from '@shared/domain/system'
+import type { LibTensorflowInfo, WebGpuAdapterInfo } from '@shared/domain/system'
 import {
   BACKEND_ORDER,
   NATIVE_PACKAGES,
@@ -17,18 +17,23 @@ import {
   type NativeBackendName,
 } from './detect'
 import { nativeThreads } from './native-env'
+import { setActiveFaultWatch } from './read'
 import { libTensorflowInfo } from './native-library'
 
 export { cpuCount, cpuModel, gpuName } from './detect-hardware'
 export { setNativeEnvironment } from './native-env'
+export { GpuFaultError } from './read'
+export { webGpuReport } from './webgpu/report'
 
 export interface BackendStatus {
   name: BackendName
   /** Threads the backend computes with (wasm: its thread pool; native: TensorFlow's intra-op pool). */
   threads: number
   simd: boolean
-  /** GPU name for tensorflow-gpu, the CPU model otherwise. */
+  /** GPU name for tensorflow-gpu, the adapter for webgpu, the CPU model otherwise. */
   device: string | null
+  /** The WebGPU adapter (webgpu only). */
+  adapter?: WebGpuAdapterInfo
   /** True when a setting or --backend chose it rather than the automatic order. */
   forced: boolean
 }
@@ -36,6 +41,8 @@ export interface BackendStatus {
 export interface InitOptions {
   /** Wasm thread-pool size; null = as many as the machine allows. */
   threads?: number | null
+  /** Backends the automatic order skips (a caller that reads tensors synchronously skips webgpu). */
+  exclude?: readonly BackendName[]
 }
 
 /** Why a backend failed to initialise in this process (beyond what probing finds). */
@@ -85,6 +92,16 @@ async function activate(name: BackendName, options: InitOptions, forced: boolean
       // libtensorflow's prebuilt binaries use AVX; its intra-op pool defaults to one thread per core.
       return { name, threads: nativeThreads(cpuCount()), simd: true, device, forced }
     }
+    case 'webgpu': {
+      const { setupWebGpu } = await import('./webgpu/setup')
+      const { adapterLabel } = await import('./webgpu/adapter')
+      const session = await setupWebGpu()
+      const fault = session.fault()
+      if (fault) throw new Error(fault)
+      await switchTo('webgpu')
+      setActiveFaultWatch(session)
+      return { name, threads: 1, simd: false, device: adapterLabel(session.info), adapter: session.info, forced }
+    }
     case 'wasm': {
       // Imported lazily: registering the wasm backend costs nothing until it is selected.
       const { setupWasm } = await import('./wasm/setup')
@@ -104,6 +121,7 @@ async function activate(name: BackendName, options: InitOptions, forced: boolean
 }
 
 async function initUncached(preferred: BackendName | null, options: InitOptions): Promise<BackendStatus> {
+  setActiveFaultWatch(null)
   if (preferred) {
     try {
       const status = await activate(preferred, options, true)
@@ -115,6 +133,7 @@ async function initUncached(preferred: BackendName | null, options: InitOptions)
     }
   }
   for (const name of BACKEND_ORDER) {
+    if (options.exclude?.includes(name)) continue
     try {
       const status = await activate(name, options, false)
       initFailures.delete(name)
@@ -133,7 +152,7 @@ async function initUncached(preferred: BackendName | null, options: InitOptions)
  * one initialisation.
  */
 export async function initBackend(preferred: BackendName | null, opts: InitOptions = {}): Promise<BackendStatus> {
-  const key = `${preferred ?? 'auto'}|${opts.threads ?? 'auto'}`
+  const key = `${preferred ?? 'auto'}|${opts.threads ?? 'auto'}|${opts.exclude?.join(',') ?? ''}`
   if (current?.key === key && tf.getBackend() === TFJS_BACKEND_NAME[current.status.name]) return current.status
   if (pending?.key === key) return pending.promise
   const promise = initUncached(preferred, opts).then((status) => {

@@ -1,6 +1,9 @@
-// TensorFlow reads its settings with getenv() when a binding creates its context. A worker thread's
-// process.env is a private copy that native code never sees, so the thread that starts a training
-// worker sets them in the real environment first; the worker's copy then reports the same values.
+import { setEglPlatform } from './webgpu/adapter'
+
+// TensorFlow (and Mesa's EGL under Dawn) reads its settings with getenv() when a binding creates its
+// context. A worker thread's process.env is a private copy that native code never sees, so the thread
+// that starts a training worker sets them in the real environment first; the worker's copy then
+// reports the same values.
 
 /** The variable TensorFlow sizes its intra-op thread pool from (default: one thread per core). */
 export const TF_THREADS_ENV = 'TF_NUM_INTRAOP_THREADS'
@@ -11,6 +14,7 @@ export const TF_THREADS_ENV = 'TF_NUM_INTRAOP_THREADS'
  */
 export function setNativeEnvironment(threads: number | null): void {
   process.env.TF_CPP_MIN_LOG_LEVEL ??= '2'
+  setEglPlatform(process.env)
   if (threads === null) delete process.env[TF_THREADS_ENV]
   else process.env[TF_THREADS_ENV] = String(threads)
 }

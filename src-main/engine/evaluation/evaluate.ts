@@ -1,4 +1,5 @@
 import type { EpochMetric, Evaluation } from '@shared/domain/run'
+import { readValues } from '../backend/read'
 import * as tf from '../tf'
 import { batchRanges } from '../training/batches'
 import type { Forward } from '../training/forward'
@@ -24,7 +25,9 @@ export interface EvaluateOptions {
 }
 
 /** The evaluation and the per-image top-k predictions it was computed from (for the predictions file). */
-export function evaluateWithPredictions(o: EvaluateOptions): { evaluation: Evaluation; predictions: RunPredictions } {
+export async function evaluateWithPredictions(
+  o: EvaluateOptions,
+): Promise<{ evaluation: Evaluation; predictions: RunPredictions }> {
   const n = o.split.count
   const numClasses = o.classNames.length
   const probs = new Float32Array(n * numClasses)
@@ -39,9 +42,12 @@ export function evaluateWithPredictions(o: EvaluateOptions): { evaluation: Evalu
       const out = o.forward(x, false)
       return [out, crossentropySum(y, out)]
     })
-    probs.set(p.dataSync(), start * numClasses)
-    lossSum += l.dataSync()[0]!
-    tf.dispose([p, l])
+    try {
+      probs.set(await readValues(p), start * numClasses)
+      lossSum += (await readValues(l))[0]!
+    } finally {
+      tf.dispose([p, l])
+    }
   }
   const elapsed = performance.now() - t0
   const evaluation = buildEvaluation(
@@ -57,15 +63,18 @@ export function evaluateWithPredictions(o: EvaluateOptions): { evaluation: Evalu
 }
 
 /** Milliseconds per image of `forward` on up to `limit` images of a split (batched, inference mode). */
-export function timeInference(forward: Forward, split: SplitSource, batchSize: number, limit = 256): number {
+export async function timeInference(forward: Forward, split: SplitSource, batchSize: number, limit = 256): Promise<number> {
   const n = Math.min(limit, split.count)
   if (n === 0) return 0
   const order = Int32Array.from({ length: n }, (_, i) => i)
   const t0 = performance.now()
   for (const [start, end] of batchRanges(n, batchSize)) {
     const out = tf.tidy(() => forward(split.input(order, start, end), false))
-    out.dataSync()
-    out.dispose()
+    try {
+      await readValues(out)
+    } finally {
+      out.dispose()
+    }
   }
   return (performance.now() - t0) / n
 }

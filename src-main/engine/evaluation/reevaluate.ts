@@ -61,7 +61,7 @@ export async function reevaluateRun(job: ReevaluateJob): Promise<{ evaluation: E
       preprocessing: job.preprocessing,
       inputSize,
     })
-    const { evaluation, predictions } = evaluateWithPredictions({
+    const { evaluation, predictions } = await evaluateWithPredictions({
       forward: modelForward(model),
       split,
       datasetIndices: splits.test,

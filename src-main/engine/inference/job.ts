@@ -76,7 +76,9 @@ async function readInput(image: { name: string; path?: string; bytes?: Uint8Arra
 /** One export, prediction or Grad-CAM with a run's saved model, in whatever thread calls it (the inference worker). */
 export async function runInferenceJob(job: InferenceJob): Promise<InferenceReply> {
   try {
-    await initBackend(job.backend)
+    // Grad-CAM and the exporters read tensors synchronously, which webgpu cannot do in Node; one model
+    // and a few images need no GPU, so this worker computes on the first other backend.
+    await initBackend(job.backend === 'webgpu' ? null : job.backend, { exclude: ['webgpu'] })
     const ctx = job.context
     const model = await loadTfjsFolder(ctx.modelDir)
     try {

@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs'
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { z } from 'zod'
+import { readValues } from '../backend/read'
 import * as tf from '../tf'
 import { batchRanges } from './batches'
 import type { PixelSplit } from './sources'
@@ -132,8 +133,11 @@ export async function loadOrComputeFeatures(o: ComputeFeaturesOptions): Promise<
         const f = o.featureExtractor.apply(x, { training: false }) as tf.Tensor
         return o.parts.pooled ? tf.mean(f, [1, 2]) : f
       })
-      out.set(features.dataSync(), start * rowSize)
-      features.dispose()
+      try {
+        out.set(await readValues(features), start * rowSize)
+      } finally {
+        features.dispose()
+      }
       done += end - start
       o.onProgress?.(done, total)
       // Let the worker's message port breathe between batches.

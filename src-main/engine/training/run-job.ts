@@ -208,7 +208,7 @@ async function evaluateAndExport(
   const te = performance.now()
   const evalBatch = Math.min(256, Math.max(32, job.config.training.batchSize * 2))
   const test = inputs.testInput()
-  const { evaluation, predictions } = evaluate({
+  const { evaluation, predictions } = await evaluate({
     forward: test.forward,
     split: test.split,
     datasetIndices: data.splits.test,
@@ -217,7 +217,7 @@ async function evaluateAndExport(
     epochs: history,
     // On cached rows the speed is the whole model's on pixels; on pixels evaluate measures it itself.
     ...(test.cached
-      ? { inferenceMsPerImage: timeInference(modelForward(built.model), inputs.pixels.test, evalBatch) }
+      ? { inferenceMsPerImage: await timeInference(modelForward(built.model), inputs.pixels.test, evalBatch) }
       : { isCancelled }),
   })
   emit({ type: 'progress', event: { type: 'evaluation', runId, evaluation } })

@@ -1,6 +1,7 @@
 import type { ExperimentConfig } from '@shared/domain/config'
 import { planPhases, type PhasePlan } from '@shared/domain/phases'
 import type { BatchPoint, EpochMetric, Phase } from '@shared/domain/run'
+import { readValues } from '../backend/read'
 import * as tf from '../tf'
 import { batchRanges, gatherLabels } from './batches'
 import { restoreOptimizer, type CheckpointState } from './checkpoint'
@@ -79,7 +80,11 @@ export interface TrainerResult {
 }
 
 /** Loss and accuracy over a whole split, in inference mode, batch by batch. */
-export function evaluateSplit(forward: Forward, split: SplitSource, batchSize: number): { loss: number; accuracy: number } {
+export async function evaluateSplit(
+  forward: Forward,
+  split: SplitSource,
+  batchSize: number,
+): Promise<{ loss: number; accuracy: number }> {
   if (split.count === 0) return { loss: NaN, accuracy: NaN }
   const order = Int32Array.from({ length: split.count }, (_, i) => i)
   let lossSum = 0
@@ -91,9 +96,12 @@ export function evaluateSplit(forward: Forward, split: SplitSource, batchSize: n
       const probs = forward(x, false)
       return [crossentropySum(y, probs), correctCount(y, probs)]
     })
-    lossSum += l.dataSync()[0]!
-    correct += c.dataSync()[0]!
-    tf.dispose([l, c])
+    try {
+      lossSum += (await readValues(l))[0]!
+      correct += (await readValues(c))[0]!
+    } finally {
+      tf.dispose([l, c])
+    }
   }
   return { loss: lossSum / split.count, accuracy: correct / split.count }
 }
@@ -229,7 +237,7 @@ export async function train(options: TrainerOptions): Promise<TrainerResult> {
 async function runPhase(phase: PhaseRun, callbacks: Callback[], hooks: TrainerHooks): Promise<TrainerResult['status']> {
   while (phase.phaseEpochs < phase.plan.epochs) {
     if (hooks.isCancelled()) return 'cancelled'
-    const metric = runEpoch(phase, callbacks, hooks)
+    const metric = await runEpoch(phase, callbacks, hooks)
     if (metric === null) return 'cancelled'
     for (const cb of callbacks) await cb.onEpochEnd?.(phase, metric)
     if (phase.stopRequested) break
@@ -238,9 +246,9 @@ async function runPhase(phase: PhaseRun, callbacks: Callback[], hooks: TrainerHo
 }
 
 /** One epoch: every training batch, then validation. Null when cancelled part-way (the epoch does not count). */
-// Synchronous: the worker thread is busy with the steps anyway, and cancellation arrives through a
-// shared flag that hooks.isCancelled() reads between batches.
-function runEpoch(phase: PhaseRun, callbacks: Callback[], hooks: TrainerHooks): EpochMetric | null {
+// Each step awaits its loss read (webgpu reads only asynchronously in Node); cancellation arrives
+// through a shared flag that hooks.isCancelled() reads between batches.
+async function runEpoch(phase: PhaseRun, callbacks: Callback[], hooks: TrainerHooks): Promise<EpochMetric | null> {
   const { setup, plan, counters } = phase
   const t = phase.config.training
   counters.epoch += 1
@@ -264,7 +272,7 @@ function runEpoch(phase: PhaseRun, callbacks: Callback[], hooks: TrainerHooks): 
     }
     const [start, end] = ranges[b]!
     const n = end - start
-    const { loss, correct } = trainStep(
+    const { loss, correct } = await trainStep(
       phase,
       setup.train.input(order, start, end, augment),
       gatherLabels(setup.train.labels, order, start, end),
@@ -280,7 +288,7 @@ function runEpoch(phase: PhaseRun, callbacks: Callback[], hooks: TrainerHooks): 
   for (const cb of callbacks) cb.onTrainBatchesEnd?.(phase)
   const trainSeconds = (performance.now() - epochStart) / 1000
   const evalBatch = Math.min(256, Math.max(32, t.batchSize * 2))
-  const val = setup.validation.count > 0 ? evaluateSplit(setup.forward, setup.validation, evalBatch) : null
+  const val = setup.validation.count > 0 ? await evaluateSplit(setup.forward, setup.validation, evalBatch) : null
   const metric: EpochMetric = {
     phase: plan.phase,
     epoch,
@@ -299,7 +307,7 @@ function runEpoch(phase: PhaseRun, callbacks: Callback[], hooks: TrainerHooks): 
 }
 
 /** One optimizer step on a batch; returns its mean loss and the number it got right. */
-function trainStep(phase: PhaseRun, x: tf.Tensor, labels: Int32Array): { loss: number; correct: number } {
+async function trainStep(phase: PhaseRun, x: tf.Tensor, labels: Int32Array): Promise<{ loss: number; correct: number }> {
   const y = tf.tensor1d(labels, 'int32')
   let correctT: tf.Scalar | null = null
   const cost = phase.optimizer.minimize(
@@ -311,8 +319,12 @@ function trainStep(phase: PhaseRun, x: tf.Tensor, labels: Int32Array): { loss: n
     true,
     phase.variables,
   )!
-  const loss = cost.dataSync()[0]!
-  const correct = (correctT as tf.Scalar | null)?.dataSync()[0] ?? 0
-  tf.dispose([x, y, cost, correctT as tf.Scalar | null].filter((v): v is tf.Tensor => v !== null))
-  return { loss, correct }
+  const kept = correctT as tf.Scalar | null
+  try {
+    const loss = (await readValues(cost))[0]!
+    const correct = kept ? (await readValues(kept))[0]! : 0
+    return { loss, correct }
+  } finally {
+    tf.dispose([x, y, cost, kept].filter((v): v is tf.Tensor => v !== null))
+  }
 }

@@ -35,7 +35,7 @@ describe('engine backend', () => {
 
   it('reports each missing native package as skipped with a one-line reason', async () => {
     const probes = await probeBackends()
-    expect(probes.map((p) => p.name)).toEqual(['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'])
+    expect(probes.map((p) => p.name)).toEqual(['tensorflow-gpu', 'webgpu', 'tensorflow', 'wasm', 'cpu'])
     for (const probe of probes.filter((p) => !p.available)) {
       expect(probe.reason).toBeTruthy()
       expect(probe.reason).not.toContain('\n')
@@ -100,7 +100,7 @@ describe('system.* through the core', () => {
   it('rejects an unknown --backend when the core is created', async () => {
     mkdirSync(join(scratch, 'bad'))
     await expect(createCore({ dataDir: join(scratch, 'bad'), shell: 'cli', backend: 'quantum' })).rejects.toThrow(
-      /quantum.*choose tensorflow-gpu, tensorflow, wasm, cpu/,
+      /quantum.*choose tensorflow-gpu, webgpu, tensorflow, wasm, cpu/,
     )
   })
 })
