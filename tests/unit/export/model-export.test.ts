@@ -315,8 +315,9 @@ describe.skipIf(!python)('export to Keras 3 and ONNX, checked by the real librar
   })
 
   it.each([
-    { arch: 'efficientnet_b0', layers: 'swish; squeeze-excite Reshape and Multiply', cut: 'bn2.act' },
-    { arch: 'mobilenetv3_large_100', layers: 'hard-swish of Rescaling and Multiply; keepdim Reshape', cut: 'act2' },
+    { arch: 'efficientnet_b0', layers: 'swish, SE Reshape and Multiply', cut: 'bn2.act' },
+    { arch: 'resnet18', layers: 'ZeroPadding2D, MaxPool, Add', cut: 'layer4.1.act2' },
+    { arch: 'mobilenetv3_large_100', layers: 'hard-swish via Rescaling', cut: 'act2' },
   ] as const)('a transfer model on timm $arch ($layers) predicts the same', async ({ arch, cut }) => {
     const timm = TIMM_ARCHITECTURES[arch](null)
     unitScaleWeights(timm, 21)
