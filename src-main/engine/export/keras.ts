@@ -27,7 +27,7 @@ const ACTIVATIONS: Record<string, string> = {
   softplus: 'softplus',
   softsign: 'softsign',
   swish: 'silu',
-  hardSigmoid: 'hard_sigmoid',
+  // tfjs' hardSigmoid (0.2x + 0.5) has no Keras 3 name: Keras 3's hard_sigmoid is relu6(x + 3) / 6.
 }
 
 function activation(value: unknown, layer: string): string {
@@ -77,7 +77,13 @@ function layerConfig(layer: GraphLayer): Json {
     case 'ZeroPadding2D':
       return { ...common, ...pick(c, ['padding', 'data_format']) }
     case 'Add':
+    case 'Multiply':
       return common
+    case 'Reshape':
+      // tfjs keeps an inferred dimension (-1) as null; Keras writes it as -1.
+      return { ...common, target_shape: (c.target_shape as Array<number | null>).map((d) => d ?? -1) }
+    case 'Rescaling':
+      return { ...common, scale: c.scale, offset: c.offset ?? 0 }
     case 'Concatenate':
       return { ...common, axis: c.axis ?? -1 }
     default:

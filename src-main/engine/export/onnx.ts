@@ -156,6 +156,11 @@ class OnnxGraphBuilder {
         return { name: this.clip(input.name, 0, 6, `${name}_relu6`), nchw: input.nchw }
       case 'sigmoid':
         return { name: this.node('Sigmoid', `${name}_sigmoid`, [input.name]), nchw: input.nchw }
+      case 'swish': {
+        // Opset 13 has no Swish: x · sigmoid(x).
+        const gate = this.node('Sigmoid', `${name}_swish_gate`, [input.name])
+        return { name: this.node('Mul', `${name}_swish`, [input.name, gate]), nchw: input.nchw }
+      }
       case 'tanh':
         return { name: this.node('Tanh', `${name}_tanh`, [input.name]), nchw: input.nchw }
       case 'softmax':
@@ -178,6 +183,30 @@ function weight(layer: GraphLayer, index: number): GraphWeight {
   const w = layer.weights[index]
   if (!w) throw new Error(`layer "${layer.name}" has no weight #${index}`)
   return w
+}
+
+/**
+ * Keras' Reshape works on the channels-last order: a feature map goes back to NHWC first, and a 3-D
+ * result returns to NCHW. A map of 1x1 pixels is laid out alike in both orders, so it skips the
+ * transposes (the squeeze-excite path: [C] to [1, 1, C]).
+ */
+function reshape(b: OnnxGraphBuilder, layer: GraphLayer, x: Value): Value {
+  const name = layer.name
+  const inShape = layer.inputShapes[0]!
+  const out = layer.outputShape
+  const pixels = (shape: number[]) => (shape.length === 3 ? shape[0]! * shape[1]! : 1)
+  if (out.length !== 1 && out.length !== 3)
+    throw new Error(`layer "${name}" reshapes to rank ${out.length}; export supports 1 or 3`)
+  const source =
+    x.nchw && pixels(inShape) > 1
+      ? b.node('Transpose', `${name}_to_nhwc`, [x.name], [{ name: 'perm', ints: [0, 2, 3, 1] }])
+      : x.name
+  if (out.length === 3 && pixels(out) === 1) {
+    return { name: b.node('Reshape', name, [source, b.int64s(`${name}_shape`, [-1, out[2]!, 1, 1])]), nchw: true }
+  }
+  if (out.length === 1) return { name: b.node('Reshape', name, [source, b.int64s(`${name}_shape`, [-1, ...out])]), nchw: false }
+  const nhwc = b.node('Reshape', `${name}_nhwc`, [source, b.int64s(`${name}_shape`, [-1, ...out])])
+  return { name: b.node('Transpose', name, [nhwc], [{ name: 'perm', ints: [0, 3, 1, 2] }]), nchw: true }
 }
 
 function convert(b: OnnxGraphBuilder, layer: GraphLayer): void {
@@ -336,6 +365,23 @@ function convert(b: OnnxGraphBuilder, layer: GraphLayer): void {
       })
       return
     }
+    case 'Multiply': {
+      if (inputs.some((v) => v.nchw !== x.nchw)) throw new Error(`layer "${name}" multiplies tensors of different ranks`)
+      // Keras broadcasts [H, W, C] against [1, 1, C] as ONNX's Mul does against [C, 1, 1] in NCHW.
+      const product = inputs
+        .slice(1)
+        .reduce((a, v, i) => b.node('Mul', i === inputs.length - 2 ? name : `${name}_${i}`, [a, v.name]), x.name)
+      set({ name: product, nchw: x.nchw })
+      return
+    }
+    case 'Rescaling': {
+      const scaled = b.node('Mul', `${name}_scale`, [x.name, b.scalar(`${name}_scale_value`, Number(c.scale))])
+      const offset = Number(c.offset ?? 0)
+      set({ name: offset === 0 ? scaled : b.node('Add', name, [scaled, b.scalar(`${name}_offset`, offset)]), nchw: x.nchw })
+      return
+    }
+    case 'Reshape':
+      return set(reshape(b, layer, x))
     case 'Concatenate': {
       const rank = layer.outputShape.length + 1
       let axis = Number(c.axis ?? -1)

@@ -7,6 +7,8 @@ import { buildModel, loadTfjsFolder, type LoadedBase } from '../../../src-main/e
 import { exportLayersModel } from '../../../src-main/engine/evaluation/export-model'
 import { exportModel, type ExportDescription } from '../../../src-main/engine/export'
 import { mobileNetV2NoTop } from '../../../src-main/engine/architectures/keras'
+import { efficientNetB0NoTop } from '../../../src-main/engine/architectures/keras/efficientnetb0'
+import { TIMM_ARCHITECTURES } from '../../../src-main/engine/architectures/timm'
 import { randomLayers, randomValues } from '../architectures/h5-fixtures'
 import { runPython, workbenchPython } from '../support/python'
 import type { BaseModelInfo, ModelConfig } from '@shared/index'
@@ -41,21 +43,27 @@ async function asSaved(model: tf.LayersModel, name: string): Promise<tf.LayersMo
 }
 
 type Kind = 'keras' | 'keras-weights' | 'onnx'
+/**
+ * The Keras 3 backend that runs the .keras file. jax compiles the whole graph before predicting,
+ * about 25 s per model for the 200-odd layers of EfficientNet or MobileNetV3 on a small machine;
+ * the numpy backend runs the same Keras layers eagerly.
+ */
+type KerasBackend = 'jax' | 'numpy'
 
 /** Runs the exported models in one Python process on `x`; returns predictions and Keras' layer names. */
 function predictInPython(
   jobs: Array<[Kind, string]>,
   x: tf.Tensor4D,
+  kerasBackend: KerasBackend,
 ): { y: Record<Kind, Float32Array>; layers: Partial<Record<Kind, string[]>> } {
   const input = join(work, 'input.f32')
   writeFileSync(input, x.dataSync())
   const outputs = jobs.map(([kind]) => join(work, `output-${kind}.f32`))
-  const stdout = runPython(python!, [
-    script,
-    input,
-    ...x.shape.map(String),
-    ...jobs.map(([kind, dir], i) => `${kind}:${dir}:${outputs[i]}`),
-  ])
+  const stdout = runPython(
+    python!,
+    [script, input, ...x.shape.map(String), ...jobs.map(([kind, dir], i) => `${kind}:${dir}:${outputs[i]}`)],
+    { KERAS_BACKEND: kerasBackend },
+  )
   const line = stdout.trim().split('\n').pop()!
   const y = {} as Record<Kind, Float32Array>
   jobs.forEach(([kind], i) => {
@@ -73,7 +81,12 @@ function maxAbsDiff(a: Float32Array, b: Float32Array): number {
 }
 
 /** Exports `model` as Keras and ONNX and checks the real libraries predict what tfjs predicts. */
-async function checkAgainstReference(model: tf.LayersModel, name: string, x: tf.Tensor4D): Promise<void> {
+async function checkAgainstReference(
+  model: tf.LayersModel,
+  name: string,
+  x: tf.Tensor4D,
+  kerasBackend: KerasBackend = 'jax',
+): Promise<void> {
   const ours = (model.predict(x) as tf.Tensor).dataSync() as Float32Array
   // A peaked softmax: near-uniform probabilities would hide a wrong layout anywhere upstream.
   expect(Math.max(...ours)).toBeGreaterThan(0.3)
@@ -88,6 +101,7 @@ async function checkAgainstReference(model: tf.LayersModel, name: string, x: tf.
       ['onnx', onnx.dir],
     ],
     x,
+    kerasBackend,
   )
   expect(reference.layers.keras).toEqual(model.layers.map((l) => l.name))
   expect(maxAbsDiff(reference.y.keras, ours)).toBeLessThan(1e-4)
@@ -115,6 +129,30 @@ function images(n: number, size: number, seed: number): tf.Tensor4D {
   return tf.tensor4d(values, [n, size, size, 3])
 }
 
+/**
+ * Seeded weights that keep activations near unit scale through a deep base (each kernel uniform in
+ * ±sqrt(3 / fan-in), biases ±1, BatchNorm statistics off 0 and 1): squeeze-excite gates then differ per channel
+ * and hard-swish sees both its linear and its clipped parts, so a wrong channel order in either shows.
+ */
+function unitScaleWeights(model: tf.LayersModel, seed: number): void {
+  model.layers.forEach((layer, li) => {
+    if (layer.weights.length === 0) return
+    const isBatchNorm = layer.getClassName() === 'BatchNormalization'
+    layer.setWeights(
+      layer.weights.map((w, wi) => {
+        const shape = w.shape as number[]
+        const count = shape.reduce((a, b) => a * b, 1)
+        const short = w.originalName.split('/').pop()!
+        const fanIn = short === 'depthwise_kernel' ? shape[0]! * shape[1]! : count / shape[shape.length - 1]!
+        // Biases of ±1 give every squeeze-excite channel its own gate level.
+        const values = randomValues(count, seed + li * 31 + wi, isBatchNorm ? 0.2 : shape.length > 1 ? Math.sqrt(3 / fanIn) : 1)
+        if (short.includes('variance') || short.includes('gamma')) for (let i = 0; i < count; i++) values[i] = 1 + values[i]!
+        return tf.tensor(values, shape)
+      }),
+    )
+  })
+}
+
 function baseInfo(
   id: string,
   family: BaseModelInfo['family'],
@@ -134,6 +172,20 @@ function baseInfo(
     source: 'test',
     summary: null,
     registeredAt: new Date().toISOString(),
+  }
+}
+
+/** A 32 px transfer model with a small head: the deep bases stay quick to export and to run in Python. */
+function transferConfig(baseId: string): ModelConfig {
+  return {
+    kind: 'transfer',
+    baseId,
+    cutLayer: null,
+    inputSize: 32,
+    headPooling: 'gap',
+    headUnits: 32,
+    headDropout: 0.5,
+    fineTune: { enabled: false, epochs: 1, learningRate: 1e-4, trainableLayers: 20, fromLayer: null },
   }
 }
 
@@ -260,5 +312,64 @@ describe.skipIf(!python)('export to Keras 3 and ONNX, checked by the real librar
     const x = images(3, 64, 14)
     sharpenPredictions(model, x)
     await checkAgainstReference(model, 'squeezenet', x)
+  })
+
+  it.each([
+    { arch: 'efficientnet_b0', layers: 'swish, SE Reshape and Multiply', cut: 'bn2.act' },
+    { arch: 'resnet18', layers: 'ZeroPadding2D, MaxPool, Add', cut: 'layer4.1.act2' },
+    { arch: 'mobilenetv3_large_100', layers: 'hard-swish via Rescaling', cut: 'act2' },
+  ] as const)('a transfer model on timm $arch ($layers) predicts the same', async ({ arch, cut }) => {
+    const timm = TIMM_ARCHITECTURES[arch](null)
+    unitScaleWeights(timm, 21)
+    const base: LoadedBase = {
+      info: baseInfo(`${arch}-timm`, `timm-${arch}`, cut, 'safetensors'),
+      model: timm,
+    }
+    const built = buildModel(transferConfig(base.info.id), { numClasses: 10, imageSize: 32, seed: 10, base })
+    timm.dispose()
+    const model = await asSaved(built.model, arch)
+    const x = images(3, 32, 16)
+    sharpenPredictions(model, x)
+    await checkAgainstReference(model, arch, x, 'numpy')
+  })
+
+  it("a transfer model on Keras' EfficientNetB0 (Rescaling of 0..255 input, swish convs, squeeze-excite) predicts the same", async () => {
+    const keras = efficientNetB0NoTop(null)
+    unitScaleWeights(keras, 23)
+    const base: LoadedBase = {
+      info: baseInfo('efficientnetb0-keras', 'efficientnetb0', 'top_activation', 'keras-h5'),
+      model: keras,
+    }
+    const built = buildModel(transferConfig(base.info.id), { numClasses: 10, imageSize: 32, seed: 11, base })
+    keras.dispose()
+    const model = await asSaved(built.model, 'efficientnetb0-keras')
+    // The model rescales raw 0..255 pixels itself.
+    const x = tf.mul<tf.Tensor4D>(images(3, 32, 17), 255)
+    sharpenPredictions(model, x)
+    await checkAgainstReference(model, 'efficientnetb0-keras', x, 'numpy')
+  })
+
+  it('Reshape between feature maps and vectors, a three-way Multiply and a Rescaling with offset predict the same', async () => {
+    // Reshapes that move pixels (6x6x4 to 3x12x4, then to a vector), not only the 1x1 squeeze-excite one.
+    const input = tf.input({ shape: [6, 6, 3], name: 'input' })
+    const apply = (layer: tf.layers.Layer, x: tf.SymbolicTensor | tf.SymbolicTensor[]) => layer.apply(x) as tf.SymbolicTensor
+    const scaled = apply(tf.layers.rescaling({ scale: 2, offset: -1, name: 'scaled' }), input)
+    const conv = apply(
+      tf.layers.conv2d({ filters: 4, kernelSize: 3, padding: 'same', activation: 'swish', name: 'conv' }),
+      scaled,
+    )
+    const gate = apply(tf.layers.conv2d({ filters: 4, kernelSize: 1, activation: 'sigmoid', name: 'gate' }), scaled)
+    const pooled = apply(tf.layers.globalAveragePooling2d({ name: 'pool' }), conv)
+    const perChannel = apply(tf.layers.reshape({ targetShape: [1, 1, 4], name: 'pool_keepdim' }), pooled)
+    const product = apply(tf.layers.multiply({ name: 'product' }), [conv, gate, perChannel])
+    const moved = apply(tf.layers.reshape({ targetShape: [3, 12, 4], name: 'moved' }), product)
+    const mixed = apply(tf.layers.conv2d({ filters: 5, kernelSize: [1, 3], name: 'mixed' }), moved)
+    const flat = apply(tf.layers.reshape({ targetShape: [150], name: 'flat' }), mixed)
+    const output = apply(tf.layers.dense({ units: 10, activation: 'softmax', name: 'predictions' }), flat)
+    const model = await asSaved(tf.model({ inputs: input, outputs: output, name: 'reshapes' }), 'reshapes')
+    unitScaleWeights(model, 25)
+    const x = images(4, 6, 18)
+    sharpenPredictions(model, x)
+    await checkAgainstReference(model, 'reshapes', x, 'numpy')
   })
 })

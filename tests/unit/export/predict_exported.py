@@ -3,7 +3,8 @@
 usage: predict_exported.py INPUT.f32 N H W C KIND:MODEL_DIR:OUTPUT.f32 ...
 KIND keras: keras.saving.load_model(model.keras); keras-weights: the architecture from the .keras
 config, the weights from model.weights.h5 alone; onnx: onnxruntime on model.onnx (after the ONNX
-checker). Prints one JSON line: the Keras layer names per keras job.
+checker). Prints one JSON line: the Keras layer names per keras job. Keras runs on KERAS_BACKEND
+(jax unless set).
 """
 import json
 import os
