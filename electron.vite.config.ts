@@ -42,7 +42,13 @@ export default defineConfig({
     plugins: [vue()],
     build: {
       outDir: path('./out/renderer'),
-      rolldownOptions: { input: { index: path('./src-renderer/index.html') } },
+      rolldownOptions: {
+        input: {
+          index: path('./src-renderer/index.html'),
+          // The hidden window that trains on Chromium's WebGPU in the desktop app (src-main/electron/gpu-engine.ts).
+          'gpu-engine': path('./src-renderer/gpu-engine/index.html'),
+        },
+      },
     },
   },
 })
