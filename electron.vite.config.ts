@@ -31,7 +31,11 @@ export default defineConfig({
       // Sandboxed preloads must be a single CommonJS file that requires nothing but 'electron'.
       externalizeDeps: false,
       rolldownOptions: {
-        input: { index: path('./src-preload/index.ts') },
+        input: {
+          index: path('./src-preload/index.ts'),
+          // The GPU engine window's: it forwards one MessagePort and exposes nothing.
+          'gpu-engine': path('./src-preload/gpu-engine.ts'),
+        },
         output: { format: 'cjs', entryFileNames: '[name].cjs' },
       },
     },

@@ -5,8 +5,7 @@ import { z } from 'zod'
 import { ScratchModelConfig } from '../domain/config'
 import { WebGpuAdapterInfo } from '../domain/system'
 
-/** The window.postMessage tag with which a preload hands the page its MessagePort. */
-export const GPU_ENGINE_PORT_MESSAGE = 'workbench:gpu-engine-port'
+export { GPU_ENGINE_PORT_MESSAGE } from '../transport/gpu-engine-channel'
 
 const float32 = z.instanceof(Float32Array)
 const int32 = z.instanceof(Int32Array)

@@ -6,7 +6,7 @@
 import { createServer, type Server } from 'node:http'
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
-import { extname, join, normalize } from 'node:path'
+import { join } from 'node:path'
 import { chromium, type BrowserContext, type Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { GPU_ENGINE_PORT_MESSAGE, GpuEngineEvent, type GpuTrainJob } from '@shared/contract/gpu-engine'
@@ -15,6 +15,7 @@ import { contentSecurityPolicy } from '../../src-main/electron/csp'
 import { initBackend } from '../../src-main/engine/backend'
 import { buildScratchModel } from '../../src-main/engine/architectures/scratch'
 import { createOptimizer } from '../../src-main/engine/training/optimizer'
+import { mimeType, resolveStatic } from '../../src-main/server/static-files'
 import { readWeights, runStepJob } from '../../src-main/engine/training/step-job'
 import { random } from '../unit/kernels/reference'
 import { CHROMIUM, CHROMIUM_ARGS, RENDERER_DIR, screenshot } from './support/harness'
@@ -45,24 +46,17 @@ const missing = !existsSync(CHROMIUM)
 if (missing && process.env.CI) throw new Error(`the GPU engine page test cannot run: ${missing}`)
 if (missing) console.warn(`skipping the GPU engine page test: ${missing}`)
 
-const MIME: Record<string, string> = {
-  '.html': 'text/html',
-  '.js': 'text/javascript',
-  '.css': 'text/css',
-  '.wasm': 'application/wasm',
-}
-
 /** The built renderer over http://127.0.0.1 (a secure context, as app:// is) with the desktop app's CSP. */
 async function serveRenderer(): Promise<{ server: Server; url: string }> {
   const csp = contentSecurityPolicy(null)
   const server = createServer((request, response) => {
-    const path = normalize(decodeURIComponent(new URL(request.url ?? '/', 'http://x').pathname)).replace(/^(\.\.[/\\])+/, '')
-    const file = join(RENDERER_DIR, path)
-    if (!file.startsWith(RENDERER_DIR) || !existsSync(file)) {
+    // The files the app serves at app://workbench/, resolved by the same code (no path escapes the folder).
+    const file = resolveStatic(RENDERER_DIR, new URL(request.url ?? '/', 'http://127.0.0.1').pathname)
+    if (!file) {
       response.writeHead(404).end()
       return
     }
-    response.writeHead(200, { 'Content-Type': MIME[extname(file)] ?? 'application/octet-stream', 'Content-Security-Policy': csp })
+    response.writeHead(200, { 'Content-Type': mimeType(file), 'Content-Security-Policy': csp })
     response.end(readFileSync(file))
   })
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
