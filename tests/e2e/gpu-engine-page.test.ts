@@ -181,6 +181,13 @@ describe.skipIf(missing !== null)('the GPU engine page on Chromium WebGPU', () =
     const job = await seedCnnJob()
     // The Node run reads the same arrays first: the page's copy is transferred away by postMessage.
     const wasm = await runStepJob(job, { createOptimizer: (lr) => createOptimizer('adam', lr) })
+    // Weights that are not the model's: refused with the reason, and the page stays usable.
+    const mismatched = {
+      ...job,
+      jobId: 'wrong-weights',
+      weights: [{ name: 'block1_conv1/0', shape: [1], values: new Float32Array(1) }],
+      batches: [{ ...job.batches[0]!, x: job.batches[0]!.x.slice(), labels: job.batches[0]!.labels.slice() }],
+    }
     const events = (
       await talk(
         page,
@@ -188,13 +195,14 @@ describe.skipIf(missing !== null)('the GPU engine page on Chromium WebGPU', () =
           { type: 'train', jobId: 'x', weights: 'not a tensor list' },
           { type: 'hello', allowSoftwareAdapter: false },
           { type: 'hello', allowSoftwareAdapter: true },
+          mismatched,
           job,
         ],
-        4,
+        5,
       )
     ).map((e) => GpuEngineEvent.parse(e))
 
-    const [invalid, refused, ready, ...rest] = events
+    const [invalid, refused, ready, wrong, ...rest] = events
     expect(invalid).toMatchObject({ type: 'error', jobId: null, kind: 'invalid-message' })
     expect(ready).toMatchObject({ type: 'ready', tfjsBackend: 'webgpu' })
     if (ready?.type !== 'ready') throw new Error('no ready event')
@@ -205,6 +213,8 @@ describe.skipIf(missing !== null)('the GPU engine page on Chromium WebGPU', () =
     } else {
       expect(refused).toMatchObject({ type: 'ready' })
     }
+    expect(wrong).toMatchObject({ type: 'error', jobId: 'wrong-weights', kind: 'failed' })
+    expect(wrong?.type === 'error' && wrong.message).toBe('the job has 1 weights but the model has 8')
     const steps = rest.filter((e) => e.type === 'step')
     const done = rest.at(-1)
     if (done?.type !== 'done') throw new Error(`the job did not finish: ${JSON.stringify(done)}`)
