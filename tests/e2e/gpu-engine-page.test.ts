@@ -3,6 +3,7 @@
 // typed error, and trains the Seed CNN for a few Adam steps from weights and batches sent over a
 // MessagePort, exactly as the main process would send them. The losses and weights it sends back
 // must match the same job run by the engine in Node on wasm (same code: engine/training/step-job.ts).
+// A cancel stops a job between steps; a crashed GPU process fails the job in flight as device-lost.
 import { createServer, type Server } from 'node:http'
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -101,9 +102,9 @@ interface PageGlobals {
  * What a host does (the app's preload, here this script): hands the page one end of a channel, then
  * sends the requests in order and collects every event until the last request is answered.
  */
-async function talk(page: Page, requests: unknown[], until: number): Promise<unknown[]> {
+async function talk(page: Page, requests: unknown[], until: number, cancelOnFirstStep = false): Promise<unknown[]> {
   return page.evaluate(
-    async ({ tag, requests, until }) => {
+    async ({ tag, requests, until, cancelOnFirstStep }) => {
       const page = globalThis as unknown as PageGlobals
       const channel = new page.MessageChannel()
       page.postMessage(tag, '*', [channel.port2])
@@ -112,7 +113,11 @@ async function talk(page: Page, requests: unknown[], until: number): Promise<unk
       return new Promise<unknown[]>((resolve) => {
         channel.port1.onmessage = (message) => {
           events.push(message.data)
-          const type = (message.data as { type: string }).type
+          const { type, jobId } = message.data as { type: string; jobId?: string }
+          // As the main process would when a user stops a run: the page stops after the step in flight.
+          if (type === 'step' && cancelOnFirstStep && events.length === requests.length) {
+            channel.port1.postMessage({ type: 'cancel', jobId }, [])
+          }
           if (type !== 'step') answered++
           if (answered === until) resolve(events)
           else if (type !== 'step' && answered < requests.length) send(answered)
@@ -127,7 +132,7 @@ async function talk(page: Page, requests: unknown[], until: number): Promise<unk
         send(0)
       })
     },
-    { tag: GPU_ENGINE_PORT_MESSAGE, requests, until },
+    { tag: GPU_ENGINE_PORT_MESSAGE, requests, until, cancelOnFirstStep },
   )
 }
 
@@ -155,7 +160,6 @@ describe.skipIf(missing !== null)('the GPU engine page on Chromium WebGPU', () =
       // Chromium asks for /favicon.ico on its own; the page does not have one.
       if (m.type() === 'error' && !m.location().url.endsWith('/favicon.ico')) pageErrors.push(`${m.text()} (${m.location().url})`)
     })
-    await page.goto(url)
   })
 
   afterAll(async () => {
@@ -164,19 +168,26 @@ describe.skipIf(missing !== null)('the GPU engine page on Chromium WebGPU', () =
     if (profile) rmSync(profile, { recursive: true, force: true })
   })
 
-  it("trains the Seed CNN on WebGPU and matches the engine's wasm steps", async (ctx) => {
+  /** The page freshly loaded, or the test skipped (failed under CI) when Chromium has no adapter. */
+  async function freshPage(ctx: { skip(): void }): Promise<boolean> {
+    await page.goto(url)
     const adapter = await page.evaluate(async () => {
       const a = await (globalThis as unknown as PageGlobals).navigator.gpu?.requestAdapter()
       return a ? { vendor: a.info.vendor, architecture: a.info.architecture, description: a.info.description } : null
     })
-    if (!adapter) {
-      const reason = 'Chromium gave no WebGPU adapter (navigator.gpu.requestAdapter() returned null with SwiftShader Vulkan)'
-      if (process.env.CI) throw new Error(reason)
-      console.warn(`skipping: ${reason}`)
-      ctx.skip()
-      return
+    if (adapter) {
+      console.info(`Chromium WebGPU adapter: ${JSON.stringify(adapter)}`)
+      return true
     }
-    console.info(`Chromium WebGPU adapter: ${JSON.stringify(adapter)}`)
+    const reason = 'Chromium gave no WebGPU adapter (navigator.gpu.requestAdapter() returned null with SwiftShader Vulkan)'
+    if (process.env.CI) throw new Error(reason)
+    console.warn(`skipping: ${reason}`)
+    ctx.skip()
+    return false
+  }
+
+  it("trains the Seed CNN on WebGPU and matches the engine's wasm steps", async (ctx) => {
+    if (!(await freshPage(ctx))) return
 
     const job = await seedCnnJob()
     // The Node run reads the same arrays first: the page's copy is transferred away by postMessage.
@@ -247,5 +258,38 @@ describe.skipIf(missing !== null)('the GPU engine page on Chromium WebGPU', () =
     expect(await page.locator('#job').textContent()).toContain('step 4/4')
     expect(pageErrors).toEqual([])
     await screenshot(page, 'gpu-engine-page')
+  })
+
+  it('stops a job when cancelled, after the step in flight', async (ctx) => {
+    if (!(await freshPage(ctx))) return
+    const job = { ...(await seedCnnJob()), jobId: 'cancelled-job' }
+    job.hyperparameters = { ...job.hyperparameters, steps: 50 }
+    const events = (await talk(page, [{ type: 'hello', allowSoftwareAdapter: true }, job], 2, true)).map((e) =>
+      GpuEngineEvent.parse(e),
+    )
+    const end = events.at(-1)
+    expect(end).toMatchObject({ type: 'cancelled', jobId: 'cancelled-job' })
+    const steps = events.filter((e) => e.type === 'step').length
+    expect(end?.type === 'cancelled' && end.steps).toBe(steps)
+    expect(steps).toBeGreaterThanOrEqual(1)
+    expect(steps).toBeLessThan(50)
+    expect(await page.locator('#state').textContent()).toBe('cancelled')
+  })
+
+  it('fails the job in flight as device-lost when the GPU process crashes', async (ctx) => {
+    if (!(await freshPage(ctx))) return
+    const job = { ...(await seedCnnJob()), jobId: 'lost-device' }
+    job.hyperparameters = { ...job.hyperparameters, steps: 60 }
+    const events = talk(page, [{ type: 'hello', allowSoftwareAdapter: true }, job], 2)
+    await page.locator('#job', { hasText: 'step 1/' }).waitFor()
+    // Chromium's DevTools command that crashes its GPU process, which loses every device of every page.
+    const devtools = await context.newCDPSession(page)
+    await devtools.send('Browser.crashGpuProcess')
+    const end = GpuEngineEvent.parse((await events).at(-1))
+    console.info(`after the GPU process crashed: ${JSON.stringify(end)}`)
+    expect(end).toMatchObject({ type: 'error', jobId: 'lost-device', kind: 'device-lost' })
+    expect(await page.locator('#state').textContent()).toContain('error (device-lost)')
+    await screenshot(page, 'gpu-engine-page-device-lost')
+    await devtools.detach()
   })
 })
