@@ -31,7 +31,11 @@ export default defineConfig({
       // Sandboxed preloads must be a single CommonJS file that requires nothing but 'electron'.
       externalizeDeps: false,
       rolldownOptions: {
-        input: { index: path('./src-preload/index.ts') },
+        input: {
+          index: path('./src-preload/index.ts'),
+          // The GPU engine window's: it forwards one MessagePort and exposes nothing.
+          'gpu-engine': path('./src-preload/gpu-engine.ts'),
+        },
         output: { format: 'cjs', entryFileNames: '[name].cjs' },
       },
     },
@@ -42,7 +46,13 @@ export default defineConfig({
     plugins: [vue()],
     build: {
       outDir: path('./out/renderer'),
-      rolldownOptions: { input: { index: path('./src-renderer/index.html') } },
+      rolldownOptions: {
+        input: {
+          index: path('./src-renderer/index.html'),
+          // The hidden window that trains on Chromium's WebGPU in the desktop app (src-main/electron/gpu-engine.ts).
+          'gpu-engine': path('./src-renderer/gpu-engine/index.html'),
+        },
+      },
     },
   },
 })

@@ -14,6 +14,7 @@ import { hardenApp } from './security'
 import { createMainWindow, preloadPath } from './window'
 import { setupDesktopShell, type DesktopShell } from './desktop'
 import { instanceUserData } from './instance'
+import { enableWebGpuSwitches, GpuEngineError, startGpuEngine } from './gpu-engine'
 
 const mainDir = dirname(fileURLToPath(import.meta.url))
 const rendererDir = join(mainDir, '..', 'renderer')
@@ -43,7 +44,30 @@ function createWindow(): void {
   desktop!.attachWindow(window)
 }
 
+/** app://workbench/gpu-engine/index.html, or the dev server's copy. */
+const gpuEngineEntry = (): string => new URL('gpu-engine/index.html', devServer ? devServer.href : APP_ENTRY).href
+
+/**
+ * `--gpu-engine-check`: starts the hidden GPU engine window, prints its WebGPU adapter (or why there
+ * is none) as one JSON line and quits; the desktop counterpart of doctor's webgpu line.
+ */
+async function checkGpuEngine(): Promise<void> {
+  serveRenderer(rendererDir, csp)
+  hardenApp(session.defaultSession, { isAppUrl, csp, devServer })
+  try {
+    const engine = await startGpuEngine({ mainDir, entry: gpuEngineEntry() })
+    console.log(JSON.stringify({ adapter: engine.adapter }))
+    engine.close()
+    app.exit(0)
+  } catch (error) {
+    const kind = error instanceof GpuEngineError ? error.kind : 'failed'
+    console.log(JSON.stringify({ adapter: null, kind, reason: error instanceof Error ? error.message : String(error) }))
+    app.exit(1)
+  }
+}
+
 async function start(): Promise<void> {
+  if (app.commandLine.hasSwitch('gpu-engine-check')) return checkGpuEngine()
   serveRenderer(rendererDir, csp)
   hardenApp(session.defaultSession, { isAppUrl, csp, devServer })
   core = await createCore({
@@ -65,6 +89,8 @@ if (!app.requestSingleInstanceLock()) {
   app.quit()
 } else {
   app.enableSandbox()
+  // Process-wide and only before ready: the GPU engine window's WebGPU (see ./gpu-engine).
+  enableWebGpuSwitches()
   registerAppScheme()
   app.on('second-instance', () => {
     const [window] = BrowserWindow.getAllWindows()

@@ -4,6 +4,9 @@
 import { existsSync, readdirSync } from 'node:fs'
 import type { WebGpuAdapterInfo } from '@shared/domain/system'
 import type { DawnAdapter, DawnGpu, DawnModule } from './dawn-types'
+import { isSoftwareAdapter } from './software'
+
+export { isSoftwareAdapter }
 
 /** The setting that lets the engine use a software adapter. */
 export const WEBGPU_ADAPTER_ENV = 'WORKBENCH_WEBGPU_ADAPTER'
@@ -43,16 +46,6 @@ export interface AcquiredAdapter {
 /** Whether the user allows a software adapter (correctness checks without a GPU). */
 export function softwareAdapterAllowed(env: NodeJS.ProcessEnv = process.env): boolean {
   return env[WEBGPU_ADAPTER_ENV]?.trim().toLowerCase() === 'software'
-}
-
-/** CPU rasterisers Dawn can be handed: Mesa's llvmpipe/lavapipe/softpipe, SwiftShader, WARP. */
-export function isSoftwareAdapter(
-  info: Pick<WebGpuAdapterInfo, 'vendor' | 'device' | 'description'>,
-  fallback: boolean,
-): boolean {
-  if (fallback) return true
-  const text = `${info.vendor} ${info.device} ${info.description}`.toLowerCase()
-  return /llvmpipe|lavapipe|softpipe|swiftshader|microsoft basic render|\bwarp\b/.test(text)
 }
 
 /**

@@ -1,0 +1,295 @@
+// The GPU engine page (the desktop app's hidden training window) in a real Chromium on its own WebGPU:
+// it reports its adapter, refuses a software one unless allowed, rejects an unreadable message with a
+// typed error, and trains the Seed CNN for a few Adam steps from weights and batches sent over a
+// MessagePort, exactly as the main process would send them. The losses and weights it sends back
+// must match the same job run by the engine in Node on wasm (same code: engine/training/step-job.ts).
+// A cancel stops a job between steps; a crashed GPU process fails the job in flight as device-lost.
+import { createServer, type Server } from 'node:http'
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { chromium, type BrowserContext, type Page } from 'playwright-core'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { GPU_ENGINE_PORT_MESSAGE, GpuEngineEvent, type GpuTrainJob } from '@shared/contract/gpu-engine'
+import { SEED_CNN } from '@shared/domain/config'
+import { contentSecurityPolicy } from '../../src-main/electron/csp'
+import { initBackend } from '../../src-main/engine/backend'
+import { buildScratchModel } from '../../src-main/engine/architectures/scratch'
+import { createOptimizer } from '../../src-main/engine/training/optimizer'
+import { mimeType, resolveStatic } from '../../src-main/server/static-files'
+import { readWeights, runStepJob } from '../../src-main/engine/training/step-job'
+import { random } from '../unit/kernels/reference'
+import { CHROMIUM, CHROMIUM_ARGS, RENDERER_DIR, screenshot } from './support/harness'
+
+const PAGE_DIR = join(RENDERER_DIR, 'gpu-engine')
+/**
+ * Chromium's WebGPU without a GPU: SwiftShader's Vulkan (Debian ships libvk_swiftshader.so with
+ * chromium). The app sets the same switches on Linux (src-main/electron/gpu-engine.ts); SwiftShader
+ * is what a machine without a GPU driver falls back to.
+ */
+const WEBGPU_ARGS = [
+  '--enable-unsafe-webgpu',
+  '--enable-features=Vulkan',
+  '--use-vulkan=swiftshader',
+  '--use-webgpu-adapter=swiftshader',
+  '--disable-vulkan-surface',
+]
+const LEARNING_RATE = 1e-3
+// Measured where this was written (SwiftShader against wasm): losses 2.4e-7 relative, weights 0.014 lr.
+const LOSS_TOLERANCE = 1e-5
+const WEIGHT_TOLERANCE_LR = 0.5
+
+const missing = !existsSync(CHROMIUM)
+  ? 'Chromium not found (apt-get install chromium, or set CHROMIUM_PATH)'
+  : !existsSync(join(PAGE_DIR, 'index.html'))
+    ? `the GPU engine page is not built (${PAGE_DIR}/index.html missing): run npx electron-vite build`
+    : null
+if (missing && process.env.CI) throw new Error(`the GPU engine page test cannot run: ${missing}`)
+if (missing) console.warn(`skipping the GPU engine page test: ${missing}`)
+
+/** The built renderer over http://127.0.0.1 (a secure context, as app:// is) with the desktop app's CSP. */
+async function serveRenderer(): Promise<{ server: Server; url: string }> {
+  const csp = contentSecurityPolicy(null)
+  const server = createServer((request, response) => {
+    // The files the app serves at app://workbench/, resolved by the same code (no path escapes the folder).
+    const file = resolveStatic(RENDERER_DIR, new URL(request.url ?? '/', 'http://127.0.0.1').pathname)
+    if (!file) {
+      response.writeHead(404).end()
+      return
+    }
+    response.writeHead(200, { 'Content-Type': mimeType(file), 'Content-Security-Policy': csp })
+    response.end(readFileSync(file))
+  })
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const address = server.address()
+  if (!address || typeof address === 'string') throw new Error('no port')
+  return { server, url: `http://127.0.0.1:${address.port}/gpu-engine/index.html` }
+}
+
+/** Two batches of 8 images in [-1, 1) with labels 0..9; four steps use each twice. */
+async function seedCnnJob(): Promise<GpuTrainJob> {
+  await initBackend('wasm', { threads: 1 })
+  const model = buildScratchModel(SEED_CNN, { numClasses: 10, imageSize: 32, seed: 7 })
+  const weights = await readWeights(model)
+  model.dispose()
+  const batches = [1, 2].map((seed) => ({
+    x: random([8, 32, 32, 3], seed).values as Float32Array<ArrayBuffer>,
+    shape: [8, 32, 32, 3] as [number, number, number, 3],
+    labels: Int32Array.from({ length: 8 }, (_, i) => (i * 3 + seed) % 10),
+  }))
+  return {
+    type: 'train',
+    jobId: 'seed-cnn-steps',
+    model: { config: SEED_CNN, numClasses: 10, imageSize: 32, seed: 7 },
+    weights,
+    batches,
+    hyperparameters: { optimizer: 'adam', learningRate: LEARNING_RATE, steps: 4 },
+  }
+}
+
+/** The page's globals the host script below uses (this file is typed for Node, without the DOM). */
+interface PagePort {
+  onmessage: ((message: { data: unknown }) => void) | null
+  postMessage(message: unknown, transfer: ArrayBuffer[]): void
+}
+interface PageGlobals {
+  MessageChannel: new () => { port1: PagePort; port2: unknown }
+  postMessage(message: unknown, targetOrigin: string, transfer: unknown[]): void
+  navigator: { gpu?: { requestAdapter(): Promise<{ info: Record<'vendor' | 'architecture' | 'description', string> } | null> } }
+}
+
+/**
+ * What a host does (the app's preload, here this script): hands the page one end of a channel, then
+ * sends the requests in order and collects every event until the last request is answered.
+ */
+async function talk(page: Page, requests: unknown[], until: number, cancelOnFirstStep = false): Promise<unknown[]> {
+  return page.evaluate(
+    async ({ tag, requests, until, cancelOnFirstStep }) => {
+      const page = globalThis as unknown as PageGlobals
+      const channel = new page.MessageChannel()
+      page.postMessage(tag, '*', [channel.port2])
+      const events: unknown[] = []
+      let answered = 0
+      return new Promise<unknown[]>((resolve) => {
+        channel.port1.onmessage = (message) => {
+          events.push(message.data)
+          const { type, jobId } = message.data as { type: string; jobId?: string }
+          // As the main process would when a user stops a run: the page stops after the step in flight.
+          if (type === 'step' && cancelOnFirstStep && events.length === requests.length) {
+            channel.port1.postMessage({ type: 'cancel', jobId }, [])
+          }
+          if (type !== 'step') answered++
+          if (answered === until) resolve(events)
+          else if (type !== 'step' && answered < requests.length) send(answered)
+        }
+        const send = (i: number): void => {
+          const request = requests[i] as { batches?: unknown; weights?: unknown }
+          const list = (value: unknown, key: string): ArrayBuffer[] =>
+            Array.isArray(value) ? value.map((item: Record<string, Float32Array>) => item[key]!.buffer as ArrayBuffer) : []
+          const transfer = [...list(request.weights, 'values'), ...list(request.batches, 'x')]
+          channel.port1.postMessage(request, transfer)
+        }
+        send(0)
+      })
+    },
+    { tag: GPU_ENGINE_PORT_MESSAGE, requests, until, cancelOnFirstStep },
+  )
+}
+
+describe.skipIf(missing !== null)('the GPU engine page on Chromium WebGPU', () => {
+  let context: BrowserContext
+  let page: Page
+  let server: Server
+  let url: string
+  let profile: string
+  const pageErrors: string[] = []
+
+  beforeAll(async () => {
+    ;({ server, url } = await serveRenderer())
+    profile = mkdtempSync(join(tmpdir(), 'cw-e2e-gpu-profile-'))
+    context = await chromium.launchPersistentContext(profile, {
+      executablePath: CHROMIUM,
+      headless: true,
+      // --disable-gpu would switch WebGPU off with the rest of the GPU process.
+      args: [...CHROMIUM_ARGS.filter((a) => a !== '--disable-gpu'), ...WEBGPU_ARGS],
+      viewport: { width: 900, height: 420 },
+    })
+    page = context.pages()[0] ?? (await context.newPage())
+    page.on('pageerror', (e) => pageErrors.push(e.message))
+    page.on('console', (m) => {
+      // Chromium asks for /favicon.ico on its own; the page does not have one.
+      if (m.type() === 'error' && !m.location().url.endsWith('/favicon.ico')) pageErrors.push(`${m.text()} (${m.location().url})`)
+    })
+  })
+
+  afterAll(async () => {
+    await context?.close().catch(() => {})
+    server?.close()
+    if (profile) rmSync(profile, { recursive: true, force: true })
+  })
+
+  /** The page freshly loaded, or the test skipped (failed under CI) when Chromium has no adapter. */
+  async function freshPage(ctx: { skip(): void }): Promise<boolean> {
+    await page.goto(url)
+    const adapter = await page.evaluate(async () => {
+      const a = await (globalThis as unknown as PageGlobals).navigator.gpu?.requestAdapter()
+      return a ? { vendor: a.info.vendor, architecture: a.info.architecture, description: a.info.description } : null
+    })
+    if (adapter) {
+      console.info(`Chromium WebGPU adapter: ${JSON.stringify(adapter)}`)
+      return true
+    }
+    const reason = 'Chromium gave no WebGPU adapter (navigator.gpu.requestAdapter() returned null with SwiftShader Vulkan)'
+    if (process.env.CI) throw new Error(reason)
+    console.warn(`skipping: ${reason}`)
+    ctx.skip()
+    return false
+  }
+
+  it("trains the Seed CNN on WebGPU and matches the engine's wasm steps", async (ctx) => {
+    if (!(await freshPage(ctx))) return
+
+    const job = await seedCnnJob()
+    // The Node run reads the same arrays first: the page's copy is transferred away by postMessage.
+    const wasm = await runStepJob(job, { createOptimizer: (lr) => createOptimizer('adam', lr) })
+    // Weights that are not the model's: refused with the reason, and the page stays usable.
+    const mismatched = {
+      ...job,
+      jobId: 'wrong-weights',
+      weights: [{ name: 'block1_conv1/0', shape: [1], values: new Float32Array(1) }],
+      batches: [{ ...job.batches[0]!, x: job.batches[0]!.x.slice(), labels: job.batches[0]!.labels.slice() }],
+    }
+    const events = (
+      await talk(
+        page,
+        [
+          { type: 'train', jobId: 'x', weights: 'not a tensor list' },
+          { type: 'hello', allowSoftwareAdapter: false },
+          { type: 'hello', allowSoftwareAdapter: true },
+          mismatched,
+          job,
+        ],
+        5,
+      )
+    ).map((e) => GpuEngineEvent.parse(e))
+
+    const [invalid, refused, ready, wrong, ...rest] = events
+    expect(invalid).toMatchObject({ type: 'error', jobId: null, kind: 'invalid-message' })
+    expect(ready).toMatchObject({ type: 'ready', tfjsBackend: 'webgpu' })
+    if (ready?.type !== 'ready') throw new Error('no ready event')
+    if (ready.adapter.software) {
+      // A software adapter is named and refused until the host allows it.
+      expect(refused).toMatchObject({ type: 'error', kind: 'no-adapter' })
+      expect(refused?.type === 'error' && refused.message).toContain('software')
+    } else {
+      expect(refused).toMatchObject({ type: 'ready' })
+    }
+    expect(wrong).toMatchObject({ type: 'error', jobId: 'wrong-weights', kind: 'failed' })
+    expect(wrong?.type === 'error' && wrong.message).toBe('the job has 1 weights but the model has 8')
+    const steps = rest.filter((e) => e.type === 'step')
+    const done = rest.at(-1)
+    if (done?.type !== 'done') throw new Error(`the job did not finish: ${JSON.stringify(done)}`)
+    expect(done.backend).toBe('webgpu')
+    expect(steps.map((s) => s.type === 'step' && s.step)).toEqual([0, 1, 2, 3])
+    expect(steps.map((s) => s.type === 'step' && s.loss)).toEqual(done.losses)
+
+    const lossError = Math.max(...done.losses.map((l, i) => Math.abs(l - wasm.losses[i]!) / Math.abs(wasm.losses[i]!)))
+    let weightError = 0
+    let moved = 0
+    done.weights.forEach((w, i) => {
+      const cpu = wasm.weights[i]!
+      expect(w.name).toBe(cpu.name)
+      expect(w.shape).toEqual(cpu.shape)
+      const start = job.weights[i]!.values
+      for (let j = 0; j < w.values.length; j++) {
+        weightError = Math.max(weightError, Math.abs(w.values[j]! - cpu.values[j]!) / LEARNING_RATE)
+        moved = Math.max(moved, Math.abs(cpu.values[j]! - start[j]!) / LEARNING_RATE)
+      }
+    })
+    console.info(
+      `webgpu losses ${done.losses.map((l) => l.toFixed(6)).join(' ')} (wasm ${wasm.losses.map((l) => l.toFixed(6)).join(' ')}); ` +
+        `loss relative error ${lossError.toExponential(1)}, weights ${weightError.toExponential(1)} lr`,
+    )
+    // Training moved the weights (four Adam steps move most by about 4 lr): two trained models are compared.
+    expect(moved).toBeGreaterThan(2)
+    expect(lossError).toBeLessThan(LOSS_TOLERANCE)
+    expect(weightError).toBeLessThan(WEIGHT_TOLERANCE_LR)
+    expect(await page.locator('#state').textContent()).toBe('ready')
+    expect(await page.locator('#job').textContent()).toContain('step 4/4')
+    expect(pageErrors).toEqual([])
+    await screenshot(page, 'gpu-engine-page')
+  })
+
+  it('stops a job when cancelled, after the step in flight', async (ctx) => {
+    if (!(await freshPage(ctx))) return
+    const job = { ...(await seedCnnJob()), jobId: 'cancelled-job' }
+    job.hyperparameters = { ...job.hyperparameters, steps: 50 }
+    const events = (await talk(page, [{ type: 'hello', allowSoftwareAdapter: true }, job], 2, true)).map((e) =>
+      GpuEngineEvent.parse(e),
+    )
+    const end = events.at(-1)
+    expect(end).toMatchObject({ type: 'cancelled', jobId: 'cancelled-job' })
+    const steps = events.filter((e) => e.type === 'step').length
+    expect(end?.type === 'cancelled' && end.steps).toBe(steps)
+    expect(steps).toBeGreaterThanOrEqual(1)
+    expect(steps).toBeLessThan(50)
+    expect(await page.locator('#state').textContent()).toBe('cancelled')
+  })
+
+  it('fails the job in flight as device-lost when the GPU process crashes', async (ctx) => {
+    if (!(await freshPage(ctx))) return
+    const job = { ...(await seedCnnJob()), jobId: 'lost-device' }
+    job.hyperparameters = { ...job.hyperparameters, steps: 60 }
+    const events = talk(page, [{ type: 'hello', allowSoftwareAdapter: true }, job], 2)
+    await page.locator('#job', { hasText: 'step 1/' }).waitFor()
+    // Chromium's DevTools command that crashes its GPU process, which loses every device of every page.
+    const devtools = await context.newCDPSession(page)
+    await devtools.send('Browser.crashGpuProcess')
+    const end = GpuEngineEvent.parse((await events).at(-1))
+    console.info(`after the GPU process crashed: ${JSON.stringify(end)}`)
+    expect(end).toMatchObject({ type: 'error', jobId: 'lost-device', kind: 'device-lost' })
+    expect(await page.locator('#state').textContent()).toContain('error (device-lost)')
+    await screenshot(page, 'gpu-engine-page-device-lost')
+    await devtools.detach()
+  })
+})
