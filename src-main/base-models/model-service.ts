@@ -11,6 +11,7 @@ import {
   type BaseModelInfo,
   type Preprocessing,
 } from '@shared/domain/model'
+import { diskFullError, isDiskFull, mapDiskFull } from '../core/disk-full'
 import type { EventBus } from '../core/event-bus'
 import type { RegistryStore } from '../store'
 import type * as tf from '../engine/tf'
@@ -150,7 +151,7 @@ export class ModelService {
       if (/\.h5$/i.test(path)) return await this.importKeras(path, request, progress, source)
       throw new Error(`${path}: expected a TensorFlow.js model folder (model.json + shards) or a Keras .h5 weights file`)
     } catch (error) {
-      throw failed(error)
+      throw failed(mapDiskFull(error, this.dataDir, info.isDirectory() ? null : info.size))
     }
   }
 
@@ -187,6 +188,7 @@ export class ModelService {
       }
     } catch (error) {
       if (error instanceof ContractError) throw error
+      if (isDiskFull(error)) throw diskFullError(this.dataDir)
       throw new ContractError(
         'unavailable',
         `cannot download ${request.name} from ${spec.url} (${(error as Error).message}); offline, copy ${spec.fileName} ` +
@@ -246,6 +248,16 @@ export class ModelService {
       )
     }
     return requested
+  }
+
+  /** Registers a base whose files were just copied in; when the registry cannot take it (a full database), the copy goes too. */
+  private async register(info: BaseModelInfo, copiedDir: string): Promise<void> {
+    try {
+      this.registry.putBaseModel(info)
+    } catch (error) {
+      await rm(copiedDir, { recursive: true, force: true })
+      throw error
+    }
   }
 
   /** Copy files into <dataDir>/models/<id>/ through a temporary folder, so a failure leaves nothing behind. */
@@ -310,7 +322,7 @@ export class ModelService {
         summary,
         registeredAt: new Date().toISOString(),
       }
-      this.registry.putBaseModel(info)
+      await this.register(info, final)
       progress('done', 3, 3)
       return info
     } finally {
@@ -354,7 +366,7 @@ export class ModelService {
         summary,
         registeredAt: new Date().toISOString(),
       }
-      this.registry.putBaseModel(info)
+      await this.register(info, final)
       progress('done', 3, 3)
       return info
     } finally {

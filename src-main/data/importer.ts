@@ -2,6 +2,7 @@ import { createHash, randomBytes } from 'node:crypto'
 import { mkdir, readdir, rename, rm, stat, writeFile } from 'node:fs/promises'
 import { basename, join } from 'node:path'
 import { ContractError } from '@shared/contract'
+import { mapDiskFull } from '../core/disk-full'
 import type { DatasetInfo } from '@shared/domain/dataset'
 import { cacheSize, datasetDir, datasetsRoot, MANIFEST_FORMAT, splitFileNames, type DatasetManifest } from './cache'
 import { importFailed, throwIfCancelled, type ProgressFn } from './errors'
@@ -104,8 +105,9 @@ export async function importDataset(
   const numClasses = decoded.classNames.length
   await removeStaleTemp(datasetsRoot(dataDir))
   const tmpDir = join(datasetsRoot(dataDir), `.tmp-${id}-${randomBytes(4).toString('hex')}`)
-  await mkdir(tmpDir, { recursive: true })
+  const needed = (['train', 'test'] as const).reduce((n, s) => n + decoded[s].images.byteLength + decoded[s].labels.byteLength, 0)
   try {
+    await mkdir(tmpDir, { recursive: true })
     progress('write', 0, 2, 'writing the cache')
     for (const split of ['train', 'test'] as const) {
       const names = splitFileNames(split)
@@ -144,6 +146,7 @@ export async function importDataset(
     return info
   } catch (error) {
     await rm(tmpDir, { recursive: true, force: true })
-    throw error
+    // A full disk (the cache files, or the registry's database) says so, with the space it needed.
+    throw mapDiskFull(error, dataDir, needed)
   }
 }
