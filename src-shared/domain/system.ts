@@ -47,10 +47,18 @@ export type DoctorReport = z.infer<typeof DoctorReport>
 export const Locale = z.enum(['en', 'es'])
 export type Locale = z.infer<typeof Locale>
 
+/** About 45,000 images of 12×12×64 activations at 32 px, and a fifth of MobileNetV2's at 160 px. */
+export const DEFAULT_CACHE_MEMORY_MB = 512
+
 export const Settings = z.object({
   backend: BackendName.nullable().default(null),
   threads: z.number().int().min(1).max(64).nullable().default(null),
   locale: Locale.nullable().default(null),
   theme: z.enum(['system', 'light', 'dark']).default('system'),
+  /**
+   * Most MB of cached base outputs (the frozen base's features, fine-tuning's activations) a run
+   * holds in memory; the rest is read from the cache files on disk batch by batch.
+   */
+  cacheMemoryMb: z.number().min(0).max(1_048_576).default(DEFAULT_CACHE_MEMORY_MB),
 })
 export type Settings = z.infer<typeof Settings>

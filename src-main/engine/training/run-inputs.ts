@@ -118,6 +118,8 @@ export class RunInputs {
       }
     }
     built.setPhase('finetune', plan.fineTune)
+    // Phase 1's features are done with: their memory goes before the activations take theirs.
+    this.features = null
     this.activations = this.job.featureCache && !this.job.config.augmentation.enabled ? await this.fineTuneActivations() : null
     if (this.activations) {
       return {
@@ -173,15 +175,38 @@ export class RunInputs {
       featureExtractor: extractor,
       sources: pixels,
       batchSize: Math.min(128, Math.max(32, job.config.training.batchSize)),
+      memoryLimitBytes: job.cacheMemoryMb * 1024 * 1024,
       isCancelled: this.isCancelled,
       onProgress: (done, all) => {
         const now = performance.now()
         if (now - lastEmit < 250 && done < all) return
         lastEmit = now
-        this.emit({ type: 'features', cache, stage: 'computing', done, total: all, key: '', layer: null })
+        this.emit({
+          type: 'features',
+          cache,
+          stage: 'computing',
+          done,
+          total: all,
+          key: '',
+          layer: null,
+          memoryBytes: 0,
+          diskBytes: 0,
+          limitMb: job.cacheMemoryMb,
+        })
       },
     })
-    this.emit({ type: 'features', cache, stage: set.hit ? 'hit' : 'stored', done: total, total, key: set.key, layer })
+    this.emit({
+      type: 'features',
+      cache,
+      stage: set.hit ? 'hit' : 'stored',
+      done: total,
+      total,
+      key: set.key,
+      layer,
+      memoryBytes: set.memoryBytes,
+      diskBytes: set.diskBytes,
+      limitMb: job.cacheMemoryMb,
+    })
     return set
   }
 

@@ -1,6 +1,7 @@
 import { join } from 'node:path'
 import type { Artifact, EpochMetric, ModelSummary } from '@shared/domain/run'
 import { loadDatasetFromCache, makeSplits } from '../../data'
+import { mapDiskFull } from '../../core/disk-full'
 import { initBackend, tfjsVersion, type BackendStatus } from '../backend'
 import { evaluateWithPredictions as evaluate, timeInference } from '../evaluation/evaluate'
 import { writePredictionsFile } from '../evaluation/predictions'
@@ -12,7 +13,7 @@ import { FeatureCacheCancelled } from './feature-cache'
 import type { RunJob, WorkerMessage } from './messages'
 import { modelForward } from './forward'
 import { RunInputs, type RunData } from './run-inputs'
-import { NonFiniteLossError, train, type TrainerResult } from './trainer'
+import { train, type TrainerResult } from './trainer'
 import type { WeightSnapshot } from './weights'
 
 export type Emit = (message: WorkerMessage) => void
@@ -31,7 +32,9 @@ export async function runJob(job: RunJob, emit: Emit, isCancelled: () => boolean
       emit({ type: 'done', status: 'cancelled', message: 'cancelled while computing base features' })
       return
     }
-    const message = error instanceof NonFiniteLossError ? error.message : `${(error as Error).message ?? String(error)}`
+    // A checkpoint, predictions or model write on a full disk fails the run saying so.
+    const mapped = mapDiskFull(error, job.dataDir)
+    const message = mapped instanceof Error ? mapped.message : String(mapped)
     emit({ type: 'done', status: 'failed', message })
   }
 }
