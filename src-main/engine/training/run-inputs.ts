@@ -6,6 +6,7 @@ import { loadOrComputeFeatures, type FeatureKeyParts, type FeatureSet } from './
 import { fineTuneBoundary, type FineTuneBoundary } from './finetune-boundary'
 import { chainForward, frozenBaseForward, modelForward, splitHead, type Forward } from './forward'
 import type { RunJob, WorkerMessage } from './messages'
+import type * as tf from '../tf'
 import { epochSeed } from './rng'
 import { FeatureSplit, PixelSplit, type SplitSource } from './sources'
 
@@ -35,6 +36,7 @@ export class RunInputs {
   private features: FeatureSet | null = null
   private activations: { boundary: FineTuneBoundary; set: FeatureSet } | null = null
   private lastOnFeatures = false
+  private readonly boundaries: FineTuneBoundary[] = []
 
   constructor(
     private readonly job: RunJob,
@@ -132,6 +134,11 @@ export class RunInputs {
     return whole()
   }
 
+  /** The graphs built here over the model's layers (fine-tuning's prefix and suffix), for disposal with the model. */
+  derivedModels(): tf.LayersModel[] {
+    return this.boundaries.flatMap((b) => [b.suffix, b.prefix])
+  }
+
   /** The test split as the last trained phase saw its inputs, so evaluation reuses the same cache. */
   testInput(): TestInput {
     const { activations, features, headCut, pixels } = this
@@ -147,6 +154,7 @@ export class RunInputs {
   private async fineTuneActivations(): Promise<{ boundary: FineTuneBoundary; set: FeatureSet } | null> {
     const boundary = fineTuneBoundary(this.built.model)
     if (!boundary) return null
+    this.boundaries.push(boundary)
     const set = await this.cache('activations', boundary.prefix, { cutLayer: boundary.layer, pooled: false }, boundary.layer)
     return { boundary, set }
   }

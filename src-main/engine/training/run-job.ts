@@ -45,6 +45,38 @@ async function runSteps(job: RunJob, emit: Emit, isCancelled: () => boolean): Pr
   const data = await loadData(job)
   const { built, summary, resume } = await buildOrResume(job, data)
   const inputs = new RunInputs(job, data, built, emit, isCancelled)
+  try {
+    return await trainAndEvaluate(job, backend, data, built, summary, resume, inputs, emit, isCancelled, t0)
+  } finally {
+    // Every run in a process leaves no variable behind, whether it completed, failed or was cancelled.
+    disposeWeights([...inputs.derivedModels(), built.model, built.head, built.featureExtractor])
+  }
+}
+
+/**
+ * Frees the variables of a run's graphs. The graphs share layers (the head in the model and alone,
+ * the fine-tuning suffix over the model's own layers), and tfjs' per-graph reference counts free a
+ * layer only when every graph that applied it is disposed; freeing the set of variables frees each
+ * exactly once.
+ */
+function disposeWeights(models: Array<tf.LayersModel | null>): void {
+  const variables = new Set<tf.Tensor>()
+  for (const model of models) for (const weight of model?.weights ?? []) variables.add(weight.read())
+  for (const variable of variables) variable.dispose()
+}
+
+async function trainAndEvaluate(
+  job: RunJob,
+  backend: BackendStatus,
+  data: RunData,
+  built: BuiltModel,
+  summary: ModelSummary,
+  resume: Resume,
+  inputs: RunInputs,
+  emit: Emit,
+  isCancelled: () => boolean,
+  t0: number,
+): Promise<'completed' | 'cancelled'> {
   announceStart(job, backend, data, summary, resume, emit)
   await inputs.prepareHeadFeatures(!resume || (resume.state.phaseIndex === 0 && !resume.state.phaseDone))
   emit({ type: 'phaseTime', phase: 'load', ms: performance.now() - t0 })
@@ -54,7 +86,6 @@ async function runSteps(job: RunJob, emit: Emit, isCancelled: () => boolean): Pr
   if (result.status === 'cancelled') return 'cancelled'
 
   await evaluateAndExport(job, data, built, inputs, result.history, emit, isCancelled)
-  built.model.dispose()
   return 'completed'
 }
 
