@@ -6,11 +6,8 @@ import { mapDiskFull } from '../core/disk-full'
 import type { DatasetInfo } from '@shared/domain/dataset'
 import { cacheSize, datasetDir, datasetsRoot, MANIFEST_FORMAT, splitFileNames, type DatasetManifest } from './cache'
 import { importFailed, throwIfCancelled, type ProgressFn } from './errors'
-import { openSource } from './sources/archive'
-import { readCifarBinary } from './sources/cifar-binary'
-import { readCifarPython } from './sources/cifar-python'
+import { sourceDecoder, type SourceDecoder } from './decoder'
 import type { DecodedDataset } from './sources/decoded'
-import { readImageFolder } from './sources/image-folder'
 
 /** Where datasets are registered: the registry store (RegistryStore implements this). */
 export interface DatasetRegistry {
@@ -27,6 +24,10 @@ export interface ImportOptions {
   splitSeed: number
   signal?: AbortSignal
   onProgress?: ProgressFn
+  /** Where sources are read and decoded (default: the process's shared decode worker). */
+  decoder?: SourceDecoder
+  /** Overrides DECODE_STALL_MS, the silence after which a decode is stopped (tests). */
+  stallMs?: number
 }
 
 function slug(text: string): string {
@@ -71,24 +72,29 @@ export async function importDataset(
   opts: ImportOptions,
 ): Promise<DatasetInfo> {
   const progress: ProgressFn = opts.onProgress ?? (() => {})
-  const source = await openSource(sourcePath, { signal: opts.signal, onProgress: progress })
-  throwIfCancelled(opts.signal)
-  // Importing the same bytes again is a no-op that answers with the dataset they already are, before
-  // the costly decode: scripts re-run imports. A CIFAR-10 cache is always 32 px; an image folder's
-  // size is the requested one.
-  const existing = registry
-    .listDatasets()
-    .find((d) => d.source.sha256 === source.sha256 && (d.source.kind !== 'image-folder' || d.imageSize.height === opts.imageSize))
-  if (existing) {
-    progress('write', 1, 1, `already imported as "${existing.name}" (${existing.id})`)
-    return existing
+  // Reading and decoding run in the decode worker (a decoder that hangs is stopped there). Importing
+  // the same bytes again is a no-op that answers with the dataset they already are, before the costly
+  // decode: scripts re-run imports. A CIFAR-10 cache is always 32 px; an image folder's size is the
+  // requested one.
+  const outcome = await (opts.decoder ?? sourceDecoder).decode(sourcePath, {
+    imageSize: opts.imageSize,
+    testRatio: opts.testRatio,
+    splitSeed: opts.splitSeed,
+    signal: opts.signal,
+    onProgress: progress,
+    ...(opts.stallMs === undefined ? {} : { stallMs: opts.stallMs }),
+    already: (sha256) =>
+      registry
+        .listDatasets()
+        .find((d) => d.source.sha256 === sha256 && (d.source.kind !== 'image-folder' || d.imageSize.height === opts.imageSize)) ??
+      null,
+  })
+  if ('existing' in outcome) {
+    progress('write', 1, 1, `already imported as "${outcome.existing.name}" (${outcome.existing.id})`)
+    return outcome.existing
   }
-  progress('decode', 0, null, 'checking the format')
-  const decoded =
-    readCifarBinary(source.entries, sourcePath) ??
-    readCifarPython(source.entries, sourcePath) ??
-    (await readImageFolder(source.entries, sourcePath, { ...opts, onProgress: progress }))
-  source.entries.length = 0 // the encoded bytes are no longer needed; let them go before writing
+  const { decoded } = outcome
+  const source = { sha256: outcome.sha256 }
   throwIfCancelled(opts.signal)
   if (decoded.train.count === 0) throw importFailed(sourcePath, 'the training split is empty')
   if (decoded.test.count === 0) throw importFailed(sourcePath, 'the test split is empty')
