@@ -75,7 +75,27 @@ core.events.subscribe((e) => {
   }
 })
 
-async function runOne(config: ExperimentConfig): Promise<{ run: RunDetail; wallMs: number }> {
+/**
+ * Peak resident memory of this process while `work` runs, sampled every 100 ms. Training runs in a
+ * worker thread of this process, so this covers the trainer, the store and the dataset cache together.
+ */
+async function peakRss<T>(work: () => Promise<T>): Promise<{ value: T; peakRssBytes: number }> {
+  let peak = process.memoryUsage.rss()
+  const timer = setInterval(() => (peak = Math.max(peak, process.memoryUsage.rss())), 100)
+  try {
+    const value = await work()
+    return { value, peakRssBytes: Math.max(peak, process.memoryUsage.rss()) }
+  } finally {
+    clearInterval(timer)
+  }
+}
+
+async function runOne(config: ExperimentConfig): Promise<{ run: RunDetail; wallMs: number; peakRssBytes: number }> {
+  const { value, peakRssBytes } = await peakRss(() => trainOne(config))
+  return { ...value, peakRssBytes }
+}
+
+async function trainOne(config: ExperimentConfig): Promise<{ run: RunDetail; wallMs: number }> {
   const start = performance.now()
   const { runIds } = await core.call('training.start', { config })
   const id = runIds[0]!
@@ -87,26 +107,31 @@ async function runOne(config: ExperimentConfig): Promise<{ run: RunDetail; wallM
   }
 }
 
-const results: Array<{ label: string; run: RunDetail; wallMs: number }> = []
+const results: Array<{ label: string; run: RunDetail; wallMs: number; peakRssBytes: number }> = []
 for (const [label, config] of [
   ['Seed CNN (scratch, 10 epochs)', scratch],
   ['MobileNetV2 96 px (frozen 5 epochs + fine-tune 1 epoch)', transfer],
 ] as const) {
   const r = await runOne(config)
   log(
-    `${label}: ${r.run.status} test ${((r.run.evaluation?.accuracy ?? 0) * 100).toFixed(1)}% in ${(r.wallMs / 60000).toFixed(1)} min ${r.run.failureMessage ?? ''}`,
+    `${label}: ${r.run.status} test ${((r.run.evaluation?.accuracy ?? 0) * 100).toFixed(1)}% in ${(r.wallMs / 60000).toFixed(1)} min, peak RSS ${mib(r.peakRssBytes)} MB ${r.run.failureMessage ?? ''}`,
   )
   results.push({ label, ...r })
 }
 await core.close()
+// The process's high-water mark (getrusage), import included: what the whole assignment needed at once.
+const maxRssBytes = process.resourceUsage().maxRSS * 1024
 
+function mib(bytes: number): string {
+  return (bytes / 1024 / 1024).toFixed(0)
+}
 const pct = (x: number | null | undefined) => (x === null || x === undefined ? '–' : `${(x * 100).toFixed(1)}%`)
 const min = (ms: number | undefined) => (ms === undefined ? '–' : `${(ms / 60000).toFixed(1)}`)
-const rows = results.map(({ label, run, wallMs }) => {
+const rows = results.map(({ label, run, wallMs, peakRssBytes }) => {
   const ev = run.evaluation
   const phase1 = run.epochs.filter((e) => e.phase === 'train')
   const frozenVal = phase1.at(-1)?.valAccuracy ?? null
-  return `| ${label} | ${run.status} | ${pct(ev?.accuracy)} | ${run.modelKind === 'transfer' ? pct(frozenVal) : '–'} | ${pct(ev?.overfitting?.gap)} | ${(run.totalParams ?? 0).toLocaleString('en')} | ${(run.trainableParams ?? 0).toLocaleString('en')} | ${min(run.phaseTimes.load)} / ${min(run.phaseTimes.train)} / ${min(run.phaseTimes.finetune)} / ${min(run.phaseTimes.evaluate)} | ${min(wallMs)} | ${run.backend ?? '–'} |`
+  return `| ${label} | ${run.status} | ${pct(ev?.accuracy)} | ${run.modelKind === 'transfer' ? pct(frozenVal) : '–'} | ${pct(ev?.overfitting?.gap)} | ${(run.totalParams ?? 0).toLocaleString('en')} | ${(run.trainableParams ?? 0).toLocaleString('en')} | ${min(run.phaseTimes.load)} / ${min(run.phaseTimes.train)} / ${min(run.phaseTimes.finetune)} / ${min(run.phaseTimes.evaluate)} | ${min(wallMs)} | ${mib(peakRssBytes)} | ${run.backend ?? '–'} |`
 })
 const scratchAcc = results[0]?.run.evaluation?.accuracy ?? null
 const transferAcc = results[1]?.run.evaluation?.accuracy ?? null
@@ -117,10 +142,11 @@ const section = [
   `\`npm run bench:seed${full ? ' -- --full' : ''}\` — ${full ? 'full' : 'quick'} mode, measured ${new Date().toISOString().slice(0, 10)} on ${cpus()[0]?.model ?? 'unknown CPU'} (${cpus().length} cores; load average ${startLoad} when it started, ${loadavg()[0]!.toFixed(1)} at the end).`,
   `Training images: ${results[0]?.run.sizes?.train ?? '–'}, validation ${results[0]?.run.sizes?.validation ?? '–'}, test ${results[0]?.run.sizes?.test ?? '–'}${full ? '' : ' (quick mode: stratified 5,000-image training subset)'}. Dataset import: ${(importMs / 1000).toFixed(0)} s.`,
   '',
-  '| model | status | test accuracy | val acc after frozen phase | overfitting gap | parameters | trainable (phase 1) | wall time load / train / fine-tune / evaluate (min) | total (min) | backend |',
-  '|---|---|---|---|---|---|---|---|---|---|',
+  '| model | status | test accuracy | val acc after frozen phase | overfitting gap | parameters | trainable (phase 1) | wall time load / train / fine-tune / evaluate (min) | total (min) | peak RSS (MB) | backend |',
+  '|---|---|---|---|---|---|---|---|---|---|---|',
   ...rows,
   '',
+  `Peak memory of the whole assignment (dataset import and both runs, one process with its training worker): ${mib(maxRssBytes)} MB resident (getrusage maxRSS); per run, sampled every 100 ms, in the table.`,
   `Transfer ahead of scratch by ${gapPts} points. Targets: quick — transfer ≥ 70% and ≥ 15 points ahead of scratch; full — scratch ≥ 68%, frozen ≥ 77%, fine-tuned ≥ 80%.`,
   'The frozen phase trains the head on cached, globally pooled MobileNetV2 features (computed once, reused by later runs); the fine-tune phase trains the unfrozen layers on activations cached at the last exact cut before them (augmentation is off in these presets).',
   '',
