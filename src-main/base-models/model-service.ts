@@ -3,32 +3,21 @@ import { copyFile, mkdir, rename, rm, stat } from 'node:fs/promises'
 import { existsSync } from 'node:fs'
 import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:path'
 import { ContractError } from '@shared/contract'
-import {
-  chooseBase,
-  familyOfBaseId,
-  IMAGENET_BASE_IDS,
-  type BaseFamily,
-  type BaseModelInfo,
-  type Preprocessing,
-} from '@shared/domain/model'
+import { chooseBase, familyOfBaseId, IMAGENET_BASE_IDS, type BaseFamily, type BaseModelInfo } from '@shared/domain/model'
 import { diskFullError, isDiskFull, mapDiskFull } from '../core/disk-full'
 import type { EventBus } from '../core/event-bus'
 import type { RegistryStore } from '../store'
-import type * as tf from '../engine/tf'
 import {
-  cutBase,
   FAMILY_DEFAULTS,
   inspectTfjsFolder,
   recogniseBaseFamily,
   loadBaseFromInfo,
-  loadTfjsFolder,
-  summarizeModel,
   type LoadedBase,
 } from '../engine/architectures'
 import { bundledBasesDir, isBundledPath } from '../engine/architectures/bundled-bases'
-import { loadKerasBase } from '../engine/architectures/keras'
 import { downloadFile } from './download'
 import { hashFiles, slugify } from './files'
+import { baseInspector, type BaseInspector } from './inspector'
 import { KERAS_FILES, kerasModelsDir, type KerasDownloadName, type KerasFileSpec } from './keras-files'
 
 /** The part of the registry store that holds base models. */
@@ -44,6 +33,8 @@ export interface ModelServiceOptions {
   refuseDeleteInUse?: (id: string) => void
   /** Keras' cache folder to look in before downloading; null = never look. */
   kerasCacheDir?: string | null
+  /** Where imported bases are loaded to be described (default: the process's shared inspect worker). */
+  inspector?: BaseInspector
 }
 
 export interface ImportRequest {
@@ -55,25 +46,6 @@ export interface ImportRequest {
 
 /** Folder names of the tfjs bases that ship with the app (resources/bases, named as their registry ids), by family. */
 const SHARED_BASES: Partial<Record<BaseFamily, string>> = IMAGENET_BASE_IDS
-
-/** Size at which a base's summary (output shapes, FLOPs) is computed: ImageNet's native 224. */
-const SUMMARY_INPUT_SIZE = 224
-
-/** Which cut layer and preprocessing a tfjs base of a family gets (Keras-named ones are Keras models). */
-function tfjsDefaults(
-  family: BaseFamily,
-  model: tf.LayersModel,
-): { cut: string; preprocessing: Preprocessing; minInputSize: number } {
-  const names = new Set(model.layers.map((l) => l.name))
-  const last = model.outputLayers[0]?.name ?? model.layers[model.layers.length - 1]!.name
-  if (family === 'custom') return { cut: last, preprocessing: 'imagenet-mean-std', minInputSize: 32 }
-  const d = FAMILY_DEFAULTS[family]
-  if (family === 'mobilenetv2' && names.has('out_relu') && !names.has('head_relu')) {
-    return { cut: 'out_relu', preprocessing: d.preprocessing['keras-h5'], minInputSize: d.minInputSize }
-  }
-  const cut = names.has(d.cutLayer['tfjs-layers']) ? d.cutLayer['tfjs-layers'] : last
-  return { cut, preprocessing: d.preprocessing['tfjs-layers'], minInputSize: d.minInputSize }
-}
 
 function failed(error: unknown): ContractError {
   return error instanceof ContractError ? error : new ContractError('failed', (error as Error).message ?? String(error))
@@ -87,6 +59,7 @@ export class ModelService {
   private readonly kerasFiles: Record<KerasDownloadName, KerasFileSpec>
   private readonly kerasCacheDir: string | null
   private readonly refuseDeleteInUse: ((id: string) => void) | undefined
+  private readonly inspector: BaseInspector
 
   constructor(options: ModelServiceOptions) {
     this.dataDir = options.dataDir
@@ -98,6 +71,7 @@ export class ModelService {
     }
     this.kerasCacheDir = options.kerasCacheDir === undefined ? kerasModelsDir() : options.kerasCacheDir
     this.refuseDeleteInUse = options.refuseDeleteInUse
+    this.inspector = options.inspector ?? baseInspector
   }
 
   list(): BaseModelInfo[] {
@@ -279,55 +253,41 @@ export class ModelService {
     return final
   }
 
-  private summarize(model: tf.LayersModel, cut: string, minInputSize: number) {
-    const cutModel = cutBase(model, cut, Math.max(SUMMARY_INPUT_SIZE, minInputSize))
-    try {
-      return summarizeModel(cutModel)
-    } finally {
-      cutModel.dispose()
-    }
-  }
-
   private async importTfjs(dir: string, request: ImportRequest, progress: ReturnType<ModelService['progress']>, source?: string) {
     progress('validate', 0, 3)
     const folder = await inspectTfjsFolder(dir)
     const files = [join(dir, 'model.json'), ...folder.shards]
     const same = this.alreadyRegistered(await hashFiles(files), 'tfjs-layers', request, slugify(request.name ?? basename(dir)))
     if (same) return same
-    const model = await loadTfjsFolder(dir)
-    try {
-      const family = request.family ?? recogniseBaseFamily(folder.layerNames)
-      const defaults = tfjsDefaults(family, model)
-      const summary = this.summarize(model, defaults.cut, defaults.minInputSize)
-      const metadata = (folder.json.userDefinedMetadata ?? {}) as { name?: unknown; source?: unknown }
-      const id = this.claimId(slugify(request.name ?? basename(dir)))
-      progress('copy', 1, 3)
-      const final = await this.copyIn(
-        id,
-        files.map((from) => ({ from, to: relative(dir, from) })),
-      )
-      progress('hash', 2, 3)
-      const sha256 = await hashFiles(files.map((f) => join(final, relative(dir, f))))
-      const info: BaseModelInfo = {
-        id,
-        name: request.name ?? (typeof metadata.name === 'string' ? metadata.name : basename(dir)),
-        family,
-        format: 'tfjs-layers',
-        path: relative(this.dataDir, final),
-        sha256,
-        preprocessing: defaults.preprocessing,
-        defaultCutLayer: defaults.cut,
-        minInputSize: defaults.minInputSize,
-        source: source ?? (typeof metadata.source === 'string' ? metadata.source : `imported from ${dir}`),
-        summary,
-        registeredAt: new Date().toISOString(),
-      }
-      await this.register(info, final)
-      progress('done', 3, 3)
-      return info
-    } finally {
-      model.dispose()
+    const family = request.family ?? recogniseBaseFamily(folder.layerNames)
+    const defaults = await this.inspector.tfjs(dir, family)
+    const summary = defaults.summary
+    const metadata = (folder.json.userDefinedMetadata ?? {}) as { name?: unknown; source?: unknown }
+    const id = this.claimId(slugify(request.name ?? basename(dir)))
+    progress('copy', 1, 3)
+    const final = await this.copyIn(
+      id,
+      files.map((from) => ({ from, to: relative(dir, from) })),
+    )
+    progress('hash', 2, 3)
+    const sha256 = await hashFiles(files.map((f) => join(final, relative(dir, f))))
+    const info: BaseModelInfo = {
+      id,
+      name: request.name ?? (typeof metadata.name === 'string' ? metadata.name : basename(dir)),
+      family,
+      format: 'tfjs-layers',
+      path: relative(this.dataDir, final),
+      sha256,
+      preprocessing: defaults.preprocessing,
+      defaultCutLayer: defaults.cut,
+      minInputSize: defaults.minInputSize,
+      source: source ?? (typeof metadata.source === 'string' ? metadata.source : `imported from ${dir}`),
+      summary,
+      registeredAt: new Date().toISOString(),
     }
+    await this.register(info, final)
+    progress('done', 3, 3)
+    return info
   }
 
   private async importKeras(
@@ -342,35 +302,31 @@ export class ModelService {
     progress('validate', 0, 3)
     const same = this.alreadyRegistered(await hashFiles([file]), 'keras-h5', request, request.name ? slugify(request.name) : null)
     if (same) return same
-    const loaded = await loadKerasBase(file, request.family)
-    try {
-      const family = loaded.family
-      const d = FAMILY_DEFAULTS[family]
-      const summary = this.summarize(loaded.model, d.cutLayer['keras-h5'], d.minInputSize)
-      const id = this.claimId(request.name ? slugify(request.name) : `${family}-keras`)
-      progress('copy', 1, 3)
-      const final = await this.copyIn(id, [{ from: file, to: basename(file) }])
-      progress('hash', 2, 3)
-      const copied = join(final, basename(file))
-      const info: BaseModelInfo = {
-        id,
-        name: request.name ?? (family === 'vgg16' ? 'VGG16 (Keras, ImageNet)' : 'MobileNetV2 1.0 (Keras, ImageNet)'),
-        family,
-        format: 'keras-h5',
-        path: relative(this.dataDir, copied),
-        sha256: await hashFiles([copied]),
-        preprocessing: d.preprocessing['keras-h5'],
-        defaultCutLayer: d.cutLayer['keras-h5'],
-        minInputSize: d.minInputSize,
-        source: source ?? `imported from ${file} (${loaded.layout} layout)`,
-        summary,
-        registeredAt: new Date().toISOString(),
-      }
-      await this.register(info, final)
-      progress('done', 3, 3)
-      return info
-    } finally {
-      loaded.model.dispose()
+    const loaded = await this.inspector.keras(file, request.family)
+    const family = loaded.family
+    const d = FAMILY_DEFAULTS[family]
+    const summary = loaded.summary
+    const id = this.claimId(request.name ? slugify(request.name) : `${family}-keras`)
+    progress('copy', 1, 3)
+    const final = await this.copyIn(id, [{ from: file, to: basename(file) }])
+    progress('hash', 2, 3)
+    const copied = join(final, basename(file))
+    const info: BaseModelInfo = {
+      id,
+      name: request.name ?? (family === 'vgg16' ? 'VGG16 (Keras, ImageNet)' : 'MobileNetV2 1.0 (Keras, ImageNet)'),
+      family,
+      format: 'keras-h5',
+      path: relative(this.dataDir, copied),
+      sha256: await hashFiles([copied]),
+      preprocessing: d.preprocessing['keras-h5'],
+      defaultCutLayer: d.cutLayer['keras-h5'],
+      minInputSize: d.minInputSize,
+      source: source ?? `imported from ${file} (${loaded.layout} layout)`,
+      summary,
+      registeredAt: new Date().toISOString(),
     }
+    await this.register(info, final)
+    progress('done', 3, 3)
+    return info
   }
 }

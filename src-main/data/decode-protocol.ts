@@ -24,4 +24,4 @@ export type DecodeReply =
   | { type: 'decoded'; decoded: DecodedDataset }
   | { type: 'failed'; code: ErrorCode; message: string }
 
-export const HEARTBEAT_MS = 500
+export { HEARTBEAT_MS } from '../core/watched-worker'

@@ -1,6 +1,5 @@
-import type { Worker } from 'node:worker_threads'
 import { ContractError } from '@shared/contract'
-import { startEngineWorker } from '../core/engine-worker'
+import { WatchedWorker } from '../core/watched-worker'
 import type { DecodeGo, DecodeReply, DecodeRequest } from './decode-protocol'
 import { importFailed, type ProgressFn } from './errors'
 import type { DecodedDataset } from './sources/decoded'
@@ -29,126 +28,66 @@ export type DecodeOutcome<T> = { existing: T } | { sha256: string; decoded: Deco
 /**
  * Reads and decodes import sources in a worker thread, one at a time: a damaged file that sends a
  * decoder into an endless loop blocks that thread, which is stopped after DECODE_STALL_MS without
- * a heartbeat (the import fails saying so), never the app's main thread. The worker is kept between
- * imports and does not keep the process alive while idle.
+ * a heartbeat (the import fails saying so), never the app's main thread.
  */
 export class SourceDecoder {
-  private worker: Worker | null = null
-  private queue: Promise<unknown> = Promise.resolve()
+  private readonly worker: WatchedWorker
 
   /** `source`: the worker's TypeScript entry, relative to the package root (tests start others). */
-  constructor(private readonly entry = { bundled: 'decode-worker.js', source: 'src-main/data/decode-worker.ts' }) {}
+  constructor(entry = { bundled: 'decode-worker.js', source: 'src-main/data/decode-worker.ts' }) {
+    this.worker = new WatchedWorker({ ...entry, label: 'dataset decode worker' })
+  }
 
   decode<T>(path: string, opts: DecodeOptions<T>): Promise<DecodeOutcome<T>> {
-    const next = this.queue.then(() => this.run(path, opts))
-    this.queue = next.catch(() => undefined)
-    return next
+    const request: DecodeRequest = {
+      type: 'open',
+      path,
+      imageSize: opts.imageSize,
+      testRatio: opts.testRatio,
+      splitSeed: opts.splitSeed,
+    }
+    let sha256 = ''
+    return this.worker
+      .call<DecodeOutcome<T>, DecodeReply>(request, {
+        signal: opts.signal,
+        stallMs: opts.stallMs ?? DECODE_STALL_MS,
+        stalled: (ms) =>
+          importFailed(
+            path,
+            `the decoder gave no sign of life for ${ms / 1000} s and was stopped; the file is damaged or built to hang a decoder`,
+          ),
+        crashed: (reason) => importFailed(path, `the decoder stopped: ${reason}`),
+        onReply: (reply, done, fail, post) => {
+          switch (reply.type) {
+            case 'progress':
+              opts.onProgress?.(reply.stage, reply.done, reply.total, reply.message)
+              return
+            case 'opened': {
+              const existing = opts.already(reply.sha256)
+              const go: DecodeGo = { type: existing === null ? 'decode' : 'drop' }
+              post(go)
+              if (existing !== null) done({ existing })
+              else sha256 = reply.sha256
+              return
+            }
+            case 'decoded':
+              done({ sha256, decoded: reply.decoded })
+              return
+            case 'failed':
+              fail(new ContractError(reply.code, reply.message))
+              return
+          }
+        },
+      })
+      .catch((error: unknown) => {
+        if (error instanceof ContractError && error.code === 'cancelled') throw new ContractError('cancelled', 'import cancelled')
+        throw error
+      })
   }
 
   /** Stops the worker (a later decode starts a new one). */
   close(): void {
-    void this.worker?.terminate()
-    this.worker = null
-  }
-
-  private spawn(): Worker {
-    const worker = startEngineWorker(this.entry.bundled, this.entry.source, null, {
-      frame: { type: 'failed', code: 'internal' },
-      key: 'message',
-      label: 'dataset decode worker',
-    })
-    worker.on('exit', () => {
-      if (this.worker === worker) this.worker = null
-    })
-    return worker
-  }
-
-  private run<T>(path: string, opts: DecodeOptions<T>): Promise<DecodeOutcome<T>> {
-    if (opts.signal?.aborted) return Promise.reject(new ContractError('cancelled', 'import cancelled'))
-    const worker = (this.worker ??= this.spawn())
-    worker.ref()
-    const stallMs = opts.stallMs ?? DECODE_STALL_MS
-    return new Promise<DecodeOutcome<T>>((resolve, reject) => {
-      let settled = false
-      let timer: NodeJS.Timeout
-      const settle = (done: () => void) => {
-        if (settled) return
-        settled = true
-        clearTimeout(timer)
-        worker.off('message', onMessage)
-        worker.off('error', onError)
-        worker.off('exit', onExit)
-        opts.signal?.removeEventListener('abort', onAbort)
-        worker.unref()
-        done()
-      }
-      const stop = () => {
-        if (this.worker === worker) this.worker = null
-        void worker.terminate()
-      }
-      const onStall = () => {
-        stop()
-        settle(() =>
-          reject(
-            importFailed(
-              path,
-              `the decoder gave no sign of life for ${stallMs / 1000} s and was stopped; the file is damaged or built to hang a decoder`,
-            ),
-          ),
-        )
-      }
-      const alive = () => {
-        clearTimeout(timer)
-        timer = setTimeout(onStall, stallMs)
-      }
-      const onMessage = (reply: DecodeReply) => {
-        alive()
-        switch (reply.type) {
-          case 'alive':
-            return
-          case 'progress':
-            opts.onProgress?.(reply.stage, reply.done, reply.total, reply.message)
-            return
-          case 'opened': {
-            const existing = opts.already(reply.sha256)
-            const go: DecodeGo = { type: existing === null ? 'decode' : 'drop' }
-            worker.postMessage(go)
-            if (existing !== null) settle(() => resolve({ existing }))
-            else sha256 = reply.sha256
-            return
-          }
-          case 'decoded':
-            settle(() => resolve({ sha256, decoded: reply.decoded }))
-            return
-          case 'failed':
-            settle(() => reject(new ContractError(reply.code, reply.message)))
-            return
-        }
-      }
-      const onError = (error: Error) => {
-        stop()
-        settle(() => reject(importFailed(path, `the decoder crashed: ${error.message}`)))
-      }
-      const onExit = (code: number) => settle(() => reject(importFailed(path, `the decoder exited (code ${code})`)))
-      const onAbort = () => {
-        stop()
-        settle(() => reject(new ContractError('cancelled', 'import cancelled')))
-      }
-      let sha256 = ''
-      worker.on('message', onMessage)
-      worker.on('error', onError)
-      worker.on('exit', onExit)
-      opts.signal?.addEventListener('abort', onAbort)
-      alive()
-      const request: DecodeRequest = {
-        type: 'open',
-        path,
-        imageSize: opts.imageSize,
-        testRatio: opts.testRatio,
-        splitSeed: opts.splitSeed,
-      }
-      worker.postMessage(request)
-    })
+    this.worker.close()
   }
 }
 
