@@ -1,4 +1,4 @@
-import { readFileSync, rmSync } from 'node:fs'
+import { readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ExperimentConfig } from '@shared/domain/config'
@@ -7,6 +7,7 @@ import { featuresRoot } from '../../../src-main/engine/training/feature-cache'
 import { RunJob, type WorkerMessage } from '../../../src-main/engine/training/messages'
 import { runJob } from '../../../src-main/engine/training/run-job'
 import { featuresMessage } from '../../../src-main/experiments/training-service'
+import { runCli } from '../support/cli'
 import { makeWorkspace, type Workspace } from '../training/workspace'
 
 // The cached base outputs a transfer run trains on (the head's features, fine-tuning's activations)
@@ -109,5 +110,30 @@ describe('the memory bound of the feature and activation caches', () => {
       expect(other.evaluation.testLoss).toBe(inMemory.evaluation.testLoss)
       expect(other.weights.equals(inMemory.weights)).toBe(true)
     }
+  }, 300_000)
+
+  it('the bound comes from settings.json, and `train` says what was cached and where it sat', async () => {
+    writeFileSync(join(ws.dir, 'settings.json'), JSON.stringify({ cacheMemoryMb: 0 }))
+    const configFile = join(ws.dir, '..', 'bounded.json')
+    writeFileSync(
+      configFile,
+      JSON.stringify({
+        name: 'bounded from the CLI',
+        data: { datasetId: ws.dataset.id, validationSplit: 0.2 },
+        model: {
+          kind: 'transfer',
+          baseId: ws.base.id,
+          inputSize: 32,
+          headDropout: 0,
+          fineTune: { enabled: true, epochs: 1, learningRate: 1e-3, trainableLayers: 4 },
+        },
+        training: { epochs: 1, batchSize: 32, seed: 1 },
+      }),
+    )
+    const out = await runCli(ws.dir, 'train', '--config', configFile)
+    expect(out.code, out.stderr).toBe(0)
+    expect(out.stdout).toMatch(
+      /fine-tuning activations of block_1_add (computed and cached|reused from the cache) \(1\.9 MB: 0 B in memory, 1\.9 MB read from disk per batch; memory bound 0 MB\)/,
+    )
   }, 300_000)
 })
