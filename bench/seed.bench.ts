@@ -2,6 +2,7 @@
 // fine-tuned), through the same TrainingService, worker and run store as the app.
 //   npm run bench:seed            quick: 5,000 training images
 //   npm run bench:seed -- --full  all 45,000 training images left after the validation split
+//   npm run bench:seed -- --train-size=N   quick mode on N training images (a smaller machine, a busy one)
 // Writes its table into the "Reproduction (quick)" or "Reproduction (full)" section of BENCHMARKS.md.
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { cpus, loadavg, tmpdir } from 'node:os'
@@ -21,6 +22,9 @@ if (!existsSync(archive) || !existsSync(mobilenet)) {
   process.exit(0)
 }
 const full = process.argv.includes('--full')
+const trainSize = Number(process.argv.find((a) => a.startsWith('--train-size='))?.slice('--train-size='.length) ?? 5000)
+// A smaller subset writes a section of its own, beside the quick and full results.
+const sectionName = full ? 'full' : trainSize === 5000 ? 'quick' : `${trainSize} training images`
 // Other work on the machine slows the runs down: the table says how loaded it was.
 const startLoad = loadavg()[0]!.toFixed(1)
 const dataDirArg = process.argv.find((a) => a.startsWith('--data-dir='))?.slice('--data-dir='.length)
@@ -30,7 +34,7 @@ const dataDir = dataDirArg ? resolve(dataDirArg) : mkdtempSync(join(tmpdir(), 'b
 // quick mode trains on a stratified 5,000-image subset of what is left for training.
 const data = full
   ? { validationSplit: 0.1, trainSubset: null, testSubset: null }
-  : { validationSplit: 0.1, trainSubset: 5000, testSubset: null }
+  : { validationSplit: 0.1, trainSubset: trainSize, testSubset: null }
 
 function log(text: string): void {
   console.log(`[${new Date().toISOString().slice(11, 19)}] ${text}`)
@@ -137,10 +141,10 @@ const scratchAcc = results[0]?.run.evaluation?.accuracy ?? null
 const transferAcc = results[1]?.run.evaluation?.accuracy ?? null
 const gapPts = scratchAcc !== null && transferAcc !== null ? ((transferAcc - scratchAcc) * 100).toFixed(1) : '–'
 const section = [
-  `## Reproduction (${full ? 'full' : 'quick'})`,
+  `## Reproduction (${sectionName})`,
   '',
   `\`npm run bench:seed${full ? ' -- --full' : ''}\` — ${full ? 'full' : 'quick'} mode, measured ${new Date().toISOString().slice(0, 10)} on ${cpus()[0]?.model ?? 'unknown CPU'} (${cpus().length} cores; load average ${startLoad} when it started, ${loadavg()[0]!.toFixed(1)} at the end).`,
-  `Training images: ${results[0]?.run.sizes?.train ?? '–'}, validation ${results[0]?.run.sizes?.validation ?? '–'}, test ${results[0]?.run.sizes?.test ?? '–'}${full ? '' : ' (quick mode: stratified 5,000-image training subset)'}. Dataset import: ${(importMs / 1000).toFixed(0)} s.`,
+  `Training images: ${results[0]?.run.sizes?.train ?? '–'}, validation ${results[0]?.run.sizes?.validation ?? '–'}, test ${results[0]?.run.sizes?.test ?? '–'}${full ? '' : ` (quick mode: stratified ${trainSize.toLocaleString('en')}-image training subset)`}. Dataset import: ${(importMs / 1000).toFixed(0)} s.`,
   '',
   '| model | status | test accuracy | val acc after frozen phase | overfitting gap | parameters | trainable (phase 1) | wall time load / train / fine-tune / evaluate (min) | total (min) | peak RSS (MB) | backend |',
   '|---|---|---|---|---|---|---|---|---|---|---|',
@@ -154,7 +158,7 @@ const section = [
 
 const benchFile = join(root, 'BENCHMARKS.md')
 const before = existsSync(benchFile) ? readFileSync(benchFile, 'utf8') : '# Benchmarks\n'
-const pattern = new RegExp(`## Reproduction \\(${full ? 'full' : 'quick'}\\)\\n[\\s\\S]*?(?=\\n## |$)`)
+const pattern = new RegExp(`## Reproduction \\(${sectionName}\\)\\n[\\s\\S]*?(?=\\n## |$)`)
 const after = pattern.test(before) ? before.replace(pattern, section) : `${before.trimEnd()}\n\n${section}`
 writeFileSync(benchFile, after)
 log(`wrote the Reproduction section of ${benchFile}`)
