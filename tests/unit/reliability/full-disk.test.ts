@@ -105,6 +105,7 @@ describe.skipIf(skipReason !== null)('a full disk under the data directory', () 
   let datasetSource: string
   let baseSource: string
   let dataset: DatasetInfo
+  let baseId: string
   let trained: RunDetail
 
   beforeAll(async () => {
@@ -146,6 +147,7 @@ describe.skipIf(skipReason !== null)('a full disk under the data directory', () 
     release()
     expect(integrity()).toBe('ok')
     const base = await core.call('models.import', { path: baseSource })
+    baseId = base.id
     expect((await rows()).models).toContain(base.id)
     expect(existsSync(join(dataDir, base.path))).toBe(true)
   })
@@ -175,6 +177,32 @@ describe.skipIf(skipReason !== null)('a full disk under the data directory', () 
     expect(trained.status).toBe('completed')
     expect(trained.epochs).toHaveLength(2)
     expect(trained.artifacts.map((a) => a.kind).sort()).toEqual(['checkpoint', 'model'])
+  }, 300_000)
+
+  it('a transfer run whose activation cache does not fit fails saying so and leaves no partial cache', async () => {
+    // The fine-tuning activations of 240 images (16x16x8 float32, 1.9 MB) against 320 KB free.
+    fill(320 * 1024)
+    const transfer = ExperimentConfig.parse({
+      name: 'caching on a full disk',
+      data: { datasetId: dataset.id, validationSplit: 0.2 },
+      model: {
+        kind: 'transfer',
+        baseId,
+        inputSize: 32,
+        headDropout: 0,
+        fineTune: { enabled: true, epochs: 1, learningRate: 1e-3, trainableLayers: 4 },
+      },
+      training: { epochs: 1, batchSize: 32, seed: 3 },
+    })
+    const { runIds } = await core.call('training.start', { config: transfer })
+    const failed = await waitFinal(runIds[0]!)
+    expect(failed.status).toBe('failed')
+    expect(failed.failureMessage).toMatch(FULL)
+    expect(leftovers()).toEqual([])
+    release()
+    expect(integrity()).toBe('ok')
+    const { runIds: next } = await core.call('training.start', { config: transfer })
+    expect((await waitFinal(next[0]!)).status).toBe('completed')
   }, 300_000)
 
   it("a run's model folder and predictions file are written whole or not at all", async () => {
