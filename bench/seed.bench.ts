@@ -3,6 +3,7 @@
 //   npm run bench:seed            quick: 5,000 training images
 //   npm run bench:seed -- --full  all 45,000 training images left after the validation split
 //   npm run bench:seed -- --train-size=N   quick mode on N training images (a smaller machine, a busy one)
+//   npm run bench:seed -- --only=scratch|transfer   one of the two runs (its section is then not written)
 // Writes its table into the "Reproduction (quick)" or "Reproduction (full)" section of BENCHMARKS.md.
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { cpus, loadavg, tmpdir } from 'node:os'
@@ -111,11 +112,13 @@ async function trainOne(config: ExperimentConfig): Promise<{ run: RunDetail; wal
   }
 }
 
+const only = process.argv.find((a) => a.startsWith('--only='))?.slice('--only='.length) ?? null
 const results: Array<{ label: string; run: RunDetail; wallMs: number; peakRssBytes: number }> = []
 for (const [label, config] of [
   ['Seed CNN (scratch, 10 epochs)', scratch],
   ['MobileNetV2 96 px (frozen 5 epochs + fine-tune 1 epoch)', transfer],
 ] as const) {
+  if (only !== null && (config.model.kind === 'scratch') !== (only === 'scratch')) continue
   const r = await runOne(config)
   log(
     `${label}: ${r.run.status} test ${((r.run.evaluation?.accuracy ?? 0) * 100).toFixed(1)}% in ${(r.wallMs / 60000).toFixed(1)} min, peak RSS ${mib(r.peakRssBytes)} MB ${r.run.failureMessage ?? ''}`,
@@ -156,6 +159,12 @@ const section = [
   '',
 ].join('\n')
 
+if (only !== null) {
+  // Half a comparison is no table: the figures are in the log above.
+  log(`peak RSS of the process (import and the ${only} run): ${mib(maxRssBytes)} MB; BENCHMARKS.md left as it was`)
+  if (!dataDirArg) rmSync(dataDir, { recursive: true, force: true })
+  process.exit(0)
+}
 const benchFile = join(root, 'BENCHMARKS.md')
 const before = existsSync(benchFile) ? readFileSync(benchFile, 'utf8') : '# Benchmarks\n'
 const pattern = new RegExp(`## Reproduction \\(${sectionName}\\)\\n[\\s\\S]*?(?=\\n## |$)`)
