@@ -19,6 +19,8 @@ export default defineConfig({
           'training-worker': path('./src-main/engine/training/worker.ts'),
           'reevaluate-worker': path('./src-main/engine/evaluation/reevaluate-worker.ts'),
           'inference-worker': path('./src-main/engine/inference/worker.ts'),
+          'decode-worker': path('./src-main/data/decode-worker.ts'),
+          'inspect-worker': path('./src-main/base-models/inspect-worker.ts'),
         },
         external: nativeDeps,
         output: { entryFileNames: '[name].js' },

@@ -118,7 +118,27 @@ const subscribe = () =>
   })
 subscribe()
 
-async function runOne(config: ExperimentConfig): Promise<{ run: RunDetail; wallMs: number }> {
+/**
+ * Peak resident memory of this process while `work` runs, sampled every 100 ms. Training runs in a
+ * worker thread of this process, so this covers the trainer, the store and the dataset cache together.
+ */
+async function peakRss<T>(work: () => Promise<T>): Promise<{ value: T; peakRssBytes: number }> {
+  let peak = process.memoryUsage.rss()
+  const timer = setInterval(() => (peak = Math.max(peak, process.memoryUsage.rss())), 100)
+  try {
+    const value = await work()
+    return { value, peakRssBytes: Math.max(peak, process.memoryUsage.rss()) }
+  } finally {
+    clearInterval(timer)
+  }
+}
+
+async function runOne(config: ExperimentConfig): Promise<{ run: RunDetail; wallMs: number; peakRssBytes: number }> {
+  const { value, peakRssBytes } = await peakRss(() => trainOne(config))
+  return { ...value, peakRssBytes }
+}
+
+async function trainOne(config: ExperimentConfig): Promise<{ run: RunDetail; wallMs: number }> {
   const start = performance.now()
   const { runIds } = await core.call('training.start', { config })
   const id = runIds[0]!
@@ -132,7 +152,7 @@ async function runOne(config: ExperimentConfig): Promise<{ run: RunDetail; wallM
 
 const scratchLabel = `Seed CNN (scratch, ${scratch.training.epochs} epochs)`
 const transferLabel = `MobileNetV2 96 px (frozen ${frozenEpochs} epochs + fine-tune ${fineTuneEpochs} epoch${fineTuneEpochs === 1 ? '' : 's'})`
-const results: Array<{ label: string; run: RunDetail; wallMs: number }> = []
+const results: Array<{ label: string; run: RunDetail; wallMs: number; peakRssBytes: number }> = []
 for (const [bi, backend] of backends.entries()) {
   if (bi > 0) {
     await core.close()
@@ -145,7 +165,7 @@ for (const [bi, backend] of backends.entries()) {
   ] as const) {
     const r = await runOne(config)
     log(
-      `${label}: ${r.run.status} test ${((r.run.evaluation?.accuracy ?? 0) * 100).toFixed(1)}% in ${(r.wallMs / 60000).toFixed(1)} min ${r.run.failureMessage ?? ''}`,
+      `${label}: ${r.run.status} test ${((r.run.evaluation?.accuracy ?? 0) * 100).toFixed(1)}% in ${(r.wallMs / 60000).toFixed(1)} min, peak RSS ${mib(r.peakRssBytes)} MB ${r.run.failureMessage ?? ''}`,
     )
     results.push({ label, ...r })
   }
@@ -213,11 +233,14 @@ const keras = args['skip-keras'] ? 'skipped by --skip-keras' : await runKeras()
 
 const pct = (x: number | null | undefined) => (x === null || x === undefined ? '–' : `${(x * 100).toFixed(1)}%`)
 const min = (ms: number | undefined) => (ms === undefined ? '–' : `${(ms / 60000).toFixed(1)}`)
-const rows = results.map(({ label, run, wallMs }) => {
+function mib(bytes: number): string {
+  return (bytes / 1024 / 1024).toFixed(0)
+}
+const rows = results.map(({ label, run, wallMs, peakRssBytes }) => {
   const ev = run.evaluation
   const phase1 = run.epochs.filter((e) => e.phase === 'train')
   const frozenVal = phase1.at(-1)?.valAccuracy ?? null
-  return `| ${label} | ${run.status} | ${pct(ev?.accuracy)} | ${run.modelKind === 'transfer' ? pct(frozenVal) : '–'} | ${pct(ev?.overfitting?.gap)} | ${(run.totalParams ?? 0).toLocaleString('en')} | ${(run.trainableParams ?? 0).toLocaleString('en')} | ${min(run.phaseTimes.load)} / ${min(run.phaseTimes.train)} / ${min(run.phaseTimes.finetune)} / ${min(run.phaseTimes.evaluate)} | ${min(wallMs)} | ${run.backend ?? '–'} |`
+  return `| ${label} | ${run.status} | ${pct(ev?.accuracy)} | ${run.modelKind === 'transfer' ? pct(frozenVal) : '–'} | ${pct(ev?.overfitting?.gap)} | ${(run.totalParams ?? 0).toLocaleString('en')} | ${(run.trainableParams ?? 0).toLocaleString('en')} | ${min(run.phaseTimes.load)} / ${min(run.phaseTimes.train)} / ${min(run.phaseTimes.finetune)} / ${min(run.phaseTimes.evaluate)} | ${min(wallMs)} | ${mib(peakRssBytes)} | ${run.backend ?? '–'} |`
 })
 const kerasRows: string[] = []
 if (typeof keras !== 'string') {
@@ -225,11 +248,11 @@ if (typeof keras !== 'string') {
   const m = (sec: number | undefined) => (sec === undefined ? '–' : (sec / 60).toFixed(1))
   if (k.scratch)
     kerasRows.push(
-      `| ${scratchLabel} | Keras \`model.fit\` | ${pct(k.scratch.testAccuracy)} | – | – | – | – | ${m(k.loadSeconds)} / ${m(k.scratch.fitSeconds)} / – / ${m(k.scratch.evaluateSeconds)} | ${m(k.scratch.wallSeconds + k.loadSeconds)} | keras ${k.keras}, TF ${k.tensorflow} |`,
+      `| ${scratchLabel} | Keras \`model.fit\` | ${pct(k.scratch.testAccuracy)} | – | – | – | – | ${m(k.loadSeconds)} / ${m(k.scratch.fitSeconds)} / – / ${m(k.scratch.evaluateSeconds)} | ${m(k.scratch.wallSeconds + k.loadSeconds)} | – | keras ${k.keras}, TF ${k.tensorflow} |`,
     )
   if (k.transfer)
     kerasRows.push(
-      `| ${transferLabel} | Keras \`model.fit\` | ${pct(k.transfer.testAccuracy)} | ${pct(k.transfer.frozenValAccuracy)} | – | – | – | ${m(k.loadSeconds)} / ${m(k.transfer.frozenSeconds)} / ${m(k.transfer.finetuneSeconds)} / ${m(k.transfer.evaluateSeconds)} | ${m(k.transfer.wallSeconds + k.loadSeconds)} | keras ${k.keras}, TF ${k.tensorflow} |`,
+      `| ${transferLabel} | Keras \`model.fit\` | ${pct(k.transfer.testAccuracy)} | ${pct(k.transfer.frozenValAccuracy)} | – | – | – | ${m(k.loadSeconds)} / ${m(k.transfer.frozenSeconds)} / ${m(k.transfer.finetuneSeconds)} / ${m(k.transfer.evaluateSeconds)} | ${m(k.transfer.wallSeconds + k.loadSeconds)} | – | keras ${k.keras}, TF ${k.tensorflow} |`,
     )
 }
 const ratioLines: string[] = []
@@ -256,10 +279,12 @@ const section = [
   `\`npm run bench:seed${shownArgs ? ` -- ${shownArgs}` : ''}\` — ${mode} mode, measured ${new Date().toISOString().slice(0, 10)} on ${cpus()[0]?.model ?? 'unknown CPU'} (${cpus().length} cores; load average ${startLoad} when it started, ${loadavg()[0]!.toFixed(1)} at the end).`,
   `Training images: ${results[0]?.run.sizes?.train ?? '–'}, validation ${results[0]?.run.sizes?.validation ?? '–'}, test ${results[0]?.run.sizes?.test ?? '–'}${mode === 'quick' ? ' (quick mode: stratified 5,000-image training subset)' : mode === 'reduced' ? ' (reduced run: stratified subsets)' : ''}. Dataset import: ${(importMs / 1000).toFixed(0)} s.`,
   '',
-  '| model | status | test accuracy | val acc after frozen phase | overfitting gap | parameters | trainable (phase 1) | wall time load / train / fine-tune / evaluate (min) | total (min) | backend |',
-  '|---|---|---|---|---|---|---|---|---|---|',
+  '| model | status | test accuracy | val acc after frozen phase | overfitting gap | parameters | trainable (phase 1) | wall time load / train / fine-tune / evaluate (min) | total (min) | peak RSS (MB) | backend |',
+  '|---|---|---|---|---|---|---|---|---|---|---|',
   ...rows,
   ...kerasRows,
+  '',
+  `Peak memory of the whole assignment (dataset import and our runs, one process with its training worker): ${mib(process.resourceUsage().maxRSS * 1024)} MB resident (getrusage maxRSS); per run, sampled every 100 ms, in the table.`,
   '',
   ...(typeof keras === 'string'
     ? [`Keras column skipped: ${keras}`, '']

@@ -3,32 +3,23 @@ import { copyFile, mkdir, rename, rm, stat } from 'node:fs/promises'
 import { existsSync } from 'node:fs'
 import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:path'
 import { ContractError } from '@shared/contract'
-import {
-  chooseBase,
-  familyOfBaseId,
-  IMAGENET_BASE_IDS,
-  type BaseFamily,
-  type BaseModelInfo,
-  type Preprocessing,
-} from '@shared/domain/model'
+import { chooseBase, familyOfBaseId, IMAGENET_BASE_IDS, type BaseFamily, type BaseModelInfo } from '@shared/domain/model'
+import { diskFullError, isDiskFull, mapDiskFull } from '../core/disk-full'
 import type { EventBus } from '../core/event-bus'
 import type { RegistryStore } from '../store'
-import type * as tf from '../engine/tf'
 import {
-  cutBase,
   FAMILY_DEFAULTS,
   inspectTfjsFolder,
   recogniseBaseFamily,
   loadBaseFromInfo,
-  loadTfjsFolder,
-  summarizeModel,
   type LoadedBase,
 } from '../engine/architectures'
 import { bundledBasesDir, isBundledPath } from '../engine/architectures/bundled-bases'
-import { isKerasFamily, loadKerasBase, type KerasFamily } from '../engine/architectures/keras'
-import { loadTimmBase, timmArchOfFamily, timmFamily, type TimmArch } from '../engine/architectures/timm'
+import { isKerasFamily, type KerasFamily } from '../engine/architectures/keras'
+import { timmArchOfFamily, timmFamily, type TimmArch } from '../engine/architectures/timm'
 import { downloadFile } from './download'
 import { hashFiles, slugify } from './files'
+import { baseInspector, type BaseInspector } from './inspector'
 import { KERAS_FILES, kerasModelsDir, type KerasDownloadName, type KerasFileSpec } from './keras-files'
 
 /** The part of the registry store that holds base models. */
@@ -44,6 +35,8 @@ export interface ModelServiceOptions {
   refuseDeleteInUse?: (id: string) => void
   /** Keras' cache folder to look in before downloading; null = never look. */
   kerasCacheDir?: string | null
+  /** Where imported bases are loaded to be described (default: the process's shared inspect worker). */
+  inspector?: BaseInspector
 }
 
 export interface ImportRequest {
@@ -70,25 +63,6 @@ const TIMM_NAMES: Record<TimmArch, string> = {
   mobilenetv3_large_100: 'MobileNetV3-Large 1.0 (timm)',
 }
 
-/** Size at which a base's summary (output shapes, FLOPs) is computed: ImageNet's native 224. */
-const SUMMARY_INPUT_SIZE = 224
-
-/** Which cut layer and preprocessing a tfjs base of a family gets (Keras-named ones are Keras models). */
-function tfjsDefaults(
-  family: BaseFamily,
-  model: tf.LayersModel,
-): { cut: string; preprocessing: Preprocessing; minInputSize: number } {
-  const names = new Set(model.layers.map((l) => l.name))
-  const last = model.outputLayers[0]?.name ?? model.layers[model.layers.length - 1]!.name
-  if (family === 'custom') return { cut: last, preprocessing: 'imagenet-mean-std', minInputSize: 32 }
-  const d = FAMILY_DEFAULTS[family]
-  if (family === 'mobilenetv2' && names.has('out_relu') && !names.has('head_relu')) {
-    return { cut: 'out_relu', preprocessing: d.preprocessing['keras-h5'], minInputSize: d.minInputSize }
-  }
-  const cut = names.has(d.cutLayer['tfjs-layers']) ? d.cutLayer['tfjs-layers'] : last
-  return { cut, preprocessing: d.preprocessing['tfjs-layers'], minInputSize: d.minInputSize }
-}
-
 function failed(error: unknown): ContractError {
   return error instanceof ContractError ? error : new ContractError('failed', (error as Error).message ?? String(error))
 }
@@ -101,6 +75,7 @@ export class ModelService {
   private readonly kerasFiles: Record<KerasDownloadName, KerasFileSpec>
   private readonly kerasCacheDir: string | null
   private readonly refuseDeleteInUse: ((id: string) => void) | undefined
+  private readonly inspector: BaseInspector
 
   constructor(options: ModelServiceOptions) {
     this.dataDir = options.dataDir
@@ -112,6 +87,7 @@ export class ModelService {
     }
     this.kerasCacheDir = options.kerasCacheDir === undefined ? kerasModelsDir() : options.kerasCacheDir
     this.refuseDeleteInUse = options.refuseDeleteInUse
+    this.inspector = options.inspector ?? baseInspector
   }
 
   list(): BaseModelInfo[] {
@@ -174,7 +150,7 @@ export class ModelService {
         `${path}: expected a TensorFlow.js model folder (model.json + shards), a Keras .h5 weights file or a .safetensors state_dict`,
       )
     } catch (error) {
-      throw failed(error)
+      throw failed(mapDiskFull(error, this.dataDir, info.isDirectory() ? null : info.size))
     }
   }
 
@@ -211,6 +187,7 @@ export class ModelService {
       }
     } catch (error) {
       if (error instanceof ContractError) throw error
+      if (isDiskFull(error)) throw diskFullError(this.dataDir)
       throw new ContractError(
         'unavailable',
         `cannot download ${request.name} from ${spec.url} (${(error as Error).message}); offline, copy ${spec.fileName} ` +
@@ -272,6 +249,16 @@ export class ModelService {
     return requested
   }
 
+  /** Registers a base whose files were just copied in; when the registry cannot take it (a full database), the copy goes too. */
+  private async register(info: BaseModelInfo, copiedDir: string): Promise<void> {
+    try {
+      this.registry.putBaseModel(info)
+    } catch (error) {
+      await rm(copiedDir, { recursive: true, force: true })
+      throw error
+    }
+  }
+
   /** Copy files into <dataDir>/models/<id>/ through a temporary folder, so a failure leaves nothing behind. */
   private async copyIn(id: string, files: Array<{ from: string; to: string }>): Promise<string> {
     const models = join(this.dataDir, 'models')
@@ -291,55 +278,41 @@ export class ModelService {
     return final
   }
 
-  private summarize(model: tf.LayersModel, cut: string, minInputSize: number) {
-    const cutModel = cutBase(model, cut, Math.max(SUMMARY_INPUT_SIZE, minInputSize))
-    try {
-      return summarizeModel(cutModel)
-    } finally {
-      cutModel.dispose()
-    }
-  }
-
   private async importTfjs(dir: string, request: ImportRequest, progress: ReturnType<ModelService['progress']>, source?: string) {
     progress('validate', 0, 3)
     const folder = await inspectTfjsFolder(dir)
     const files = [join(dir, 'model.json'), ...folder.shards]
     const same = this.alreadyRegistered(await hashFiles(files), 'tfjs-layers', request, slugify(request.name ?? basename(dir)))
     if (same) return same
-    const model = await loadTfjsFolder(dir)
-    try {
-      const family = request.family ?? recogniseBaseFamily(folder.layerNames)
-      const defaults = tfjsDefaults(family, model)
-      const summary = this.summarize(model, defaults.cut, defaults.minInputSize)
-      const metadata = (folder.json.userDefinedMetadata ?? {}) as { name?: unknown; source?: unknown }
-      const id = this.claimId(slugify(request.name ?? basename(dir)))
-      progress('copy', 1, 3)
-      const final = await this.copyIn(
-        id,
-        files.map((from) => ({ from, to: relative(dir, from) })),
-      )
-      progress('hash', 2, 3)
-      const sha256 = await hashFiles(files.map((f) => join(final, relative(dir, f))))
-      const info: BaseModelInfo = {
-        id,
-        name: request.name ?? (typeof metadata.name === 'string' ? metadata.name : basename(dir)),
-        family,
-        format: 'tfjs-layers',
-        path: relative(this.dataDir, final),
-        sha256,
-        preprocessing: defaults.preprocessing,
-        defaultCutLayer: defaults.cut,
-        minInputSize: defaults.minInputSize,
-        source: source ?? (typeof metadata.source === 'string' ? metadata.source : `imported from ${dir}`),
-        summary,
-        registeredAt: new Date().toISOString(),
-      }
-      this.registry.putBaseModel(info)
-      progress('done', 3, 3)
-      return info
-    } finally {
-      model.dispose()
+    const family = request.family ?? recogniseBaseFamily(folder.layerNames)
+    const defaults = await this.inspector.tfjs(dir, family)
+    const summary = defaults.summary
+    const metadata = (folder.json.userDefinedMetadata ?? {}) as { name?: unknown; source?: unknown }
+    const id = this.claimId(slugify(request.name ?? basename(dir)))
+    progress('copy', 1, 3)
+    const final = await this.copyIn(
+      id,
+      files.map((from) => ({ from, to: relative(dir, from) })),
+    )
+    progress('hash', 2, 3)
+    const sha256 = await hashFiles(files.map((f) => join(final, relative(dir, f))))
+    const info: BaseModelInfo = {
+      id,
+      name: request.name ?? (typeof metadata.name === 'string' ? metadata.name : basename(dir)),
+      family,
+      format: 'tfjs-layers',
+      path: relative(this.dataDir, final),
+      sha256,
+      preprocessing: defaults.preprocessing,
+      defaultCutLayer: defaults.cut,
+      minInputSize: defaults.minInputSize,
+      source: source ?? (typeof metadata.source === 'string' ? metadata.source : `imported from ${dir}`),
+      summary,
+      registeredAt: new Date().toISOString(),
     }
+    await this.register(info, final)
+    progress('done', 3, 3)
+    return info
   }
 
   private async importKeras(
@@ -356,36 +329,32 @@ export class ModelService {
     progress('validate', 0, 3)
     const same = this.alreadyRegistered(await hashFiles([file]), 'keras-h5', request, request.name ? slugify(request.name) : null)
     if (same) return same
-    const loaded = await loadKerasBase(file, request.family)
-    try {
-      const family = loaded.family
-      const d = FAMILY_DEFAULTS[family]
-      const summary = this.summarize(loaded.model, d.cutLayer['keras-h5'], d.minInputSize)
-      const id = this.claimId(request.name ? slugify(request.name) : `${family}-keras`)
-      progress('copy', 1, 3)
-      const final = await this.copyIn(id, [{ from: file, to: basename(file) }])
-      progress('hash', 2, 3)
-      const copied = join(final, basename(file))
-      const info: BaseModelInfo = {
-        id,
-        name: request.name ?? KERAS_NAMES[family],
-        family,
-        format: 'keras-h5',
-        path: relative(this.dataDir, copied),
-        sha256: await hashFiles([copied]),
-        preprocessing: d.preprocessing['keras-h5'],
-        defaultCutLayer: d.cutLayer['keras-h5'],
-        minInputSize: d.minInputSize,
-        source: source ?? `imported from ${file} (${loaded.layout} layout)`,
-        summary,
-        registeredAt: new Date().toISOString(),
-      }
-      this.registry.putBaseModel(info)
-      progress('done', 3, 3)
-      return info
-    } finally {
-      loaded.model.dispose()
+    const loaded = await this.inspector.keras(file, request.family)
+    const family = loaded.family
+    const d = FAMILY_DEFAULTS[family]
+    const summary = loaded.summary
+    const id = this.claimId(request.name ? slugify(request.name) : `${family}-keras`)
+    progress('copy', 1, 3)
+    const final = await this.copyIn(id, [{ from: file, to: basename(file) }])
+    progress('hash', 2, 3)
+    const copied = join(final, basename(file))
+    const info: BaseModelInfo = {
+      id,
+      name: request.name ?? KERAS_NAMES[family],
+      family,
+      format: 'keras-h5',
+      path: relative(this.dataDir, copied),
+      sha256: await hashFiles([copied]),
+      preprocessing: d.preprocessing['keras-h5'],
+      defaultCutLayer: d.cutLayer['keras-h5'],
+      minInputSize: d.minInputSize,
+      source: source ?? `imported from ${file} (${loaded.layout} layout)`,
+      summary,
+      registeredAt: new Date().toISOString(),
     }
+    await this.register(info, final)
+    progress('done', 3, 3)
+    return info
   }
 
   private async importSafetensors(
@@ -406,35 +375,30 @@ export class ModelService {
       request.name ? slugify(request.name) : null,
     )
     if (same) return same
-    const loaded = await loadTimmBase(file, asked)
-    try {
-      const family = timmFamily(loaded.arch)
-      const d = FAMILY_DEFAULTS[family]
-      const summary = this.summarize(loaded.model, d.cutLayer.safetensors, d.minInputSize)
-      const id = this.claimId(request.name ? slugify(request.name) : `${loaded.arch}-timm`)
-      progress('copy', 1, 3)
-      const final = await this.copyIn(id, [{ from: file, to: basename(file) }])
-      progress('hash', 2, 3)
-      const copied = join(final, basename(file))
-      const info: BaseModelInfo = {
-        id,
-        name: request.name ?? TIMM_NAMES[loaded.arch],
-        family,
-        format: 'safetensors',
-        path: relative(this.dataDir, copied),
-        sha256: await hashFiles([copied]),
-        preprocessing: d.preprocessing.safetensors,
-        defaultCutLayer: d.cutLayer.safetensors,
-        minInputSize: d.minInputSize,
-        source: source ?? `imported from ${file} (timm ${loaded.arch} state_dict)`,
-        summary,
-        registeredAt: new Date().toISOString(),
-      }
-      this.registry.putBaseModel(info)
-      progress('done', 3, 3)
-      return info
-    } finally {
-      loaded.model.dispose()
+    const loaded = await this.inspector.safetensors(file, asked)
+    const family = timmFamily(loaded.arch)
+    const d = FAMILY_DEFAULTS[family]
+    const id = this.claimId(request.name ? slugify(request.name) : `${loaded.arch}-timm`)
+    progress('copy', 1, 3)
+    const final = await this.copyIn(id, [{ from: file, to: basename(file) }])
+    progress('hash', 2, 3)
+    const copied = join(final, basename(file))
+    const info: BaseModelInfo = {
+      id,
+      name: request.name ?? TIMM_NAMES[loaded.arch],
+      family,
+      format: 'safetensors',
+      path: relative(this.dataDir, copied),
+      sha256: await hashFiles([copied]),
+      preprocessing: d.preprocessing.safetensors,
+      defaultCutLayer: d.cutLayer.safetensors,
+      minInputSize: d.minInputSize,
+      source: source ?? `imported from ${file} (timm ${loaded.arch} state_dict)`,
+      summary: loaded.summary,
+      registeredAt: new Date().toISOString(),
     }
+    await this.register(info, final)
+    progress('done', 3, 3)
+    return info
   }
 }

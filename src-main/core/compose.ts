@@ -82,6 +82,7 @@ function openCore(options: CoreOptions): Core {
     events,
     appVersion: APP_VERSION,
     preference: () => system.backendPreference(),
+    cacheMemoryMb: () => system.settings.get().cacheMemoryMb,
     lock: trainerLock,
   })
   closers.push(() => training.close())

@@ -3,6 +3,7 @@ import { createReadStream, createWriteStream } from 'node:fs'
 import { mkdir, rename, rm, stat } from 'node:fs/promises'
 import { dirname } from 'node:path'
 import { ContractError } from '@shared/contract'
+import { mapDiskFull } from '../core/disk-full'
 import type { ProgressFn } from './errors'
 
 /** The official CIFAR-10 binary release and its published MD5. */
@@ -62,13 +63,21 @@ export async function downloadFile(opts: DownloadOptions): Promise<string> {
     const total = Number.isFinite(header) && header > 0 ? header : null
     const hash = createHash('md5')
     const out = createWriteStream(part)
+    // A write error (a full disk) is kept and thrown from the loop; unheard, it would end the process.
+    const write: { error: Error | null } = { error: null }
+    out.on('error', (error) => (write.error = error))
     let done = 0
     let lastReport = 0
     try {
       for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
         hash.update(chunk)
         done += chunk.length
-        if (!out.write(chunk)) await new Promise<void>((resolve) => out.once('drain', () => resolve()))
+        if (!out.write(chunk))
+          await new Promise<void>((resolve) => {
+            out.once('drain', () => resolve())
+            out.once('error', () => resolve())
+          })
+        if (write.error) throw write.error
         // First chunk at once (the user sees it started), then at most ten reports a second.
         const now = Date.now()
         if (lastReport === 0 || now - lastReport >= 100 || done === total) {
@@ -80,7 +89,9 @@ export async function downloadFile(opts: DownloadOptions): Promise<string> {
       if (opts.signal?.aborted) throw new ContractError('cancelled', 'download cancelled')
       throw new ContractError('failed', `download of ${opts.url} broke off after ${done} bytes: ${(error as Error).message}`)
     } finally {
-      await new Promise<void>((resolve, reject) => out.end((error?: Error | null) => (error ? reject(error) : resolve())))
+      await new Promise<void>((resolve, reject) =>
+        out.end((error?: Error | null) => (error || write.error ? reject(error ?? write.error!) : resolve())),
+      )
     }
     if (opts.signal?.aborted) throw new ContractError('cancelled', 'download cancelled')
     if (total !== null && done !== total)
@@ -93,6 +104,6 @@ export async function downloadFile(opts: DownloadOptions): Promise<string> {
     return opts.file
   } catch (error) {
     await rm(part, { force: true })
-    throw error
+    throw mapDiskFull(error, dirname(opts.file))
   }
 }

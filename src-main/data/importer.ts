@@ -2,14 +2,12 @@ import { createHash, randomBytes } from 'node:crypto'
 import { mkdir, readdir, rename, rm, stat, writeFile } from 'node:fs/promises'
 import { basename, join } from 'node:path'
 import { ContractError } from '@shared/contract'
+import { mapDiskFull } from '../core/disk-full'
 import type { DatasetInfo } from '@shared/domain/dataset'
 import { cacheSize, datasetDir, datasetsRoot, MANIFEST_FORMAT, splitFileNames, type DatasetManifest } from './cache'
 import { importFailed, throwIfCancelled, type ProgressFn } from './errors'
-import { openSource } from './sources/archive'
-import { readCifarBinary } from './sources/cifar-binary'
-import { readCifarPython } from './sources/cifar-python'
+import { sourceDecoder, type SourceDecoder } from './decoder'
 import type { DecodedDataset } from './sources/decoded'
-import { readImageFolder } from './sources/image-folder'
 
 /** Where datasets are registered: the registry store (RegistryStore implements this). */
 export interface DatasetRegistry {
@@ -26,6 +24,10 @@ export interface ImportOptions {
   splitSeed: number
   signal?: AbortSignal
   onProgress?: ProgressFn
+  /** Where sources are read and decoded (default: the process's shared decode worker). */
+  decoder?: SourceDecoder
+  /** Overrides DECODE_STALL_MS, the silence after which a decode is stopped (tests). */
+  stallMs?: number
 }
 
 function slug(text: string): string {
@@ -70,24 +72,29 @@ export async function importDataset(
   opts: ImportOptions,
 ): Promise<DatasetInfo> {
   const progress: ProgressFn = opts.onProgress ?? (() => {})
-  const source = await openSource(sourcePath, { signal: opts.signal, onProgress: progress })
-  throwIfCancelled(opts.signal)
-  // Importing the same bytes again is a no-op that answers with the dataset they already are, before
-  // the costly decode: scripts re-run imports. A CIFAR-10 cache is always 32 px; an image folder's
-  // size is the requested one.
-  const existing = registry
-    .listDatasets()
-    .find((d) => d.source.sha256 === source.sha256 && (d.source.kind !== 'image-folder' || d.imageSize.height === opts.imageSize))
-  if (existing) {
-    progress('write', 1, 1, `already imported as "${existing.name}" (${existing.id})`)
-    return existing
+  // Reading and decoding run in the decode worker (a decoder that hangs is stopped there). Importing
+  // the same bytes again is a no-op that answers with the dataset they already are, before the costly
+  // decode: scripts re-run imports. A CIFAR-10 cache is always 32 px; an image folder's size is the
+  // requested one.
+  const outcome = await (opts.decoder ?? sourceDecoder).decode(sourcePath, {
+    imageSize: opts.imageSize,
+    testRatio: opts.testRatio,
+    splitSeed: opts.splitSeed,
+    signal: opts.signal,
+    onProgress: progress,
+    ...(opts.stallMs === undefined ? {} : { stallMs: opts.stallMs }),
+    already: (sha256) =>
+      registry
+        .listDatasets()
+        .find((d) => d.source.sha256 === sha256 && (d.source.kind !== 'image-folder' || d.imageSize.height === opts.imageSize)) ??
+      null,
+  })
+  if ('existing' in outcome) {
+    progress('write', 1, 1, `already imported as "${outcome.existing.name}" (${outcome.existing.id})`)
+    return outcome.existing
   }
-  progress('decode', 0, null, 'checking the format')
-  const decoded =
-    readCifarBinary(source.entries, sourcePath) ??
-    readCifarPython(source.entries, sourcePath) ??
-    (await readImageFolder(source.entries, sourcePath, { ...opts, onProgress: progress }))
-  source.entries.length = 0 // the encoded bytes are no longer needed; let them go before writing
+  const { decoded } = outcome
+  const source = { sha256: outcome.sha256 }
   throwIfCancelled(opts.signal)
   if (decoded.train.count === 0) throw importFailed(sourcePath, 'the training split is empty')
   if (decoded.test.count === 0) throw importFailed(sourcePath, 'the test split is empty')
@@ -104,8 +111,9 @@ export async function importDataset(
   const numClasses = decoded.classNames.length
   await removeStaleTemp(datasetsRoot(dataDir))
   const tmpDir = join(datasetsRoot(dataDir), `.tmp-${id}-${randomBytes(4).toString('hex')}`)
-  await mkdir(tmpDir, { recursive: true })
+  const needed = (['train', 'test'] as const).reduce((n, s) => n + decoded[s].images.byteLength + decoded[s].labels.byteLength, 0)
   try {
+    await mkdir(tmpDir, { recursive: true })
     progress('write', 0, 2, 'writing the cache')
     for (const split of ['train', 'test'] as const) {
       const names = splitFileNames(split)
@@ -144,6 +152,7 @@ export async function importDataset(
     return info
   } catch (error) {
     await rm(tmpDir, { recursive: true, force: true })
-    throw error
+    // A full disk (the cache files, or the registry's database) says so, with the space it needed.
+    throw mapDiskFull(error, dataDir, needed)
   }
 }

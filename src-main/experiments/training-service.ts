@@ -7,6 +7,7 @@ import { INPUT_SIZES, type BackendName, type ExperimentConfig, type InputSize } 
 import { expandSeeds } from '@shared/domain/experiment-plan'
 import type { RunSummary } from '@shared/domain/run'
 import type { EventBus } from '../core/event-bus'
+import { formatBytes } from '../core/disk-full'
 import { WorkerMessage, type RunJobInput } from '../engine/training/messages'
 import type { RegistryStore, RunStore } from '../store'
 import { EventLoopMonitor, type EventLoopLag } from './event-loop'
@@ -28,6 +29,8 @@ export interface TrainingServiceOptions {
    * else automatic). A run's own config.backend wins over it.
    */
   preference?: () => BackendPreference
+  /** Settings.cacheMemoryMb, read when each run starts. */
+  cacheMemoryMb?: () => number
   batchThrottleMs?: number
   /** How long a cancelled worker may take to stop before it is terminated. */
   cancelGraceMs?: number
@@ -40,6 +43,25 @@ export interface BackendPreference {
   threads: number | null
   /** Who forced the backend (a forced backend that cannot start is an error that says where it was forced). */
   forcedBy: 'flag' | 'setting' | null
+}
+
+/**
+ * What a feature-cache step reports once its rows are ready: what was cached, and how much of it is
+ * held in memory and how much read from disk per batch under the memory bound.
+ */
+export function featuresMessage(msg: Extract<WorkerMessage, { type: 'features' }>): string | null {
+  if (msg.stage === 'computing') return null
+  const what =
+    msg.cache === 'features'
+      ? `base features${msg.layer ? ` of ${msg.layer}` : ''}`
+      : `fine-tuning activations of ${msg.layer ?? 'the frozen layers'}`
+  const size = msg.memoryBytes + msg.diskBytes
+  const where =
+    msg.diskBytes === 0
+      ? `${formatBytes(size)}, all in memory`
+      : `${formatBytes(size)}: ${formatBytes(msg.memoryBytes)} in memory, ${formatBytes(msg.diskBytes)} read from disk per batch`
+  const bound = msg.limitMb === null ? '' : `; memory bound ${msg.limitMb} MB`
+  return `${what} ${msg.stage === 'hit' ? 'reused from the cache' : 'computed and cached'} (${where}${bound})`
 }
 
 /** The backend part of a run's job: the run's own choice, else the preference (see TrainingServiceOptions). */
@@ -293,6 +315,7 @@ export class TrainingService {
       resume: next.resume,
       ...jobBackend(run.config, this.o.preference?.() ?? { backend: null, threads: null, forcedBy: null }),
       appVersion: this.o.appVersion,
+      ...(this.o.cacheMemoryMb ? { cacheMemoryMb: this.o.cacheMemoryMb() } : {}),
       batchThrottleMs: this.o.batchThrottleMs ?? 100,
     }
     const flagBuffer = new SharedArrayBuffer(4)
@@ -362,12 +385,7 @@ export class TrainingService {
             stage: msg.stage,
             done: msg.done,
             total: msg.total,
-            message:
-              msg.stage !== 'hit'
-                ? null
-                : msg.cache === 'features'
-                  ? 'base features reused from the cache'
-                  : `fine-tuning starts from cached activations of ${msg.layer ?? 'the frozen layers'}`,
+            message: featuresMessage(msg),
           })
           return
         case 'done':

@@ -1,6 +1,7 @@
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs'
-import { join } from 'node:path'
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { dirname, join, resolve } from 'node:path'
 import { ContractError, RunBundle } from '@shared/contract'
+import { mapDiskFull } from '../core/disk-full'
 import { checkInput } from './schema-check'
 
 export const MANIFEST_NAME = 'manifest.json'
@@ -12,24 +13,33 @@ export function epochCsvName(runId: string): string {
 /**
  * Writes a bundle as one JSON file (`*.json`), or as a folder holding manifest.json plus one
  * `<id>-epochs.csv` per run (the CSVs then live beside the manifest, not inside it).
- * Returns the files written.
+ * Every file is written aside and renamed into place once all of them are whole: a failed write (a
+ * full disk) leaves no partial file and no earlier bundle half replaced. Returns the files written.
  */
 export function writeBundle(bundle: RunBundle, out: string): string[] {
   const asFile = out.toLowerCase().endsWith('.json') && !(existsSync(out) && statSync(out).isDirectory())
-  if (asFile) {
-    writeFileSync(out, `${JSON.stringify(bundle, null, 2)}\n`)
-    return [out]
+  const files: Array<{ path: string; text: string }> = asFile
+    ? [{ path: out, text: `${JSON.stringify(bundle, null, 2)}\n` }]
+    : [
+        { path: join(out, MANIFEST_NAME), text: `${JSON.stringify({ ...bundle, epochCsv: {} }, null, 2)}\n` },
+        ...Object.entries(bundle.epochCsv).map(([id, csv]) => ({ path: join(out, epochCsvName(id)), text: csv })),
+      ]
+  const createdDir = !asFile && !existsSync(out)
+  const temps: string[] = []
+  try {
+    if (!asFile) mkdirSync(out, { recursive: true })
+    for (const f of files) {
+      const tmp = `${f.path}.${process.pid}.tmp`
+      temps.push(tmp)
+      writeFileSync(tmp, f.text)
+    }
+    files.forEach((f, i) => renameSync(temps[i]!, f.path))
+  } catch (error) {
+    for (const tmp of temps) rmSync(tmp, { force: true })
+    if (createdDir) rmSync(out, { recursive: true, force: true })
+    throw mapDiskFull(error, dirname(resolve(out)), Buffer.byteLength(files.map((f) => f.text).join('')))
   }
-  mkdirSync(out, { recursive: true })
-  const written: string[] = []
-  for (const [id, csv] of Object.entries(bundle.epochCsv)) {
-    const file = join(out, epochCsvName(id))
-    writeFileSync(file, csv)
-    written.push(file)
-  }
-  const manifest = join(out, MANIFEST_NAME)
-  writeFileSync(manifest, `${JSON.stringify({ ...bundle, epochCsv: {} }, null, 2)}\n`)
-  return [manifest, ...written]
+  return files.map((f) => f.path)
 }
 
 /** Reads a bundle written by writeBundle (file or folder) and validates it; errors name the file. */

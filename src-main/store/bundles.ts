@@ -1,4 +1,5 @@
 import { ContractError, RunBundle } from '@shared/contract'
+import { mapDiskFull } from '../core/disk-full'
 import type { RunDetail, RunStatus } from '@shared/domain/run'
 import { configHash } from './config-hash'
 import type { Db } from './database'
@@ -61,18 +62,23 @@ export class RunBundles {
         )
       }
     }
-    this.db.transaction(() => {
-      const seen = new Set<string>()
-      for (const run of bundle.runs) {
-        if (seen.has(run.id) || exists.get(run.id)) {
-          skipped.push(run.id)
-          continue
+    try {
+      this.db.transaction(() => {
+        const seen = new Set<string>()
+        for (const run of bundle.runs) {
+          if (seen.has(run.id) || exists.get(run.id)) {
+            skipped.push(run.id)
+            continue
+          }
+          seen.add(run.id)
+          this.insertRun(run)
+          imported.push(run.id)
         }
-        seen.add(run.id)
-        this.insertRun(run)
-        imported.push(run.id)
-      }
-    })()
+      })()
+    } catch (error) {
+      // One transaction: a database that cannot grow (a full disk) rolls every run of the bundle back.
+      throw mapDiskFull(error, this.dataDir)
+    }
     return { imported, skipped }
   }
 

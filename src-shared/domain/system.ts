@@ -78,10 +78,21 @@ export type DoctorReport = z.infer<typeof DoctorReport>
 export const Locale = z.enum(['en', 'es'])
 export type Locale = z.infer<typeof Locale>
 
+/**
+ * The preset's MobileNetV2 fine-tuning activations for all 60,000 CIFAR-10 images at 96 px
+ * (block_15_add, 3×3×160 float32: about 345 MB) fit; at 160 px (5×5×160: about 960 MB) part is read from disk.
+ */
+export const DEFAULT_CACHE_MEMORY_MB = 512
+
 export const Settings = z.object({
   backend: BackendName.nullable().default(null),
   threads: z.number().int().min(1).max(64).nullable().default(null),
   locale: Locale.nullable().default(null),
   theme: z.enum(['system', 'light', 'dark']).default('system'),
+  /**
+   * Most MB of cached base outputs (the frozen base's features, fine-tuning's activations) a run
+   * holds in memory; the rest is read from the cache files on disk batch by batch.
+   */
+  cacheMemoryMb: z.number().min(0).max(1_048_576).default(DEFAULT_CACHE_MEMORY_MB),
 })
 export type Settings = z.infer<typeof Settings>

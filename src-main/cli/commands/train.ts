@@ -216,6 +216,11 @@ async function followRun(core: Core, runId: string, ctx: CliContext, json: boole
   let lastLine = ''
   const finished = new Promise<void>((resolveDone) => {
     const unsubscribe = core.events.subscribe((e: AnyEvent) => {
+      // What a transfer run cached, and how much of it sits in memory under the cache memory bound.
+      if (e.event === 'job.progress' && e.payload.kind === 'feature-cache' && e.payload.jobId.endsWith(`-${runId}`)) {
+        if (!json && e.payload.message) ctx.io.out(e.payload.message)
+        return
+      }
       if (e.event !== 'run.progress' || e.payload.runId !== runId) return
       const p = e.payload
       if (p.type === 'batch') {

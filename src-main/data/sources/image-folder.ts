@@ -6,6 +6,9 @@ import { decodeImage, resizeBilinear } from './decode-image'
 
 const IMAGE_EXT = /\.(png|jpe?g)$/i
 
+/** Longest stretch of decoding between two turns of the event loop. */
+const PAUSE_EVERY_MS = 200
+
 export interface ImageFolderOptions {
   imageSize: number
   testRatio: number
@@ -141,6 +144,7 @@ export async function readImageFolder(
   const total = train.length + test.length
   const failures: string[] = []
   let done = 0
+  let lastPause = performance.now()
   const decodeSplit = async (items: Item[]): Promise<DecodedSplit> => {
     const size = opts.imageSize
     const out: DecodedSplit = {
@@ -150,9 +154,11 @@ export async function readImageFolder(
     }
     for (let i = 0; i < items.length; i++) {
       const item = items[i]!
-      if (done % 2000 === 0) {
-        // Let the event loop run so a cancel request (and progress events) get through.
+      if (done % 2000 === 0 || performance.now() - lastPause > PAUSE_EVERY_MS) {
+        // Let the event loop run so a cancel request, progress events and the decode worker's
+        // heartbeat get through: only one image's decode ever holds the thread for long.
         await new Promise((resolve) => setImmediate(resolve))
+        lastPause = performance.now()
         throwIfCancelled(opts.signal)
         opts.onProgress?.('decode', done, total, 'decoding images')
       }

@@ -45,7 +45,13 @@ export interface ExportedModel {
 export async function exportLayersModel(model: tf.LayersModel, dir: string): Promise<ExportedModel> {
   const tmp = `${dir}.tmp`
   await rm(tmp, { recursive: true, force: true })
-  await model.save(folderSaver(tmp))
+  try {
+    await model.save(folderSaver(tmp))
+  } catch (error) {
+    // Half a folder (a full disk) is removed, so the space comes back and nothing looks saved.
+    await rm(tmp, { recursive: true, force: true })
+    throw error
+  }
   await rm(dir, { recursive: true, force: true })
   await rename(tmp, dir)
   const hash = createHash('sha256')

@@ -1,4 +1,4 @@
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises'
+import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { crc32 } from 'node:zlib'
 
@@ -167,8 +167,13 @@ export function predictionsPath(runDir: string): string {
 export async function writePredictionsFile(runDir: string, p: RunPredictions): Promise<string> {
   await mkdir(runDir, { recursive: true })
   const path = predictionsPath(runDir)
-  await writeFile(`${path}.tmp`, encodePredictions(p))
-  await rename(`${path}.tmp`, path)
+  try {
+    await writeFile(`${path}.tmp`, encodePredictions(p))
+    await rename(`${path}.tmp`, path)
+  } catch (error) {
+    await rm(`${path}.tmp`, { force: true })
+    throw error
+  }
   return path
 }
 

@@ -1,9 +1,11 @@
 import { readFile } from 'node:fs/promises'
+import { dirname } from 'node:path'
 import { z } from 'zod'
 import { ExplainResult, ExportModelResult, ModelFormat, PredictResult } from '@shared/contract/inference-methods'
 import { BackendName } from '@shared/domain/config'
 import { DatasetInfo } from '@shared/domain/dataset'
 import { Preprocessing } from '@shared/domain/model'
+import { mapDiskFull } from '../../core/disk-full'
 import { initBackend } from '../backend'
 import { loadTfjsFolder } from '../architectures'
 import { exportModel } from '../export'
@@ -84,7 +86,10 @@ export async function runInferenceJob(job: InferenceJob): Promise<InferenceReply
     try {
       const recipe = { imageSize: ctx.imageSize, inputSize: ctx.inputSize, preprocessing: ctx.preprocessing }
       if (job.task.type === 'export') {
-        const result = await exportModel(model, job.task.format, job.task.out, { ...ctx })
+        const out = job.task.out
+        const result = await exportModel(model, job.task.format, out, { ...ctx }).catch((error: unknown) => {
+          throw mapDiskFull(error, dirname(out))
+        })
         return { ok: true, export: result }
       }
       if (job.task.type === 'explain') {

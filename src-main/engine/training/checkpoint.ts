@@ -87,6 +87,23 @@ export async function saveCheckpoint(
 ): Promise<SavedCheckpoint> {
   const tmp = `${dir}.tmp`
   await rm(tmp, { recursive: true, force: true })
+  try {
+    return await writeCheckpoint(dir, tmp, model, optimizer, best, progress)
+  } catch (error) {
+    // A write that failed half way (a full disk) leaves the older generations as they were and gives its space back.
+    await rm(tmp, { recursive: true, force: true })
+    throw error
+  }
+}
+
+async function writeCheckpoint(
+  dir: string,
+  tmp: string,
+  model: tf.LayersModel,
+  optimizer: tf.Optimizer | null,
+  best: WeightSnapshot | null,
+  progress: CheckpointProgress,
+): Promise<SavedCheckpoint> {
   await mkdir(tmp, { recursive: true })
   const modelFile = await writeTensorFile(tmp, 'model.bin', await encodeTensors(namedWeights(model)))
   let optimizerFile: CheckpointState['files']['optimizer'] = null

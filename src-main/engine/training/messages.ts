@@ -3,6 +3,7 @@ import { RunProgressEvent } from '@shared/contract/events'
 import { BackendName, ExperimentConfig } from '@shared/domain/config'
 import { DatasetInfo } from '@shared/domain/dataset'
 import { BaseModelInfo } from '@shared/domain/model'
+import { DEFAULT_CACHE_MEMORY_MB } from '@shared/domain/system'
 import { Artifact, BatchPoint, EpochMetric, ModelSummary, PhaseParams } from '@shared/domain/run'
 import { BackendForcedBy } from '../backend/forced'
 
@@ -25,6 +26,8 @@ export const RunJob = z.object({
   appVersion: z.string(),
   /** Train the head of a frozen base on cached features when exact (no augmentation). */
   featureCache: z.boolean().default(true),
+  /** Most MB of cached rows held in memory (Settings.cacheMemoryMb); the rest is read from disk per batch. */
+  cacheMemoryMb: z.number().min(0).default(DEFAULT_CACHE_MEMORY_MB),
   /** Minimum ms between two batch progress messages. */
   batchThrottleMs: z.number().min(0).default(100),
 })
@@ -71,6 +74,10 @@ export const WorkerMessage = z.discriminatedUnion('type', [
     key: z.string(),
     /** The layer whose output is cached (null while computing). */
     layer: z.string().nullable().default(null),
+    /** Bytes of the cache held in memory and read from disk per batch (the job's cacheMemoryMb bound). */
+    memoryBytes: z.number().int().min(0).default(0),
+    diskBytes: z.number().int().min(0).default(0),
+    limitMb: z.number().min(0).nullable().default(null),
   }),
   z.object({ type: z.literal('done'), status: z.enum(['completed', 'failed', 'cancelled']), message: z.string().nullable() }),
 ])

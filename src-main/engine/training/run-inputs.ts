@@ -7,6 +7,7 @@ import { loadOrComputeFeatures, type FeatureKeyParts, type FeatureSet } from './
 import { fineTuneBoundary, type FineTuneBoundary } from './finetune-boundary'
 import { chainForward, frozenBaseForward, modelForward, splitHead, type Forward } from './forward'
 import type { RunJob, WorkerMessage } from './messages'
+import type * as tf from '../tf'
 import { epochSeed } from './rng'
 import { FeatureSplit, PixelSplit, type SplitSource } from './sources'
 
@@ -38,6 +39,7 @@ export class RunInputs {
   private lastOnFeatures = false
   /** The base layers the current phase unfroze (with weights). */
   private unfrozen: string[] = []
+  private readonly boundaries: FineTuneBoundary[] = []
 
   constructor(
     private readonly job: RunJob,
@@ -131,6 +133,8 @@ export class RunInputs {
       }
     }
     this.unfrozen = built.setPhase('finetune', plan.fineTune).trainableLayerNames
+    // Phase 1's features are done with: their memory goes before the activations take theirs.
+    this.features = null
     this.activations = this.job.featureCache && !this.job.config.augmentation.enabled ? await this.fineTuneActivations() : null
     if (this.activations) {
       return {
@@ -141,6 +145,11 @@ export class RunInputs {
       }
     }
     return whole()
+  }
+
+  /** The graphs built here over the model's layers (fine-tuning's prefix and suffix), for disposal with the model. */
+  derivedModels(): tf.LayersModel[] {
+    return this.boundaries.flatMap((b) => [b.suffix, b.prefix])
   }
 
   /** The test split as the last trained phase saw its inputs, so evaluation reuses the same cache. */
@@ -158,6 +167,7 @@ export class RunInputs {
   private async fineTuneActivations(): Promise<{ boundary: FineTuneBoundary; set: FeatureSet } | null> {
     const boundary = fineTuneBoundary(this.built.model)
     if (!boundary) return null
+    this.boundaries.push(boundary)
     const set = await this.cache('activations', boundary.prefix, { cutLayer: boundary.layer, pooled: false }, boundary.layer)
     return { boundary, set }
   }
@@ -186,15 +196,38 @@ export class RunInputs {
       featureExtractor: extractor,
       sources: pixels,
       batchSize: Math.min(128, Math.max(32, job.config.training.batchSize)),
+      memoryLimitBytes: job.cacheMemoryMb * 1024 * 1024,
       isCancelled: this.isCancelled,
       onProgress: (done, all) => {
         const now = performance.now()
         if (now - lastEmit < 250 && done < all) return
         lastEmit = now
-        this.emit({ type: 'features', cache, stage: 'computing', done, total: all, key: '', layer: null })
+        this.emit({
+          type: 'features',
+          cache,
+          stage: 'computing',
+          done,
+          total: all,
+          key: '',
+          layer: null,
+          memoryBytes: 0,
+          diskBytes: 0,
+          limitMb: job.cacheMemoryMb,
+        })
       },
     })
-    this.emit({ type: 'features', cache, stage: set.hit ? 'hit' : 'stored', done: total, total, key: set.key, layer })
+    this.emit({
+      type: 'features',
+      cache,
+      stage: set.hit ? 'hit' : 'stored',
+      done: total,
+      total,
+      key: set.key,
+      layer,
+      memoryBytes: set.memoryBytes,
+      diskBytes: set.diskBytes,
+      limitMb: job.cacheMemoryMb,
+    })
     return set
   }
 

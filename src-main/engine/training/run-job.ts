@@ -1,6 +1,7 @@
 import { join } from 'node:path'
 import type { Artifact, EpochMetric, ModelSummary } from '@shared/domain/run'
 import { loadDatasetFromCache, makeSplits } from '../../data'
+import { mapDiskFull } from '../../core/disk-full'
 import { initBackend, tfjsVersion, type BackendStatus } from '../backend'
 import { evaluateWithPredictions as evaluate, timeInference } from '../evaluation/evaluate'
 import { writePredictionsFile } from '../evaluation/predictions'
@@ -12,7 +13,7 @@ import { FeatureCacheCancelled } from './feature-cache'
 import type { RunJob, WorkerMessage } from './messages'
 import { modelForward } from './forward'
 import { RunInputs, type RunData } from './run-inputs'
-import { NonFiniteLossError, train, type TrainerResult } from './trainer'
+import { train, type TrainerResult } from './trainer'
 import type { WeightSnapshot } from './weights'
 import { whereForced } from '../backend/forced'
 
@@ -32,7 +33,9 @@ export async function runJob(job: RunJob, emit: Emit, isCancelled: () => boolean
       emit({ type: 'done', status: 'cancelled', message: 'cancelled while computing base features' })
       return
     }
-    const message = error instanceof NonFiniteLossError ? error.message : `${(error as Error).message ?? String(error)}`
+    // A checkpoint, predictions or model write on a full disk fails the run saying so.
+    const mapped = mapDiskFull(error, job.dataDir)
+    const message = mapped instanceof Error ? mapped.message : String(mapped)
     emit({ type: 'done', status: 'failed', message })
   }
 }
@@ -43,6 +46,38 @@ async function runSteps(job: RunJob, emit: Emit, isCancelled: () => boolean): Pr
   const data = await loadData(job)
   const { built, summary, resume } = await buildOrResume(job, data)
   const inputs = new RunInputs(job, data, built, emit, isCancelled)
+  try {
+    return await trainAndEvaluate(job, backend, data, built, summary, resume, inputs, emit, isCancelled, t0)
+  } finally {
+    // Every run in a process leaves no variable behind, whether it completed, failed or was cancelled.
+    disposeWeights([...inputs.derivedModels(), built.model, built.head, built.featureExtractor])
+  }
+}
+
+/**
+ * Frees the variables of a run's graphs. The graphs share layers (the head in the model and alone,
+ * the fine-tuning suffix over the model's own layers), and tfjs' per-graph reference counts free a
+ * layer only when every graph that applied it is disposed; freeing the set of variables frees each
+ * exactly once.
+ */
+function disposeWeights(models: Array<tf.LayersModel | null>): void {
+  const variables = new Set<tf.Tensor>()
+  for (const model of models) for (const weight of model?.weights ?? []) variables.add(weight.read())
+  for (const variable of variables) variable.dispose()
+}
+
+async function trainAndEvaluate(
+  job: RunJob,
+  backend: BackendStatus,
+  data: RunData,
+  built: BuiltModel,
+  summary: ModelSummary,
+  resume: Resume,
+  inputs: RunInputs,
+  emit: Emit,
+  isCancelled: () => boolean,
+  t0: number,
+): Promise<'completed' | 'cancelled'> {
   announceStart(job, backend, data, summary, resume, emit)
   await inputs.prepareHeadFeatures(!resume || (resume.state.phaseIndex === 0 && !resume.state.phaseDone))
   emit({ type: 'phaseTime', phase: 'load', ms: performance.now() - t0 })
@@ -52,7 +87,6 @@ async function runSteps(job: RunJob, emit: Emit, isCancelled: () => boolean): Pr
   if (result.status === 'cancelled') return 'cancelled'
 
   await evaluateAndExport(job, data, built, inputs, result.history, emit, isCancelled)
-  built.model.dispose()
   return 'completed'
 }
 

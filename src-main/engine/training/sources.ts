@@ -1,7 +1,8 @@
 import type { Preprocessing } from '@shared/domain/model'
 import { preprocessPixels } from '../../data'
 import * as tf from '../tf'
-import { gatherPixels, gatherRows } from './batches'
+import { gatherPixels } from './batches'
+import type { FeatureRows } from './feature-cache'
 
 /**
  * One split as the trainer sees it: `count` positions, a label per position, and a way to build the
@@ -66,25 +67,20 @@ export class PixelSplit implements SplitSource {
   }
 }
 
-/** Cached base features: one row per position of the split, each of `rowShape`. */
+/** Cached base features: one row per position of the split, each of `rowShape` (in memory or on disk). */
 export class FeatureSplit implements SplitSource {
   readonly count: number
-  private readonly rowSize: number
 
   constructor(
-    private readonly rows: Float32Array,
+    private readonly rows: FeatureRows,
     private readonly rowShape: number[],
     readonly labels: Int32Array,
   ) {
     this.count = labels.length
-    this.rowSize = rowShape.reduce((a, b) => a * b, 1)
-    if (rows.length !== this.count * this.rowSize) {
-      throw new Error(`feature rows hold ${rows.length} values, expected ${this.count} × ${this.rowSize}`)
-    }
+    if (rows.count !== this.count) throw new Error(`feature rows hold ${rows.count} rows, expected ${this.count}`)
   }
 
   input(order: ArrayLike<number>, start: number, end: number): tf.Tensor {
-    const data = gatherRows(this.rows, this.rowSize, order, start, end)
-    return tf.tensor(data, [end - start, ...this.rowShape])
+    return tf.tensor(this.rows.gather(order, start, end), [end - start, ...this.rowShape])
   }
 }

@@ -1,6 +1,6 @@
 import { defineStore } from 'pinia'
 import { computed, ref } from 'vue'
-import type { DoctorReport, Settings } from '@shared/domain/system'
+import { DEFAULT_CACHE_MEMORY_MB, type DoctorReport, type Settings } from '@shared/domain/system'
 import { api, connect } from '../api'
 import { setLocale } from '../i18n'
 import { errorMessage } from '../format'
@@ -13,7 +13,13 @@ export const useSystemStore = defineStore('system', () => {
   const connectionError = ref<string | null>(null)
   const doctor = ref<DoctorReport | null>(null)
   const doctorError = ref<string | null>(null)
-  const settings = ref<Settings>({ backend: null, threads: null, locale: null, theme: 'system' })
+  const settings = ref<Settings>({
+    backend: null,
+    threads: null,
+    locale: null,
+    theme: 'system',
+    cacheMemoryMb: DEFAULT_CACHE_MEMORY_MB,
+  })
   const prefersDark = ref(window.matchMedia?.('(prefers-color-scheme: dark)').matches ?? false)
   window.matchMedia?.('(prefers-color-scheme: dark)').addEventListener('change', (e) => {
     prefersDark.value = e.matches

@@ -166,7 +166,7 @@ describe('browser server', () => {
     const settings = await waitFor(1)
     expect(settings).toEqual({
       id: 1,
-      result: { ok: true, value: { backend: null, threads: null, locale: null, theme: 'system' } },
+      result: { ok: true, value: { backend: null, threads: null, locale: null, theme: 'system', cacheMemoryMb: 512 } },
     })
     const invalid = await waitFor(2)
     expect('result' in invalid && !invalid.result.ok && invalid.result.error.code).toBe('invalid_input')

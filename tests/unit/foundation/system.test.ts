@@ -70,7 +70,13 @@ describe('system.* through the core', () => {
   })
 
   it('persists settings as JSON in the data dir and validates updates', async () => {
-    expect(await core.call('system.getSettings', {})).toEqual({ backend: null, threads: null, locale: null, theme: 'system' })
+    expect(await core.call('system.getSettings', {})).toEqual({
+      backend: null,
+      threads: null,
+      locale: null,
+      theme: 'system',
+      cacheMemoryMb: 512,
+    })
     const updated = await core.call('system.updateSettings', { theme: 'dark', threads: 2 })
     expect(updated).toMatchObject({ theme: 'dark', threads: 2 })
     const onDisk: unknown = JSON.parse(readFileSync(join(scratch, 'core', 'settings.json'), 'utf8'))
