@@ -176,7 +176,8 @@ describe.skipIf(missing !== null)('the statistics in Compare (browser mode)', ()
     // it.
     await page.goto(`${wb.server.url}#/compare?ids=${ids.slice(0, 2).join(',')}`)
     await page.getByTestId('cell-images').waitFor({ timeout: 60_000 })
-    const canvas = page.locator('canvas[role="img"]').last()
+    // The difference matrix by its label: the overfitting charts below it are canvases too.
+    const canvas = page.locator('canvas[role="img"][aria-label^="Confusion matrix difference"]')
     await canvas.scrollIntoViewIfNeeded()
     const box = (await canvas.boundingBox())!
     const spec = {
