@@ -3,7 +3,14 @@ import { copyFile, mkdir, rename, rm, stat } from 'node:fs/promises'
 import { existsSync } from 'node:fs'
 import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:path'
 import { ContractError } from '@shared/contract'
-import { chooseBase, familyOfBaseId, IMAGENET_BASE_IDS, type BaseFamily, type BaseModelInfo } from '@shared/domain/model'
+import {
+  chooseBase,
+  familyOfBaseId,
+  IMAGENET_BASE_IDS,
+  type BaseFamily,
+  type BaseFormat,
+  type BaseModelInfo,
+} from '@shared/domain/model'
 import { diskFullError, isDiskFull, mapDiskFull } from '../core/disk-full'
 import type { EventBus } from '../core/event-bus'
 import type { RegistryStore } from '../store'
@@ -331,30 +338,14 @@ export class ModelService {
     if (same) return same
     const loaded = await this.inspector.keras(file, request.family)
     const family = loaded.family
-    const d = FAMILY_DEFAULTS[family]
-    const summary = loaded.summary
-    const id = this.claimId(request.name ? slugify(request.name) : `${family}-keras`)
-    progress('copy', 1, 3)
-    const final = await this.copyIn(id, [{ from: file, to: basename(file) }])
-    progress('hash', 2, 3)
-    const copied = join(final, basename(file))
-    const info: BaseModelInfo = {
-      id,
+    return this.registerFile(file, progress, {
+      id: this.claimId(request.name ? slugify(request.name) : `${family}-keras`),
       name: request.name ?? KERAS_NAMES[family],
       family,
       format: 'keras-h5',
-      path: relative(this.dataDir, copied),
-      sha256: await hashFiles([copied]),
-      preprocessing: d.preprocessing['keras-h5'],
-      defaultCutLayer: d.cutLayer['keras-h5'],
-      minInputSize: d.minInputSize,
       source: source ?? `imported from ${file} (${loaded.layout} layout)`,
-      summary,
-      registeredAt: new Date().toISOString(),
-    }
-    await this.register(info, final)
-    progress('done', 3, 3)
-    return info
+      summary: loaded.summary,
+    })
   }
 
   private async importSafetensors(
@@ -377,24 +368,40 @@ export class ModelService {
     if (same) return same
     const loaded = await this.inspector.safetensors(file, asked)
     const family = timmFamily(loaded.arch)
-    const d = FAMILY_DEFAULTS[family]
-    const id = this.claimId(request.name ? slugify(request.name) : `${loaded.arch}-timm`)
-    progress('copy', 1, 3)
-    const final = await this.copyIn(id, [{ from: file, to: basename(file) }])
-    progress('hash', 2, 3)
-    const copied = join(final, basename(file))
-    const info: BaseModelInfo = {
-      id,
+    return this.registerFile(file, progress, {
+      id: this.claimId(request.name ? slugify(request.name) : `${loaded.arch}-timm`),
       name: request.name ?? TIMM_NAMES[loaded.arch],
       family,
       format: 'safetensors',
-      path: relative(this.dataDir, copied),
-      sha256: await hashFiles([copied]),
-      preprocessing: d.preprocessing.safetensors,
-      defaultCutLayer: d.cutLayer.safetensors,
-      minInputSize: d.minInputSize,
       source: source ?? `imported from ${file} (timm ${loaded.arch} state_dict)`,
       summary: loaded.summary,
+    })
+  }
+
+  /**
+   * Copies a one-file base (Keras .h5, safetensors) into its folder and registers it with its family's
+   * defaults for that format, hashing the copy that will be used.
+   */
+  private async registerFile(
+    file: string,
+    progress: ReturnType<ModelService['progress']>,
+    base: Pick<BaseModelInfo, 'id' | 'name' | 'source' | 'summary'> & {
+      family: Exclude<BaseFamily, 'custom'>
+      format: BaseFormat
+    },
+  ): Promise<BaseModelInfo> {
+    const d = FAMILY_DEFAULTS[base.family]
+    progress('copy', 1, 3)
+    const final = await this.copyIn(base.id, [{ from: file, to: basename(file) }])
+    progress('hash', 2, 3)
+    const copied = join(final, basename(file))
+    const info: BaseModelInfo = {
+      ...base,
+      path: relative(this.dataDir, copied),
+      sha256: await hashFiles([copied]),
+      preprocessing: d.preprocessing[base.format],
+      defaultCutLayer: d.cutLayer[base.format],
+      minInputSize: d.minInputSize,
       registeredAt: new Date().toISOString(),
     }
     await this.register(info, final)
