@@ -11,6 +11,9 @@
 // needs libpython3.10 at load ("undefined symbol: PyTuple_Type"). 2.10 and 2.11 have the same layout.
 // 2.12.0 is the first wheel whose libtensorflow_cc.so.2 exports every TF_*/TFE_* symbol the binding
 // uses, with no Python dependency; the C API is stable across 2.x, so the binding builds unchanged.
+// 2.21.0 (the TensorFlow under the Keras peer) rather than 2.12.0: measured on the same machine in
+// the same runs (BENCHMARKS.md), MobileNetV2 ran about 1.7x and a Seed CNN epoch 1.4x faster on it.
+// Its wheels are manylinux_2_27 (glibc 2.27 or newer) and its GPU build wants CUDA 12 / cuDNN 9.
 import { spawnSync } from 'node:child_process'
 import {
   copyFileSync,
@@ -39,19 +42,22 @@ if (unknown.length > 0) fail(`unknown option ${unknown[0]} (options: --gpu, --fo
 const gpu = args.includes('--gpu')
 const force = args.includes('--force')
 
-const TF_VERSION = '2.12.0'
+const TF_VERSION = '2.21.0'
 const pkgName = gpu ? '@tensorflow/tfjs-node-gpu' : '@tensorflow/tfjs-node'
 const wheel = gpu ? `tensorflow==${TF_VERSION}` : `tensorflow-cpu==${TF_VERSION}`
-// CUDA 11.8 / cuDNN 8.6: what TensorFlow 2.12 is built against (tensorflow.org/install/source#gpu).
+// CUDA 12.5 / cuDNN 9.3: the lowest versions TensorFlow 2.21's own `tensorflow[and-cuda]` extra accepts.
 const CUDA_WHEELS = [
-  'nvidia-cuda-runtime-cu11==11.8.89',
-  'nvidia-cublas-cu11==11.11.3.6',
-  'nvidia-cufft-cu11==10.9.0.58',
-  'nvidia-curand-cu11==10.3.0.86',
-  'nvidia-cusolver-cu11==11.4.1.48',
-  'nvidia-cusparse-cu11==11.7.5.86',
-  'nvidia-cudnn-cu11==8.6.0.163',
+  'nvidia-cuda-runtime-cu12==12.5.82',
+  'nvidia-cublas-cu12==12.5.3.2',
+  'nvidia-cufft-cu12==11.2.3.61',
+  'nvidia-curand-cu12==10.3.6.82',
+  'nvidia-cusolver-cu12==11.6.3.83',
+  'nvidia-cusparse-cu12==12.5.1.3',
+  'nvidia-nvjitlink-cu12==12.5.82',
+  'nvidia-cudnn-cu12==9.3.0.75',
 ]
+/** pip platform tags the wheels may carry: TensorFlow's are manylinux_2_27, NVIDIA's manylinux2014. */
+const PLATFORMS = ['manylinux_2_27_x86_64', 'manylinux2014_x86_64']
 /** Every symbol tfjs-node's binding (binding/*.cc) calls; checked in the library before building. */
 const BINDING_SYMBOLS = [
   'TFE_ContextListDevices',
@@ -140,7 +146,7 @@ function findPython() {
 }
 
 /** pip download of one requirement into the cache, unless a matching wheel is already there. */
-function downloadWheel(python, requirement, dir, platform = 'manylinux2014_x86_64') {
+function downloadWheel(python, requirement, dir) {
   mkdirSync(dir, { recursive: true })
   const [name, version] = requirement.split('==')
   const prefix = `${name.replace(/-/g, '_')}-${version}-`
@@ -160,8 +166,7 @@ function downloadWheel(python, requirement, dir, platform = 'manylinux2014_x86_6
     ':all:',
     '--python-version',
     '3.10',
-    '--platform',
-    platform,
+    ...PLATFORMS.flatMap((p) => ['--platform', p]),
     '--disable-pip-version-check',
     '-d',
     dir,
@@ -290,7 +295,8 @@ if (!existsSync(join(libCache, 'tensorflow', 'libtensorflow_cc.so.2'))) {
   log(`extracting libtensorflow and its C headers from ${relative(nativeCache, wheelFile)}…`)
   extract(python, wheelFile, libCache, [
     '^tensorflow/libtensorflow_(cc|framework)\\.so\\.2$',
-    '^tensorflow/include/tensorflow/(c|tsl|core/platform)/',
+    // The C API's headers; from 2.16 on they also include tsl/platform and xla/tsl/c.
+    '^tensorflow/include/(tensorflow/(c|tsl|core/platform)|tsl/platform|xla/tsl/c)/',
   ])
 }
 const tfLib = join(libCache, 'tensorflow', 'libtensorflow_cc.so.2')
@@ -325,7 +331,7 @@ relink('libtensorflow_cc.so.2', depsConstants.depsLibTensorFlowPath)
 relink('libtensorflow_framework.so.2', depsConstants.depsLibTensorFlowFrameworkPath)
 cpSync(join(libCache, 'tensorflow', 'include'), join(depsDir, 'include'), { recursive: true })
 
-// 5. GPU: CUDA 11 / cuDNN 8 runtime libraries from their wheels, beside libtensorflow. Both TensorFlow
+// 5. GPU: CUDA 12 / cuDNN 9 runtime libraries from their wheels, beside libtensorflow. Both TensorFlow
 // libraries have RUNPATH $ORIGIN, so the CUDA libraries they dlopen are found in deps/lib without
 // LD_LIBRARY_PATH (which a running process could not change for itself).
 if (gpu) {

@@ -62,11 +62,11 @@ async function gpuBlocker(name: NativeBackendName, dir: string): Promise<string 
     return `the NVIDIA driver's ${CUDA_DRIVER_LIBRARY} is not on the loader path (install the NVIDIA driver)`
   const capability = await gpuComputeCapability()
   if (capability !== null && Number(capability) < MIN_COMPUTE_CAPABILITY) {
-    return `the GPU's compute capability ${capability} is below ${MIN_COMPUTE_CAPABILITY}, the oldest TensorFlow 2.12 supports`
+    return `the GPU's compute capability ${capability} is below ${MIN_COMPUTE_CAPABILITY}, the oldest TensorFlow 2.21 supports`
   }
   const missing = await missingCudaLibraries(dir)
   if (missing.length > 0)
-    return `CUDA 11.8 / cuDNN 8.6 libraries missing: ${missing.join(', ')} (${nativeInstallCommand(name)} stages them)`
+    return `CUDA 12 / cuDNN 9 libraries missing: ${missing.join(', ')} (${nativeInstallCommand(name)} stages them)`
   return null
 }
 

@@ -1,18 +1,8 @@
 // Kernels tfjs-node composes slowly, replaced by fewer native TensorFlow ops for the "tensorflow"
 // backend only (the ReLU gradients, Step). Same results as the stock kernels (tests/unit/kernels/tensorflow-kernels.test.ts).
 import * as tf from '../tf'
+import { isNodeBackend, type NodeBackend } from './native-ops'
 import { RELU_GRAD, reluGradients } from './wasm/kernels/relu-grad'
-
-/** The parts of tfjs-node's NodeJSKernelBackend these kernels call. */
-interface NodeBackend {
-  binding: { TF_ATTR_TYPE: number; TF_ATTR_BOOL: number; TF_FLOAT: number; TF_BOOL: number }
-  executeSingleOutput(name: string, attrs: object[], inputs: tf.Tensor[]): tf.Tensor
-}
-
-function isNodeBackend(backend: unknown): backend is NodeBackend {
-  const b = backend as Partial<NodeBackend> | null
-  return typeof b?.executeSingleOutput === 'function' && typeof b.binding === 'object'
-}
 
 let registered = false
 

@@ -65,18 +65,19 @@ export function libTensorflowInfo(pkg: string, version: string | null): LibTenso
 }
 
 /**
- * The shared libraries TensorFlow 2.12's GPU build dlopens (CUDA 11.8, cuDNN 8.6). Without any one of
+ * The shared libraries TensorFlow 2.21's GPU build dlopens (CUDA 12, cuDNN 9). Without any one of
  * them TensorFlow quietly registers no GPU and runs on the CPU, so they are checked before loading.
  */
 export const CUDA_LIBRARIES = [
-  'libcudart.so.11.0',
-  'libcublas.so.11',
-  'libcublasLt.so.11',
-  'libcufft.so.10',
+  'libcudart.so.12',
+  'libcublas.so.12',
+  'libcublasLt.so.12',
+  'libcufft.so.11',
   'libcurand.so.10',
   'libcusolver.so.11',
-  'libcusparse.so.11',
-  'libcudnn.so.8',
+  'libcusparse.so.12',
+  'libnvJitLink.so.12',
+  'libcudnn.so.9',
 ] as const
 
 let systemLibsPromise: Promise<Set<string>> | null = null
@@ -127,5 +128,5 @@ export function gpuComputeCapability(): Promise<string | null> {
   return computeCapabilityPromise
 }
 
-/** TensorFlow 2.12's pip build has kernels for compute capability 3.5 and newer. */
-export const MIN_COMPUTE_CAPABILITY = 3.5
+/** TensorFlow 2.21's pip build has kernels for compute capability 6.0 and newer (sm_60 … compute_90). */
+export const MIN_COMPUTE_CAPABILITY = 6.0

@@ -26,7 +26,7 @@ function install(args: string[], env: Record<string, string> = {}): Promise<{ co
 }
 
 /** A system-wide CUDA install would satisfy the libraries this test leaves out. */
-const systemCuda = /libcudart\.so\.11/.test(spawnSync('ldconfig', ['-p'], { encoding: 'utf8' }).stdout ?? '')
+const systemCuda = /libcudart\.so\.12/.test(spawnSync('ldconfig', ['-p'], { encoding: 'utf8' }).stdout ?? '')
 
 if (!nativeBuilt) console.warn(`skipping the installed-backend checks: ${nativeSkipReason}`)
 
@@ -53,7 +53,7 @@ describe('npm run native:install', () => {
     expect(code).toBe(1)
     expect(stderr.trim().split('\n')).toHaveLength(1)
     expect(stderr).toContain(
-      `native: FAILED: could not download tensorflow-cpu==2.12.0 from PyPI (no network?) and it is not cached in ${join(cache, 'native', 'wheels')}`,
+      `native: FAILED: could not download tensorflow-cpu==2.21.0 from PyPI (no network?) and it is not cached in ${join(cache, 'native', 'wheels')}`,
     )
     expect(stderr).toContain('network is unreachable')
     // The failure came before anything was staged: the built backend (when there is one) still loads.
@@ -73,13 +73,13 @@ describe('the GPU build, checked before its library loads', () => {
     async () => {
       const pkg = join(scratch, 'fake-tfjs-node-gpu')
       mkdirSync(join(pkg, 'deps', 'lib'), { recursive: true })
-      writeFileSync(join(pkg, 'deps', 'lib', 'libcudart.so.11.0'), '')
+      writeFileSync(join(pkg, 'deps', 'lib', 'libcudart.so.12'), '')
       const extra = join(scratch, 'ld-path')
       mkdirSync(extra, { recursive: true })
-      writeFileSync(join(extra, 'libcudnn.so.8'), '')
+      writeFileSync(join(extra, 'libcudnn.so.9'), '')
       const missing = await missingCudaLibraries(pkg, { LD_LIBRARY_PATH: extra })
       // Everything else is reported, by name.
-      expect(missing).toEqual(CUDA_LIBRARIES.filter((l) => l !== 'libcudart.so.11.0' && l !== 'libcudnn.so.8'))
+      expect(missing).toEqual(CUDA_LIBRARIES.filter((l) => l !== 'libcudart.so.12' && l !== 'libcudnn.so.9'))
       for (const lib of CUDA_LIBRARIES) writeFileSync(join(pkg, 'deps', 'lib', lib), '')
       expect(await missingCudaLibraries(pkg, {})).toEqual([])
     },

