@@ -14,7 +14,7 @@ import {
   rmSync,
   writeFileSync,
 } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { availableParallelism, tmpdir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { gunzipSync } from 'node:zlib'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -109,7 +109,7 @@ describe.skipIf(!runWebGpuTests)('device bundle', () => {
     const result = JSON.parse(readFileSync(join(out, 'device-bench.json'), 'utf8')) as {
       smoke: boolean
       adapter: { software: boolean } | null
-      backends: Record<string, { threads: number }>
+      backends: Record<string, { threads: number; simd: boolean }>
       rows: Row[]
     }
     expect(result.smoke).toBe(true)
@@ -126,7 +126,9 @@ describe.skipIf(!runWebGpuTests)('device bundle', () => {
     // Same seeded weights, same batch: the two backends' first-step losses agree to float32 rounding.
     const [webgpu, wasm] = result.rows.map((r) => r.result!.loss)
     expect(Math.abs(webgpu! - wasm!)).toBeLessThan(1e-3)
-    expect(result.backends.wasm!.threads).toBeGreaterThanOrEqual(1)
+    // One thread per core: the threaded build's worker scripts were found beside the bundle (without
+    // them the wasm backend falls back to one thread).
+    expect(result.backends.wasm).toMatchObject({ threads: availableParallelism(), simd: true })
     const markdown = readFileSync(join(out, 'device-bench.md'), 'utf8')
     expect(markdown).toContain('Software adapter: its webgpu times are not speed figures.')
     expect(markdown).toMatch(
