@@ -66,4 +66,7 @@ if [ -z "${CIFAR_WORKBENCH_RESOURCES:-}" ] && [ -f resources/bases/bases.json ];
 fi
 args=("$@")
 if [ -n "${OUT:-}" ]; then args+=("--out=$OUT"); fi
-exec "$runtime/node" "$runtime/bench.mjs" "${args[@]}"
+# A hung device must not outlast the 5 minutes: the lines printed so far say what was measured.
+limit="${WORKBENCH_DEVICE_TIMEOUT:-290}"
+say "benchmark (killed after ${limit} s)"
+exec timeout --signal=KILL "$limit" "$runtime/node" "$runtime/bench.mjs" "${args[@]}"
