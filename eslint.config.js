@@ -19,6 +19,7 @@ export default defineConfig(
     'test-output/',
     '.gl/',
     '.whl/',
+    '.device-bundle/',
     '**/.venv/',
     'src-main/engine/backend/wasm/native/kernels-wasm.ts',
   ]),

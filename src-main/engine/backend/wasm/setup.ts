@@ -31,7 +31,16 @@ const INIT_TIMEOUT_MS = 30_000
 let done: { key: string; setup: WasmSetup } | null = null
 let workerHookInstalled = false
 
-function packageDir(): string {
+/**
+ * Where tfjs-backend-wasm's files are when they are not in node_modules (a self-contained bundle, see
+ * bench/device): a folder laid out like the package, with dist/*.wasm and wasm-out/*.js.
+ */
+export const WASM_DIR_ENV = 'WORKBENCH_TFJS_WASM_DIR'
+
+/** The folder the wasm binaries and the pthread worker scripts are read from. */
+export function wasmPackageDir(env: NodeJS.ProcessEnv = process.env): string {
+  const fromEnv = env[WASM_DIR_ENV]?.trim()
+  if (fromEnv) return fromEnv
   const require = createRequire(import.meta.url)
   return dirname(require.resolve('@tensorflow/tfjs-backend-wasm/package.json'))
 }
@@ -152,7 +161,7 @@ export async function setupWasm(options: { threads?: number | null } = {}): Prom
   const wanted = Math.max(1, Math.floor(options.threads ?? defaultWasmThreads()))
   const key = String(wanted)
   if (done?.key === key && tf.findBackend('wasm') !== null) return done.setup
-  const dir = packageDir()
+  const dir = wasmPackageDir()
   wasmBackend.setWasmPaths(join(dir, 'dist') + '/')
   let setup: WasmSetup
   if (wanted > 1) {
