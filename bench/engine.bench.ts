@@ -7,7 +7,7 @@
 //   npm run bench:engine                             one pass of every column, Markdown on stdout, JSON under .cache/
 //   npm run bench:engine -- --quick                  fewer iterations (smoke test)
 //   npm run bench:engine -- --runs 3                 three passes, columns in rotated order; medians and every pass's ratio
-//   npm run bench:engine -- --only tensorflow,keras  some columns: wasm1, wasm2, tensorflow, cpu, keras, torch
+//   npm run bench:engine -- --only tensorflow,keras  some columns: wasm1, wasm2, tensorflow, cpu, keras, keras-eager, torch
 //   npm run bench:engine -- --tf-lib DIR             a second tensorflow column on the libtensorflow in DIR
 //   npm run bench:engine -- --profile                per-kernel profiles of one training step per tfjs column (first pass)
 //
@@ -436,7 +436,7 @@ async function runChild(backend: ChildBackend, threads: number, quick: boolean, 
 // ---------------------------------------------------------------- Python peers (Keras, PyTorch)
 
 interface PeerOutput {
-  framework: 'Keras' | 'PyTorch'
+  framework: 'Keras' | 'TensorFlow eager' | 'PyTorch'
   version: string
   threads: number
   /** PyTorch only: GFLOP/s of a 2048³ sgemm (its BLAS; a lower bound of the machine's FP32 peak). */
@@ -444,13 +444,21 @@ interface PeerOutput {
   results: { workload: Workload; batch: number; imagesPerSecond: number }[]
 }
 
+// keras-eager: the same Keras calls with run_eagerly=True, TensorFlow executing op by op as tfjs-node
+// does: the same kernels without the graph compiler (grappler's fusions, oneDNN layout passes).
 const PEERS = {
-  keras: { script: 'keras_peer.py', modules: ['tensorflow', 'keras', 'numpy'] },
-  torch: { script: 'torch_peer.py', modules: ['torch'] },
+  keras: { script: 'keras_peer.py', modules: ['tensorflow', 'keras', 'numpy'], args: [] },
+  'keras-eager': { script: 'keras_peer.py', modules: ['tensorflow', 'keras', 'numpy'], args: ['--eager'] },
+  torch: { script: 'torch_peer.py', modules: ['torch'], args: [] },
 } as const
+type PeerName = keyof typeof PEERS
 
-function runPeer(name: keyof typeof PEERS, threads: number, quick: boolean): PeerOutput | string {
-  const args = ['--threads', String(threads), '--mobilenet', MOBILENET_DIR]
+function isPeer(config: string): config is PeerName {
+  return config in PEERS
+}
+
+function runPeer(name: PeerName, threads: number, quick: boolean): PeerOutput | string {
+  const args = ['--threads', String(threads), '--mobilenet', MOBILENET_DIR, ...PEERS[name].args]
   if (quick) args.push('--quick')
   return runPeerScript<PeerOutput>(PEERS[name].script, args, [...PEERS[name].modules])
 }
@@ -514,7 +522,7 @@ function report(passes: Pass[]): string {
   const find = (prefix: string) => columns.filter((c) => c.label.startsWith(prefix))
   // Every tensorflow column (one per libtensorflow) and the wasm column with the most threads (the app's).
   const ourColumns = [...find('tensorflow'), ...find('wasm').slice(-1)]
-  const peers = columns.filter((c) => c.label === 'Keras' || c.label === 'PyTorch')
+  const peers = columns.filter((c) => c.label === 'Keras' || c.label === 'TensorFlow eager' || c.label === 'PyTorch')
   const pairs: [Column, Column][] = []
   for (const ours of ourColumns) for (const peer of peers) pairs.push([ours, peer])
   const ratio = (a: number | null, b: number | null) => (a && b ? (a / b).toFixed(2) : '—')
@@ -599,8 +607,8 @@ function report(passes: Pass[]): string {
 
 // ---------------------------------------------------------------- main
 
-type Config = 'wasm1' | 'wasm2' | 'tensorflow' | 'tensorflow-lib' | 'cpu' | 'keras' | 'torch'
-const ALL_CONFIGS: Config[] = ['wasm1', 'wasm2', 'tensorflow', 'tensorflow-lib', 'cpu', 'keras', 'torch']
+type Config = 'wasm1' | 'wasm2' | 'tensorflow' | 'tensorflow-lib' | 'cpu' | PeerName
+const ALL_CONFIGS: Config[] = ['wasm1', 'wasm2', 'tensorflow', 'tensorflow-lib', 'cpu', 'keras', 'keras-eager', 'torch']
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
@@ -631,10 +639,7 @@ async function main(): Promise<void> {
   // tensorflow wheel, the version Keras runs on), loaded through LD_LIBRARY_PATH ahead of the binding's own.
   const tfLib = values['tf-lib'] ? resolve(values['tf-lib']) : null
   let configs: Config[] = ALL_CONFIGS.filter(
-    (c) =>
-      !(values['skip-cpu'] && c === 'cpu') &&
-      !(values['skip-peers'] && (c === 'keras' || c === 'torch')) &&
-      !(c === 'tensorflow-lib' && !tfLib),
+    (c) => !(values['skip-cpu'] && c === 'cpu') && !(values['skip-peers'] && isPeer(c)) && !(c === 'tensorflow-lib' && !tfLib),
   )
   if (values.only) {
     const wanted = values.only.split(',').map((s) => s.trim())
@@ -657,7 +662,7 @@ async function main(): Promise<void> {
   const passes: Pass[] = []
   const runConfig = (config: Config, pass: Pass): void => {
     process.stderr.write(`${config}:\n`)
-    if (config === 'keras' || config === 'torch') {
+    if (isPeer(config)) {
       const out = runPeer(config, threads, quick)
       if (typeof out === 'string') skipped.push(`${config} peer: ${out}`)
       else pass.peers.push(out)
