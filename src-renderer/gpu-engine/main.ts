@@ -63,9 +63,16 @@ function serve(port: MessagePort): void {
       if (result.stopped) {
         post({ type: 'cancelled', jobId: job.jobId, steps: result.losses.length })
       } else {
-        const transfer = result.weights.map((w) => w.values.buffer)
+        const transfer = [...result.weights, ...result.optimizer.slots].map((w) => w.values.buffer)
         post(
-          { type: 'done', jobId: job.jobId, backend: tf.getBackend(), losses: result.losses, weights: result.weights },
+          {
+            type: 'done',
+            jobId: job.jobId,
+            backend: tf.getBackend(),
+            losses: result.losses,
+            weights: result.weights,
+            optimizer: result.optimizer,
+          },
           transfer,
         )
       }

@@ -30,6 +30,19 @@ export const GpuBatch = z
   .refine((b) => b.labels.length === b.shape[0], { message: 'labels.length differs from the batch size' })
 export type GpuBatch = z.infer<typeof GpuBatch>
 
+/**
+ * Adam's state between jobs: its step count and every moment slot in the optimizer's own order
+ * (tfjs' getWeights without the iteration count). A run split into jobs (one per epoch) passes each
+ * job's final state to the next, so it trains exactly as one long job would.
+ */
+export const GpuOptimizerState = z.object({
+  iterations: z.number().int().min(0),
+  slots: z.array(GpuTensor),
+  /** beta1^t and beta2^t as the optimizer multiplied them (float32): recomputing them rounds differently. */
+  betaPowers: z.tuple([z.number(), z.number()]),
+})
+export type GpuOptimizerState = z.infer<typeof GpuOptimizerState>
+
 export const GpuTrainJob = z.object({
   type: z.literal('train'),
   jobId: z.string().min(1),
@@ -41,6 +54,8 @@ export const GpuTrainJob = z.object({
   }),
   /** Every weight of the model; the page trains from exactly these. */
   weights: z.array(GpuTensor).min(1),
+  /** The optimizer's state after the previous job; absent for a fresh optimizer. */
+  optimizer: GpuOptimizerState.optional(),
   batches: z.array(GpuBatch).min(1),
   hyperparameters: z.object({
     optimizer: z.literal('adam'),
@@ -76,6 +91,8 @@ export const GpuEngineEvent = z.discriminatedUnion('type', [
     backend: z.string(),
     losses: z.array(z.number()),
     weights: z.array(GpuTensor),
+    /** The optimizer's state after the last step, for the next job (or a checkpoint). */
+    optimizer: GpuOptimizerState,
   }),
   z.object({ type: z.literal('cancelled'), jobId: z.string(), steps: z.number().int().min(0) }),
   /** jobId null: the page itself failed (no adapter, a lost device outside a job, an unreadable message). */

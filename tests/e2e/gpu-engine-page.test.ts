@@ -260,6 +260,39 @@ describe.skipIf(missing !== null)('the GPU engine page on Chromium WebGPU', () =
     await screenshot(page, 'gpu-engine-page')
   })
 
+  it('two jobs chained by their optimizer state train as one job of both steps', async (ctx) => {
+    if (!(await freshPage(ctx))) return
+    const job = await seedCnnJob()
+    // Copies: each postMessage transfers (detaches) the arrays it sends.
+    const copy = (j: GpuTrainJob, jobId: string, steps: number): GpuTrainJob => ({
+      ...j,
+      jobId,
+      weights: j.weights.map((w) => ({ ...w, values: w.values.slice() })),
+      batches: j.batches.map((b) => ({ ...b, x: b.x.slice(), labels: b.labels.slice() })),
+      hyperparameters: { ...j.hyperparameters, steps },
+    })
+    const hello = { type: 'hello', allowSoftwareAdapter: true }
+    const first = (await talk(page, [hello, copy(job, 'whole', 2), copy(job, 'first-half', 1)], 3)).map((e) =>
+      GpuEngineEvent.parse(e),
+    )
+    const whole = first.find((e) => e.type === 'done' && e.jobId === 'whole')
+    const half = first.find((e) => e.type === 'done' && e.jobId === 'first-half')
+    if (whole?.type !== 'done' || half?.type !== 'done') throw new Error(`jobs did not finish: ${JSON.stringify(first.at(-1))}`)
+    expect(half.optimizer.iterations).toBe(1)
+    // The whole job's second step trains on batch 1: the second job gets it first.
+    const second = copy(job, 'second-half', 1)
+    const rest = { ...second, batches: [...second.batches].reverse(), weights: half.weights, optimizer: half.optimizer }
+    const events = (await talk(page, [hello, rest], 2)).map((e) => GpuEngineEvent.parse(e))
+    const end = events.at(-1)
+    if (end?.type !== 'done') throw new Error(`the second job did not finish: ${JSON.stringify(end)}`)
+    expect([...half.losses, ...end.losses]).toEqual(whole.losses)
+    expect(end.optimizer.iterations).toBe(2)
+    end.weights.forEach((w, i) => expect(Array.from(w.values), w.name).toEqual(Array.from(whole.weights[i]!.values)))
+    end.optimizer.slots.forEach((slot, i) =>
+      expect(Array.from(slot.values), slot.name).toEqual(Array.from(whole.optimizer.slots[i]!.values)),
+    )
+  })
+
   it('stops a job when cancelled, after the step in flight', async (ctx) => {
     if (!(await freshPage(ctx))) return
     const job = { ...(await seedCnnJob()), jobId: 'cancelled-job' }

@@ -5,6 +5,7 @@ import { join } from 'node:path'
 import { z } from 'zod'
 import { EpochMetric, Phase } from '@shared/domain/run'
 import * as tf from '../tf'
+import { adamPowerVariables } from './adam-powers'
 import { PlateauState } from './plateau'
 import { assignWeights, decodeTensors, encodeTensors, namedWeights, WeightSnapshot, allWeights } from './weights'
 
@@ -174,12 +175,6 @@ export async function readCheckpointState(dir: string): Promise<CheckpointState 
  * beside the slots under these names and put back after setWeights.
  */
 const ADAM_POWER_PREFIX = 'adam-power:'
-
-function adamPowerVariables(optimizer: tf.Optimizer): { accBeta1: tf.Variable; accBeta2: tf.Variable } | null {
-  // Fields of tfjs' AdamOptimizer (and FusedAdamOptimizer, which keeps its layout); absent elsewhere.
-  const o = optimizer as unknown as { accBeta1?: tf.Variable; accBeta2?: tf.Variable }
-  return o.accBeta1 && o.accBeta2 ? { accBeta1: o.accBeta1, accBeta2: o.accBeta2 } : null
-}
 
 function adamPowers(optimizer: tf.Optimizer): Array<{ name: string; tensor: tf.Tensor }> {
   const powers = adamPowerVariables(optimizer)

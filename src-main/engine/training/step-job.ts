@@ -1,9 +1,10 @@
 // A fixed number of optimizer steps from given weights on given batches: the unit of work the GPU
 // engine page runs on Chromium's WebGPU, and the same code in Node on any other backend, so the two
 // can be compared step for step. Only tfjs here (no Node API): it is bundled into that page.
-import type { GpuTensor, GpuTrainJob } from '@shared/contract/gpu-engine'
+import type { GpuOptimizerState, GpuTensor, GpuTrainJob } from '@shared/contract/gpu-engine'
 import { buildScratchModel } from '../architectures/scratch'
 import * as tf from '../tf'
+import { adamPowerVariables } from './adam-powers'
 import { categoricalCrossentropy } from './loss'
 import { allWeights, trainableVariables } from './weights'
 
@@ -20,6 +21,7 @@ export interface StepJobHooks {
 export interface StepJobResult {
   losses: number[]
   weights: GpuTensor[]
+  optimizer: GpuOptimizerState
   stopped: boolean
 }
 
@@ -38,6 +40,50 @@ function loadWeights(model: tf.LayersModel, weights: GpuTensor[]): void {
     variable.write(tensor)
     tensor.dispose()
   })
+}
+
+/** Restores Adam's step count and moments from an earlier job; their count and shapes must match the model's. */
+async function loadOptimizer(optimizer: tf.Optimizer, state: GpuOptimizerState, model: tf.LayersModel): Promise<void> {
+  const variables = trainableVariables(model)
+  if (state.slots.length !== 2 * variables.length) {
+    throw new Error(
+      `the job's optimizer state has ${state.slots.length} slots but Adam keeps ${2 * variables.length} for this model`,
+    )
+  }
+  state.slots.forEach((slot, i) => {
+    const variable = variables[i % variables.length]!
+    if (!tf.util.arraysEqual(slot.shape, variable.shape)) {
+      throw new Error(
+        `optimizer slot ${slot.name} [${slot.shape.join(',')}] does not match ${variable.name} [${variable.shape.join(',')}]`,
+      )
+    }
+  })
+  const weights = [
+    { name: 'iter', tensor: tf.scalar(state.iterations, 'int32') },
+    ...state.slots.map((s) => ({ name: s.name, tensor: tf.tensor(s.values, s.shape, 'float32') })),
+  ]
+  await optimizer.setWeights(weights)
+  tf.dispose(weights.map((w) => w.tensor))
+  const powers = adamPowerVariables(optimizer)
+  if (!powers) throw new Error('the job carries Adam state but its optimizer is not Adam')
+  tf.tidy(() => {
+    powers.accBeta1.assign(tf.scalar(state.betaPowers[0]))
+    powers.accBeta2.assign(tf.scalar(state.betaPowers[1]))
+  })
+}
+
+/** Adam's step count and moment slots as host arrays (the iteration count is the first weight). */
+async function readOptimizer(optimizer: tf.Optimizer): Promise<GpuOptimizerState> {
+  const [iterations, ...slots] = await optimizer.getWeights()
+  const powers = adamPowerVariables(optimizer)
+  if (!powers) throw new Error('the GPU engine trains with Adam only')
+  const betaPowers: [number, number] = [(await powers.accBeta1.data())[0]!, (await powers.accBeta2.data())[0]!]
+  const out: GpuOptimizerState = { iterations: (await iterations!.tensor.data())[0]!, slots: [], betaPowers }
+  iterations!.tensor.dispose()
+  for (const slot of slots) {
+    out.slots.push({ name: slot.name, shape: slot.tensor.shape, values: (await slot.tensor.data()) as Float32Array<ArrayBuffer> })
+  }
+  return out
 }
 
 /** Every weight as host arrays, in canonical order (read asynchronously: WebGPU has no sync read here). */
@@ -61,6 +107,7 @@ export async function runStepJob(job: GpuTrainJob, hooks: StepJobHooks): Promise
   const race = <T>(p: Promise<T>): Promise<T> => (hooks.faulted ? Promise.race([p, hooks.faulted]) : p)
   try {
     loadWeights(model, job.weights)
+    if (job.optimizer) await loadOptimizer(optimizer, job.optimizer, model)
     const losses: number[] = []
     let stopped = false
     for (let step = 0; step < job.hyperparameters.steps; step++) {
@@ -81,7 +128,7 @@ export async function runStepJob(job: GpuTrainJob, hooks: StepJobHooks): Promise
       losses.push(loss)
       hooks.onStep?.(step, loss)
     }
-    return { losses, weights: await race(readWeights(model)), stopped }
+    return { losses, weights: await race(readWeights(model)), optimizer: await race(readOptimizer(optimizer)), stopped }
   } finally {
     optimizer.dispose()
     model.dispose()
