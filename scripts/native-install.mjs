@@ -249,7 +249,8 @@ const tfjsNodeVersion = rootPkg.optionalDependencies?.[pkgName]
 if (!tfjsNodeVersion) fail(`${pkgName} is not an optional dependency in package.json`)
 const pkgDir = join(root, 'node_modules', ...pkgName.split('/'))
 const stampFile = join(pkgDir, 'deps', 'cifar-workbench-native.json')
-const stamp = { package: pkgName, version: tfjsNodeVersion, wheel, cudaWheels: gpu ? CUDA_WHEELS : [] }
+// `extras`: what this script builds beside the binding (6b); a stamp without them rebuilds.
+const stamp = { package: pkgName, version: tfjsNodeVersion, wheel, cudaWheels: gpu ? CUDA_WHEELS : [], extras: ['stderr-guard'] }
 
 // 1. The npm package itself: npm drops an optional dependency whose install script failed, so put it
 // back without running that script (it would try the download again).
@@ -375,6 +376,18 @@ const build = run(
 )
 if (!build.ok || !existsSync(bindingFile))
   fail(`node-gyp could not build the binding (needs make, g++ and python3):\n${tail(build.output, 12)}`)
+
+// 6b. The stderr guard (scripts/stderr-guard): TensorFlow 2.21 prints two notices while its library
+// loads, before TF_CPP_MIN_LOG_LEVEL applies; the engine silences stderr for that moment with it.
+const guardDir = join(depsDir, 'stderr-guard')
+rmSync(guardDir, { recursive: true, force: true })
+cpSync(join(root, 'scripts', 'stderr-guard'), guardDir, { recursive: true })
+const guardBuild = run(process.execPath, [gypScript, 'rebuild', ...(nodedir ? [`--nodedir=${nodedir}`] : [])], {
+  cwd: guardDir,
+  env: { ...process.env, ...(nodedir ? { npm_config_nodedir: nodedir } : {}) },
+})
+if (!guardBuild.ok || !existsSync(join(guardDir, 'build', 'Release', 'stderr_guard.node')))
+  fail(`node-gyp could not build the stderr guard:\n${tail(guardBuild.output, 8)}`)
 
 // 7. Load it for real and record where the library came from (doctor reads this).
 const loaded = probe(pkgDir)

@@ -5,6 +5,7 @@ import type { BackendProbe } from '@shared/domain/system'
 import { gpuName, wasmApi } from './detect-hardware'
 import { webGpuReport } from './webgpu/report'
 import { registerNativeTrainingKernels } from './native-kernels'
+import { withQuietStderr } from './stderr-guard'
 import {
   CUDA_DRIVER_LIBRARY,
   MIN_COMPUTE_CAPABILITY,
@@ -97,7 +98,7 @@ export function loadNative(name: NativeBackendName): Promise<string | null> {
       // TensorFlow's C++ logging (oneDNN and CPU-feature notices) would go to stderr on every start.
       process.env.TF_CPP_MIN_LOG_LEVEL ??= '2'
       try {
-        await import(/* @vite-ignore */ pkg)
+        await withQuietStderr(dir, () => import(/* @vite-ignore */ pkg))
         registerNativeTrainingKernels()
         return null
       } catch (error) {

@@ -1,0 +1,8 @@
+{
+  "targets": [
+    {
+      "target_name": "stderr_guard",
+      "sources": ["stderr_guard.c"]
+    }
+  ]
+}
