@@ -1,10 +1,10 @@
 // The three webgpu-vs-wasm workloads (Seed CNN training at 32 px, VGG16's forward pass at 32 px, the
 // mobilenetv2-transfer preset's fine-tuning phase at 96 px on the shipped ImageNet base) and their
 // measurement, shared by bench/webgpu.bench.ts and the self-contained device bundle (./entry.ts).
-import { join } from 'node:path'
 import { SEED_CNN, TransferModelConfig } from '@shared/domain/config'
-import { buildModel, loadTfjsFolder } from '../../src-main/engine/architectures'
+import { buildModel } from '../../src-main/engine/architectures'
 import { bundledBasesDir, readBundledBases } from '../../src-main/engine/architectures/bundled-bases'
+import { buildFineTuningOnBundledBase } from '../../src-main/engine/architectures/bundled-transfer'
 import { vgg16NoTop } from '../../src-main/engine/architectures/keras'
 import { readValues } from '../../src-main/engine/backend/read'
 import * as tf from '../../src-main/engine/tf'
@@ -38,24 +38,13 @@ export function mobileNetV2Missing(): string | null {
 }
 
 async function mobileNetV2FineTuning(): Promise<Built> {
-  const dir = bundledBasesDir()
-  const info = readBundledBases(dir ?? undefined).find((b) => b.id === MOBILENET_ID)
-  if (!dir || !info) throw new Error('the bundled MobileNetV2 (resources/bases) is missing')
-  const base = await loadTfjsFolder(join(dir, info.id))
   const config = TransferModelConfig.parse({
     kind: 'transfer',
-    baseId: info.id,
+    baseId: MOBILENET_ID,
     inputSize: 96,
     fineTune: { enabled: true, trainableLayers: 7 },
   })
-  const built = buildModel(config, {
-    numClasses: 10,
-    imageSize: 32,
-    seed: 1,
-    base: { info: { ...info, registeredAt: '' }, model: base },
-  })
-  base.dispose()
-  built.setPhase('finetune', config.fineTune)
+  const built = await buildFineTuningOnBundledBase(config, 1)
   return { model: built.model, learningRate: config.fineTune.learningRate }
 }
 

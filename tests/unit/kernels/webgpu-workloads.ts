@@ -1,10 +1,9 @@
 // The models the engine trains, as small as they stay themselves, and one optimizer step of each the
 // way the trainer takes it (the engine's Adam and cross-entropy): shared by the webgpu kernel and
 // training tests so both exercise exactly what a run computes.
-import { join } from 'node:path'
 import { SEED_CNN, TransferModelConfig, type ScratchModelConfig } from '@shared/domain/config'
-import { buildModel, loadTfjsFolder } from '../../../src-main/engine/architectures'
-import { bundledBasesDir, readBundledBases } from '../../../src-main/engine/architectures/bundled-bases'
+import { buildModel } from '../../../src-main/engine/architectures'
+import { buildFineTuningOnBundledBase } from '../../../src-main/engine/architectures/bundled-transfer'
 import { mobileNetV2NoTop, vgg16NoTop } from '../../../src-main/engine/architectures/keras'
 import { fuseRelu6Pairs, useRelu6Kernel } from '../../../src-main/engine/architectures/relu6'
 import { pinInferenceMode } from '../../../src-main/engine/architectures/transfer'
@@ -92,25 +91,14 @@ export function buildWorkload(name: Workload, options: WorkloadOptions): tf.Laye
  * fine-tuning phase (the last two blocks trainable, batch norm pinned to inference as runs have it).
  */
 export async function mobileNetV2FineTuning(): Promise<{ model: tf.LayersModel; learningRate: number }> {
-  const dir = bundledBasesDir()
-  const info = readBundledBases(dir ?? undefined).find((b) => b.id === 'mobilenetv2-imagenet')
-  if (!dir || !info) throw new Error('the bundled MobileNetV2 (resources/bases) is missing')
-  const base = await loadTfjsFolder(join(dir, 'mobilenetv2-imagenet'))
   const config = TransferModelConfig.parse({
     kind: 'transfer',
-    baseId: info.id,
+    baseId: 'mobilenetv2-imagenet',
     inputSize: 32,
     headDropout: 0,
     fineTune: { enabled: true, epochs: 1, learningRate: 1e-4, trainableLayers: 7 },
   })
-  const built = buildModel(config, {
-    numClasses: 10,
-    imageSize: 32,
-    seed: 3,
-    base: { info: { ...info, registeredAt: '' }, model: base },
-  })
-  base.dispose()
-  built.setPhase('finetune', config.fineTune)
+  const built = await buildFineTuningOnBundledBase(config, 3)
   return { model: built.model, learningRate: config.fineTune.learningRate }
 }
 
