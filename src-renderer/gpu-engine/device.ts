@@ -5,6 +5,7 @@ import type { GpuFaultKind } from '@shared/contract/gpu-engine'
 import type { WebGpuAdapterInfo } from '@shared/domain/system'
 // The package entry also registers the webgpu kernels; its own factory is replaced below.
 import { WebGPUBackend } from '@tensorflow/tfjs-backend-webgpu'
+import { KEY_LIMITS } from '../../src-main/engine/backend/webgpu/limits'
 import { isSoftwareAdapter } from '../../src-main/engine/backend/webgpu/software'
 import * as tf from '../../src-main/engine/tf'
 
@@ -22,16 +23,6 @@ export interface GpuDeviceSession {
   /** Rejects with GpuFault at the first fault; never resolves. */
   faulted: Promise<never>
 }
-
-/** The limits tfjs' programs are bounded by, raised to what the adapter allows (as the engine's Dawn path does). */
-const KEY_LIMITS = [
-  'maxBufferSize',
-  'maxStorageBufferBindingSize',
-  'maxStorageBuffersPerShaderStage',
-  'maxComputeWorkgroupStorageSize',
-  'maxComputeInvocationsPerWorkgroup',
-  'maxComputeWorkgroupsPerDimension',
-] as const
 
 type AdapterInfoFields = Pick<GPUAdapterInfo, 'vendor' | 'architecture' | 'device' | 'description'>
 
@@ -90,6 +81,7 @@ export async function startGpuDevice(allowSoftwareAdapter: boolean): Promise<Gpu
     throw new GpuFault('no-adapter', `the only adapter is a software one (${name}): it would compute on the CPU`)
   }
   const requiredFeatures = (['timestamp-query'] as const).filter((f) => adapter.features.has(f))
+  // The limits tfjs' programs are bounded by, raised to what the adapter allows.
   const requiredLimits = Object.fromEntries(KEY_LIMITS.map((k) => [k, adapter.limits[k]]))
   const device = await adapter.requestDevice({ requiredFeatures, requiredLimits })
   if (tf.findBackendFactory('webgpu')) tf.removeBackend('webgpu')

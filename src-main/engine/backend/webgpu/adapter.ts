@@ -4,22 +4,13 @@
 import { existsSync, readdirSync } from 'node:fs'
 import type { WebGpuAdapterInfo } from '@shared/domain/system'
 import type { DawnAdapter, DawnGpu, DawnModule } from './dawn-types'
+import { KEY_LIMITS } from './limits'
 import { isSoftwareAdapter } from './software'
 
 export { isSoftwareAdapter }
 
 /** The setting that lets the engine use a software adapter. */
 export const WEBGPU_ADAPTER_ENV = 'WORKBENCH_WEBGPU_ADAPTER'
-
-/** Limits tfjs' programs depend on: buffer sizes bound how large a batch or layer may be. */
-const KEY_LIMITS = [
-  'maxBufferSize',
-  'maxStorageBufferBindingSize',
-  'maxStorageBuffersPerShaderStage',
-  'maxComputeWorkgroupStorageSize',
-  'maxComputeInvocationsPerWorkgroup',
-  'maxComputeWorkgroupsPerDimension',
-] as const
 
 /** One way of asking Dawn for an adapter. */
 interface Attempt {
