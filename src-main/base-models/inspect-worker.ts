@@ -3,8 +3,8 @@
 // it, so a model file that sends tfjs or the HDF5 reader into an endless loop blocks this thread,
 // which the registry stops, and not the app.
 import { parentPort } from 'node:worker_threads'
-import { ContractError } from '@shared/contract'
-import { HEARTBEAT, HEARTBEAT_MS } from '../core/watched-worker'
+import { HEARTBEAT } from '../core/watched-worker'
+import { handleWithHeartbeat } from '../core/worker-request'
 import { inspectKerasFile, inspectSafetensorsFile, inspectTfjsModel } from './inspect'
 import type { InspectReply, InspectRequest } from './inspect-protocol'
 
@@ -15,18 +15,13 @@ const post = (reply: InspectReply) => port.postMessage(reply)
 port.on('message', (request: InspectRequest) => void handle(request))
 
 async function handle(request: InspectRequest): Promise<void> {
-  const heartbeat = setInterval(() => post(HEARTBEAT), HEARTBEAT_MS)
-  try {
-    if (request.type === 'tfjs') post({ type: 'tfjs', inspection: await inspectTfjsModel(request.dir, request.family) })
-    else if (request.type === 'keras') post({ type: 'keras', inspection: await inspectKerasFile(request.file, request.family) })
-    else post({ type: 'safetensors', inspection: await inspectSafetensorsFile(request.file, request.arch) })
-  } catch (error) {
-    post({
-      type: 'failed',
-      code: error instanceof ContractError ? error.code : 'failed',
-      message: (error as Error).message ?? String(error),
-    })
-  } finally {
-    clearInterval(heartbeat)
-  }
+  await handleWithHeartbeat(
+    () => post(HEARTBEAT),
+    post,
+    async () => {
+      if (request.type === 'tfjs') post({ type: 'tfjs', inspection: await inspectTfjsModel(request.dir, request.family) })
+      else if (request.type === 'keras') post({ type: 'keras', inspection: await inspectKerasFile(request.file, request.family) })
+      else post({ type: 'safetensors', inspection: await inspectSafetensorsFile(request.file, request.arch) })
+    },
+  )
 }

@@ -23,5 +23,3 @@ export type DecodeReply =
   | { type: 'opened'; sha256: string }
   | { type: 'decoded'; decoded: DecodedDataset }
   | { type: 'failed'; code: ErrorCode; message: string }
-
-export { HEARTBEAT_MS } from '../core/watched-worker'

@@ -2,9 +2,8 @@
 // under tsx/vitest it is started from this file. It reads and decodes one import source at a time,
 // so a decoder that never returns blocks this thread, which the importer can stop, and not the app.
 import { parentPort } from 'node:worker_threads'
-import { ContractError } from '@shared/contract'
+import { handleWithHeartbeat } from '../core/worker-request'
 import type { DecodeGo, DecodeReply, DecodeRequest } from './decode-protocol'
-import { HEARTBEAT_MS } from './decode-protocol'
 import { openSource } from './sources/archive'
 import { readCifarBinary } from './sources/cifar-binary'
 import { readCifarPython } from './sources/cifar-python'
@@ -37,29 +36,23 @@ function transferList(decoded: DecodedDataset): ArrayBuffer[] {
 async function handle(request: DecodeRequest): Promise<void> {
   const onProgress = (stage: string, done: number, total: number | null, message: string | null = null) =>
     post({ type: 'progress', stage, done, total, message })
-  // Heartbeats only while a request is in hand: an idle worker wakes no one.
-  const heartbeat = setInterval(() => post({ type: 'alive' }), HEARTBEAT_MS)
-  try {
-    const source = await openSource(request.path, { onProgress })
-    const go = new Promise<DecodeGo>((resolve) => (waiting = resolve))
-    post({ type: 'opened', sha256: source.sha256 })
-    const answer = await go
-    waiting = null
-    if (answer.type === 'drop') return
-    onProgress('decode', 0, null, 'checking the format')
-    const decoded =
-      readCifarBinary(source.entries, request.path) ??
-      readCifarPython(source.entries, request.path) ??
-      (await readImageFolder(source.entries, request.path, { ...request, onProgress }))
-    source.entries.length = 0
-    post({ type: 'decoded', decoded }, transferList(decoded))
-  } catch (error) {
-    post({
-      type: 'failed',
-      code: error instanceof ContractError ? error.code : 'failed',
-      message: (error as Error).message ?? String(error),
-    })
-  } finally {
-    clearInterval(heartbeat)
-  }
+  await handleWithHeartbeat(
+    () => post({ type: 'alive' }),
+    (failed) => post(failed),
+    async () => {
+      const source = await openSource(request.path, { onProgress })
+      const go = new Promise<DecodeGo>((resolve) => (waiting = resolve))
+      post({ type: 'opened', sha256: source.sha256 })
+      const answer = await go
+      waiting = null
+      if (answer.type === 'drop') return
+      onProgress('decode', 0, null, 'checking the format')
+      const decoded =
+        readCifarBinary(source.entries, request.path) ??
+        readCifarPython(source.entries, request.path) ??
+        (await readImageFolder(source.entries, request.path, { ...request, onProgress }))
+      source.entries.length = 0
+      post({ type: 'decoded', decoded }, transferList(decoded))
+    },
+  )
 }
