@@ -10,10 +10,12 @@
 // The MobileNetV2 base comes from the working tree (resources/bases), so it is not packed again.
 // Downloads and compressed binaries are cached in ~/.cache/cifar-workbench/device.
 //
-//   npm run bench:device:pack [-- --out=DIR] [-- --node-compression=gzip]
+//   npm run bench:device:pack [-- --out=DIR] [-- --node-compression=gzip] [-- --carry-limit-mib=N]
 //
 // Exits 3 when the Node.js binary must be downloaded and the npm registry cannot be reached, and 1
-// when the bundle and the tracked working tree together exceed the 64 MiB a device call carries.
+// when the bundle and the tracked working tree together exceed the 64 MiB a device call carries
+// (--carry-limit-mib lowers that limit, so the refusal can be checked without 64 MiB of files). On
+// any failure the output folder is removed: no partial bundle is left for run.sh to pick up.
 import { spawnSync } from 'node:child_process'
 import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
 import { homedir } from 'node:os'
@@ -23,8 +25,8 @@ import { gzipSync } from 'node:zlib'
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..')
 const MIB = 1024 * 1024
-/** What one device call carries: the tracked working tree and the carried folders together. */
-const CARRY_LIMIT = 64 * MIB
+/** MiB one device call carries: the tracked working tree and the carried folders together. */
+const DEVICE_CARRY_MIB = 64
 const WASM_FILES = [
   'dist/tfjs-backend-wasm-simd.wasm',
   'dist/tfjs-backend-wasm-threaded-simd.wasm',
@@ -32,18 +34,33 @@ const WASM_FILES = [
   'wasm-out/tfjs-backend-wasm-threaded-simd.worker.js',
 ]
 
+/** The output folder once packing into it has begun, removed again by a failure. */
+let packing = null
+
 function fail(message, code = 1) {
   console.error(`device-bundle: ${message}`)
+  if (packing) {
+    rmSync(packing, { recursive: true, force: true })
+    console.error(`device-bundle: removed ${packing}, which is no bundle to carry`)
+  }
   process.exit(code)
 }
 
 function parseArgs(argv) {
-  const options = { out: join(root, '.device-bundle'), nodeCompression: 'xz' }
+  const options = { out: join(root, '.device-bundle'), nodeCompression: 'xz', carryLimit: DEVICE_CARRY_MIB * MIB }
   for (const arg of argv) {
     const match = /^--([a-z-]+)=(.+)$/.exec(arg)
     if (match?.[1] === 'out') options.out = resolve(match[2])
     else if (match?.[1] === 'node-compression' && ['xz', 'gzip'].includes(match[2])) options.nodeCompression = match[2]
-    else fail(`unknown argument ${JSON.stringify(arg)} (options: --out=DIR, --node-compression=xz|gzip)`, 2)
+    else if (match?.[1] === 'carry-limit-mib' && Number(match[2]) > 0 && Number(match[2]) <= DEVICE_CARRY_MIB)
+      options.carryLimit = Number(match[2]) * MIB
+    else {
+      fail(
+        `unknown or invalid argument ${JSON.stringify(arg)} (options: --out=DIR, --node-compression=xz|gzip, ` +
+          `--carry-limit-mib=N with 0 < N <= ${DEVICE_CARRY_MIB})`,
+        2,
+      )
+    }
   }
   return options
 }
@@ -219,6 +236,7 @@ const mib = (bytes) => `${(bytes / MIB).toFixed(2)} MiB`
 
 rmSync(options.out, { recursive: true, force: true })
 mkdirSync(options.out, { recursive: true })
+packing = options.out
 bundleJs(options.out)
 copyWasm(options.out)
 const webgpu = packDawn(options.out)
@@ -246,9 +264,9 @@ console.log(`${mib(total).padStart(11)}  total in ${relative(process.cwd(), opti
 const tree = trackedTreeBytes()
 if (tree !== null) {
   console.log(`${mib(tree).padStart(11)}  tracked working tree (travels too)`)
-  if (total + tree > CARRY_LIMIT) {
-    fail(`bundle ${mib(total)} + working tree ${mib(tree)} exceed the ${mib(CARRY_LIMIT)} a device call carries`)
+  if (total + tree > options.carryLimit) {
+    fail(`bundle ${mib(total)} + working tree ${mib(tree)} exceed the ${mib(options.carryLimit)} a device call carries`)
   }
-} else if (total > CARRY_LIMIT) {
-  fail(`bundle ${mib(total)} exceeds the ${mib(CARRY_LIMIT)} a device call carries`)
+} else if (total > options.carryLimit) {
+  fail(`bundle ${mib(total)} exceeds the ${mib(options.carryLimit)} a device call carries`)
 }

@@ -2,6 +2,7 @@
 // JS file runs from an empty directory with no node_modules anywhere above it, finds the wasm files
 // and Dawn beside itself, and measures a workload on webgpu (here the software adapter) and on wasm,
 // from the same weights (equal first-step losses), in a smoke run labelled as giving no speed figures.
+// Over the carry limit (lowered for the check) it exits 1 naming both sizes and removes its output.
 import { spawnSync, type SpawnSyncReturns } from 'node:child_process'
 import {
   cpSync,
@@ -134,5 +135,31 @@ describe.skipIf(!runWebGpuTests)('device bundle', () => {
     expect(markdown).toMatch(
       /\| Seed CNN training \(32 px\) \| 64 \| \([\d.]+, not a speed figure\) \| \([\d.]+, not a speed figure\) \|/,
     )
+  })
+
+  it('refuses a bundle over the carry limit, naming both sizes, and leaves no folder behind', (ctx) => {
+    if (packed.status === 3 && !process.env.CI) ctx.skip()
+    expect(packed.status, packed.stderr).toBe(0)
+    // The pieces are cached by the first pack, so this repack is quick; 1 MiB is far below any bundle.
+    const refused = join(work, 'refused')
+    const ran = spawnSync(
+      process.execPath,
+      ['scripts/device-bundle.mjs', `--out=${refused}`, '--node-compression=gzip', '--carry-limit-mib=1'],
+      { cwd: root, encoding: 'utf8' },
+    )
+    expect(ran.status, `${ran.stdout}\n${ran.stderr}`).toBe(1)
+    const printed = (stdout: string, label: string) => new RegExp(`^ *([\\d.]+) MiB {2}${label}`, 'm').exec(stdout)?.[1]
+    const total = printed(ran.stdout, 'total in ')
+    const tree = printed(ran.stdout, 'tracked working tree')
+    expect(total, ran.stdout).toBeDefined()
+    expect(tree, ran.stdout).toBeDefined()
+    // The same pieces as the bundle that fits, refused only for the lowered limit.
+    expect(total).toBe(printed(packed.stdout, 'total in '))
+    expect(ran.stderr).toContain(
+      `device-bundle: bundle ${total} MiB + working tree ${tree} MiB exceed the 1.00 MiB a device call carries`,
+    )
+    // No complete-looking bundle (bench.mjs, manifest.json) is left for run.sh to take.
+    expect(ran.stderr).toContain(`removed ${refused}`)
+    expect(existsSync(refused)).toBe(false)
   })
 })
