@@ -13,6 +13,7 @@ import { InferenceService, inferenceHandlers } from '../inference'
 import { APP_VERSION } from '../system/app-version'
 import { refuseIfInUse } from '../experiments/active-runs'
 import { TrainerLock } from '../experiments/trainer-lock'
+import type { GpuHost } from '../engine/backend/gpu-host'
 import { PredictionsService, compareHandlers, type PredictionsSource } from '../comparison'
 import { compareFlips } from '../comparison/image-service'
 import { compareStats } from '../comparison/stats-service'
@@ -25,6 +26,8 @@ export interface CoreOptions {
   /** Force a backend (setting or --backend); null = the best available. */
   backend?: string | null
   electronVersion?: string | null
+  /** A GPU engine the shell lends runs (the desktop app's WebGPU window, since Dawn cannot load in Electron). */
+  gpuHost?: GpuHost
 }
 
 /**
@@ -55,6 +58,7 @@ function openCore(options: CoreOptions): Core {
     shell: options.shell,
     backend: options.backend ?? null,
     electronVersion: options.electronVersion ?? null,
+    ...(options.gpuHost ? { gpuHost: options.gpuHost } : {}),
   })
 
   const models = new ModelService({
@@ -84,6 +88,7 @@ function openCore(options: CoreOptions): Core {
     preference: () => system.backendPreference(),
     cacheMemoryMb: () => system.settings.get().cacheMemoryMb,
     lock: trainerLock,
+    ...(options.gpuHost ? { gpuHost: options.gpuHost } : {}),
   })
   closers.push(() => training.close())
   // What exports, predictions and re-evaluation read: a run and the dataset and base it used.

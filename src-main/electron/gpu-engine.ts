@@ -7,7 +7,7 @@
 import { join } from 'node:path'
 import { app, BrowserWindow, MessageChannelMain } from 'electron'
 import { GpuEngineEvent, type GpuTrainJob, type GpuEngineRequest } from '@shared/contract/gpu-engine'
-import type { WebGpuAdapterInfo } from '@shared/domain/system'
+import type { GpuEngineLink, GpuHost } from '../engine/backend/gpu-host'
 import { GPU_ENGINE_PORT_CHANNEL } from '@shared/transport/gpu-engine-channel'
 
 /**
@@ -32,15 +32,18 @@ export class GpuEngineError extends Error {
   }
 }
 
-export interface GpuEngine {
-  adapter: WebGpuAdapterInfo
+export interface GpuEngine extends GpuEngineLink {
   /** Runs one job; rejects with GpuEngineError on a fault (the caller keeps its last checkpoint). */
   train(job: GpuTrainJob, onStep?: (step: number, loss: number) => void): Promise<GpuJobResult>
   cancel(jobId: string): void
   close(): void
+  /** Resolves once the window has ended (closed, crashed) or the page reported a fault outside any job. */
+  ended: Promise<GpuEngineError>
 }
 
 interface Pending {
+  /** The job (or hello: null) this request waits for. */
+  jobId: string | null
   resolve(event: GpuEngineEvent): void
   reject(error: GpuEngineError): void
 }
@@ -71,9 +74,18 @@ export async function startGpuEngine(options: GpuEngineOptions): Promise<GpuEngi
   let waiting: Pending | null = null
   let onStep: ((step: number, loss: number) => void) | undefined
   let gone: GpuEngineError | null = null
+  let markEnded: (error: GpuEngineError) => void = () => undefined
+  const ended = new Promise<GpuEngineError>((resolve) => (markEnded = resolve))
+  const listeners = new Set<(event: GpuEngineEvent) => void>()
+  const deliver = (event: GpuEngineEvent): void => listeners.forEach((listener) => listener(event))
 
   const settle = (error: GpuEngineError): void => {
-    gone ??= error
+    if (!gone) {
+      gone = error
+      markEnded(error)
+      // Sessions learn of it as the page's own faults reach them: an error outside any job.
+      deliver({ type: 'error', jobId: null, kind: error.kind === 'window-gone' ? 'failed' : error.kind, message: error.message })
+    }
     waiting?.reject(error)
     waiting = null
   }
@@ -89,25 +101,30 @@ export async function startGpuEngine(options: GpuEngineOptions): Promise<GpuEngi
       return
     }
     const event = parsed.data
+    if (event.type === 'error' && event.jobId === null && waiting?.jobId !== null) {
+      // A fault outside a job (a lost device between runs) ends this engine for every later job and session.
+      settle(new GpuEngineError(event.kind, event.message))
+      return
+    }
+    deliver(event)
     if (event.type === 'step') onStep?.(event.step, event.loss)
     else if (event.type === 'error') {
-      const error = new GpuEngineError(event.kind, event.message)
-      // A fault outside a job (a lost device between runs) ends this engine for every later job.
-      if (event.jobId === null) gone ??= error
-      waiting?.reject(error)
-      waiting = null
-    } else {
-      waiting?.resolve(event)
+      if (waiting && (event.jobId === null || event.jobId === waiting.jobId)) {
+        waiting.reject(new GpuEngineError(event.kind, event.message))
+        waiting = null
+      }
+    } else if (event.type !== 'session-result' && waiting) {
+      waiting.resolve(event)
       waiting = null
     }
   })
   port1.start()
 
-  const request = (message: GpuEngineRequest): Promise<GpuEngineEvent> =>
+  const request = (message: Extract<GpuEngineRequest, { type: 'hello' | 'train' }>): Promise<GpuEngineEvent> =>
     new Promise((resolve, reject) => {
       if (gone) return reject(gone)
       if (waiting) return reject(new GpuEngineError('failed', 'the GPU engine is busy with another request'))
-      waiting = { resolve, reject }
+      waiting = { jobId: message.type === 'train' ? message.jobId : null, resolve, reject }
       // MessagePortMain copies typed arrays (structured clone); only ports can be transferred.
       port1.postMessage(message)
     })
@@ -138,10 +155,58 @@ export async function startGpuEngine(options: GpuEngineOptions): Promise<GpuEngi
       cancel(jobId) {
         port1.postMessage({ type: 'cancel', jobId } satisfies GpuEngineRequest)
       },
+      send(message) {
+        if (gone) deliver({ type: 'error', jobId: null, kind: 'failed', message: gone.message })
+        else port1.postMessage(message)
+      },
+      subscribe(listener) {
+        listeners.add(listener)
+        return () => listeners.delete(listener)
+      },
       close,
+      ended,
     }
   } catch (error) {
     close()
     throw error
+  }
+}
+
+/**
+ * The GPU engine runs borrow (src-main/engine/backend/gpu-host.ts): the hidden window, started at the
+ * first run (or doctor report) that needs it and kept; one that ended is replaced at the next.
+ */
+export function gpuEngineHost(options: Omit<GpuEngineOptions, 'allowSoftwareAdapter'>): GpuHost & { close(): void } {
+  let engine: { started: Promise<GpuEngine>; allowSoftwareAdapter: boolean } | null = null
+  const start = (allowSoftwareAdapter: boolean): Promise<GpuEngine> => {
+    const current = { started: startGpuEngine({ ...options, allowSoftwareAdapter }), allowSoftwareAdapter }
+    engine = current
+    const forget = (): void => {
+      if (engine === current) engine = null
+    }
+    current.started.then((started) => void started.ended.then(forget), forget)
+    return current.started
+  }
+  return {
+    async connect(allowSoftwareAdapter) {
+      const started = await (engine?.started ?? start(allowSoftwareAdapter)).catch((error: unknown) => {
+        // A window that refused its only adapter, a software one, is asked again once that is allowed.
+        if (allowSoftwareAdapter && engine?.allowSoftwareAdapter !== true) return start(true)
+        throw error
+      })
+      if (started.adapter.software && !allowSoftwareAdapter) {
+        throw new Error(
+          `the GPU engine window has only a software adapter (${started.adapter.description}): it would compute on the CPU`,
+        )
+      }
+      return started
+    },
+    close() {
+      void engine?.started.then(
+        (started) => started.close(),
+        () => undefined,
+      )
+      engine = null
+    },
   }
 }

@@ -14,7 +14,7 @@ import { hardenApp } from './security'
 import { createMainWindow, preloadPath } from './window'
 import { setupDesktopShell, type DesktopShell } from './desktop'
 import { instanceUserData } from './instance'
-import { enableWebGpuSwitches, GpuEngineError, startGpuEngine } from './gpu-engine'
+import { enableWebGpuSwitches, gpuEngineHost, GpuEngineError, startGpuEngine } from './gpu-engine'
 
 const mainDir = dirname(fileURLToPath(import.meta.url))
 const rendererDir = join(mainDir, '..', 'renderer')
@@ -26,6 +26,7 @@ const csp = contentSecurityPolicy(devServer)
 let core: Core | null = null
 let desktop: DesktopShell | null = null
 let disconnectIpc: (() => void) | null = null
+let gpuHost: ReturnType<typeof gpuEngineHost> | null = null
 
 // Resolved before the single-instance lock, which is keyed by userData: one instance per data directory.
 const dataDir = resolveDataDir({
@@ -70,11 +71,14 @@ async function start(): Promise<void> {
   if (app.commandLine.hasSwitch('gpu-engine-check')) return checkGpuEngine()
   serveRenderer(rendererDir, csp)
   hardenApp(session.defaultSession, { isAppUrl, csp, devServer })
+  // Runs borrow the hidden WebGPU window, started when the first one (or the doctor report) needs it.
+  gpuHost = gpuEngineHost({ mainDir, entry: gpuEngineEntry() })
   core = await createCore({
     dataDir,
     shell: 'electron',
     backend: app.commandLine.getSwitchValue('backend') || null,
     electronVersion: process.versions.electron ?? null,
+    gpuHost,
   })
   disconnectIpc = connectCoreToIpc(core, isAppUrl)
   desktop = setupDesktopShell(core, dataDir, isAppUrl)
@@ -114,7 +118,10 @@ if (!app.requestSingleInstanceLock()) {
     closed = true
     disconnectIpc?.()
     desktop?.dispose()
-    void core.close().finally(() => app.quit())
+    void core.close().finally(() => {
+      gpuHost?.close()
+      app.quit()
+    })
   })
   app
     .whenReady()

@@ -8,9 +8,10 @@ import { expandSeeds } from '@shared/domain/experiment-plan'
 import type { RunSummary } from '@shared/domain/run'
 import type { EventBus } from '../core/event-bus'
 import { formatBytes } from '../core/disk-full'
-import { WorkerMessage, type RunJobInput } from '../engine/training/messages'
+import { WorkerMessage, type RunJobInput, type WorkerInbound } from '../engine/training/messages'
 import type { RegistryStore, RunStore } from '../store'
 import { EventLoopMonitor, type EventLoopLag } from './event-loop'
+import type { GpuEngineLink, GpuHost } from '../engine/backend/gpu-host'
 import { BUILT_IN_PRESETS } from './presets'
 import { TrainerLock } from './trainer-lock'
 import { startTrainingWorker } from './worker-launcher'
@@ -36,6 +37,8 @@ export interface TrainingServiceOptions {
   cancelGraceMs?: number
   /** One trainer per data directory: held while this service has runs to train. */
   lock?: TrainerLock
+  /** A GPU engine the shell lends runs (the desktop app's WebGPU window); see ./gpu-host.ts. */
+  gpuHost?: GpuHost
 }
 
 export interface BackendPreference {
@@ -86,6 +89,8 @@ interface Current extends Pending {
   /** Phase times recorded before this session (a resumed run adds to them). */
   priorPhaseTimes: Record<string, number>
   artifactPaths: Set<string>
+  /** The GPU engine this run borrowed, and the sessions it opened there (closed for it if it dies). */
+  gpu: { link: GpuEngineLink; unsubscribe(): void; sessions: Set<string> } | null
 }
 
 const FINAL = new Set(['completed', 'failed', 'cancelled', 'interrupted'])
@@ -154,10 +159,15 @@ export class TrainingService {
     // A run left queued by a process that stopped before starting it (none of ours, and we may train).
     const orphanQueued =
       summary.status === 'queued' && this.current?.runId !== runId && !this.queue.some((p) => p.runId === runId)
-    if (summary.status !== 'interrupted' && summary.status !== 'cancelled' && !orphanQueued) {
+    // A failed run continues from its last checkpoint (a lost GPU, a full disk), on whatever backend is chosen now.
+    const failedWithCheckpoint =
+      summary.status === 'failed' && this.o.runs.getRun(runId).artifacts.some((a) => a.kind === 'checkpoint')
+    if (summary.status !== 'interrupted' && summary.status !== 'cancelled' && !failedWithCheckpoint && !orphanQueued) {
       throw new ContractError(
         'conflict',
-        `run ${runId} is ${summary.status}; only an interrupted or cancelled run can be resumed`,
+        summary.status === 'failed'
+          ? `run ${runId} failed before its first checkpoint; start it again instead`
+          : `run ${runId} is ${summary.status}; only an interrupted, cancelled or failed run with a checkpoint can be resumed`,
       )
     }
     // Throws while another live process trains here: its queue may still hold the run.
@@ -317,6 +327,7 @@ export class TrainingService {
       appVersion: this.o.appVersion,
       ...(this.o.cacheMemoryMb ? { cacheMemoryMb: this.o.cacheMemoryMb() } : {}),
       batchThrottleMs: this.o.batchThrottleMs ?? 100,
+      gpuHost: this.o.gpuHost !== undefined,
     }
     const flagBuffer = new SharedArrayBuffer(4)
     const worker = startTrainingWorker({ job, cancelFlag: flagBuffer }, job.threads)
@@ -328,6 +339,7 @@ export class TrainingService {
       cancelTimer: null,
       priorPhaseTimes: next.resume ? { ...run.phaseTimes } : {},
       artifactPaths: new Set(run.artifacts.map((a) => a.path)),
+      gpu: null,
     }
     this.current = cur
     this.lag.start()
@@ -391,16 +403,52 @@ export class TrainingService {
         case 'done':
           this.finish(cur, msg.status, msg.message)
           return
+        case 'gpuConnect':
+          this.lendGpu(cur, msg.allowSoftwareAdapter)
+          return
+        case 'gpu': {
+          const { request } = msg
+          if (!cur.gpu) throw new Error('a GPU engine request before the engine was lent')
+          if (request.type === 'session' && request.call.call === 'open') cur.gpu.sessions.add(request.sessionId)
+          if (request.type === 'session' && request.call.call === 'close') cur.gpu.sessions.delete(request.sessionId)
+          cur.gpu.link.send(request)
+          return
+        }
       }
     } catch (error) {
       console.error(`training: cannot record ${msg.type} of run ${id}:`, error)
     }
   }
 
+  /** Connects the run's worker to the GPU engine: its requests go there, the engine's events come back. */
+  private lendGpu(cur: Current, allowSoftwareAdapter: boolean): void {
+    const host = this.o.gpuHost
+    const refuse = (reason: string): void => {
+      if (!cur.finished) cur.worker.postMessage({ type: 'gpuUnavailable', reason } satisfies WorkerInbound)
+    }
+    if (!host) return refuse('this process has no GPU engine to lend')
+    host.connect(allowSoftwareAdapter).then(
+      (link) => {
+        if (cur.finished) return
+        const unsubscribe = link.subscribe((event) => {
+          if (!cur.finished) cur.worker.postMessage({ type: 'gpu', event } satisfies WorkerInbound)
+        })
+        cur.gpu = { link, unsubscribe, sessions: new Set() }
+        cur.worker.postMessage({ type: 'gpuConnected', adapter: link.adapter } satisfies WorkerInbound)
+      },
+      (error: unknown) => refuse(error instanceof Error ? error.message : String(error)),
+    )
+  }
+
   private finish(cur: Current, status: 'completed' | 'failed' | 'cancelled', message: string | null): void {
     if (cur.finished) return
     cur.finished = true
     if (cur.cancelTimer) clearTimeout(cur.cancelTimer)
+    if (cur.gpu) {
+      // A worker that died (or was stopped) mid-session leaves its model on the GPU: closed for it.
+      for (const sessionId of cur.gpu.sessions) cur.gpu.link.send({ type: 'session', sessionId, seq: 0, call: { call: 'close' } })
+      cur.gpu.unsubscribe()
+    }
     let summary: RunSummary | null = null
     try {
       summary = this.o.runs.finishRun(cur.runId, status, status === 'completed' ? null : message)

@@ -251,8 +251,11 @@ export class SqliteRunStore extends RunQueries implements RunStore {
 
   requeueRun(id: string): RunSummary {
     const row = this.row(id)
-    if (row.status !== 'interrupted' && row.status !== 'cancelled') {
-      throw new ContractError('conflict', `run ${id} is ${row.status}; only an interrupted or cancelled run can be resumed`)
+    if (row.status !== 'interrupted' && row.status !== 'cancelled' && row.status !== 'failed') {
+      throw new ContractError(
+        'conflict',
+        `run ${id} is ${row.status}; only an interrupted, cancelled or failed run can be resumed`,
+      )
     }
     this.db
       .prepare(`UPDATE runs SET status = 'queued', failure_message = NULL, finished_at = NULL, owner_pid = NULL WHERE id = ?`)

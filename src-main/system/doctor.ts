@@ -1,13 +1,14 @@
 import { createRequire } from 'node:module'
 import type Database from 'better-sqlite3'
 import type { BackendName } from '@shared/domain/config'
-import type { DoctorReport } from '@shared/domain/system'
+import type { DoctorReport, WebGpuReport } from '@shared/domain/system'
 import type { Shell } from '../core/handlers'
 import { sqliteNativeBinding } from '../core/native'
 import {
   cpuCount,
   cpuModel,
   gpuName,
+  gpuEngineBackend,
   initBackend,
   nativeLibrary,
   probeBackends,
@@ -15,6 +16,8 @@ import {
   webGpuReport,
   type BackendStatus,
 } from '../engine/backend'
+import { softwareAdapterAllowed } from '../engine/backend/webgpu/adapter'
+import type { GpuHost } from '../engine/backend/gpu-host'
 import { APP_VERSION } from './app-version'
 
 let sqliteVersionCache: string | null | undefined
@@ -45,13 +48,20 @@ export interface DoctorInput {
   backend: BackendName | null
   threads: number | null
   electronVersion: string | null
+  /** The GPU engine runs borrow in this process (the desktop app's WebGPU window), if any. */
+  gpuHost?: GpuHost
 }
 
 /** Picks the backend exactly as a run would and reports the machine around it. */
 export async function buildDoctorReport(input: DoctorInput): Promise<{ report: DoctorReport; status: BackendStatus }> {
-  const status = await initBackend(input.backend, { threads: input.threads })
+  const { status, engine } = await chooseBackend(input)
   const probes = await probeBackends()
-  const backends = probes.map((p) => (p.name === status.name ? { ...p, available: true, reason: null } : p))
+  const backends = probes.map((p) => {
+    if (p.name === status.name) return { ...p, available: true, reason: null }
+    // Where runs borrow a GPU engine, its adapter (or why it has none) is what webgpu means here.
+    if (p.name === 'webgpu' && engine) return { ...p, available: engine.adapter !== null, reason: engine.reason }
+    return p
+  })
   const report: DoctorReport = {
     appVersion: APP_VERSION,
     backend: status.name,
@@ -64,7 +74,7 @@ export async function buildDoctorReport(input: DoctorInput): Promise<{ report: D
     cpuModel: cpuModel(),
     cpuCount: cpuCount(),
     gpuName: await gpuName(),
-    webgpu: status.adapter ? { adapter: status.adapter, reason: null } : await webGpuReport(),
+    webgpu: status.adapter ? { adapter: status.adapter, reason: null } : (engine ?? (await webGpuReport())),
     platform: `${process.platform}-${process.arch}`,
     nodeVersion: process.versions.node,
     electronVersion: process.versions.electron ?? input.electronVersion,
@@ -73,4 +83,27 @@ export async function buildDoctorReport(input: DoctorInput): Promise<{ report: D
     shell: input.shell,
   }
   return { report, status }
+}
+
+/**
+ * The backend a run would compute on (engine/training/run-job.ts `startCompute`): with a GPU engine
+ * to borrow, forced webgpu is the engine's adapter or an error, and the automatic order takes the
+ * engine's hardware adapter after a CUDA GPU here.
+ */
+async function chooseBackend(input: DoctorInput): Promise<{ status: BackendStatus; engine: WebGpuReport | null }> {
+  const { gpuHost, backend, threads } = input
+  if (!gpuHost || (backend !== null && backend !== 'webgpu'))
+    return { status: await initBackend(backend, { threads }), engine: null }
+  const allowSoftware = backend === 'webgpu' && softwareAdapterAllowed()
+  const engine: WebGpuReport = await gpuHost.connect(allowSoftware).then(
+    (link) => ({ adapter: link.adapter, reason: null }),
+    (error: unknown) => ({ adapter: null, reason: error instanceof Error ? error.message : String(error) }),
+  )
+  if (backend === 'webgpu') {
+    if (!engine.adapter) throw new Error(`webgpu cannot start: ${engine.reason}`)
+    return { status: gpuEngineBackend(engine.adapter, true), engine }
+  }
+  const local = await initBackend(null, { threads, exclude: ['webgpu'] })
+  if (local.name === 'tensorflow-gpu' || !engine.adapter) return { status: local, engine }
+  return { status: gpuEngineBackend(engine.adapter, false), engine }
 }

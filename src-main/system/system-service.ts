@@ -3,6 +3,7 @@ import { BackendName } from '@shared/domain/config'
 import type { DoctorReport, Settings } from '@shared/domain/system'
 import type { HandlerGroup, Shell } from '../core/handlers'
 import { probeBackends } from '../engine/backend'
+import type { GpuHost } from '../engine/backend/gpu-host'
 import { buildDoctorReport } from './doctor'
 import { SettingsStore } from './settings-store'
 
@@ -12,6 +13,8 @@ export interface SystemServiceOptions {
   /** A backend forced for this process (--backend); wins over the setting. */
   backend?: string | null
   electronVersion?: string | null
+  /** The GPU engine runs borrow here (the desktop app's WebGPU window): what webgpu means in this process. */
+  gpuHost?: GpuHost
 }
 
 /** Parses a backend name coming from outside (flag, env), with an error that names the choices. */
@@ -51,6 +54,7 @@ export class SystemService {
       shell: this.options.shell,
       threads: pref.threads,
       electronVersion: this.options.electronVersion ?? null,
+      ...(this.options.gpuHost ? { gpuHost: this.options.gpuHost } : {}),
     }
     try {
       return (await buildDoctorReport({ ...base, backend: pref.backend })).report
@@ -63,7 +67,8 @@ export class SystemService {
   }
 
   async updateSettings(patch: Partial<Settings>): Promise<Settings> {
-    if (patch.backend) {
+    // webgpu through a lent GPU engine is checked by the doctor report (its window's adapter), not Dawn here.
+    if (patch.backend && !(patch.backend === 'webgpu' && this.options.gpuHost)) {
       const probe = (await probeBackends()).find((p) => p.name === patch.backend)
       if (probe && !probe.available) {
         throw new ContractError(

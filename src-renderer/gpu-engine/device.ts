@@ -1,28 +1,13 @@
 // Chromium's WebGPU as tfjs' "webgpu" backend, on a device the page requests itself so that it can
 // watch it: a lost device or an uncaptured GPU error must fail the job with its reason, never let it
 // finish with wrong numbers.
-import type { GpuFaultKind } from '@shared/contract/gpu-engine'
 import type { WebGpuAdapterInfo } from '@shared/domain/system'
 // The package entry also registers the webgpu kernels; its own factory is replaced below.
 import { WebGPUBackend } from '@tensorflow/tfjs-backend-webgpu'
 import { KEY_LIMITS } from '../../src-main/engine/backend/webgpu/limits'
 import { isSoftwareAdapter } from '../../src-main/engine/backend/webgpu/software'
 import * as tf from '../../src-main/engine/tf'
-
-export class GpuFault extends Error {
-  constructor(
-    readonly kind: GpuFaultKind,
-    message: string,
-  ) {
-    super(message)
-  }
-}
-
-export interface GpuDeviceSession {
-  adapter: WebGpuAdapterInfo
-  /** Rejects with GpuFault at the first fault; never resolves. */
-  faulted: Promise<never>
-}
+import { GpuFault, type GpuDevice } from '../../src-main/engine/training/gpu-engine-server'
 
 type AdapterInfoFields = Pick<GPUAdapterInfo, 'vendor' | 'architecture' | 'device' | 'description'>
 
@@ -68,7 +53,7 @@ function watch(device: GPUDevice): Promise<never> {
 }
 
 /** Requests an adapter and a device and makes them tfjs' active backend. */
-export async function startGpuDevice(allowSoftwareAdapter: boolean): Promise<GpuDeviceSession> {
+export async function startGpuDevice(allowSoftwareAdapter: boolean): Promise<GpuDevice> {
   if (!('gpu' in navigator)) {
     throw new GpuFault('no-adapter', 'this browser has no WebGPU (navigator.gpu is missing; is the page a secure context?)')
   }

@@ -2,7 +2,8 @@
 // Chromium's own WebGPU where the engine cannot load Dawn (Electron). Data goes in as typed arrays
 // (transferred, not copied), losses and weights come back the same way. Both ends parse every message.
 import { z } from 'zod'
-import { ScratchModelConfig } from '../domain/config'
+import { FineTuneConfig, ModelConfig, ScratchModelConfig } from '../domain/config'
+import { BaseModelInfo } from '../domain/model'
 import { WebGpuAdapterInfo } from '../domain/system'
 
 export { GPU_ENGINE_PORT_MESSAGE } from '../transport/gpu-engine-channel'
@@ -31,15 +32,15 @@ export const GpuBatch = z
 export type GpuBatch = z.infer<typeof GpuBatch>
 
 /**
- * Adam's state between jobs: its step count and every moment slot in the optimizer's own order
+ * An optimizer's state between jobs: its step count and every slot in the optimizer's own order
  * (tfjs' getWeights without the iteration count). A run split into jobs (one per epoch) passes each
  * job's final state to the next, so it trains exactly as one long job would.
  */
 export const GpuOptimizerState = z.object({
   iterations: z.number().int().min(0),
   slots: z.array(GpuTensor),
-  /** beta1^t and beta2^t as the optimizer multiplied them (float32): recomputing them rounds differently. */
-  betaPowers: z.tuple([z.number(), z.number()]),
+  /** Adam's beta1^t and beta2^t as it multiplied them (float32): recomputing them rounds differently. Null for others. */
+  betaPowers: z.tuple([z.number(), z.number()]).nullable(),
 })
 export type GpuOptimizerState = z.infer<typeof GpuOptimizerState>
 
@@ -66,6 +67,65 @@ export const GpuTrainJob = z.object({
 })
 export type GpuTrainJob = z.infer<typeof GpuTrainJob>
 
+/**
+ * A training session: the page holds one run's model and optimizer for as long as the run trains,
+ * and the main process sends it one call at a time (a batch to train on, a batch to evaluate, the
+ * state to checkpoint). The run's loop, data, checkpoints and files stay in the main process.
+ */
+export const GpuSessionCall = z.discriminatedUnion('call', [
+  z.object({
+    call: z.literal('open'),
+    model: z.object({
+      config: ModelConfig,
+      numClasses: z.number().int().min(2),
+      imageSize: z.number().int().min(1),
+      seed: z.number().int(),
+    }),
+    /** Transfer: the base as the run cut it (topology only, as tfjs' model.json has it); its weights come with `weights`. */
+    base: z.object({ info: BaseModelInfo, topology: z.record(z.string(), z.unknown()) }).nullable(),
+    /** Every weight of the model in canonical order (engine/training/weights.ts `allWeights`). */
+    weights: z.array(GpuTensor).min(1),
+  }),
+  /** A phase begins: which layers train, and the optimizer (with the state a resumed run continues). */
+  z.object({
+    call: z.literal('phase'),
+    phase: z.enum(['train', 'finetune']),
+    fineTune: FineTuneConfig.nullable(),
+    optimizer: z.enum(['adam', 'sgd', 'rmsprop']),
+    learningRate: z.number().positive(),
+    state: GpuOptimizerState.nullable(),
+  }),
+  /** One optimizer step on a batch (resized on the GPU when the model's input is larger). */
+  z.object({ call: z.literal('step'), batch: GpuBatch }),
+  /** Inference on a batch: the summed loss, the count right, and the probabilities when asked. */
+  z.object({ call: z.literal('evaluate'), batch: GpuBatch, probabilities: z.boolean() }),
+  /** The weights and optimizer state as they are now (for a checkpoint). */
+  z.object({ call: z.literal('state') }),
+  /** What the run changed between epochs: weights restored from a snapshot, a new learning rate. */
+  z.object({ call: z.literal('update'), weights: z.array(GpuTensor).nullable(), learningRate: z.number().positive().nullable() }),
+  z.object({ call: z.literal('close') }),
+])
+export type GpuSessionCall = z.infer<typeof GpuSessionCall>
+
+export const GpuSessionResult = z.discriminatedUnion('call', [
+  z.object({ call: z.literal('open'), trainableWeights: z.number().int().min(0) }),
+  z.object({ call: z.literal('phase'), trainableWeights: z.number().int().min(0) }),
+  z.object({ call: z.literal('step'), loss: z.number(), correct: z.number().int().min(0) }),
+  z.object({
+    call: z.literal('evaluate'),
+    lossSum: z.number(),
+    correct: z.number().int().min(0),
+    probabilities: float32.nullable(),
+  }),
+  z.object({ call: z.literal('state'), weights: z.array(GpuTensor), optimizer: GpuOptimizerState.nullable() }),
+  z.object({ call: z.literal('update') }),
+  z.object({ call: z.literal('close') }),
+])
+export type GpuSessionResult = z.infer<typeof GpuSessionResult>
+
+/** The typed result of each call. */
+export type GpuSessionResultOf<C extends GpuSessionCall['call']> = Extract<GpuSessionResult, { call: C }>
+
 export const GpuEngineRequest = z.discriminatedUnion('type', [
   z.object({
     type: z.literal('hello'),
@@ -74,6 +134,8 @@ export const GpuEngineRequest = z.discriminatedUnion('type', [
   }),
   GpuTrainJob,
   z.object({ type: z.literal('cancel'), jobId: z.string().min(1) }),
+  /** One call of a session; `seq` pairs it with its result. */
+  z.object({ type: z.literal('session'), sessionId: z.string().min(1), seq: z.number().int().min(0), call: GpuSessionCall }),
 ])
 export type GpuEngineRequest = z.infer<typeof GpuEngineRequest>
 
@@ -95,6 +157,7 @@ export const GpuEngineEvent = z.discriminatedUnion('type', [
     optimizer: GpuOptimizerState,
   }),
   z.object({ type: z.literal('cancelled'), jobId: z.string(), steps: z.number().int().min(0) }),
+  z.object({ type: z.literal('session-result'), sessionId: z.string(), seq: z.number().int().min(0), result: GpuSessionResult }),
   /** jobId null: the page itself failed (no adapter, a lost device outside a job, an unreadable message). */
   z.object({ type: z.literal('error'), jobId: z.string().nullable(), kind: GpuFaultKind, message: z.string() }),
 ])

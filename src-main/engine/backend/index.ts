@@ -19,6 +19,7 @@ import {
 import { nativeThreads } from './native-env'
 import { setActiveFaultWatch } from './read'
 import { libTensorflowInfo } from './native-library'
+import { adapterLabel } from './webgpu/adapter'
 
 export { cpuCount, cpuModel, gpuName } from './detect-hardware'
 export { setNativeEnvironment } from './native-env'
@@ -36,6 +37,11 @@ export interface BackendStatus {
   adapter?: WebGpuAdapterInfo
   /** True when a setting or --backend chose it rather than the automatic order. */
   forced: boolean
+}
+
+/** The status of a run that computes on a lent GPU engine (the desktop app's WebGPU window, see ./gpu-host). */
+export function gpuEngineBackend(adapter: WebGpuAdapterInfo, forced: boolean): BackendStatus {
+  return { name: 'webgpu', threads: 1, simd: false, device: adapterLabel(adapter), adapter, forced }
 }
 
 export interface InitOptions {
@@ -94,7 +100,6 @@ async function activate(name: BackendName, options: InitOptions, forced: boolean
     }
     case 'webgpu': {
       const { setupWebGpu } = await import('./webgpu/setup')
-      const { adapterLabel } = await import('./webgpu/adapter')
       const session = await setupWebGpu()
       const fault = session.fault()
       if (fault) throw new Error(fault)

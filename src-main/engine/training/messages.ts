@@ -1,9 +1,10 @@
 import { z } from 'zod'
+import { GpuEngineEvent, GpuEngineRequest } from '@shared/contract/gpu-engine'
 import { RunProgressEvent } from '@shared/contract/events'
 import { BackendName, ExperimentConfig } from '@shared/domain/config'
 import { DatasetInfo } from '@shared/domain/dataset'
 import { BaseModelInfo } from '@shared/domain/model'
-import { DEFAULT_CACHE_MEMORY_MB } from '@shared/domain/system'
+import { DEFAULT_CACHE_MEMORY_MB, WebGpuAdapterInfo } from '@shared/domain/system'
 import { Artifact, BatchPoint, EpochMetric, ModelSummary, PhaseParams } from '@shared/domain/run'
 import { BackendForcedBy } from '../backend/forced'
 
@@ -30,6 +31,12 @@ export const RunJob = z.object({
   cacheMemoryMb: z.number().min(0).default(DEFAULT_CACHE_MEMORY_MB),
   /** Minimum ms between two batch progress messages. */
   batchThrottleMs: z.number().min(0).default(100),
+  /**
+   * The main process can lend this run its GPU engine page (Chromium's WebGPU, the desktop app): a
+   * run forced to webgpu computes there, and an automatic one does when it has a hardware adapter
+   * and no CUDA GPU is found here.
+   */
+  gpuHost: z.boolean().default(false),
 })
 export type RunJob = z.infer<typeof RunJob>
 export type RunJobInput = z.input<typeof RunJob>
@@ -80,5 +87,18 @@ export const WorkerMessage = z.discriminatedUnion('type', [
     limitMb: z.number().min(0).nullable().default(null),
   }),
   z.object({ type: z.literal('done'), status: z.enum(['completed', 'failed', 'cancelled']), message: z.string().nullable() }),
+  /** Asks the main process for its GPU engine (job.gpuHost); answered by gpuConnected or gpuUnavailable. */
+  z.object({ type: z.literal('gpuConnect'), allowSoftwareAdapter: z.boolean() }),
+  /** A request for the GPU engine, relayed as it is. */
+  z.object({ type: z.literal('gpu'), request: GpuEngineRequest }),
 ])
 export type WorkerMessage = z.infer<typeof WorkerMessage>
+
+/** What the main process sends a training worker (besides the cancel flag it shares). */
+export const WorkerInbound = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('gpuConnected'), adapter: WebGpuAdapterInfo }),
+  z.object({ type: z.literal('gpuUnavailable'), reason: z.string() }),
+  /** An event of the GPU engine, relayed as it is. */
+  z.object({ type: z.literal('gpu'), event: GpuEngineEvent }),
+])
+export type WorkerInbound = z.infer<typeof WorkerInbound>

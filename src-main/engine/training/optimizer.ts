@@ -1,27 +1,12 @@
 import type { TrainingConfig } from '@shared/domain/config'
-import * as tf from '../tf'
+import type * as tf from '../tf'
 import { FusedAdamOptimizer } from './fused-adam'
+import { ADAM_DEFAULTS, createStockOptimizer } from './optimizer-kinds'
 
 /** The optimizer of a phase; the learning rate is then changed in place (ReduceLROnPlateau). */
 export function createOptimizer(kind: TrainingConfig['optimizer'], learningRate: number): tf.Optimizer {
-  switch (kind) {
-    case 'adam':
-      // Keras' defaults (tfjs' own epsilon default is the backend's, 1e-7 on cpu/wasm too). One fused
-      // kernel per variable on wasm, tfjs' AdamOptimizer elsewhere.
-      return new FusedAdamOptimizer(learningRate, 0.9, 0.999, 1e-7)
-    case 'sgd':
-      return tf.train.sgd(learningRate)
-    case 'rmsprop':
-      return tf.train.rmsprop(learningRate, 0.9, 0, 1e-7)
-  }
-}
-
-export function setLearningRate(optimizer: tf.Optimizer, learningRate: number): void {
-  // Not `instanceof tf.SGDOptimizer`: tfjs' optimizers duck-type instanceof, so every optimizer passes it.
-  if (optimizer.getClassName() === tf.SGDOptimizer.className) {
-    // SGD caches -lr in a kept scalar; its setter swaps it.
-    ;(optimizer as tf.SGDOptimizer).setLearningRate(learningRate)
-    return
-  }
-  ;(optimizer as unknown as { learningRate: number }).learningRate = learningRate
+  // One fused kernel per variable on wasm (and TensorFlow's own on tfjs-node), tfjs' AdamOptimizer elsewhere.
+  if (kind === 'adam')
+    return new FusedAdamOptimizer(learningRate, ADAM_DEFAULTS.beta1, ADAM_DEFAULTS.beta2, ADAM_DEFAULTS.epsilon)
+  return createStockOptimizer(kind, learningRate)
 }

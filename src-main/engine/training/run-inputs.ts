@@ -47,6 +47,8 @@ export class RunInputs {
     private readonly built: BuiltModel,
     private readonly emit: (message: WorkerMessage) => void,
     private readonly isCancelled: () => boolean,
+    /** resizeOnDevice: the pixels stay at the images' size; whoever computes resizes them (the GPU engine). */
+    options: { resizeOnDevice?: boolean } = {},
   ) {
     const { dataset, splits } = data
     const { height, width } = dataset.info.imageSize
@@ -58,7 +60,7 @@ export class RunInputs {
         width,
         indices,
         preprocessing: built.preprocessing,
-        inputSize: built.inputSize,
+        inputSize: options.resizeOnDevice ? height : built.inputSize,
       })
     this.pixels = {
       train: pixel('train', splits.train),

@@ -2,8 +2,9 @@ import { join } from 'node:path'
 import type { Artifact, EpochMetric, ModelSummary } from '@shared/domain/run'
 import { loadDatasetFromCache, makeSplits } from '../../data'
 import { mapDiskFull } from '../../core/disk-full'
-import { initBackend, tfjsVersion, type BackendStatus } from '../backend'
-import { evaluateWithPredictions as evaluate, timeInference } from '../evaluation/evaluate'
+import { gpuEngineBackend, initBackend, tfjsVersion, type BackendStatus } from '../backend'
+import { softwareAdapterAllowed } from '../backend/webgpu/adapter'
+import { evaluateWithPredictions as evaluate, timeInference, type EvaluateOptions } from '../evaluation/evaluate'
 import { writePredictionsFile } from '../evaluation/predictions'
 import { exportLayersModel } from '../evaluation/export-model'
 import { buildModel, loadBaseFromInfo, summarizeModel, type BuiltModel } from '../architectures'
@@ -12,7 +13,9 @@ import { checkpointRelDir, findUsableCheckpoint, restoreModel, type CheckpointSt
 import { FeatureCacheCancelled } from './feature-cache'
 import type { RunJob, WorkerMessage } from './messages'
 import { modelForward } from './forward'
+import { RemoteCompute, type GpuConnector, type GpuEngineClient, type RemoteModel } from './remote-compute'
 import { RunInputs, type RunData } from './run-inputs'
+import { ProbabilitySplit, type SplitSource } from './sources'
 import { train, type TrainerResult } from './trainer'
 import type { WeightSnapshot } from './weights'
 import { whereForced } from '../backend/forced'
@@ -24,9 +27,14 @@ export type Emit = (message: WorkerMessage) => void
  * named steps: backend, data, build or resume, feature cache, train, evaluate and export. Everything
  * the main thread must record goes out through `emit`; the last message is always `done`.
  */
-export async function runJob(job: RunJob, emit: Emit, isCancelled: () => boolean): Promise<void> {
+export async function runJob(
+  job: RunJob,
+  emit: Emit,
+  isCancelled: () => boolean,
+  connectGpu: GpuConnector | null = null,
+): Promise<void> {
   try {
-    const status = await runSteps(job, emit, isCancelled)
+    const status = await runSteps(job, emit, isCancelled, connectGpu)
     emit({ type: 'done', status, message: status === 'cancelled' ? 'cancelled; finished epochs are kept' : null })
   } catch (error) {
     if (error instanceof FeatureCacheCancelled) {
@@ -40,17 +48,67 @@ export async function runJob(job: RunJob, emit: Emit, isCancelled: () => boolean
   }
 }
 
-async function runSteps(job: RunJob, emit: Emit, isCancelled: () => boolean): Promise<'completed' | 'cancelled'> {
+async function runSteps(
+  job: RunJob,
+  emit: Emit,
+  isCancelled: () => boolean,
+  connectGpu: GpuConnector | null,
+): Promise<'completed' | 'cancelled'> {
   const t0 = performance.now()
-  const backend = await startBackend(job)
+  const { backend, gpu } = await startCompute(job, connectGpu)
   const data = await loadData(job)
   const { built, summary, resume } = await buildOrResume(job, data)
-  const inputs = new RunInputs(job, data, built, emit, isCancelled)
+  // On the GPU engine every batch goes through the whole model there (no cache of base outputs
+  // here), at the images' own size: the page resizes them.
+  const inputs = gpu
+    ? new RunInputs({ ...job, featureCache: false }, data, built, emit, isCancelled, { resizeOnDevice: true })
+    : new RunInputs(job, data, built, emit, isCancelled)
+  let compute: RemoteCompute | null = null
   try {
-    return await trainAndEvaluate(job, backend, data, built, summary, resume, inputs, emit, isCancelled, t0)
+    if (gpu) compute = await RemoteCompute.open(gpu, job.runId, remoteModel(job, data), built)
+    return await trainAndEvaluate({ job, backend, data, built, summary, resume, inputs, emit, isCancelled, t0, compute })
   } finally {
+    // The page frees the session's model; a fault that ended the session leaves nothing to free.
+    await compute?.close().catch(() => undefined)
     // Every run in a process leaves no variable behind, whether it completed, failed or was cancelled.
     disposeWeights([...inputs.derivedModels(), built.model, built.head, built.featureExtractor])
+  }
+}
+
+/**
+ * Where the run computes. Without a GPU engine to borrow, on the backend the job asks for. With one
+ * (the desktop app): a run forced to webgpu computes there or fails saying why, with this thread
+ * on the cpu backend to mirror it; an automatic run takes a CUDA GPU here first, then the engine's
+ * hardware adapter, then this thread's CPU backends.
+ */
+async function startCompute(
+  job: RunJob,
+  connectGpu: GpuConnector | null,
+): Promise<{ backend: BackendStatus; gpu: GpuEngineClient | null }> {
+  const requested = job.backend ?? job.config.backend
+  if (!connectGpu || !job.gpuHost || (requested !== null && requested !== 'webgpu'))
+    return { backend: await startBackend(job), gpu: null }
+  if (requested === 'webgpu') {
+    const gpu = await connectGpu(softwareAdapterAllowed()).catch((error: unknown) => {
+      throw whereForced(new Error(`webgpu cannot start: ${(error as Error).message}`), job.backendForcedBy)
+    })
+    await initBackend('cpu')
+    return { backend: gpuEngineBackend(gpu.adapter, true), gpu }
+  }
+  const local = await initBackend(null, { threads: job.threads, exclude: ['webgpu'] })
+  if (local.name === 'tensorflow-gpu') return { backend: local, gpu: null }
+  const gpu = await connectGpu(false).catch(() => null)
+  return gpu ? { backend: gpuEngineBackend(gpu.adapter, false), gpu } : { backend: local, gpu: null }
+}
+
+function remoteModel(job: RunJob, data: RunData): RemoteModel {
+  const { info } = data.dataset
+  return {
+    config: job.config.model,
+    numClasses: info.classNames.length,
+    imageSize: info.imageSize.height,
+    seed: job.config.training.seed,
+    base: job.base,
   }
 }
 
@@ -66,27 +124,32 @@ function disposeWeights(models: Array<tf.LayersModel | null>): void {
   for (const variable of variables) variable.dispose()
 }
 
-async function trainAndEvaluate(
-  job: RunJob,
-  backend: BackendStatus,
-  data: RunData,
-  built: BuiltModel,
-  summary: ModelSummary,
-  resume: Resume,
-  inputs: RunInputs,
-  emit: Emit,
-  isCancelled: () => boolean,
-  t0: number,
-): Promise<'completed' | 'cancelled'> {
+interface RunContext {
+  job: RunJob
+  backend: BackendStatus
+  data: RunData
+  built: BuiltModel
+  summary: ModelSummary
+  resume: Resume
+  inputs: RunInputs
+  emit: Emit
+  isCancelled: () => boolean
+  t0: number
+  /** The GPU engine's session when the run computes there. */
+  compute: RemoteCompute | null
+}
+
+async function trainAndEvaluate(run: RunContext): Promise<'completed' | 'cancelled'> {
+  const { job, backend, data, summary, resume, inputs, emit, t0 } = run
   announceStart(job, backend, data, summary, resume, emit)
   await inputs.prepareHeadFeatures(!resume || (resume.state.phaseIndex === 0 && !resume.state.phaseDone))
   emit({ type: 'phaseTime', phase: 'load', ms: performance.now() - t0 })
 
-  const result = await trainPhases(job, backend, inputs, resume, emit, isCancelled)
+  const result = await trainPhases(run)
   for (const [phase, ms] of Object.entries(result.phaseTimes)) emit({ type: 'phaseTime', phase, ms })
   if (result.status === 'cancelled') return 'cancelled'
 
-  await evaluateAndExport(job, data, built, inputs, result.history, emit, isCancelled)
+  await evaluateAndExport(run, result.history)
   return 'completed'
 }
 
@@ -173,14 +236,8 @@ function resumedMessage(resume: NonNullable<Resume>): string {
 }
 
 /** Train: every phase through the trainer, its progress, batch points and first checkpoint sent out as messages. */
-async function trainPhases(
-  job: RunJob,
-  backend: BackendStatus,
-  inputs: RunInputs,
-  resume: Resume,
-  emit: Emit,
-  isCancelled: () => boolean,
-): Promise<TrainerResult> {
+async function trainPhases(run: RunContext): Promise<TrainerResult> {
+  const { job, backend, inputs, resume, emit, isCancelled, compute } = run
   const { runId, dataDir } = job
   let registeredCheckpoint = false
   return train({
@@ -190,6 +247,7 @@ async function trainPhases(
     checkpointDir: join(dataDir, checkpointRelDir(runId)),
     resume,
     batchThrottleMs: job.batchThrottleMs,
+    compute,
     hooks: {
       setupPhase: (plan) => inputs.setupPhase(plan),
       isCancelled,
@@ -229,37 +287,47 @@ async function trainPhases(
 }
 
 /** Evaluate and export: every test metric, then the trained model as a tfjs LayersModel folder. */
-async function evaluateAndExport(
-  job: RunJob,
-  data: RunData,
-  built: BuiltModel,
-  inputs: RunInputs,
-  history: EpochMetric[],
-  emit: Emit,
-  isCancelled: () => boolean,
-): Promise<void> {
+async function evaluateAndExport(run: RunContext, history: EpochMetric[]): Promise<void> {
+  const { job, data, built, inputs, emit, isCancelled, compute } = run
   const { runId, dataDir } = job
   const te = performance.now()
   const evalBatch = Math.min(256, Math.max(32, job.config.training.batchSize * 2))
   const test = inputs.testInput()
-  const { evaluation, predictions } = await evaluate({
-    forward: test.forward,
-    split: test.split,
-    datasetIndices: data.splits.test,
-    classNames: data.dataset.info.classNames,
-    batchSize: evalBatch,
-    epochs: history,
-    // On cached rows the speed is the whole model's on pixels; on pixels evaluate measures it itself.
-    ...(test.cached
-      ? { inferenceMsPerImage: await timeInference(modelForward(built.model), inputs.pixels.test, evalBatch) }
-      : { isCancelled }),
-  })
+  const classNames = data.dataset.info.classNames
+  const common = { datasetIndices: data.splits.test, classNames, batchSize: evalBatch, epochs: history }
+  const { evaluation, predictions } = compute
+    ? await evaluateOnGpuEngine(compute, test.split, common)
+    : await evaluate({
+        ...common,
+        forward: test.forward,
+        split: test.split,
+        // On cached rows the speed is the whole model's on pixels; on pixels evaluate measures it itself.
+        ...(test.cached
+          ? { inferenceMsPerImage: await timeInference(modelForward(built.model), inputs.pixels.test, evalBatch) }
+          : { isCancelled }),
+      })
   emit({ type: 'progress', event: { type: 'evaluation', runId, evaluation } })
   // Per-image predictions beside the run, for paired statistics and image-by-image views later.
   await writePredictionsFile(join(dataDir, 'runs', runId), predictions)
   const exported = await exportLayersModel(built.model, join(dataDir, 'runs', runId, 'model'))
   emit({ type: 'artifact', artifact: artifact('model', dataDir, exported.dir, exported.sizeBytes, exported.sha256) })
   emit({ type: 'phaseTime', phase: 'evaluate', ms: performance.now() - te })
+}
+
+/** The test split's probabilities from the GPU engine, then the same metrics and predictions as on any backend. */
+async function evaluateOnGpuEngine(
+  compute: RemoteCompute,
+  split: SplitSource,
+  common: Pick<EvaluateOptions, 'datasetIndices' | 'classNames' | 'batchSize' | 'epochs'>,
+): ReturnType<typeof evaluate> {
+  const numClasses = common.classNames.length
+  const { probabilities, msPerImage } = await compute.predict(split, common.batchSize, numClasses)
+  return evaluate({
+    ...common,
+    forward: (x) => x,
+    split: new ProbabilitySplit(probabilities, split.labels, numClasses),
+    inferenceMsPerImage: msPerImage,
+  })
 }
 
 function artifact(kind: Artifact['kind'], dataDir: string, absPath: string, sizeBytes: number, sha256: string): Artifact {

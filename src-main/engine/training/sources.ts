@@ -84,3 +84,26 @@ export class FeatureSplit implements SplitSource {
     return tf.tensor(this.rows.gather(order, start, end), [end - start, ...this.rowShape])
   }
 }
+
+/** Class probabilities computed elsewhere (the GPU engine), one row per position: the input of an identity forward pass. */
+export class ProbabilitySplit implements SplitSource {
+  readonly count: number
+
+  constructor(
+    private readonly probabilities: Float32Array,
+    readonly labels: Int32Array,
+    private readonly numClasses: number,
+  ) {
+    this.count = labels.length
+    if (probabilities.length !== this.count * numClasses) {
+      throw new Error(`${probabilities.length} probabilities for ${this.count} positions of ${numClasses} classes`)
+    }
+  }
+
+  input(order: ArrayLike<number>, start: number, end: number): tf.Tensor {
+    const k = this.numClasses
+    const rows = new Float32Array((end - start) * k)
+    for (let i = start; i < end; i++) rows.set(this.probabilities.subarray(order[i]! * k, (order[i]! + 1) * k), (i - start) * k)
+    return tf.tensor2d(rows, [end - start, k])
+  }
+}

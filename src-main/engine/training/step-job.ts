@@ -4,9 +4,10 @@
 import type { GpuOptimizerState, GpuTensor, GpuTrainJob } from '@shared/contract/gpu-engine'
 import { buildScratchModel } from '../architectures/scratch'
 import * as tf from '../tf'
-import { adamPowerVariables } from './adam-powers'
 import { categoricalCrossentropy } from './loss'
-import { allWeights, trainableVariables } from './weights'
+import { readOptimizerState, writeOptimizerState } from './optimizer-state'
+import { readHostWeights, writeHostWeights } from './host-weights'
+import { trainableVariables } from './weights'
 
 export interface StepJobHooks {
   /** The optimizer the trainer would use (engine/training/optimizer.ts `createOptimizer`). */
@@ -25,23 +26,6 @@ export interface StepJobResult {
   stopped: boolean
 }
 
-/** Writes the job's weights into the model by canonical position, checking names and shapes. */
-function loadWeights(model: tf.LayersModel, weights: GpuTensor[]): void {
-  const slots = allWeights(model)
-  if (slots.length !== weights.length) {
-    throw new Error(`the job has ${weights.length} weights but the model has ${slots.length}`)
-  }
-  slots.forEach(({ key, variable }, i) => {
-    const given = weights[i]!
-    if (given.name !== key || !tf.util.arraysEqual(given.shape, variable.shape as number[])) {
-      throw new Error(`job weight ${given.name} [${given.shape.join(',')}] does not match ${key} [${variable.shape.join(',')}]`)
-    }
-    const tensor = tf.tensor(given.values, given.shape, 'float32')
-    variable.write(tensor)
-    tensor.dispose()
-  })
-}
-
 /** Restores Adam's step count and moments from an earlier job; their count and shapes must match the model's. */
 async function loadOptimizer(optimizer: tf.Optimizer, state: GpuOptimizerState, model: tf.LayersModel): Promise<void> {
   const variables = trainableVariables(model)
@@ -50,53 +34,7 @@ async function loadOptimizer(optimizer: tf.Optimizer, state: GpuOptimizerState, 
       `the job's optimizer state has ${state.slots.length} slots but Adam keeps ${2 * variables.length} for this model`,
     )
   }
-  state.slots.forEach((slot, i) => {
-    const variable = variables[i % variables.length]!
-    if (!tf.util.arraysEqual(slot.shape, variable.shape)) {
-      throw new Error(
-        `optimizer slot ${slot.name} [${slot.shape.join(',')}] does not match ${variable.name} [${variable.shape.join(',')}]`,
-      )
-    }
-  })
-  const weights = [
-    { name: 'iter', tensor: tf.scalar(state.iterations, 'int32') },
-    ...state.slots.map((s) => ({ name: s.name, tensor: tf.tensor(s.values, s.shape, 'float32') })),
-  ]
-  await optimizer.setWeights(weights)
-  tf.dispose(weights.map((w) => w.tensor))
-  const powers = adamPowerVariables(optimizer)
-  if (!powers) throw new Error('the job carries Adam state but its optimizer is not Adam')
-  tf.tidy(() => {
-    powers.accBeta1.assign(tf.scalar(state.betaPowers[0]))
-    powers.accBeta2.assign(tf.scalar(state.betaPowers[1]))
-  })
-}
-
-/** Adam's step count and moment slots as host arrays (the iteration count is the first weight). */
-async function readOptimizer(optimizer: tf.Optimizer): Promise<GpuOptimizerState> {
-  const [iterations, ...slots] = await optimizer.getWeights()
-  const powers = adamPowerVariables(optimizer)
-  if (!powers) throw new Error('the GPU engine trains with Adam only')
-  const betaPowers: [number, number] = [(await powers.accBeta1.data())[0]!, (await powers.accBeta2.data())[0]!]
-  const out: GpuOptimizerState = { iterations: (await iterations!.tensor.data())[0]!, slots: [], betaPowers }
-  iterations!.tensor.dispose()
-  for (const slot of slots) {
-    out.slots.push({ name: slot.name, shape: slot.tensor.shape, values: (await slot.tensor.data()) as Float32Array<ArrayBuffer> })
-  }
-  return out
-}
-
-/** Every weight as host arrays, in canonical order (read asynchronously: WebGPU has no sync read here). */
-export async function readWeights(model: tf.LayersModel): Promise<GpuTensor[]> {
-  const out: GpuTensor[] = []
-  for (const { key, variable } of allWeights(model)) {
-    out.push({
-      name: key,
-      shape: variable.shape as number[],
-      values: (await variable.read().data()) as Float32Array<ArrayBuffer>,
-    })
-  }
-  return out
+  await writeOptimizerState(optimizer, state, variables)
 }
 
 /** Builds the model, loads the job's weights and takes the job's steps with the job's hyperparameters. */
@@ -106,7 +44,7 @@ export async function runStepJob(job: GpuTrainJob, hooks: StepJobHooks): Promise
   const optimizer = hooks.createOptimizer(job.hyperparameters.learningRate)
   const race = <T>(p: Promise<T>): Promise<T> => (hooks.faulted ? Promise.race([p, hooks.faulted]) : p)
   try {
-    loadWeights(model, job.weights)
+    writeHostWeights(model, job.weights, 'job')
     if (job.optimizer) await loadOptimizer(optimizer, job.optimizer, model)
     const losses: number[] = []
     let stopped = false
@@ -128,7 +66,7 @@ export async function runStepJob(job: GpuTrainJob, hooks: StepJobHooks): Promise
       losses.push(loss)
       hooks.onStep?.(step, loss)
     }
-    return { losses, weights: await race(readWeights(model)), optimizer: await race(readOptimizer(optimizer)), stopped }
+    return { losses, weights: await race(readHostWeights(model)), optimizer: await race(readOptimizerState(optimizer)), stopped }
   } finally {
     optimizer.dispose()
     model.dispose()

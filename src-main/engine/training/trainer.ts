@@ -2,7 +2,7 @@ import type { ExperimentConfig } from '@shared/domain/config'
 import { planPhases, type PhasePlan } from '@shared/domain/phases'
 import type { BatchPoint, EpochMetric, Phase } from '@shared/domain/run'
 import { readValues } from '../backend/read'
-import * as tf from '../tf'
+import type * as tf from '../tf'
 import { batchRanges, gatherLabels } from './batches'
 import { restoreOptimizer, type CheckpointState } from './checkpoint'
 import {
@@ -18,9 +18,11 @@ import {
   type PhaseSetup,
 } from './callbacks'
 import type { Forward } from './forward'
-import { categoricalCrossentropy, correctCount, crossentropySum } from './loss'
-import { createOptimizer, setLearningRate } from './optimizer'
+import { setLearningRate } from './optimizer-kinds'
+import { createOptimizer } from './optimizer'
 import { shuffledOrder } from './rng'
+import { evaluationBatch, optimizerStep } from './train-step'
+import type { RemoteCompute } from './remote-compute'
 import type { SplitSource } from './sources'
 import { trainableVariables, type WeightSnapshot } from './weights'
 
@@ -68,6 +70,11 @@ export interface TrainerOptions {
   resume: { state: CheckpointState; best: WeightSnapshot | null; dir?: string } | null
   /** Minimum ms between two onBatch calls. */
   batchThrottleMs?: number
+  /**
+   * Where batches are computed when not on this thread's backend (the GPU engine page); this thread's
+   * model and optimizer then mirror it for the callbacks (snapshots, checkpoints) after every epoch.
+   */
+  compute?: RemoteCompute | null
 }
 
 export interface TrainerResult {
@@ -90,18 +97,15 @@ export async function evaluateSplit(
   let lossSum = 0
   let correct = 0
   for (const [start, end] of batchRanges(split.count, batchSize)) {
-    const [l, c] = tf.tidy(() => {
-      const x = split.input(order, start, end)
-      const y = tf.tensor1d(split.labels.subarray(start, end), 'int32')
-      const probs = forward(x, false)
-      return [crossentropySum(y, probs), correctCount(y, probs)]
-    })
-    try {
-      lossSum += (await readValues(l))[0]!
-      correct += (await readValues(c))[0]!
-    } finally {
-      tf.dispose([l, c])
-    }
+    const batch = await evaluationBatch(
+      forward,
+      split.input(order, start, end),
+      split.labels.subarray(start, end),
+      readValues,
+      false,
+    )
+    lossSum += batch.lossSum
+    correct += batch.correct
   }
   return { loss: lossSum / split.count, accuracy: correct / split.count }
 }
@@ -158,6 +162,7 @@ class PhaseRun implements PhaseContext {
     readonly optimizer: tf.Optimizer,
     readonly resumed: CheckpointState | null,
     readonly counters: RunCounters,
+    readonly compute: RemoteCompute | null,
   ) {
     this.variables = trainableVariables(setup.model)
     this.phaseEpochs = resumed?.phaseEpochs ?? 0
@@ -217,7 +222,8 @@ export async function train(options: TrainerOptions): Promise<TrainerResult> {
     try {
       const from = options.resume?.dir ?? options.checkpointDir
       if (resumed && from) await restoreOptimizer(from, resumed, optimizer)
-      const phase = new PhaseRun(config, plans, pi, setup, optimizer, resumed, counters)
+      const phase = new PhaseRun(config, plans, pi, setup, optimizer, resumed, counters, options.compute ?? null)
+      await phase.compute?.beginPhase(plan, setup.model, optimizer, phase.learningRate)
       for (const cb of callbacks) await cb.onPhaseBegin?.(phase)
       status = await runPhase(phase, callbacks, hooks)
     } finally {
@@ -239,7 +245,11 @@ async function runPhase(phase: PhaseRun, callbacks: Callback[], hooks: TrainerHo
     if (hooks.isCancelled()) return 'cancelled'
     const metric = await runEpoch(phase, callbacks, hooks)
     if (metric === null) return 'cancelled'
+    // The callbacks snapshot, restore and checkpoint this thread's model: it first catches up with
+    // the remote engine's, which then takes back whatever they changed.
+    await phase.compute?.pull(phase.setup.model, phase.optimizer)
     for (const cb of callbacks) await cb.onEpochEnd?.(phase, metric)
+    await phase.compute?.push(phase.setup.model, phase.learningRate)
     if (phase.stopRequested) break
   }
   return 'completed'
@@ -288,7 +298,12 @@ async function runEpoch(phase: PhaseRun, callbacks: Callback[], hooks: TrainerHo
   for (const cb of callbacks) cb.onTrainBatchesEnd?.(phase)
   const trainSeconds = (performance.now() - epochStart) / 1000
   const evalBatch = Math.min(256, Math.max(32, t.batchSize * 2))
-  const val = setup.validation.count > 0 ? await evaluateSplit(setup.forward, setup.validation, evalBatch) : null
+  const val =
+    setup.validation.count === 0
+      ? null
+      : phase.compute
+        ? await phase.compute.evaluate(setup.validation, evalBatch)
+        : await evaluateSplit(setup.forward, setup.validation, evalBatch)
   const metric: EpochMetric = {
     phase: plan.phase,
     epoch,
@@ -306,25 +321,8 @@ async function runEpoch(phase: PhaseRun, callbacks: Callback[], hooks: TrainerHo
   return metric
 }
 
-/** One optimizer step on a batch; returns its mean loss and the number it got right. */
-async function trainStep(phase: PhaseRun, x: tf.Tensor, labels: Int32Array): Promise<{ loss: number; correct: number }> {
-  const y = tf.tensor1d(labels, 'int32')
-  let correctT: tf.Scalar | null = null
-  const cost = phase.optimizer.minimize(
-    () => {
-      const probs = phase.setup.forward(x, true)
-      correctT = tf.keep(correctCount(y, probs))
-      return categoricalCrossentropy(y, probs)
-    },
-    true,
-    phase.variables,
-  )!
-  const kept = correctT as tf.Scalar | null
-  try {
-    const loss = (await readValues(cost))[0]!
-    const correct = kept ? (await readValues(kept))[0]! : 0
-    return { loss, correct }
-  } finally {
-    tf.dispose([x, y, cost, kept].filter((v): v is tf.Tensor => v !== null))
-  }
+/** One optimizer step on a batch, here or on the remote engine; returns its mean loss and the number it got right. */
+function trainStep(phase: PhaseRun, x: tf.Tensor, labels: Int32Array): Promise<{ loss: number; correct: number }> {
+  if (phase.compute) return phase.compute.trainStep(x, labels)
+  return optimizerStep(phase.optimizer, phase.setup.forward, phase.variables, x, labels, readValues)
 }

@@ -3,6 +3,7 @@
 import { parentPort, workerData } from 'node:worker_threads'
 import { z } from 'zod'
 import { RunJob, WorkerMessage } from './messages'
+import { relayedGpuConnector } from './remote-compute'
 import { runJob } from './run-job'
 import { lowerTrainingThreadPriority } from './worker-priority'
 
@@ -27,14 +28,19 @@ async function main(): Promise<void> {
   // Before the backend starts, so its compute threads inherit the lower priority.
   lowerTrainingThreadPriority()
   const isCancelled = () => Atomics.load(flag, 0) !== 0
-  await runJob(
-    parsed.data.job,
-    (message) => {
-      // Validate what leaves the worker: a malformed message is a bug here, not on the main thread.
-      port.postMessage(WorkerMessage.parse(message))
-    },
-    isCancelled,
-  )
+  // Validate what leaves the worker: a malformed message is a bug here, not on the main thread.
+  const emit = (message: WorkerMessage): void => port.postMessage(WorkerMessage.parse(message))
+  // Only a job the main process can lend its GPU engine to listens for messages (a listening port
+  // keeps the worker alive, so it is removed when the run ends).
+  const listeners: Array<(message: unknown) => void> = []
+  const connectGpu = parsed.data.job.gpuHost ? relayedGpuConnector(emit, (listener) => listeners.push(listener)) : null
+  const onMessage = (message: unknown): void => listeners.forEach((listener) => listener(message))
+  if (connectGpu) port.on('message', onMessage)
+  try {
+    await runJob(parsed.data.job, emit, isCancelled, connectGpu)
+  } finally {
+    port.off('message', onMessage)
+  }
 }
 
 main().catch((error: unknown) => {

@@ -49,7 +49,7 @@ describe('kill and resume', () => {
     })
     const { expected, final } = result
     // A kill before the run was recorded leaves nothing to resume; nothing else may fail an attempt.
-    for (const error of result.errors) expect(error).toMatch(/only an interrupted or cancelled run/)
+    for (const error of result.errors) expect(error).toMatch(/only an interrupted, cancelled or failed run/)
     expect(result.kills).toBe(KILLS)
     expect(final?.status).toBe('completed')
     expect(final!.epochs.map((e) => `${e.phase}:${e.epoch}`)).toEqual(expected.epochs.map((e) => `${e.phase}:${e.epoch}`))

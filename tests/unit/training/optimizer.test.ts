@@ -4,7 +4,8 @@ import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import * as tf from '../../../src-main/engine/tf'
 import { readCheckpointState, restoreOptimizer, saveCheckpoint } from '../../../src-main/engine/training/checkpoint'
-import { createOptimizer, setLearningRate } from '../../../src-main/engine/training/optimizer'
+import { setLearningRate } from '../../../src-main/engine/training/optimizer-kinds'
+import { createOptimizer } from '../../../src-main/engine/training/optimizer'
 
 describe('learning rate changes (ReduceLROnPlateau)', () => {
   it.each(['adam', 'sgd', 'rmsprop'] as const)('%s takes the new rate and uses it in the next step', (kind) => {

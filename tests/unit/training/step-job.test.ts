@@ -6,7 +6,8 @@ import { ScratchModelConfig } from '@shared/domain/config'
 import * as tf from '../../../src-main/engine/tf'
 import { buildScratchModel } from '../../../src-main/engine/architectures/scratch'
 import { createOptimizer } from '../../../src-main/engine/training/optimizer'
-import { readWeights, runStepJob } from '../../../src-main/engine/training/step-job'
+import { readHostWeights as readWeights } from '../../../src-main/engine/training/host-weights'
+import { runStepJob } from '../../../src-main/engine/training/step-job'
 import { random } from '../kernels/reference'
 
 const MODEL = ScratchModelConfig.parse({ kind: 'scratch', convBlocks: 2, filters: [4, 8], denseUnits: 16 })
