@@ -55,13 +55,9 @@ export interface DoctorInput {
 /** Picks the backend exactly as a run would and reports the machine around it. */
 export async function buildDoctorReport(input: DoctorInput): Promise<{ report: DoctorReport; status: BackendStatus }> {
   const { status, engine } = await chooseBackend(input)
-  const probes = await probeBackends()
-  const backends = probes.map((p) => {
-    if (p.name === status.name) return { ...p, available: true, reason: null }
-    // Where runs borrow a GPU engine, its adapter (or why it has none) is what webgpu means here.
-    if (p.name === 'webgpu' && engine) return { ...p, available: engine.adapter !== null, reason: engine.reason }
-    return p
-  })
+  // Where runs borrow a GPU engine, its adapter (or why it has none) is what webgpu means here.
+  const probes = await probeBackends(engine ? { webgpu: engine } : {})
+  const backends = probes.map((p) => (p.name === status.name ? { ...p, available: true, reason: null } : p))
   const report: DoctorReport = {
     appVersion: APP_VERSION,
     backend: status.name,

@@ -69,7 +69,9 @@ export class SystemService {
   async updateSettings(patch: Partial<Settings>): Promise<Settings> {
     // webgpu through a lent GPU engine is checked by the doctor report (its window's adapter), not Dawn here.
     if (patch.backend && !(patch.backend === 'webgpu' && this.options.gpuHost)) {
-      const probe = (await probeBackends()).find((p) => p.name === patch.backend)
+      // Not Dawn's webgpu here where a lent GPU engine is what webgpu means (its probe is not read either).
+      const known = this.options.gpuHost ? { webgpu: { adapter: null, reason: 'asked of the GPU engine' } } : {}
+      const probe = (await probeBackends(known)).find((p) => p.name === patch.backend)
       if (probe && !probe.available) {
         throw new ContractError(
           'unavailable',

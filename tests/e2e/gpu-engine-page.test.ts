@@ -4,68 +4,31 @@
 // MessagePort, exactly as the main process would send them. The losses and weights it sends back
 // must match the same job run by the engine in Node on wasm (same code: engine/training/step-job.ts).
 // A cancel stops a job between steps; a crashed GPU process fails the job in flight as device-lost.
-import { createServer, type Server } from 'node:http'
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
-import { join } from 'node:path'
-import { chromium, type BrowserContext, type Page } from 'playwright-core'
+import type { BrowserContext, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { GPU_ENGINE_PORT_MESSAGE, GpuEngineEvent, type GpuTrainJob } from '@shared/contract/gpu-engine'
 import { SEED_CNN } from '@shared/domain/config'
-import { contentSecurityPolicy } from '../../src-main/electron/csp'
 import { initBackend } from '../../src-main/engine/backend'
 import { buildScratchModel } from '../../src-main/engine/architectures/scratch'
 import { createOptimizer } from '../../src-main/engine/training/optimizer'
-import { mimeType, resolveStatic } from '../../src-main/server/static-files'
 import { readHostWeights as readWeights } from '../../src-main/engine/training/host-weights'
 import { runStepJob } from '../../src-main/engine/training/step-job'
 import { random } from '../unit/kernels/reference'
-import { CHROMIUM, CHROMIUM_ARGS, RENDERER_DIR, screenshot } from './support/harness'
+import {
+  freshGpuEnginePage,
+  launchGpuEngineBrowser,
+  missingGpuEnginePage,
+  type GpuEngineBrowser,
+  type PageGlobals,
+} from './support/gpu-engine-page'
+import { screenshot } from './support/harness'
 
-const PAGE_DIR = join(RENDERER_DIR, 'gpu-engine')
-/**
- * Chromium's WebGPU without a GPU: SwiftShader's Vulkan (Debian ships libvk_swiftshader.so with
- * chromium). The app sets the same switches on Linux (src-main/electron/gpu-engine.ts); SwiftShader
- * is what a machine without a GPU driver falls back to.
- */
-const WEBGPU_ARGS = [
-  '--enable-unsafe-webgpu',
-  '--enable-features=Vulkan',
-  '--use-vulkan=swiftshader',
-  '--use-webgpu-adapter=swiftshader',
-  '--disable-vulkan-surface',
-]
 const LEARNING_RATE = 1e-3
 // Measured where this was written (SwiftShader against wasm): losses 2.4e-7 relative, weights 0.014 lr.
 const LOSS_TOLERANCE = 1e-5
 const WEIGHT_TOLERANCE_LR = 0.5
 
-const missing = !existsSync(CHROMIUM)
-  ? 'Chromium not found (apt-get install chromium, or set CHROMIUM_PATH)'
-  : !existsSync(join(PAGE_DIR, 'index.html'))
-    ? `the GPU engine page is not built (${PAGE_DIR}/index.html missing): run npx electron-vite build`
-    : null
-if (missing && process.env.CI) throw new Error(`the GPU engine page test cannot run: ${missing}`)
-if (missing) console.warn(`skipping the GPU engine page test: ${missing}`)
-
-/** The built renderer over http://127.0.0.1 (a secure context, as app:// is) with the desktop app's CSP. */
-async function serveRenderer(): Promise<{ server: Server; url: string }> {
-  const csp = contentSecurityPolicy(null)
-  const server = createServer((request, response) => {
-    // The files the app serves at app://workbench/, resolved by the same code (no path escapes the folder).
-    const file = resolveStatic(RENDERER_DIR, new URL(request.url ?? '/', 'http://127.0.0.1').pathname)
-    if (!file) {
-      response.writeHead(404).end()
-      return
-    }
-    response.writeHead(200, { 'Content-Type': mimeType(file), 'Content-Security-Policy': csp })
-    response.end(readFileSync(file))
-  })
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const address = server.address()
-  if (!address || typeof address === 'string') throw new Error('no port')
-  return { server, url: `http://127.0.0.1:${address.port}/gpu-engine/index.html` }
-}
+const missing = missingGpuEnginePage('the GPU engine page test')
 
 /** Two batches of 8 images in [-1, 1) with labels 0..9; four steps use each twice. */
 async function seedCnnJob(): Promise<GpuTrainJob> {
@@ -86,17 +49,6 @@ async function seedCnnJob(): Promise<GpuTrainJob> {
     batches,
     hyperparameters: { optimizer: 'adam', learningRate: LEARNING_RATE, steps: 4 },
   }
-}
-
-/** The page's globals the host script below uses (this file is typed for Node, without the DOM). */
-interface PagePort {
-  onmessage: ((message: { data: unknown }) => void) | null
-  postMessage(message: unknown, transfer: ArrayBuffer[]): void
-}
-interface PageGlobals {
-  MessageChannel: new () => { port1: PagePort; port2: unknown }
-  postMessage(message: unknown, targetOrigin: string, transfer: unknown[]): void
-  navigator: { gpu?: { requestAdapter(): Promise<{ info: Record<'vendor' | 'architecture' | 'description', string> } | null> } }
 }
 
 /**
@@ -138,54 +90,19 @@ async function talk(page: Page, requests: unknown[], until: number, cancelOnFirs
 }
 
 describe.skipIf(missing !== null)('the GPU engine page on Chromium WebGPU', () => {
+  let browser: GpuEngineBrowser
   let context: BrowserContext
   let page: Page
-  let server: Server
-  let url: string
-  let profile: string
-  const pageErrors: string[] = []
+  let pageErrors: string[]
 
   beforeAll(async () => {
-    ;({ server, url } = await serveRenderer())
-    profile = mkdtempSync(join(tmpdir(), 'cw-e2e-gpu-profile-'))
-    context = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM,
-      headless: true,
-      // --disable-gpu would switch WebGPU off with the rest of the GPU process.
-      args: [...CHROMIUM_ARGS.filter((a) => a !== '--disable-gpu'), ...WEBGPU_ARGS],
-      viewport: { width: 900, height: 420 },
-    })
-    page = context.pages()[0] ?? (await context.newPage())
-    page.on('pageerror', (e) => pageErrors.push(e.message))
-    page.on('console', (m) => {
-      // Chromium asks for /favicon.ico on its own; the page does not have one.
-      if (m.type() === 'error' && !m.location().url.endsWith('/favicon.ico')) pageErrors.push(`${m.text()} (${m.location().url})`)
-    })
+    browser = await launchGpuEngineBrowser()
+    ;({ context, page, pageErrors } = browser)
   })
 
-  afterAll(async () => {
-    await context?.close().catch(() => {})
-    server?.close()
-    if (profile) rmSync(profile, { recursive: true, force: true })
-  })
+  afterAll(async () => browser?.close())
 
-  /** The page freshly loaded, or the test skipped (failed under CI) when Chromium has no adapter. */
-  async function freshPage(ctx: { skip(): void }): Promise<boolean> {
-    await page.goto(url)
-    const adapter = await page.evaluate(async () => {
-      const a = await (globalThis as unknown as PageGlobals).navigator.gpu?.requestAdapter()
-      return a ? { vendor: a.info.vendor, architecture: a.info.architecture, description: a.info.description } : null
-    })
-    if (adapter) {
-      console.info(`Chromium WebGPU adapter: ${JSON.stringify(adapter)}`)
-      return true
-    }
-    const reason = 'Chromium gave no WebGPU adapter (navigator.gpu.requestAdapter() returned null with SwiftShader Vulkan)'
-    if (process.env.CI) throw new Error(reason)
-    console.warn(`skipping: ${reason}`)
-    ctx.skip()
-    return false
-  }
+  const freshPage = (ctx: { skip(): void }): Promise<boolean> => freshGpuEnginePage(browser, ctx)
 
   it("trains the Seed CNN on WebGPU and matches the engine's wasm steps", async (ctx) => {
     if (!(await freshPage(ctx))) return

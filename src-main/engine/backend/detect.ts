@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import type { BackendName } from '@shared/domain/config'
-import type { BackendProbe } from '@shared/domain/system'
+import type { BackendProbe, WebGpuReport } from '@shared/domain/system'
 import { gpuName, wasmApi } from './detect-hardware'
 import { webGpuReport } from './webgpu/report'
 import { registerNativeTrainingKernels } from './native-kernels'
@@ -123,12 +123,13 @@ export async function loadedTensorflowVersion(name: NativeBackendName): Promise<
 }
 
 /** Whether each backend could be used, without switching to it (native packages are loaded, though). */
-export async function probeBackends(): Promise<BackendProbe[]> {
+export async function probeBackends(known: { webgpu?: WebGpuReport } = {}): Promise<BackendProbe[]> {
   const probes: BackendProbe[] = []
   for (const name of BACKEND_ORDER) {
     let reason: string | null = null
     if (name === 'tensorflow-gpu' || name === 'tensorflow') reason = await loadNative(name)
-    else if (name === 'webgpu') reason = (await webGpuReport()).reason
+    // `known.webgpu`: what webgpu means in this process (a lent GPU engine's adapter), not Dawn here.
+    else if (name === 'webgpu') reason = (known.webgpu ?? (await webGpuReport())).reason
     else if (name === 'wasm') reason = wasmApi() ? null : 'WebAssembly is not available in this runtime'
     probes.push({ name, available: reason === null, reason })
   }

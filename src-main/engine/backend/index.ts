@@ -5,7 +5,7 @@ import type { BackendName } from '@shared/domain/config'
 import type { BackendProbe } from '@shared/domain/system'
 import * as tf from '../tf'
 import { cpuCount, cpuModel, gpuName } from './detect-hardware'
-import type { LibTensorflowInfo, WebGpuAdapterInfo } from '@shared/domain/system'
+import type { LibTensorflowInfo, WebGpuAdapterInfo, WebGpuReport } from '@shared/domain/system'
 import {
   BACKEND_ORDER,
   NATIVE_PACKAGES,
@@ -176,8 +176,8 @@ export async function initBackend(preferred: BackendName | null, opts: InitOptio
  * Every backend with whether it can be used and, if not, why (one line). Includes failures seen while
  * initialising (say wasm binaries missing), not just missing packages.
  */
-export async function probeBackends(): Promise<BackendProbe[]> {
-  const probes = await probeInstalled()
+export async function probeBackends(known: { webgpu?: WebGpuReport } = {}): Promise<BackendProbe[]> {
+  const probes = await probeInstalled(known)
   return probes.map((probe) => {
     const failure = initFailures.get(probe.name)
     return failure && probe.available ? { name: probe.name, available: false, reason: failure } : probe

@@ -56,6 +56,8 @@ function buffersOf(result: GpuSessionResult): ArrayBuffer[] {
 /** Returns the handler of one request; every outcome is posted, never thrown. */
 export function gpuEngineServer(o: GpuEngineServerOptions): (message: unknown) => void {
   let device: GpuDevice | null = null
+  /** The device's fault once it happened: the page shows it from then on and refuses new work with it. */
+  let deviceFault: unknown = null
   let running: string | null = null
   const cancelled = new Set<string>()
   const sessions = new Map<string, Promise<GpuSession>>()
@@ -67,6 +69,7 @@ export function gpuEngineServer(o: GpuEngineServerOptions): (message: unknown) =
   }
   const requireDevice = (what: string): GpuDevice => {
     if (!device) throw new GpuFault('failed', `${what} before hello: the engine has no device yet`)
+    if (deviceFault) throw deviceFault
     return device
   }
 
@@ -77,6 +80,7 @@ export function gpuEngineServer(o: GpuEngineServerOptions): (message: unknown) =
     show('state', 'ready')
     // A fault between jobs still reaches the main process, which then stops using this engine.
     device.faulted.catch((error: unknown) => {
+      deviceFault = error
       if (running === null && sessions.size === 0) fail(null, error)
     })
     o.post({ type: 'ready', adapter: a, tfjsBackend: 'webgpu' }, [])
@@ -123,7 +127,8 @@ export function gpuEngineServer(o: GpuEngineServerOptions): (message: unknown) =
 
   /** One call of a session; a session's calls arrive one at a time (its owner awaits each). */
   async function session(sessionId: string, seq: number, call: GpuSessionCall): Promise<void> {
-    const { faulted } = requireDevice('a session')
+    // Closing frees the session's memory even after a fault; anything else needs a healthy device.
+    const { faulted } = call.call === 'close' && device ? device : requireDevice('a session')
     let result: GpuSessionResult
     if (call.call === 'open') {
       if (sessions.has(sessionId)) throw new GpuFault('failed', `session ${sessionId} is already open`)
@@ -132,7 +137,7 @@ export function gpuEngineServer(o: GpuEngineServerOptions): (message: unknown) =
       opening.catch(() => sessions.delete(sessionId))
       result = { call: 'open', trainableWeights: (await opening).trainableWeights }
       show('state', 'training')
-      show('job', `${sessionId}: open`)
+      show('job', `run ${sessionId}: model built`)
     } else {
       const open = sessions.get(sessionId)
       // Closing a session the engine never opened (or already closed) leaves nothing to free.
@@ -142,7 +147,8 @@ export function gpuEngineServer(o: GpuEngineServerOptions): (message: unknown) =
         const s = await open
         if (call.call === 'close') sessions.delete(sessionId)
         result = await s.handle(call)
-        if (call.call === 'close') show('state', sessions.size === 0 ? 'ready' : 'training')
+        if (result.call === 'step') show('job', `run ${sessionId}: ${s.steps} steps, loss ${result.loss.toFixed(4)}`)
+        if (call.call === 'close' && !deviceFault) show('state', sessions.size === 0 ? 'ready' : 'training')
       }
     }
     o.post({ type: 'session-result', sessionId, seq, result }, buffersOf(result))

@@ -32,6 +32,8 @@ interface Phase {
 
 export class GpuSession {
   private phase: Phase | null = null
+  /** Optimizer steps taken in this session (every phase). */
+  steps = 0
 
   private constructor(
     private readonly built: BuiltModel,
@@ -77,6 +79,7 @@ export class GpuSession {
       case 'step': {
         const { optimizer, forward, variables } = this.current()
         const result = await optimizerStep(optimizer, forward, variables, this.input(call.batch), call.batch.labels, this.read)
+        this.steps++
         return { call: 'step', loss: result.loss, correct: result.correct }
       }
       case 'evaluate': {

@@ -30,7 +30,8 @@ export async function readHostWeights(model: tf.LayersModel): Promise<GpuTensor[
     out.push({
       name: key,
       shape: variable.shape as number[],
-      values: (await variable.read().data()) as Float32Array<ArrayBuffer>,
+      // A copy: a backend may hand out its own cached array, which a transfer would detach.
+      values: ((await variable.read().data()) as Float32Array<ArrayBuffer>).slice(),
     })
   }
   return out

@@ -15,7 +15,12 @@ export async function readOptimizerState(optimizer: tf.Optimizer): Promise<GpuOp
   const out: GpuOptimizerState = { iterations: iterations ? (await iterations.tensor.data())[0]! : 0, slots: [], betaPowers }
   iterations?.tensor.dispose()
   for (const slot of slots) {
-    out.slots.push({ name: slot.name, shape: slot.tensor.shape, values: (await slot.tensor.data()) as Float32Array<ArrayBuffer> })
+    // A copy: a backend may hand out its own cached array, which a transfer would detach.
+    out.slots.push({
+      name: slot.name,
+      shape: slot.tensor.shape,
+      values: ((await slot.tensor.data()) as Float32Array<ArrayBuffer>).slice(),
+    })
   }
   return out
 }

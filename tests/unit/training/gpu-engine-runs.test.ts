@@ -226,3 +226,80 @@ describe('whole runs on a lent GPU engine, against the same runs in the worker',
     expect(hardware.calls).toContain('step')
   })
 })
+
+describe('the training service lends its GPU engine to the run in its worker', () => {
+  let ws: Workspace
+  // The engine the core lends; a test swaps in a fresh one (a lost device stays lost).
+  let engine = testGpuEngine()
+  beforeAll(async () => {
+    ws = await makeWorkspace({ perBatch: 12, gpuHost: { connect: (allow) => engine.connect(allow) } })
+  })
+  afterAll(async () => ws?.dispose())
+
+  const config = (name: string, epochs: number) =>
+    ExperimentConfig.parse({
+      name,
+      data: { datasetId: ws.dataset.id, validationSplit: 0.2 },
+      model: SMALL_CNN,
+      training: { epochs, batchSize: 16, seed: 8 },
+    })
+
+  async function waitFinal(id: string) {
+    for (;;) {
+      const run = await ws.core.call('runs.get', { id })
+      if (run.status !== 'queued' && run.status !== 'running') return run
+      await new Promise((r) => setTimeout(r, 50))
+    }
+  }
+
+  it('a run forced to webgpu in the settings trains there; the run record names the adapter, and the doctor agrees', async () => {
+    await ws.core.call('system.updateSettings', { backend: 'webgpu' })
+    const doctor = await ws.core.call('system.doctor', {})
+    expect(doctor).toMatchObject({ backend: 'webgpu', forced: true, webgpu: { adapter: engine.adapter, reason: null } })
+    expect(doctor.backends.find((b) => b.name === 'webgpu')).toMatchObject({ available: true, reason: null })
+
+    const { runIds } = await ws.core.call('training.start', { config: config('on the engine', 2) })
+    const run = await waitFinal(runIds[0]!)
+    expect(run.status).toBe('completed')
+    expect(run).toMatchObject({ backend: 'webgpu', device: 'test GPU engine on the tfjs cpu backend (test tfjs-cpu)' })
+    expect(run.epochs).toHaveLength(2)
+    expect(run.evaluation).not.toBeNull()
+    expect(engine.calls.filter((c) => c === 'step')).toHaveLength(6)
+    expect(engine.calls.at(-1)).toBe('close')
+  })
+
+  it('a lost device fails the run with its reason; with the setting back on cpu the run resumes from its checkpoint', async () => {
+    engine = testGpuEngine()
+    await ws.core.call('system.updateSettings', { backend: 'webgpu' })
+    const { runIds } = await ws.core.call('training.start', { config: config('device lost', 3) })
+    const id = runIds[0]!
+    const off = ws.core.events.subscribe((e) => {
+      if (e.event === 'run.progress' && e.payload.type === 'epoch' && e.payload.runId === id) engine.loseDevice()
+    })
+    const failed = await waitFinal(id)
+    off()
+    expect(failed.status).toBe('failed')
+    expect(failed.failureMessage).toBe('the GPU device was lost (destroyed): the test took it away')
+    expect(failed.epochs.length).toBeGreaterThanOrEqual(1)
+    expect(failed.artifacts.map((a) => a.kind)).toContain('checkpoint')
+
+    await ws.core.call('system.updateSettings', { backend: 'cpu' })
+    await ws.core.call('training.resume', { runId: id })
+    const resumed = await waitFinal(id)
+    expect(resumed.status).toBe('completed')
+    expect(resumed.backend).toBe('cpu')
+    expect(resumed.epochs.map((e) => e.epoch)).toEqual([1, 2, 3])
+    expect(resumed.epochs.slice(0, failed.epochs.length)).toEqual(failed.epochs)
+  })
+
+  it('a run that failed before its first checkpoint is not resumable', async () => {
+    engine = testGpuEngine({ noAdapter: 'no adapter here' })
+    await ws.core.call('system.updateSettings', { backend: 'webgpu' })
+    const { runIds } = await ws.core.call('training.start', { config: config('no adapter', 1) })
+    const failed = await waitFinal(runIds[0]!)
+    expect(failed.failureMessage).toBe(
+      'webgpu cannot start: no adapter here (forced in Settings → Engine; choose Automatic there to let the app pick)',
+    )
+    await expect(ws.core.call('training.resume', { runId: failed.id })).rejects.toThrow(/failed before its first checkpoint/)
+  })
+})

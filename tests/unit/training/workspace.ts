@@ -5,6 +5,7 @@ import type { DatasetInfo } from '@shared/domain/dataset'
 import type { BaseModelInfo } from '@shared/domain/model'
 import { createCore } from '../../../src-main/core/compose'
 import type { Core } from '../../../src-main/core/core'
+import type { GpuHost } from '../../../src-main/engine/backend/gpu-host'
 import { mobilenetDir, tinyBase, writeImageFolder, writeLayersModel, writeSyntheticCifar } from './fixtures'
 
 export interface Workspace {
@@ -24,11 +25,11 @@ export interface Workspace {
  * first N JPEGs per class of the shared CIFAR-10 (as an image-folder tree) and the shared MobileNetV2.
  */
 export async function makeWorkspace(
-  options: { real: { train: number; test: number } } | { perBatch: number },
+  options: ({ real: { train: number; test: number } } | { perBatch: number }) & { gpuHost?: GpuHost },
 ): Promise<Workspace> {
   const root = mkdtempSync(join(tmpdir(), 'training-ws-'))
   const dir = join(root, 'data')
-  const core = await createCore({ dataDir: dir, shell: 'cli' })
+  const core = await createCore({ dataDir: dir, shell: 'cli', ...(options.gpuHost ? { gpuHost: options.gpuHost } : {}) })
   try {
     const real = 'real' in options
     const source = real
