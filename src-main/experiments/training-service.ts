@@ -5,7 +5,7 @@ import type { QueueState } from '@shared/contract/events'
 import type { Preset } from '@shared/contract/methods'
 import { INPUT_SIZES, type BackendName, type ExperimentConfig, type InputSize } from '@shared/domain/config'
 import { expandSeeds } from '@shared/domain/experiment-plan'
-import type { RunSummary } from '@shared/domain/run'
+import { isResumable, type RunSummary } from '@shared/domain/run'
 import type { EventBus } from '../core/event-bus'
 import { formatBytes } from '../core/disk-full'
 import { WorkerMessage, type RunJobInput, type WorkerInbound } from '../engine/training/messages'
@@ -160,9 +160,7 @@ export class TrainingService {
     const orphanQueued =
       summary.status === 'queued' && this.current?.runId !== runId && !this.queue.some((p) => p.runId === runId)
     // A failed run continues from its last checkpoint (a lost GPU, a full disk), on whatever backend is chosen now.
-    const failedWithCheckpoint =
-      summary.status === 'failed' && this.o.runs.getRun(runId).artifacts.some((a) => a.kind === 'checkpoint')
-    if (summary.status !== 'interrupted' && summary.status !== 'cancelled' && !failedWithCheckpoint && !orphanQueued) {
+    if (!orphanQueued && !isResumable(this.o.runs.getRun(runId))) {
       throw new ContractError(
         'conflict',
         summary.status === 'failed'

@@ -230,7 +230,7 @@ export const trainingMethods = {
   'training.resume': method(
     z.object({ runId: z.string().min(1) }),
     z.object({ runId: z.string() }),
-    'Resume an interrupted or cancelled run from its last checkpoint.',
+    'Resume an interrupted or cancelled run, or a failed one after its first checkpoint, from its last checkpoint.',
   ),
   'training.queue': method(Empty, QueueState, 'The running run and those waiting.'),
   'training.presets': method(Empty, z.array(Preset), 'Built-in presets and the user’s saved configs.'),

@@ -186,6 +186,15 @@ export const RunDetail = RunSummary.extend({
 })
 export type RunDetail = z.infer<typeof RunDetail>
 
+/**
+ * Whether training.resume takes the run: interrupted or cancelled, or failed after its first
+ * checkpoint (a lost GPU, a full disk), which it continues from on whatever backend is chosen then.
+ */
+export function isResumable(run: Pick<RunDetail, 'status' | 'artifacts'>): boolean {
+  if (run.status === 'interrupted' || run.status === 'cancelled') return true
+  return run.status === 'failed' && run.artifacts.some((a) => a.kind === 'checkpoint')
+}
+
 /** Runs sharing a config hash (the same experiment over several seeds). */
 export const RunGroup = z.object({
   configHash: z.string(),

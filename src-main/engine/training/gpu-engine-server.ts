@@ -57,7 +57,7 @@ function buffersOf(result: GpuSessionResult): ArrayBuffer[] {
 export function gpuEngineServer(o: GpuEngineServerOptions): (message: unknown) => void {
   let device: GpuDevice | null = null
   /** The device's fault once it happened: the page shows it from then on and refuses new work with it. */
-  let deviceFault: unknown = null
+  let deviceFault: Error | null = null
   let running: string | null = null
   const cancelled = new Set<string>()
   const sessions = new Map<string, Promise<GpuSession>>()
@@ -80,7 +80,7 @@ export function gpuEngineServer(o: GpuEngineServerOptions): (message: unknown) =
     show('state', 'ready')
     // A fault between jobs still reaches the main process, which then stops using this engine.
     device.faulted.catch((error: unknown) => {
-      deviceFault = error
+      deviceFault = error instanceof Error ? error : new GpuFault('failed', String(error))
       if (running === null && sessions.size === 0) fail(null, error)
     })
     o.post({ type: 'ready', adapter: a, tfjsBackend: 'webgpu' }, [])

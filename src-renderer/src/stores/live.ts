@@ -204,5 +204,35 @@ export const useLiveStore = defineStore('live', () => {
     }
   }
 
-  return { runs, queue, focusId, names, queueError, cancelError, nameOf, start, apply, hydrate, refreshQueue, enqueue, cancel }
+  const resumeError = ref<string | null>(null)
+  /** Queues an interrupted, cancelled or failed run again from its checkpoint; false (and resumeError) when refused. */
+  async function resume(runId: string): Promise<boolean> {
+    resumeError.value = null
+    try {
+      await api()['training.resume']({ runId })
+      await refreshQueue()
+      return true
+    } catch (error) {
+      resumeError.value = errorMessage(error)
+      return false
+    }
+  }
+
+  return {
+    runs,
+    queue,
+    focusId,
+    names,
+    queueError,
+    cancelError,
+    resumeError,
+    nameOf,
+    start,
+    apply,
+    hydrate,
+    refreshQueue,
+    enqueue,
+    cancel,
+    resume,
+  }
 })

@@ -118,7 +118,9 @@ for (const tier of tiers)
       expect(resumed.epochs.map((e) => e.epoch)).toEqual([1, 2, 3, 4])
       expect(resumed.epochs.slice(0, kept)).toEqual(cancelled.epochs)
       expect(resumed.evaluation).not.toBeNull()
-      await expect(ws.core.call('training.resume', { runId: id })).rejects.toThrow(/only an interrupted, cancelled or failed run with a checkpoint/)
+      await expect(ws.core.call('training.resume', { runId: id })).rejects.toThrow(
+        /only an interrupted, cancelled or failed run with a checkpoint/,
+      )
     })
 
     it('trains on the backend and threads saved in the settings, read when each run starts', async () => {
