@@ -16,6 +16,7 @@ import {
   type GpuEngineBrowser,
 } from './support/gpu-engine-page'
 import { screenshot } from './support/harness'
+import { waitFinal } from '../support/runs'
 
 const missing = missingGpuEnginePage('the runs on the GPU engine page')
 // SwiftShader computes on the CPU: a run takes it only when software adapters are allowed.
@@ -58,18 +59,10 @@ describe.skipIf(missing !== null)('runs on the GPU engine page, lent by the trai
   const config = (name: string, model: ExperimentConfigInput['model'], training: ExperimentConfigInput['training']) =>
     ExperimentConfig.parse({ name, data: { datasetId: ws.dataset.id, validationSplit: 0.2 }, model, training })
 
-  async function waitFinal(id: string): Promise<RunDetail> {
-    for (;;) {
-      const run = await ws.core.call('runs.get', { id })
-      if (run.status !== 'queued' && run.status !== 'running') return run
-      await new Promise((r) => setTimeout(r, 100))
-    }
-  }
-
   async function train(backend: 'webgpu' | 'wasm', experiment: ExperimentConfig): Promise<RunDetail> {
     await ws.core.call('system.updateSettings', { backend })
     const { runIds } = await ws.core.call('training.start', { config: experiment })
-    return waitFinal(runIds[0]!)
+    return waitFinal(ws.core, runIds[0]!)
   }
 
   function expectSameCurve(gpu: RunDetail, wasm: RunDetail): void {
@@ -143,7 +136,7 @@ describe.skipIf(missing !== null)('runs on the GPU engine page, lent by the trai
       // Chromium's DevTools command that crashes its GPU process, which loses every device of every page.
       void devtools.send('Browser.crashGpuProcess')
     })
-    const failed = await waitFinal(id)
+    const failed = await waitFinal(ws.core, id)
     off()
     expect(failed.status).toBe('failed')
     expect(failed.failureMessage).toMatch(/^the GPU device was lost/)
@@ -155,7 +148,7 @@ describe.skipIf(missing !== null)('runs on the GPU engine page, lent by the trai
 
     await ws.core.call('system.updateSettings', { backend: 'wasm' })
     await ws.core.call('training.resume', { runId: id })
-    const resumed = await waitFinal(id)
+    const resumed = await waitFinal(ws.core, id)
     expect(resumed.status).toBe('completed')
     expect(resumed.backend).toBe('wasm')
     expect(resumed.epochs.map((e) => e.epoch)).toEqual([1, 2, 3])

@@ -6,9 +6,9 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ExperimentConfig } from '@shared/domain/config'
-import type { RunDetail } from '@shared/domain/run'
 import { writeSyntheticCifar } from '../unit/training/fixtures'
 import { missingPrerequisite, screenshot, startWorkbench, type Workbench } from './support/harness'
+import { waitFinal } from '../support/runs'
 
 const missing = missingPrerequisite()
 
@@ -24,14 +24,6 @@ describe.skipIf(missing !== null)('resuming a run from Run detail', () => {
     await wb?.close()
     rmSync(work, { recursive: true, force: true })
   })
-
-  async function waitFinal(id: string): Promise<RunDetail> {
-    for (;;) {
-      const run = await wb.server.core.call('runs.get', { id })
-      if (run.status !== 'queued' && run.status !== 'running') return run
-      await new Promise((r) => setTimeout(r, 100))
-    }
-  }
 
   it('a cancelled run continues from its checkpoint to its last epoch', async () => {
     const { core, url } = wb.server
@@ -52,7 +44,7 @@ describe.skipIf(missing !== null)('resuming a run from Run detail', () => {
         }
       })
     })
-    const cancelled = await waitFinal(id)
+    const cancelled = await waitFinal(wb.server.core, id)
     expect(cancelled.status).toBe('cancelled')
     const kept = cancelled.epochs.length
 
@@ -65,7 +57,7 @@ describe.skipIf(missing !== null)('resuming a run from Run detail', () => {
     await screenshot(page, 'run-detail-resume')
 
     await card.locator('[data-testid="resume-run"]').click()
-    const resumed = await waitFinal(id)
+    const resumed = await waitFinal(wb.server.core, id)
     expect(resumed.status).toBe('completed')
     expect(resumed.epochs.map((e) => e.epoch)).toEqual([1, 2, 3])
     // The page follows the run to its end, and a completed run offers no resume.

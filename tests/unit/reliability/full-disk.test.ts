@@ -15,6 +15,7 @@ import { exportLayersModel } from '../../../src-main/engine/evaluation/export-mo
 import { topKPredictions, writePredictionsFile } from '../../../src-main/engine/evaluation/predictions'
 import { readBundle, writeBundle } from '../../../src-main/store/bundle-files'
 import { tinyBase, writeLayersModel, writeSyntheticCifar } from '../training/fixtures'
+import { waitFinal } from '../../support/runs'
 
 // The data directory on a filesystem of 16 MB (a tmpfs) filled up before each write: every import,
 // training write and export fails saying the disk is full, leaves no partial file and no half
@@ -93,14 +94,6 @@ async function rows() {
   }
 }
 
-async function waitFinal(id: string): Promise<RunDetail> {
-  for (;;) {
-    const run = await core.call('runs.get', { id })
-    if (run.status !== 'queued' && run.status !== 'running') return run
-    await new Promise((r) => setTimeout(r, 100))
-  }
-}
-
 describe.skipIf(skipReason !== null)('a full disk under the data directory', () => {
   let datasetSource: string
   let baseSource: string
@@ -165,7 +158,7 @@ describe.skipIf(skipReason !== null)('a full disk under the data directory', () 
     // Room for the run's rows in the database, not for its first checkpoint.
     fill(320 * 1024)
     const { runIds } = await core.call('training.start', { config: config('on a full disk') })
-    const failed = await waitFinal(runIds[0]!)
+    const failed = await waitFinal(core, runIds[0]!)
     expect(failed.status).toBe('failed')
     expect(failed.failureMessage).toMatch(FULL)
     expect(failed.artifacts.filter((a) => a.kind === 'model')).toEqual([])
@@ -173,7 +166,7 @@ describe.skipIf(skipReason !== null)('a full disk under the data directory', () 
     expect(integrity()).toBe('ok')
     release()
     const { runIds: next } = await core.call('training.start', { config: config('after freeing space') })
-    trained = await waitFinal(next[0]!)
+    trained = await waitFinal(core, next[0]!)
     expect(trained.status).toBe('completed')
     expect(trained.epochs).toHaveLength(2)
     expect(trained.artifacts.map((a) => a.kind).sort()).toEqual(['checkpoint', 'model'])
@@ -195,14 +188,14 @@ describe.skipIf(skipReason !== null)('a full disk under the data directory', () 
       training: { epochs: 1, batchSize: 32, seed: 3 },
     })
     const { runIds } = await core.call('training.start', { config: transfer })
-    const failed = await waitFinal(runIds[0]!)
+    const failed = await waitFinal(core, runIds[0]!)
     expect(failed.status).toBe('failed')
     expect(failed.failureMessage).toMatch(FULL)
     expect(leftovers()).toEqual([])
     release()
     expect(integrity()).toBe('ok')
     const { runIds: next } = await core.call('training.start', { config: transfer })
-    expect((await waitFinal(next[0]!)).status).toBe('completed')
+    expect((await waitFinal(core, next[0]!)).status).toBe('completed')
   }, 300_000)
 
   it("a run's model folder and predictions file are written whole or not at all", async () => {

@@ -15,6 +15,7 @@ import type { GpuConnector } from '../../../src-main/engine/training/remote-comp
 import { runJob } from '../../../src-main/engine/training/run-job'
 import { testGpuEngine, type TestGpuEngine } from '../support/gpu-engine-host'
 import { makeWorkspace, type Workspace } from './workspace'
+import { waitFinal } from '../../support/runs'
 
 /** Small enough for tfjs' pure-JavaScript cpu backend, which both sides compute on here. */
 const SMALL_CNN = { kind: 'scratch' as const, filters: [4, 8], denseUnits: 16 }
@@ -244,14 +245,6 @@ describe('the training service lends its GPU engine to the run in its worker', (
       training: { epochs, batchSize: 16, seed: 8 },
     })
 
-  async function waitFinal(id: string) {
-    for (;;) {
-      const run = await ws.core.call('runs.get', { id })
-      if (run.status !== 'queued' && run.status !== 'running') return run
-      await new Promise((r) => setTimeout(r, 50))
-    }
-  }
-
   it('a run forced to webgpu in the settings trains there; the run record names the adapter, and the doctor agrees', async () => {
     await ws.core.call('system.updateSettings', { backend: 'webgpu' })
     const doctor = await ws.core.call('system.doctor', {})
@@ -259,7 +252,7 @@ describe('the training service lends its GPU engine to the run in its worker', (
     expect(doctor.backends.find((b) => b.name === 'webgpu')).toMatchObject({ available: true, reason: null })
 
     const { runIds } = await ws.core.call('training.start', { config: config('on the engine', 2) })
-    const run = await waitFinal(runIds[0]!)
+    const run = await waitFinal(ws.core, runIds[0]!)
     expect(run.status).toBe('completed')
     expect(run).toMatchObject({ backend: 'webgpu', device: 'test GPU engine on the tfjs cpu backend (test tfjs-cpu)' })
     expect(run.epochs).toHaveLength(2)
@@ -276,7 +269,7 @@ describe('the training service lends its GPU engine to the run in its worker', (
     const off = ws.core.events.subscribe((e) => {
       if (e.event === 'run.progress' && e.payload.type === 'epoch' && e.payload.runId === id) engine.loseDevice()
     })
-    const failed = await waitFinal(id)
+    const failed = await waitFinal(ws.core, id)
     off()
     expect(failed.status).toBe('failed')
     expect(failed.failureMessage).toBe('the GPU device was lost (destroyed): the test took it away')
@@ -285,7 +278,7 @@ describe('the training service lends its GPU engine to the run in its worker', (
 
     await ws.core.call('system.updateSettings', { backend: 'cpu' })
     await ws.core.call('training.resume', { runId: id })
-    const resumed = await waitFinal(id)
+    const resumed = await waitFinal(ws.core, id)
     expect(resumed.status).toBe('completed')
     expect(resumed.backend).toBe('cpu')
     expect(resumed.epochs.map((e) => e.epoch)).toEqual([1, 2, 3])
@@ -296,7 +289,7 @@ describe('the training service lends its GPU engine to the run in its worker', (
     engine = testGpuEngine({ noAdapter: 'no adapter here' })
     await ws.core.call('system.updateSettings', { backend: 'webgpu' })
     const { runIds } = await ws.core.call('training.start', { config: config('no adapter', 1) })
-    const failed = await waitFinal(runIds[0]!)
+    const failed = await waitFinal(ws.core, runIds[0]!)
     expect(failed.failureMessage).toBe(
       'webgpu cannot start: no adapter here (forced in Settings → Engine; choose Automatic there to let the app pick)',
     )

@@ -8,6 +8,7 @@ import { nativeSkipReason, runNativeTests } from '../support/native-backend'
 import { missingShared } from '../../support/shared-data'
 import { CIFAR_ARCHIVE, MOBILENET } from './fixtures'
 import { makeWorkspace, type Workspace } from './workspace'
+import { waitFinal } from '../../support/runs'
 
 const noShared = missingShared('native worker runs on real CIFAR-10', CIFAR_ARCHIVE, MOBILENET)
 if (noShared === null && !runNativeTests) console.warn(`skipping native worker runs: ${nativeSkipReason}`)
@@ -28,14 +29,6 @@ describe.skipIf(noShared !== null || !runNativeTests)('a tensorflow run in the t
   })
   afterAll(async () => ws?.dispose())
 
-  async function waitFinal(id: string) {
-    for (;;) {
-      const run = await ws.core.call('runs.get', { id })
-      if (run.status !== 'queued' && run.status !== 'running') return run
-      await new Promise((r) => setTimeout(r, 100))
-    }
-  }
-
   it('keeps the main event loop responsive: p99 lag < 50 ms beyond the idle machine’s own', async () => {
     const baseline = await idleLag(2000)
     const config = ExperimentConfig.parse({
@@ -52,7 +45,7 @@ describe.skipIf(noShared !== null || !runNativeTests)('a tensorflow run in the t
       if (e.event === 'run.progress' && e.payload.type === 'batch') monitor.start()
     })
     const { runIds } = await ws.core.call('training.start', { config })
-    const run = await waitFinal(runIds[0]!)
+    const run = await waitFinal(ws.core, runIds[0]!)
     monitor.stop()
     unsubscribe()
     expect(run.status, run.failureMessage ?? '').toBe('completed')
@@ -74,7 +67,7 @@ describe.skipIf(noShared !== null || !runNativeTests)('a tensorflow run in the t
         training: { epochs: 1, batchSize: 16, seed: 6 },
       })
       const { runIds } = await ws.core.call('training.start', { config })
-      const run = await waitFinal(runIds[0]!)
+      const run = await waitFinal(ws.core, runIds[0]!)
       expect(run.status, run.failureMessage ?? '').toBe('completed')
       expect(run.backend).toBe('tensorflow')
       // Native getenv sees it only when the main thread set it before the worker started.

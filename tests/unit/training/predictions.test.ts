@@ -14,6 +14,7 @@ import {
 } from '../../../src-main/engine/evaluation/predictions'
 import { runCli } from '../support/cli'
 import { tempDir, writeCifarBinary } from '../data/fixtures'
+import { waitFinal } from '../../support/runs'
 
 /**
  * Runs trained for real (tiny CNNs, in the training worker) on a generated CIFAR-10 binary dataset:
@@ -30,14 +31,6 @@ describe('per-image predictions of real runs, and compare.stats over them', () =
   let subset: RunDetail
   const file = (run: RunDetail) => join(dataDir, 'runs', run.id, PREDICTIONS_FILE)
 
-  async function waitFinal(id: string): Promise<RunDetail> {
-    for (;;) {
-      const run = await core.call('runs.get', { id })
-      if (run.status !== 'queued' && run.status !== 'running') return run
-      await new Promise((r) => setTimeout(r, 100))
-    }
-  }
-
   beforeAll(async () => {
     work = tempDir('cwb-predictions-')
     dataDir = join(work, 'data')
@@ -53,7 +46,11 @@ describe('per-image predictions of real runs, and compare.stats over them', () =
       })
     const pair = await core.call('training.start', { config: config('tiny cnn', null), seeds: [1, 2] })
     const other = await core.call('training.start', { config: config('tiny cnn on a subset', 20) })
-    ;[a, b, subset] = (await Promise.all([...pair.runIds, ...other.runIds].map(waitFinal))) as [RunDetail, RunDetail, RunDetail]
+    ;[a, b, subset] = (await Promise.all([...pair.runIds, ...other.runIds].map((id) => waitFinal(core, id)))) as [
+      RunDetail,
+      RunDetail,
+      RunDetail,
+    ]
     for (const run of [a, b, subset]) expect(run.status, run.failureMessage ?? '').toBe('completed')
   }, 300_000)
   afterAll(async () => {

@@ -9,6 +9,7 @@ import { jobBackend } from '../../../src-main/experiments/training-service'
 import { missingShared } from '../../support/shared-data'
 import { CIFAR_ARCHIVE, MOBILENET, repoRoot } from './fixtures'
 import { makeWorkspace, type Workspace } from './workspace'
+import { waitFinal } from '../../support/runs'
 
 describe('the backend and threads a run is started with', () => {
   it("passes the preference's backend and threads and who forced it; a run's own backend wins and is never swapped", () => {
@@ -58,14 +59,6 @@ for (const tier of tiers)
         training: { epochs, batchSize: 16, seed: 5 },
       })
 
-    async function waitFinal(id: string) {
-      for (;;) {
-        const run = await ws.core.call('runs.get', { id })
-        if (run.status !== 'queued' && run.status !== 'running') return run
-        await new Promise((r) => setTimeout(r, 100))
-      }
-    }
-
     it('queues two runs, runs them one after another, and the main event loop stays responsive (p99 < 50 ms)', async () => {
       const monitor = new EventLoopMonitor()
       monitor.start()
@@ -74,7 +67,7 @@ for (const tier of tiers)
       const queue = await ws.core.call('training.queue', {})
       expect(queue.current?.id).toBe(runIds[0])
       expect(queue.queued.map((r) => r.id)).toEqual([runIds[1]])
-      const [a, b] = [await waitFinal(runIds[0]!), await waitFinal(runIds[1]!)]
+      const [a, b] = [await waitFinal(ws.core, runIds[0]!), await waitFinal(ws.core, runIds[1]!)]
       monitor.stop()
       for (const run of [a, b]) {
         expect(run.status).toBe('completed')
@@ -106,14 +99,14 @@ for (const tier of tiers)
         }, 20)
       })
       await ws.core.call('training.cancel', { runId: id })
-      const cancelled = await waitFinal(id)
+      const cancelled = await waitFinal(ws.core, id)
       expect(cancelled.status).toBe('cancelled')
       expect(cancelled.epochs.length).toBeGreaterThanOrEqual(1)
       expect(cancelled.epochs.length).toBeLessThan(4)
       const kept = cancelled.epochs.length
 
       await ws.core.call('training.resume', { runId: id })
-      const resumed = await waitFinal(id)
+      const resumed = await waitFinal(ws.core, id)
       expect(resumed.status).toBe('completed')
       expect(resumed.epochs.map((e) => e.epoch)).toEqual([1, 2, 3, 4])
       expect(resumed.epochs.slice(0, kept)).toEqual(cancelled.epochs)
@@ -127,14 +120,14 @@ for (const tier of tiers)
       const tiny = (name: string) =>
         ExperimentConfig.parse({ ...config(name, 1), model: { kind: 'scratch', convBlocks: 1, filters: [4], denseUnits: 8 } })
       const auto = await ws.core.call('training.start', { config: tiny('automatic backend') })
-      const autoRun = await waitFinal(auto.runIds[0]!)
+      const autoRun = await waitFinal(ws.core, auto.runIds[0]!)
       expect(autoRun.status).toBe('completed')
       // The automatic choice on this machine is faster than the reference cpu backend, so forcing cpu shows.
       expect(autoRun.backend).not.toBe('cpu')
       await ws.core.call('system.updateSettings', { backend: 'cpu', threads: 1 })
       try {
         const { runIds } = await ws.core.call('training.start', { config: tiny('forced cpu') })
-        const run = await waitFinal(runIds[0]!)
+        const run = await waitFinal(ws.core, runIds[0]!)
         expect(run.status, run.failureMessage ?? '').toBe('completed')
         expect(run.backend).toBe('cpu')
         const phases = events.filter((e) => e.type === 'phase' && e.runId === run.id)
