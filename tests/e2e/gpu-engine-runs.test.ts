@@ -15,7 +15,7 @@ import {
   pageGpuHost,
   type GpuEngineBrowser,
 } from './support/gpu-engine-page'
-import { screenshot } from './support/harness'
+import { screenshot, startWorkbench } from './support/harness'
 import { waitFinal } from '../support/runs'
 
 const missing = missingGpuEnginePage('the runs on the GPU engine page')
@@ -152,5 +152,36 @@ describe.skipIf(missing !== null)('runs on the GPU engine page, lent by the trai
     expect(resumed.status).toBe('completed')
     expect(resumed.backend).toBe('wasm')
     expect(resumed.epochs.map((e) => e.epoch)).toEqual([1, 2, 3])
+  })
+
+  it("Settings names the GPU engine window's adapter as the doctor reports it", async (ctx) => {
+    if (!(await freshHost(ctx))) return
+    await ws.core.call('system.updateSettings', { backend: 'webgpu' })
+    const doctor = await ws.core.call('system.doctor', {})
+    // Browser mode has no GPU engine window to lend; its socket answers the doctor with this core's report.
+    const wb = await startWorkbench()
+    try {
+      await wb.page.routeWebSocket(/\/ws/, (socket) => {
+        const real = socket.connectToServer()
+        socket.onMessage((data) => {
+          const frame = JSON.parse(String(data)) as { id: number; method: string }
+          if (frame.method !== 'system.doctor') return real.send(data)
+          socket.send(JSON.stringify({ id: frame.id, result: { ok: true, value: doctor } }))
+        })
+      })
+      await wb.page.goto(`${wb.server.url.split('#')[0]}#/settings`)
+      const line = wb.page.locator('[data-testid="doctor-webgpu"]')
+      await line.waitFor()
+      expect(await wb.page.locator('[data-testid="doctor-backend"]').textContent()).toBe('webgpu')
+      const text = (await line.textContent()) ?? ''
+      expect(text).toContain('google · swiftshader')
+      expect(text).toContain("Chromium's WebGPU, in the app's GPU engine window")
+      expect(text).not.toContain('Dawn')
+      await line.scrollIntoViewIfNeeded()
+      await screenshot(wb.page, 'settings-gpu-engine-window')
+      expect(wb.errors).toEqual([])
+    } finally {
+      await wb.close()
+    }
   })
 })

@@ -75,6 +75,7 @@ export const en = {
     webgpu: 'WebGPU adapter',
     webgpuSoftware: 'software adapter',
     webgpuLimits: 'max buffer {buffer}, storage binding {binding}',
+    webgpuWindow: "Chromium's WebGPU, in the app's GPU engine window",
     webgpuNone: 'none: {reason}',
     platform: 'Platform',
     node: 'Node',

@@ -77,6 +77,7 @@ export const es: Messages = {
     webgpu: 'Adaptador WebGPU',
     webgpuSoftware: 'adaptador por software',
     webgpuLimits: 'búfer máx. {buffer}, enlace de almacenamiento {binding}',
+    webgpuWindow: 'el WebGPU de Chromium, en la ventana del motor GPU de la aplicación',
     webgpuNone: 'ninguno: {reason}',
     platform: 'Plataforma',
     node: 'Node',
