@@ -295,4 +295,21 @@ describe('the training service lends its GPU engine to the run in its worker', (
     )
     await expect(ws.core.call('training.resume', { runId: failed.id })).rejects.toThrow(/failed before its first checkpoint/)
   })
+
+  it('a cancel stops the run on the engine between batches, keeps its epochs and frees the session', async () => {
+    engine = testGpuEngine()
+    await ws.core.call('system.updateSettings', { backend: 'webgpu' })
+    const { runIds } = await ws.core.call('training.start', { config: config('cancelled on the engine', 5) })
+    const id = runIds[0]!
+    const off = ws.core.events.subscribe((e) => {
+      if (e.event === 'run.progress' && e.payload.type === 'epoch' && e.payload.runId === id)
+        void ws.core.call('training.cancel', { runId: id })
+    })
+    const cancelled = await waitFinal(ws.core, id)
+    off()
+    expect(cancelled.status).toBe('cancelled')
+    expect(cancelled.epochs.length).toBeGreaterThanOrEqual(1)
+    expect(cancelled.epochs.length).toBeLessThan(5)
+    expect(engine.calls.at(-1)).toBe('close')
+  })
 })
