@@ -148,8 +148,9 @@ export class RemoteCompute {
     })
   }
 
+  /** Sends the batch at once (the caller prepares the next one meanwhile) and resolves with its result. */
   async trainStep(x: tf.Tensor, labels: Int32Array): Promise<{ loss: number; correct: number }> {
-    const result = await this.client.call(this.sessionId, { call: 'step', batch: await hostBatch(x, labels) })
+    const result = await this.client.call(this.sessionId, { call: 'step', batch: hostBatch(x, labels) })
     return { loss: result.loss, correct: result.correct }
   }
 
@@ -208,7 +209,7 @@ export class RemoteCompute {
     let lossSum = 0
     let correct = 0
     for (const [start, end] of batchRanges(split.count, batchSize)) {
-      const batch = await hostBatch(split.input(order, start, end), split.labels.slice(start, end))
+      const batch = hostBatch(split.input(order, start, end), split.labels.slice(start, end))
       const result = await this.client.call(this.sessionId, { call: 'evaluate', batch, probabilities: into !== null })
       lossSum += result.lossSum
       correct += result.correct
@@ -218,14 +219,18 @@ export class RemoteCompute {
   }
 }
 
-/** A batch as host arrays; the tensor is disposed. */
-async function hostBatch(x: tf.Tensor, labels: Int32Array) {
+/**
+ * A batch as host arrays; the tensor is disposed. Read synchronously: the mirror's backend is a CPU
+ * one (cpu, wasm or tensorflow), and a step must leave before the next batch is prepared.
+ */
+function hostBatch(x: tf.Tensor, labels: Int32Array) {
   try {
     if (x.rank !== 4 || x.shape[3] !== 3)
       throw new Error(`a GPU engine batch is NHWC with 3 channels, got [${x.shape.join(', ')}]`)
     const [n, h, w] = x.shape as [number, number, number, 3]
     return {
-      x: (await x.data()) as Float32Array<ArrayBuffer>,
+      // A copy: the cpu backend hands out its own array.
+      x: (x.dataSync() as Float32Array<ArrayBuffer>).slice(),
       shape: [n, h, w, 3] as [number, number, number, 3],
       labels: new Int32Array(labels),
     }

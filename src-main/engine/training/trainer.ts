@@ -275,25 +275,35 @@ async function runEpoch(phase: PhaseRun, callbacks: Callback[], hooks: TrainerHo
   let lossSum = 0
   let correctSum = 0
   let seen = 0
-  for (let b = 0; b < ranges.length; b++) {
-    if (hooks.isCancelled()) {
-      counters.epoch -= 1
-      return null
-    }
+  const batchAt = (b: number): { x: tf.Tensor; labels: Int32Array } => {
     const [start, end] = ranges[b]!
-    const n = end - start
-    const { loss, correct } = await trainStep(
-      phase,
-      setup.train.input(order, start, end, augment),
-      gatherLabels(setup.train.labels, order, start, end),
-    )
-    counters.step += 1
-    if (!Number.isFinite(loss)) throw new NonFiniteLossError(plan.phase, epoch, b + 1, loss)
-    lossSum += loss * n
-    correctSum += correct
-    seen += n
-    for (const cb of callbacks)
-      cb.onBatchEnd?.(phase, { batch: b + 1, batchesPerEpoch: ranges.length, size: n, loss, accuracy: correct / n })
+    return { x: setup.train.input(order, start, end, augment), labels: gatherLabels(setup.train.labels, order, start, end) }
+  }
+  // On a remote engine the next batch is gathered, augmented and preprocessed here while the engine
+  // computes the current one; the batches and their order are the same either way.
+  let prepared: { x: tf.Tensor; labels: Int32Array } | null = null
+  try {
+    for (let b = 0; b < ranges.length; b++) {
+      if (hooks.isCancelled()) {
+        counters.epoch -= 1
+        return null
+      }
+      const batch = prepared ?? batchAt(b)
+      prepared = null
+      const n = batch.labels.length
+      const step = trainStep(phase, batch.x, batch.labels)
+      if (phase.compute && b + 1 < ranges.length) prepared = batchAt(b + 1)
+      const { loss, correct } = await step
+      counters.step += 1
+      if (!Number.isFinite(loss)) throw new NonFiniteLossError(plan.phase, epoch, b + 1, loss)
+      lossSum += loss * n
+      correctSum += correct
+      seen += n
+      for (const cb of callbacks)
+        cb.onBatchEnd?.(phase, { batch: b + 1, batchesPerEpoch: ranges.length, size: n, loss, accuracy: correct / n })
+    }
+  } finally {
+    prepared?.x.dispose()
   }
   for (const cb of callbacks) cb.onTrainBatchesEnd?.(phase)
   const trainSeconds = (performance.now() - epochStart) / 1000

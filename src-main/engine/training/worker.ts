@@ -9,6 +9,13 @@ import { lowerTrainingThreadPriority } from './worker-priority'
 
 const Data = z.object({ job: RunJob, cancelFlag: z.instanceof(SharedArrayBuffer) })
 
+/** A batch for the GPU engine is handed to the main thread rather than copied (the worker made it for this message). */
+function transferOf(message: WorkerMessage): ArrayBuffer[] {
+  if (message.type !== 'gpu' || message.request.type !== 'session') return []
+  const { call } = message.request
+  return call.call === 'step' || call.call === 'evaluate' ? [call.batch.x.buffer, call.batch.labels.buffer] : []
+}
+
 async function main(): Promise<void> {
   const port = parentPort
   if (!port) throw new Error('worker.ts must run as a worker thread')
@@ -29,7 +36,7 @@ async function main(): Promise<void> {
   lowerTrainingThreadPriority()
   const isCancelled = () => Atomics.load(flag, 0) !== 0
   // Validate what leaves the worker: a malformed message is a bug here, not on the main thread.
-  const emit = (message: WorkerMessage): void => port.postMessage(WorkerMessage.parse(message))
+  const emit = (message: WorkerMessage): void => port.postMessage(WorkerMessage.parse(message), transferOf(message))
   // Only a job the main process can lend its GPU engine to listens for messages (a listening port
   // keeps the worker alive, so it is removed when the run ends).
   const listeners: Array<(message: unknown) => void> = []
