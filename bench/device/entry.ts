@@ -5,6 +5,9 @@
 // it (where the webgpu package's own loader looks, relative to the file it is bundled into).
 //   node bench.mjs [--smoke] [--workloads=seed-cnn,vgg16-forward,mobilenetv2-finetune]
 //                  [--backends=webgpu,wasm] [--steps=10] [--warmup=2] [--cap=20] [--budget=240] [--out=DIR]
+//                  [--kernels=on|off]
+// With a webgpu adapter it then times a convolution's three kernels on the two networks' conv layers
+// (./conv-kernels.ts): whether tfjs' naive Conv2DBackpropFilter is what holds webgpu training back.
 // A software adapter (WORKBENCH_WEBGPU_ADAPTER=software) computes on the CPU, and a smoke run times
 // one step: neither gives speed figures, and both are labelled so.
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs'
@@ -14,6 +17,7 @@ import { fileURLToPath } from 'node:url'
 import { initBackend, webGpuReport } from '../../src-main/engine/backend'
 import { WASM_DIR_ENV } from '../../src-main/engine/backend/wasm/setup'
 import { adapterLabel } from '../../src-main/engine/backend/webgpu/adapter'
+import { CONV_SHAPES, timeConvKernels, type ConvTiming } from './conv-kernels'
 import { WORKLOADS, measure, mobileNetV2Missing, type Measurement, type Workload } from './workloads'
 
 type Backend = 'webgpu' | 'wasm'
@@ -28,6 +32,7 @@ interface Options {
   capSeconds: number
   budgetSeconds: number
   out: string | null
+  kernels: boolean
 }
 
 function fail(message: string): never {
@@ -76,8 +81,11 @@ function parseArgs(argv: string[]): Options {
     capSeconds: number('cap', 20, 0),
     budgetSeconds: number('budget', 240, 1),
     out: values.get('out') || null,
+    kernels: (values.get('kernels') ?? 'on') !== 'off',
   }
+  if (!['on', 'off', undefined].includes(values.get('kernels'))) fail('--kernels must be on or off')
   values.delete('out')
+  values.delete('kernels')
   if (values.size > 0) fail(`unknown option --${[...values.keys()][0]}`)
   return options
 }
@@ -175,6 +183,44 @@ const table = [
   ),
 ]
 console.log(table.join('\n'))
+
+// The kernels of a convolution's step on webgpu, when there is an adapter and time left.
+const kernels: ConvTiming[] = []
+let kernelsNote: string | null = null
+if (options.kernels && adapter && options.backends.includes('webgpu')) {
+  try {
+    await initBackend('webgpu')
+    // A smoke run checks that the timing works on the first layer only.
+    for (const shape of options.smoke ? CONV_SHAPES.slice(0, 1) : CONV_SHAPES) {
+      if (elapsed() > options.budgetSeconds) {
+        kernelsNote = `stopped after ${kernels.length} layers: the ${options.budgetSeconds} s budget was spent`
+        break
+      }
+      kernels.push(await timeConvKernels(shape, options.smoke ? { reps: 1, warmup: 0 } : { reps: 5, warmup: 2 }))
+    }
+  } catch (error) {
+    kernelsNote = `not measured: ${firstLine(error)}`
+  }
+}
+const kernelFigures = !options.smoke && adapter?.software !== true
+const ms = (v: number): string => (kernelFigures ? v.toFixed(2) : `(${v.toFixed(2)})`)
+const kernelTable =
+  kernels.length === 0
+    ? []
+    : [
+        '| webgpu kernel, batch 64, 3×3 same | MMAC | Conv2D ms | Conv2DBackpropInput ms | Conv2DBackpropFilter ms | filter / input |',
+        '| --- | ---: | ---: | ---: | ---: | ---: |',
+        ...kernels.map(
+          (k) =>
+            `| ${k.layer} | ${k.mmacs.toFixed(0)} | ${ms(k.forwardMs)} | ${ms(k.backpropInputMs)} | ${ms(k.backpropFilterMs)} | ` +
+            `${(k.backpropFilterMs / k.backpropInputMs).toFixed(2)} |`,
+        ),
+      ]
+if (kernelTable.length > 0) {
+  console.log(kernelTable.join('\n'))
+  if (!kernelFigures) console.log('(kernel times in parentheses are not speed figures)')
+}
+if (kernelsNote) console.log(`kernels: ${kernelsNote}`)
 console.log(`total ${elapsed().toFixed(1)} s`)
 
 if (options.out) {
@@ -191,6 +237,7 @@ if (options.out) {
     capSeconds: options.capSeconds,
     seconds: elapsed(),
     rows,
+    kernels: { figures: kernelFigures, note: kernelsNote, timings: kernels },
   }
   writeFileSync(join(options.out, 'device-bench.json'), JSON.stringify(result, null, 2) + '\n')
   const heading = adapter
@@ -202,7 +249,8 @@ if (options.out) {
   ].filter(Boolean)
   writeFileSync(
     join(options.out, 'device-bench.md'),
-    `Adapter: ${heading}\n\n${notes.map((n) => `${n}\n\n`).join('')}${table.join('\n')}\n`,
+    `Adapter: ${heading}\n\n${notes.map((n) => `${n}\n\n`).join('')}${table.join('\n')}\n` +
+      (kernelTable.length > 0 ? `\n${kernelTable.join('\n')}\n` : ''),
   )
   console.log(`wrote ${join(options.out, 'device-bench.json')} and device-bench.md`)
 }

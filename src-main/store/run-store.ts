@@ -7,6 +7,7 @@ import {
   BatchPoint,
   EpochMetric,
   Evaluation,
+  isResumable,
   ModelSummary,
   PhaseParams,
   type RunDetail,
@@ -251,10 +252,10 @@ export class SqliteRunStore extends RunQueries implements RunStore {
 
   requeueRun(id: string): RunSummary {
     const row = this.row(id)
-    if (row.status !== 'interrupted' && row.status !== 'cancelled' && row.status !== 'failed') {
+    if (!isResumable(this.getRun(id))) {
       throw new ContractError(
         'conflict',
-        `run ${id} is ${row.status}; only an interrupted, cancelled or failed run can be resumed`,
+        `run ${id} is ${row.status}; only an interrupted, cancelled or failed run with a checkpoint can be resumed`,
       )
     }
     this.db

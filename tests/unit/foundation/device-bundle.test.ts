@@ -31,6 +31,12 @@ interface Row {
   error: string | null
 }
 
+interface KernelResult {
+  figures: boolean
+  note: string | null
+  timings: Array<{ layer: string; forwardMs: number; backpropInputMs: number; backpropFilterMs: number }>
+}
+
 /** A folder under the system temp dir, checked to have no node_modules between it and /. */
 function emptyDirOutsideRepo(): string {
   const dir = mkdtempSync(join(tmpdir(), 'device-bundle-'))
@@ -130,7 +136,15 @@ describe.skipIf(!runWebGpuTests)('device bundle', () => {
     // One thread per core: the threaded build's worker scripts were found beside the bundle (without
     // them the wasm backend falls back to one thread).
     expect(result.backends.wasm).toMatchObject({ threads: availableParallelism(), simd: true })
+    // The convolution kernels were timed on webgpu (the first layer only in a smoke run), labelled as no figures.
+    const kernels = (JSON.parse(readFileSync(join(out, 'device-bench.json'), 'utf8')) as { kernels: KernelResult }).kernels
+    expect(kernels).toMatchObject({ figures: false, note: null })
+    expect(kernels.timings.map((k) => k.layer)).toEqual(['Seed CNN block1_conv1'])
+    for (const k of kernels.timings)
+      for (const t of [k.forwardMs, k.backpropInputMs, k.backpropFilterMs]) expect(Number.isFinite(t) && t > 0).toBe(true)
+    expect(ran.stdout).toContain('(kernel times in parentheses are not speed figures)')
     const markdown = readFileSync(join(out, 'device-bench.md'), 'utf8')
+    expect(markdown).toMatch(/\| Seed CNN block1_conv1 \| 57 \| \([\d.]+\) \| \([\d.]+\) \| \([\d.]+\) \| [\d.]+ \|/)
     expect(markdown).toContain('Software adapter: its webgpu times are not speed figures.')
     expect(markdown).toMatch(
       /\| Seed CNN training \(32 px\) \| 64 \| \([\d.]+, not a speed figure\) \| \([\d.]+, not a speed figure\) \|/,

@@ -84,8 +84,20 @@ describe('run lifecycle', () => {
     store.finishRun(run.id, 'failed', 'out of memory')
     expect(store.getRun(run.id).failureMessage).toBe('out of memory')
     expectCode(() => store.finishRun(run.id, 'completed'), 'conflict', /already failed/)
-    expectCode(() => store.requeueRun(run.id), 'conflict')
+    // Failed before any checkpoint: nothing to continue from.
+    expectCode(() => store.requeueRun(run.id), 'conflict', /failed run with a checkpoint/)
     expectCode(() => store.getRun('missing'), 'not_found', /run missing not found/)
+  })
+
+  it('requeues a run that failed after a checkpoint (a lost GPU, say), to continue from it', () => {
+    const run = store.createRun({ config: scratchConfig() })
+    store.startRun(run.id, startInfo)
+    store.appendEpoch(run.id, epochMetric(1, 0.2))
+    const checkpoint = `runs/${run.id}/checkpoint`
+    store.addArtifact(run.id, { kind: 'checkpoint', path: checkpoint, sizeBytes: 1, sha256: '', createdAt: 'now' })
+    store.finishRun(run.id, 'failed', 'the GPU device was lost')
+    expect(store.requeueRun(run.id)).toMatchObject({ status: 'queued' })
+    expect(store.getRun(run.id)).toMatchObject({ failureMessage: null, epochs: [{ epoch: 1 }] })
   })
 
   it('requeues a cancelled run keeping its epochs, and replaces a re-run epoch', () => {
