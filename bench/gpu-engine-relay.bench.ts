@@ -17,7 +17,7 @@ import { GpuEngineEvent, type GpuEngineRequest } from '@shared/contract/gpu-engi
 import { ExperimentConfig, SEED_CNN } from '@shared/domain/config'
 import { createCore } from '../src-main/core/compose'
 import { startEngineWorker } from '../src-main/core/engine-worker'
-import type { GpuEngineLink, GpuHost } from '../src-main/engine/backend/gpu-host'
+import { helloOverPort, type GpuEngineLink, type GpuHost } from '../src-main/engine/backend/gpu-host'
 import { cpuModel } from '../src-main/engine/backend'
 import { writeSyntheticCifar } from '../tests/unit/training/fixtures'
 import { waitFinal } from '../tests/support/runs'
@@ -60,16 +60,7 @@ function threadHost(): GpuHost & { close(): Promise<number> } {
   }
   let ready: Promise<GpuEngineLink> | null = null
   return {
-    connect: () =>
-      (ready ??= new Promise((resolve, reject) => {
-        const off = subscribe((event) => {
-          if (event.type === 'ready') resolve({ adapter: event.adapter, send, subscribe })
-          else if (event.type === 'error') reject(new Error(event.message))
-          else return
-          off()
-        })
-        send({ type: 'hello', allowSoftwareAdapter: false })
-      })),
+    connect: () => (ready ??= helloOverPort(send, subscribe, false)),
     close: () => worker.terminate(),
   }
 }

@@ -18,3 +18,23 @@ export interface GpuHost {
   /** The engine, started on first use and kept; rejects saying why there is none (no adapter, only a software one). */
   connect(allowSoftwareAdapter: boolean): Promise<GpuEngineLink>
 }
+
+/**
+ * A GPU engine reached over a port (any transport carrying the contract): `hello` once, then the
+ * link once it answers `ready`; rejects with the engine's reason when it has no adapter fit to use.
+ */
+export function helloOverPort(
+  send: (request: GpuEngineRequest) => void,
+  subscribe: GpuEngineLink['subscribe'],
+  allowSoftwareAdapter: boolean,
+): Promise<GpuEngineLink> {
+  return new Promise((resolve, reject) => {
+    const off = subscribe((event) => {
+      if (event.type === 'ready') resolve({ adapter: event.adapter, send, subscribe })
+      else if (event.type === 'error' && event.jobId === null) reject(new Error(event.message))
+      else return
+      off()
+    })
+    send({ type: 'hello', allowSoftwareAdapter })
+  })
+}

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { chromium, type BrowserContext, type Page } from 'playwright-core'
 import { GPU_ENGINE_PORT_MESSAGE, GpuEngineEvent, type GpuEngineRequest } from '@shared/contract/gpu-engine'
-import type { GpuEngineLink, GpuHost } from '../../../src-main/engine/backend/gpu-host'
+import { helloOverPort, type GpuEngineLink, type GpuHost } from '../../../src-main/engine/backend/gpu-host'
 import { contentSecurityPolicy } from '../../../src-main/electron/csp'
 import { mimeType, resolveStatic } from '../../../src-main/server/static-files'
 import { CHROMIUM, CHROMIUM_ARGS, RENDERER_DIR } from './harness'
@@ -175,15 +175,7 @@ export async function pageGpuHost(browser: GpuEngineBrowser): Promise<GpuHost & 
     events,
     page,
     connect(allowSoftwareAdapter) {
-      ready ??= new Promise<GpuEngineLink>((resolve, reject) => {
-        const off = subscribe((event) => {
-          if (event.type === 'ready') resolve({ adapter: event.adapter, send, subscribe })
-          else if (event.type === 'error' && event.jobId === null) reject(new Error(event.message))
-          else return
-          off()
-        })
-        send({ type: 'hello', allowSoftwareAdapter })
-      })
+      ready ??= helloOverPort(send, subscribe, allowSoftwareAdapter)
       const current = ready
       current.catch(() => ready === current && (ready = null))
       return current

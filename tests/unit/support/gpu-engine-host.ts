@@ -4,7 +4,7 @@
 // so. A test can lose its device as a GPU would, and count the calls that reached it.
 import type { GpuEngineEvent, GpuEngineRequest } from '@shared/contract/gpu-engine'
 import type { WebGpuAdapterInfo } from '@shared/domain/system'
-import type { GpuEngineLink, GpuHost } from '../../../src-main/engine/backend/gpu-host'
+import { helloOverPort, type GpuEngineLink, type GpuHost } from '../../../src-main/engine/backend/gpu-host'
 import { initBackend } from '../../../src-main/engine/backend'
 import { GpuFault, gpuEngineServer } from '../../../src-main/engine/training/gpu-engine-server'
 import { GpuEngineClient } from '../../../src-main/engine/training/remote-compute'
@@ -20,15 +20,21 @@ export interface TestGpuEngine extends GpuHost {
   client(allowSoftwareAdapter?: boolean): Promise<GpuEngineClient>
 }
 
-export function testAdapter(software: boolean): WebGpuAdapterInfo {
-  const limit = 1 << 30
-  return {
+/** The adapter of an engine served on a CPU backend, named for what it is; generous limits. */
+export function cpuEngineAdapter(
+  software: boolean,
+  name: { vendor: string; architecture: string; description: string } = {
     vendor: 'test',
     architecture: 'tfjs-cpu',
-    device: '',
     description: 'test GPU engine on the tfjs cpu backend',
+  },
+): WebGpuAdapterInfo {
+  const limit = 1 << 30
+  return {
+    ...name,
+    device: '',
     software,
-    api: 'test',
+    api: name.vendor,
     featureLevel: 'core',
     limits: {
       maxBufferSize: limit,
@@ -43,7 +49,7 @@ export function testAdapter(software: boolean): WebGpuAdapterInfo {
 
 /** `adapter: null`: an engine with no adapter at all (connect rejects with `reason`). */
 export function testGpuEngine(options: { software?: boolean; noAdapter?: string } = {}): TestGpuEngine {
-  const adapter = testAdapter(options.software ?? false)
+  const adapter = cpuEngineAdapter(options.software ?? false)
   let lose: (error: Error) => void = () => undefined
   const faulted = new Promise<never>((_, reject) => (lose = reject))
   faulted.catch(() => undefined)
@@ -66,30 +72,17 @@ export function testGpuEngine(options: { software?: boolean; noAdapter?: string 
     const copy = structuredClone(request)
     setImmediate(() => handle(copy))
   }
-  const link: GpuEngineLink = {
-    adapter,
-    send,
-    subscribe(listener) {
-      listeners.add(listener)
-      return () => listeners.delete(listener)
-    },
+  const subscribe = (listener: (event: GpuEngineEvent) => void): (() => void) => {
+    listeners.add(listener)
+    return () => listeners.delete(listener)
   }
-  let ready: Promise<void> | null = null
-  const hello = (allowSoftwareAdapter: boolean): Promise<void> =>
-    new Promise((resolve, reject) => {
-      const unsubscribe = link.subscribe((event) => {
-        if (event.type === 'ready') resolve()
-        else if (event.type === 'error' && event.jobId === null) reject(new Error(event.message))
-        else return
-        unsubscribe()
-      })
-      send({ type: 'hello', allowSoftwareAdapter })
-    })
+  const link: GpuEngineLink = { adapter, send, subscribe }
+  let ready: Promise<GpuEngineLink> | null = null
   const engine: TestGpuEngine = {
     adapter,
     calls,
     async connect(allowSoftwareAdapter) {
-      ready ??= hello(true)
+      ready ??= helloOverPort(send, subscribe, true)
       await ready.catch((error: unknown) => {
         ready = null
         throw error
