@@ -252,7 +252,7 @@ export class SqliteRunStore extends RunQueries implements RunStore {
 
   requeueRun(id: string): RunSummary {
     const row = this.row(id)
-    if (!isResumable(this.getRun(id))) {
+    if (!isResumable({ status: row.status, artifacts: this.artifacts([id]).get(id) ?? [] })) {
       throw new ContractError(
         'conflict',
         `run ${id} is ${row.status}; only an interrupted, cancelled or failed run with a checkpoint can be resumed`,

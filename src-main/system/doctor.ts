@@ -8,7 +8,6 @@ import {
   cpuCount,
   cpuModel,
   gpuName,
-  gpuEngineBackend,
   initBackend,
   nativeLibrary,
   probeBackends,
@@ -16,8 +15,7 @@ import {
   webGpuReport,
   type BackendStatus,
 } from '../engine/backend'
-import { softwareAdapterAllowed } from '../engine/backend/webgpu/adapter'
-import type { GpuHost } from '../engine/backend/gpu-host'
+import { backendWithGpuEngine, type GpuHost } from '../engine/backend/gpu-host'
 import { APP_VERSION } from './app-version'
 
 let sqliteVersionCache: string | null | undefined
@@ -82,24 +80,22 @@ export async function buildDoctorReport(input: DoctorInput): Promise<{ report: D
 }
 
 /**
- * The backend a run would compute on (engine/training/run-job.ts `startCompute`): with a GPU engine
- * to borrow, forced webgpu is the engine's adapter or an error, and the automatic order takes the
- * engine's hardware adapter after a CUDA GPU here.
+ * The backend a run would compute on (engine/backend/gpu-host.ts `backendWithGpuEngine`, as the
+ * run's worker chooses), and what the GPU engine it could borrow has (its adapter, or why none).
  */
 async function chooseBackend(input: DoctorInput): Promise<{ status: BackendStatus; engine: WebGpuReport | null }> {
   const { gpuHost, backend, threads } = input
   if (!gpuHost || (backend !== null && backend !== 'webgpu'))
     return { status: await initBackend(backend, { threads }), engine: null }
-  const allowSoftware = backend === 'webgpu' && softwareAdapterAllowed()
-  const engine: WebGpuReport = await gpuHost.connect(allowSoftware).then(
-    (link) => ({ adapter: link.adapter, reason: null }),
-    (error: unknown) => ({ adapter: null, reason: error instanceof Error ? error.message : String(error) }),
-  )
-  if (backend === 'webgpu') {
-    if (!engine.adapter) throw new Error(`webgpu cannot start: ${engine.reason}`)
-    return { status: gpuEngineBackend(engine.adapter, true), engine }
-  }
-  const local = await initBackend(null, { threads, exclude: ['webgpu'] })
-  if (local.name === 'tensorflow-gpu' || !engine.adapter) return { status: local, engine }
-  return { status: gpuEngineBackend(engine.adapter, false), engine }
+  const chosen = await backendWithGpuEngine(backend, threads, (allow) => gpuHost.connect(allow))
+  // With a CUDA GPU first the engine was not asked; the report still names its adapter.
+  const engine = chosen.engine
+    ? { adapter: chosen.engine.adapter, reason: null }
+    : chosen.reason !== null
+      ? { adapter: null, reason: chosen.reason }
+      : await gpuHost.connect(false).then(
+          (link): WebGpuReport => ({ adapter: link.adapter, reason: null }),
+          (error: unknown): WebGpuReport => ({ adapter: null, reason: error instanceof Error ? error.message : String(error) }),
+        )
+  return { status: chosen.status, engine }
 }

@@ -3,6 +3,8 @@
 // The service relays a run's requests and the engine's events between it and the run's worker.
 import type { GpuEngineEvent, GpuEngineRequest } from '@shared/contract/gpu-engine'
 import type { WebGpuAdapterInfo } from '@shared/domain/system'
+import { gpuEngineBackend, initBackend, type BackendStatus } from './index'
+import { softwareAdapterAllowed } from './webgpu/adapter'
 
 export interface GpuEngineLink {
   adapter: WebGpuAdapterInfo
@@ -37,4 +39,31 @@ export function helloOverPort(
     })
     send({ type: 'hello', allowSoftwareAdapter })
   })
+}
+
+/**
+ * The backend a run computes on where a GPU engine can be borrowed (`requested` null or webgpu):
+ * forced webgpu is the engine's adapter, or an error saying why there is none (a software adapter
+ * only with WORKBENCH_WEBGPU_ADAPTER=software); the automatic order takes a CUDA GPU here first
+ * (then the engine is not asked: `reason` null), then the engine's hardware adapter, then this
+ * process's CPU backends (`reason` says why the engine was not used).
+ */
+export async function backendWithGpuEngine<E extends { adapter: WebGpuAdapterInfo }>(
+  requested: 'webgpu' | null,
+  threads: number | null,
+  connect: (allowSoftwareAdapter: boolean) => Promise<E>,
+): Promise<{ status: BackendStatus; engine: E | null; reason: string | null }> {
+  const reasonOf = (error: unknown): string => (error instanceof Error ? error.message : String(error))
+  if (requested === 'webgpu') {
+    const engine = await connect(softwareAdapterAllowed()).catch((error: unknown) => {
+      throw new Error(`webgpu cannot start: ${reasonOf(error)}`, { cause: error })
+    })
+    return { status: gpuEngineBackend(engine.adapter, true), engine, reason: null }
+  }
+  const local = await initBackend(null, { threads, exclude: ['webgpu'] })
+  if (local.name === 'tensorflow-gpu') return { status: local, engine: null, reason: null }
+  return connect(false).then(
+    (engine) => ({ status: gpuEngineBackend(engine.adapter, false), engine, reason: null }),
+    (error: unknown) => ({ status: local, engine: null, reason: reasonOf(error) }),
+  )
 }

@@ -74,15 +74,18 @@ export function gpuEngineServer(o: GpuEngineServerOptions): (message: unknown) =
   }
 
   async function hello(allowSoftwareAdapter: boolean): Promise<void> {
-    device ??= await o.startDevice(allowSoftwareAdapter)
+    if (!device) {
+      device = await o.startDevice(allowSoftwareAdapter)
+      // Watched once per device: a fault between jobs still reaches the main process, which then
+      // stops using this engine.
+      device.faulted.catch((error: unknown) => {
+        deviceFault = error instanceof Error ? error : new GpuFault('failed', String(error))
+        if (running === null && sessions.size === 0) fail(null, error)
+      })
+    }
     const a = device.adapter
     show('adapter', `${a.vendor} ${a.architecture} ${a.description}${a.software ? ' (software)' : ''}`.trim())
     show('state', 'ready')
-    // A fault between jobs still reaches the main process, which then stops using this engine.
-    device.faulted.catch((error: unknown) => {
-      deviceFault = error instanceof Error ? error : new GpuFault('failed', String(error))
-      if (running === null && sessions.size === 0) fail(null, error)
-    })
     o.post({ type: 'ready', adapter: a, tfjsBackend: 'webgpu' }, [])
   }
 

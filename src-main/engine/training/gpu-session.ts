@@ -37,7 +37,6 @@ export class GpuSession {
 
   private constructor(
     private readonly built: BuiltModel,
-    private readonly transfer: boolean,
     private readonly o: GpuSessionOptions,
   ) {}
 
@@ -57,7 +56,7 @@ export class GpuSession {
         model.dispose()
       }
     }
-    const session = new GpuSession(built, config.kind === 'transfer', options)
+    const session = new GpuSession(built, options)
     try {
       writeHostWeights(built.model, call.weights, 'session')
     } catch (error) {
@@ -89,7 +88,8 @@ export class GpuSession {
           call: 'evaluate',
           lossSum: result.lossSum,
           correct: result.correct,
-          probabilities: result.probabilities ? Float32Array.from(result.probabilities) : null,
+          // A copy: a backend may hand out its own cached array, which the transfer would detach.
+          probabilities: result.probabilities ? result.probabilities.slice() : null,
         }
       }
       case 'state':
@@ -122,10 +122,10 @@ export class GpuSession {
     this.phase?.optimizer.dispose()
     this.phase = null
     let forward = modelForward(built.model)
-    if (this.transfer) {
+    // A transfer model (a base and a head); a scratch model trains whole in its one phase.
+    if (built.featureExtractor && built.head) {
       built.setPhase(call.phase, call.fineTune ?? undefined)
-      if (call.phase === 'train' && built.featureExtractor && built.head)
-        forward = frozenBaseForward(built.featureExtractor, built.head)
+      if (call.phase === 'train') forward = frozenBaseForward(built.featureExtractor, built.head)
     }
     const variables = trainableVariables(built.model)
     const optimizer = this.o.createOptimizer(call.optimizer, call.learningRate)

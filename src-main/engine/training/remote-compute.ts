@@ -128,10 +128,6 @@ export class RemoteCompute {
     return compute
   }
 
-  get adapter(): WebGpuAdapterInfo {
-    return this.client.adapter
-  }
-
   async beginPhase(plan: PhasePlan, model: tf.LayersModel, optimizer: tf.Optimizer, learningRate: number): Promise<void> {
     // A resumed phase's optimizer holds its checkpoint's state; a fresh one an empty state.
     const state = await readOptimizerState(optimizer)
@@ -209,7 +205,7 @@ export class RemoteCompute {
     let lossSum = 0
     let correct = 0
     for (const [start, end] of batchRanges(split.count, batchSize)) {
-      const batch = hostBatch(split.input(order, start, end), split.labels.slice(start, end))
+      const batch = hostBatch(split.input(order, start, end), split.labels.subarray(start, end))
       const result = await this.client.call(this.sessionId, { call: 'evaluate', batch, probabilities: into !== null })
       lossSum += result.lossSum
       correct += result.correct

@@ -2,8 +2,8 @@ import { join } from 'node:path'
 import type { Artifact, EpochMetric, ModelSummary } from '@shared/domain/run'
 import { loadDatasetFromCache, makeSplits } from '../../data'
 import { mapDiskFull } from '../../core/disk-full'
-import { gpuEngineBackend, initBackend, tfjsVersion, type BackendStatus } from '../backend'
-import { softwareAdapterAllowed } from '../backend/webgpu/adapter'
+import { initBackend, tfjsVersion, type BackendStatus } from '../backend'
+import { backendWithGpuEngine } from '../backend/gpu-host'
 import { evaluateWithPredictions as evaluate, timeInference, type EvaluateOptions } from '../evaluation/evaluate'
 import { writePredictionsFile } from '../evaluation/predictions'
 import { exportLayersModel } from '../evaluation/export-model'
@@ -88,17 +88,12 @@ async function startCompute(
   const requested = job.backend ?? job.config.backend
   if (!connectGpu || !job.gpuHost || (requested !== null && requested !== 'webgpu'))
     return { backend: await startBackend(job), gpu: null }
-  if (requested === 'webgpu') {
-    const gpu = await connectGpu(softwareAdapterAllowed()).catch((error: unknown) => {
-      throw whereForced(new Error(`webgpu cannot start: ${(error as Error).message}`), job.backendForcedBy)
-    })
-    await initBackend('cpu')
-    return { backend: gpuEngineBackend(gpu.adapter, true), gpu }
-  }
-  const local = await initBackend(null, { threads: job.threads, exclude: ['webgpu'] })
-  if (local.name === 'tensorflow-gpu') return { backend: local, gpu: null }
-  const gpu = await connectGpu(false).catch(() => null)
-  return gpu ? { backend: gpuEngineBackend(gpu.adapter, false), gpu } : { backend: local, gpu: null }
+  const chosen = await backendWithGpuEngine(requested, job.threads, connectGpu).catch((error: unknown) => {
+    throw whereForced(error, job.backendForcedBy)
+  })
+  // A forced run's own model only mirrors the engine's: the cpu backend holds it.
+  if (chosen.engine && chosen.status.forced) await initBackend('cpu')
+  return { backend: chosen.status, gpu: chosen.engine }
 }
 
 function remoteModel(job: RunJob, data: RunData): RemoteModel {
